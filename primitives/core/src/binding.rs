@@ -1,0 +1,106 @@
+//! Binding an enclave quote to a worker's account and keys.
+//!
+//! A TEE quote carries 64 bytes of `report_data` chosen by the enclave. The worker puts
+//! [`report_data`] there; the chain recomputes it from what the registration extrinsic claims and
+//! accepts the worker only if the two match. The quote then vouches, through the TEE vendor's
+//! signature chain, that *this* enclave holds *these* keys for *this* account on *this* chain,
+//! and the nonce keeps an old quote from being replayed.
+
+use crate::{
+	hashing::{domain, hash256, hash512},
+	pqc::{ML_DSA_87_PUBLIC_KEY_LEN, SLH_DSA_256S_PUBLIC_KEY_LEN},
+	AccountBytes, Hash,
+};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+
+/// Length of an X-Wing (HPKE KEM `0x647a`) public key.
+pub const HPKE_XWING_PUBLIC_KEY_LEN: usize = 1_216;
+
+/// The public keys an enclave holds: what users encrypt to and what verifies its signatures.
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct EnclaveKeys {
+	/// HPKE X-Wing public key that users encrypt envelopes to.
+	pub hpke: [u8; HPKE_XWING_PUBLIC_KEY_LEN],
+	/// ML-DSA-87 public key.
+	pub ml_dsa: [u8; ML_DSA_87_PUBLIC_KEY_LEN],
+	/// SLH-DSA-SHA2-256s public key.
+	pub slh_dsa: [u8; SLH_DSA_256S_PUBLIC_KEY_LEN],
+}
+
+impl EnclaveKeys {
+	/// The public key of a signature suite.
+	pub fn signing_key(&self, suite: crate::pqc::Suite) -> &[u8] {
+		match suite {
+			crate::pqc::Suite::MlDsa87 => &self.ml_dsa,
+			crate::pqc::Suite::SlhDsaSha2_256s => &self.slh_dsa,
+		}
+	}
+}
+
+/// `BLAKE2b-256("aegis/keys/v1" ‖ hpke ‖ ml_dsa ‖ slh_dsa)`: one hash naming the whole key set.
+pub fn keys_hash(keys: &EnclaveKeys) -> Hash {
+	hash256(domain::KEYS, &[&keys.hpke, &keys.ml_dsa, &keys.slh_dsa])
+}
+
+/// The 64 bytes a worker's quote must carry as `report_data`:
+/// `BLAKE2b-512("aegis/report-data/v1" ‖ genesis_hash ‖ account ‖ keys_hash ‖ nonce_le)`.
+///
+/// All inputs have fixed lengths, so the concatenation is unambiguous.
+pub fn report_data(
+	genesis_hash: &Hash,
+	account: &AccountBytes,
+	keys_hash: &Hash,
+	nonce: u64,
+) -> [u8; 64] {
+	hash512(domain::REPORT_DATA, &[genesis_hash, account, keys_hash, &nonce.to_le_bytes()])
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use codec::{Decode, Encode};
+
+	fn keys(fill: u8) -> EnclaveKeys {
+		EnclaveKeys {
+			hpke: [fill; HPKE_XWING_PUBLIC_KEY_LEN],
+			ml_dsa: [fill; ML_DSA_87_PUBLIC_KEY_LEN],
+			slh_dsa: [fill; SLH_DSA_256S_PUBLIC_KEY_LEN],
+		}
+	}
+
+	#[test]
+	fn every_input_changes_report_data() {
+		let base = report_data(&[1; 32], &[2; 32], &[3; 32], 4);
+		assert_ne!(base, report_data(&[9; 32], &[2; 32], &[3; 32], 4));
+		assert_ne!(base, report_data(&[1; 32], &[9; 32], &[3; 32], 4));
+		assert_ne!(base, report_data(&[1; 32], &[2; 32], &[9; 32], 4));
+		assert_ne!(base, report_data(&[1; 32], &[2; 32], &[3; 32], 5));
+		assert_eq!(base, report_data(&[1; 32], &[2; 32], &[3; 32], 4));
+	}
+
+	#[test]
+	fn every_key_changes_keys_hash() {
+		let base = keys_hash(&keys(0));
+		let mut k = keys(0);
+		k.hpke[0] = 1;
+		assert_ne!(base, keys_hash(&k));
+		let mut k = keys(0);
+		k.ml_dsa[ML_DSA_87_PUBLIC_KEY_LEN - 1] = 1;
+		assert_ne!(base, keys_hash(&k));
+		let mut k = keys(0);
+		k.slh_dsa[3] = 1;
+		assert_ne!(base, keys_hash(&k));
+	}
+
+	#[test]
+	fn keys_codec_round_trip_and_size() {
+		let k = keys(7);
+		let enc = k.encode();
+		assert_eq!(enc.len(), EnclaveKeys::max_encoded_len());
+		assert_eq!(EnclaveKeys::decode(&mut &enc[..]).unwrap(), k);
+		assert!(EnclaveKeys::decode(&mut &enc[..enc.len() - 1]).is_err());
+	}
+}

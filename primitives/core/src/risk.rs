@@ -1,0 +1,425 @@
+//! Quantum-risk score, risk levels and the post-quantum policy each level demands.
+//!
+//! The risk oracle publishes a [`RiskScore`] in basis points (`0..=10000`). [`Thresholds`] map a
+//! score to a [`RiskLevel`]; each level has a [`PqcPolicy`] saying which signature suites a batch
+//! and a checkpoint must carry and how long a worker's keys may live before rotation.
+//!
+//! How a level *changes* over time (scheduled escalation, hysteresis) is the oracle pallet's
+//! business; this module only defines the static mapping everyone agrees on.
+
+use crate::pqc::Suite;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+
+/// Highest possible risk score: 100.00 %.
+pub const MAX_RISK_SCORE: u16 = 10_000;
+/// Default score at which the level becomes [`RiskLevel::Elevated`].
+pub const DEFAULT_ELEVATED_THRESHOLD: u16 = 6_000;
+/// Default score at which the level becomes [`RiskLevel::Emergency`].
+pub const DEFAULT_EMERGENCY_THRESHOLD: u16 = 9_000;
+
+/// Errors from constructing risk values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RiskError {
+	/// A score above [`MAX_RISK_SCORE`].
+	ScoreOutOfRange(u16),
+	/// Thresholds must satisfy `0 < elevated < emergency <= MAX_RISK_SCORE`.
+	InvalidThresholds,
+}
+
+impl core::fmt::Display for RiskError {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		match self {
+			Self::ScoreOutOfRange(v) => write!(f, "risk score {v} exceeds {MAX_RISK_SCORE}"),
+			Self::InvalidThresholds => {
+				f.write_str("risk thresholds must satisfy 0 < elevated < emergency <= 10000")
+			},
+		}
+	}
+}
+
+/// A quantum-risk score in basis points, always within `0..=10000`.
+///
+/// The only ways to obtain one are the checked constructor [`RiskScore::new`] and SCALE decoding,
+/// which rejects out-of-range values too, so a `RiskScore` in storage or in a call is always valid.
+#[derive(
+	Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Encode, MaxEncodedLen, TypeInfo,
+)]
+pub struct RiskScore(u16);
+
+impl RiskScore {
+	/// The lowest score.
+	pub const ZERO: Self = Self(0);
+	/// The highest score.
+	pub const MAX: Self = Self(MAX_RISK_SCORE);
+
+	/// A score, if `basis_points <= 10000`.
+	pub const fn new(basis_points: u16) -> Result<Self, RiskError> {
+		if basis_points > MAX_RISK_SCORE {
+			Err(RiskError::ScoreOutOfRange(basis_points))
+		} else {
+			Ok(Self(basis_points))
+		}
+	}
+
+	/// The score in basis points.
+	pub const fn get(self) -> u16 {
+		self.0
+	}
+
+	/// `self - margin`, floored at zero.
+	pub const fn saturating_sub(self, margin: u16) -> Self {
+		Self(self.0.saturating_sub(margin))
+	}
+}
+
+impl TryFrom<u16> for RiskScore {
+	type Error = RiskError;
+	fn try_from(v: u16) -> Result<Self, RiskError> {
+		Self::new(v)
+	}
+}
+
+impl From<RiskScore> for u16 {
+	fn from(s: RiskScore) -> u16 {
+		s.0
+	}
+}
+
+impl Decode for RiskScore {
+	fn decode<I: codec::Input>(input: &mut I) -> Result<Self, codec::Error> {
+		let raw = u16::decode(input)?;
+		Self::new(raw).map_err(|_| codec::Error::from("risk score exceeds 10000"))
+	}
+}
+
+impl DecodeWithMemTracking for RiskScore {}
+
+/// How much quantum risk the chain currently assumes.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	Default,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Hash,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum RiskLevel {
+	/// Below the elevated threshold.
+	#[default]
+	Normal,
+	/// At or above the elevated threshold, below the emergency threshold.
+	Elevated,
+	/// At or above the emergency threshold.
+	Emergency,
+}
+
+/// The two scores at which the level changes. Invariant: `0 < elevated < emergency <= 10000`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, MaxEncodedLen, TypeInfo)]
+pub struct Thresholds {
+	elevated: RiskScore,
+	emergency: RiskScore,
+}
+
+impl Default for Thresholds {
+	fn default() -> Self {
+		Self {
+			elevated: RiskScore(DEFAULT_ELEVATED_THRESHOLD),
+			emergency: RiskScore(DEFAULT_EMERGENCY_THRESHOLD),
+		}
+	}
+}
+
+impl Thresholds {
+	/// Thresholds, if `0 < elevated < emergency <= 10000`.
+	pub const fn new(elevated: u16, emergency: u16) -> Result<Self, RiskError> {
+		if elevated == 0 || elevated >= emergency || emergency > MAX_RISK_SCORE {
+			return Err(RiskError::InvalidThresholds);
+		}
+		Ok(Self { elevated: RiskScore(elevated), emergency: RiskScore(emergency) })
+	}
+
+	/// Score at which [`RiskLevel::Elevated`] begins.
+	pub const fn elevated(&self) -> RiskScore {
+		self.elevated
+	}
+
+	/// Score at which [`RiskLevel::Emergency`] begins.
+	pub const fn emergency(&self) -> RiskScore {
+		self.emergency
+	}
+
+	/// The level a score falls in: `Emergency` if `score >= emergency`, `Elevated` if
+	/// `score >= elevated`, otherwise `Normal`.
+	pub const fn level(&self, score: RiskScore) -> RiskLevel {
+		if score.0 >= self.emergency.0 {
+			RiskLevel::Emergency
+		} else if score.0 >= self.elevated.0 {
+			RiskLevel::Elevated
+		} else {
+			RiskLevel::Normal
+		}
+	}
+
+	/// The score at which `level` begins (`0` for `Normal`).
+	pub const fn entry_score(&self, level: RiskLevel) -> RiskScore {
+		match level {
+			RiskLevel::Normal => RiskScore::ZERO,
+			RiskLevel::Elevated => self.elevated,
+			RiskLevel::Emergency => self.emergency,
+		}
+	}
+}
+
+impl Decode for Thresholds {
+	fn decode<I: codec::Input>(input: &mut I) -> Result<Self, codec::Error> {
+		let elevated = RiskScore::decode(input)?;
+		let emergency = RiskScore::decode(input)?;
+		Self::new(elevated.0, emergency.0).map_err(|_| codec::Error::from("invalid risk thresholds"))
+	}
+}
+
+impl DecodeWithMemTracking for Thresholds {}
+
+/// A set of signature suites, encoded as a bit mask (bit `i` = [`Suite`] with index `i`).
+///
+/// Decoding rejects unknown bits, so a stored or submitted set only ever names real suites.
+#[derive(
+	Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Encode, MaxEncodedLen, TypeInfo,
+)]
+pub struct SuiteSet(u8);
+
+impl SuiteSet {
+	/// No suite.
+	pub const EMPTY: Self = Self(0);
+	/// ML-DSA-87 only.
+	pub const ML_DSA: Self = Self(Suite::MlDsa87.bit());
+	/// ML-DSA-87 and SLH-DSA-SHA2-256s.
+	pub const BOTH: Self = Self(Suite::MlDsa87.bit() | Suite::SlhDsaSha2_256s.bit());
+
+	const KNOWN_BITS: u8 = Self::BOTH.0;
+
+	/// A set from a bit mask, if it names only known suites.
+	pub const fn from_bits(bits: u8) -> Option<Self> {
+		if bits & !Self::KNOWN_BITS == 0 {
+			Some(Self(bits))
+		} else {
+			None
+		}
+	}
+
+	/// The bit mask.
+	pub const fn bits(self) -> u8 {
+		self.0
+	}
+
+	/// The set with `suite` added.
+	#[must_use]
+	pub const fn with(self, suite: Suite) -> Self {
+		Self(self.0 | suite.bit())
+	}
+
+	/// Whether `suite` is in the set.
+	pub const fn contains(self, suite: Suite) -> bool {
+		self.0 & suite.bit() != 0
+	}
+
+	/// Whether every suite of `other` is in `self`.
+	pub const fn is_superset(self, other: Self) -> bool {
+		self.0 & other.0 == other.0
+	}
+
+	/// Number of suites in the set.
+	pub const fn len(self) -> u32 {
+		self.0.count_ones()
+	}
+
+	/// Whether the set is empty.
+	pub const fn is_empty(self) -> bool {
+		self.0 == 0
+	}
+
+	/// The suites in the set, in [`Suite::ALL`] order.
+	pub fn iter(self) -> impl Iterator<Item = Suite> {
+		Suite::ALL.into_iter().filter(move |s| self.contains(*s))
+	}
+}
+
+impl FromIterator<Suite> for SuiteSet {
+	fn from_iter<I: IntoIterator<Item = Suite>>(iter: I) -> Self {
+		iter.into_iter().fold(Self::EMPTY, Self::with)
+	}
+}
+
+impl Decode for SuiteSet {
+	fn decode<I: codec::Input>(input: &mut I) -> Result<Self, codec::Error> {
+		Self::from_bits(u8::decode(input)?).ok_or_else(|| "unknown signature suite bit".into())
+	}
+}
+
+impl DecodeWithMemTracking for SuiteSet {}
+
+/// What the post-quantum policy of one [`RiskLevel`] requires.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct PqcPolicy {
+	/// Suites every batch signature set must contain.
+	pub batch_suites: SuiteSet,
+	/// Suites every checkpoint signature set must contain.
+	pub checkpoint_suites: SuiteSet,
+	/// Maximum age, in blocks, of a worker's signing keys; a worker whose keys are older must
+	/// rotate (and re-attest) before it may sign again.
+	pub key_rotation_blocks: u32,
+}
+
+/// Key lifetime under [`RiskLevel::Normal`]: about 7 days at 6-second blocks.
+pub const NORMAL_KEY_ROTATION_BLOCKS: u32 = 100_800;
+/// Key lifetime under [`RiskLevel::Elevated`]: about 1 day at 6-second blocks.
+pub const ELEVATED_KEY_ROTATION_BLOCKS: u32 = 14_400;
+/// Key lifetime under [`RiskLevel::Emergency`]: about 10 minutes at 6-second blocks.
+pub const EMERGENCY_KEY_ROTATION_BLOCKS: u32 = 100;
+
+impl PqcPolicy {
+	/// The product's policy for a level.
+	///
+	/// | level | batch suites | checkpoint suites | key rotation |
+	/// |---|---|---|---|
+	/// | Normal | ML-DSA-87 | ML-DSA-87 + SLH-DSA-256s | 100 800 blocks |
+	/// | Elevated | ML-DSA-87 + SLH-DSA-256s | ML-DSA-87 + SLH-DSA-256s | 14 400 blocks |
+	/// | Emergency | ML-DSA-87 + SLH-DSA-256s | ML-DSA-87 + SLH-DSA-256s | 100 blocks |
+	///
+	/// ML-DSA-87 is always required; the hash-based SLH-DSA joins it on batches once the risk is
+	/// elevated, because its security rests on hash functions alone. Checkpoints always carry both.
+	pub const fn for_level(level: RiskLevel) -> Self {
+		match level {
+			RiskLevel::Normal => Self {
+				batch_suites: SuiteSet::ML_DSA,
+				checkpoint_suites: SuiteSet::BOTH,
+				key_rotation_blocks: NORMAL_KEY_ROTATION_BLOCKS,
+			},
+			RiskLevel::Elevated => Self {
+				batch_suites: SuiteSet::BOTH,
+				checkpoint_suites: SuiteSet::BOTH,
+				key_rotation_blocks: ELEVATED_KEY_ROTATION_BLOCKS,
+			},
+			RiskLevel::Emergency => Self {
+				batch_suites: SuiteSet::BOTH,
+				checkpoint_suites: SuiteSet::BOTH,
+				key_rotation_blocks: EMERGENCY_KEY_ROTATION_BLOCKS,
+			},
+		}
+	}
+
+	/// Whether a policy is acceptable at all: ML-DSA-87 on batches and both suites on
+	/// checkpoints are the floor, and keys must rotate eventually.
+	pub const fn is_valid(&self) -> bool {
+		self.batch_suites.contains(Suite::MlDsa87) &&
+			self.checkpoint_suites.is_superset(SuiteSet::BOTH) &&
+			self.key_rotation_blocks > 0
+	}
+
+	/// Whether keys created at `created_at` must be rotated at block `now`.
+	pub const fn rotation_due(&self, created_at: u32, now: u32) -> bool {
+		now.saturating_sub(created_at) >= self.key_rotation_blocks
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use codec::{Decode, Encode};
+
+	#[test]
+	fn score_range_is_checked() {
+		assert_eq!(RiskScore::new(0).unwrap().get(), 0);
+		assert_eq!(RiskScore::new(10_000).unwrap(), RiskScore::MAX);
+		assert_eq!(RiskScore::new(10_001), Err(RiskError::ScoreOutOfRange(10_001)));
+		assert_eq!(RiskScore::try_from(u16::MAX), Err(RiskError::ScoreOutOfRange(u16::MAX)));
+	}
+
+	#[test]
+	fn score_decode_rejects_out_of_range() {
+		assert_eq!(RiskScore::decode(&mut &10_000u16.encode()[..]), Ok(RiskScore::MAX));
+		assert!(RiskScore::decode(&mut &10_001u16.encode()[..]).is_err());
+		assert!(RiskScore::decode(&mut &[0x10][..]).is_err());
+	}
+
+	#[test]
+	fn default_levels_follow_the_thresholds() {
+		let t = Thresholds::default();
+		let level = |s| t.level(RiskScore::new(s).unwrap());
+		assert_eq!(level(0), RiskLevel::Normal);
+		assert_eq!(level(5_999), RiskLevel::Normal);
+		assert_eq!(level(6_000), RiskLevel::Elevated);
+		assert_eq!(level(8_999), RiskLevel::Elevated);
+		assert_eq!(level(9_000), RiskLevel::Emergency);
+		assert_eq!(level(10_000), RiskLevel::Emergency);
+	}
+
+	#[test]
+	fn thresholds_are_validated() {
+		assert!(Thresholds::new(6_000, 9_000).is_ok());
+		assert_eq!(Thresholds::new(0, 9_000), Err(RiskError::InvalidThresholds));
+		assert_eq!(Thresholds::new(9_000, 9_000), Err(RiskError::InvalidThresholds));
+		assert_eq!(Thresholds::new(9_000, 6_000), Err(RiskError::InvalidThresholds));
+		assert_eq!(Thresholds::new(6_000, 10_001), Err(RiskError::InvalidThresholds));
+		let bad = (9_000u16, 6_000u16).encode();
+		assert!(Thresholds::decode(&mut &bad[..]).is_err());
+		let good = Thresholds::new(100, 200).unwrap();
+		assert_eq!(Thresholds::decode(&mut &good.encode()[..]), Ok(good));
+		assert_eq!(good.entry_score(RiskLevel::Elevated).get(), 100);
+	}
+
+	#[test]
+	fn suite_set_rejects_unknown_bits() {
+		assert_eq!(SuiteSet::from_bits(0b11), Some(SuiteSet::BOTH));
+		assert_eq!(SuiteSet::from_bits(0b100), None);
+		assert!(SuiteSet::decode(&mut &[0b1000_0001u8][..]).is_err());
+		assert_eq!(SuiteSet::decode(&mut &[0b01u8][..]), Ok(SuiteSet::ML_DSA));
+		let set: SuiteSet = [Suite::SlhDsaSha2_256s].into_iter().collect();
+		assert!(set.contains(Suite::SlhDsaSha2_256s) && !set.contains(Suite::MlDsa87));
+		assert_eq!(SuiteSet::BOTH.iter().collect::<alloc::vec::Vec<_>>(), Suite::ALL.to_vec());
+		assert_eq!(SuiteSet::BOTH.len(), 2);
+		assert!(SuiteSet::EMPTY.is_empty());
+	}
+
+	#[test]
+	fn policies_escalate_and_are_valid() {
+		let n = PqcPolicy::for_level(RiskLevel::Normal);
+		let e = PqcPolicy::for_level(RiskLevel::Elevated);
+		let x = PqcPolicy::for_level(RiskLevel::Emergency);
+		for p in [n, e, x] {
+			assert!(p.is_valid());
+			assert!(p.batch_suites.contains(Suite::MlDsa87));
+			assert_eq!(p.checkpoint_suites, SuiteSet::BOTH);
+		}
+		assert_eq!(n.batch_suites, SuiteSet::ML_DSA);
+		assert_eq!(e.batch_suites, SuiteSet::BOTH);
+		assert!(n.key_rotation_blocks > e.key_rotation_blocks);
+		assert!(e.key_rotation_blocks > x.key_rotation_blocks);
+		let weak = PqcPolicy { checkpoint_suites: SuiteSet::ML_DSA, ..n };
+		assert!(!weak.is_valid());
+		assert!(!PqcPolicy { key_rotation_blocks: 0, ..n }.is_valid());
+		assert!(!x.rotation_due(1_000, 1_099));
+		assert!(x.rotation_due(1_000, 1_100));
+		assert!(!x.rotation_due(1_000, 10), "a clock behind creation never forces rotation");
+	}
+}
