@@ -213,13 +213,23 @@ mod tests {
 	fn entry(id: u64, call: &[u8]) -> BatchEntry {
 		BatchEntry {
 			submission_id: id,
-			revealed: RevealedCall { call: call.to_vec().try_into().unwrap(), salt: [id as u8; 32] },
+			revealed: RevealedCall {
+				call: call.to_vec().try_into().unwrap(),
+				salt: [id as u8; 32],
+			},
 		}
 	}
 
 	fn batch() -> Batch {
-		Batch::new([1; 32], 5, [2; 32], 3, OrderingRule::Hybrid, vec![entry(1, b"a"), entry(2, b"b")])
-			.unwrap()
+		Batch::new(
+			[1; 32],
+			5,
+			[2; 32],
+			3,
+			OrderingRule::Hybrid,
+			vec![entry(1, b"a"), entry(2, b"b")],
+		)
+		.unwrap()
 	}
 
 	#[test]
@@ -236,7 +246,9 @@ mod tests {
 		assert_eq!(b.check_integrity(), Err(BatchError::EntriesRootMismatch));
 
 		let mut b = batch();
-		b.entries.swap(0, 1);
+		let mut swapped = b.entries.into_inner();
+		swapped.swap(0, 1);
+		b.entries = swapped.try_into().unwrap();
 		assert_eq!(b.check_integrity(), Err(BatchError::EntriesRootMismatch));
 
 		let mut b = batch();

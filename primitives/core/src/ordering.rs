@@ -177,7 +177,7 @@ pub fn is_ordered(rule: OrderingRule, entries: &[EntryMeta]) -> bool {
 		[a, b] => {
 			let (pa, pb) = (rule.priority(a), rule.priority(b));
 			pa > pb || (pa == pb && a.arrival < b.arrival)
-		},
+		}
 		_ => true,
 	})
 }
@@ -229,7 +229,8 @@ mod tests {
 
 	#[test]
 	fn ties_break_by_arrival_not_position() {
-		let entries = [meta(7, 10, ProtectionTier::None, false), meta(3, 10, ProtectionTier::None, false)];
+		let entries =
+			[meta(7, 10, ProtectionTier::None, false), meta(3, 10, ProtectionTier::None, false)];
 		assert_eq!(order(OrderingRule::RiskAware, &entries), vec![1, 0]);
 		assert!(!is_ordered(OrderingRule::RiskAware, &entries));
 		assert!(is_ordered(OrderingRule::RiskAware, &[entries[1], entries[0]]));
@@ -257,7 +258,9 @@ mod tests {
 		let migration = meta(2, 0, ProtectionTier::None, true);
 		let r = OrderingRule::Hybrid;
 		assert!(r.priority(&high_tier_no_risk) > r.priority(&low_tier_max_risk));
-		assert!(r.priority(&migration) > r.priority(&meta(3, 10_000, ProtectionTier::Critical, false)));
+		assert!(
+			r.priority(&migration) > r.priority(&meta(3, 10_000, ProtectionTier::Critical, false))
+		);
 	}
 
 	#[test]
@@ -265,14 +268,14 @@ mod tests {
 		for rule in OrderingRule::ALL {
 			assert_eq!(OrderingRule::from_config_name(rule.config_name()), Some(rule));
 		}
-		assert_eq!(OrderingRule::from_config_name("fifo"), Option::None);
+		assert_eq!(OrderingRule::from_config_name("fifo"), None);
 	}
 
 	#[test]
 	fn apply_checks_the_permutation() {
 		assert_eq!(apply(&[2, 0, 1], &['a', 'b', 'c']), Some(vec!['c', 'a', 'b']));
-		assert_eq!(apply(&[0, 0, 1], &['a', 'b', 'c']), Option::None);
-		assert_eq!(apply(&[0, 3, 1], &['a', 'b', 'c']), Option::None);
-		assert_eq!(apply(&[0, 1], &['a', 'b', 'c']), Option::None);
+		assert_eq!(apply(&[0, 0, 1], &['a', 'b', 'c']), None);
+		assert_eq!(apply(&[0, 3, 1], &['a', 'b', 'c']), None);
+		assert_eq!(apply(&[0, 1], &['a', 'b', 'c']), None);
 	}
 }

@@ -135,7 +135,7 @@ pub fn verify(
 				return false;
 			};
 			MlDsaVerifyingKey::decode(&encoded).verify_with_context(message, context, &sig)
-		},
+		}
 		Suite::SlhDsaSha2_256s => {
 			let Ok(key) = SlhVerifyingKey::try_from(public_key) else {
 				return false;
@@ -144,7 +144,7 @@ pub fn verify(
 				return false;
 			};
 			key.try_verify_with_context(message, context, &sig).is_ok()
-		},
+		}
 	}
 }
 
@@ -235,7 +235,7 @@ mod signing {
 			match self {
 				Self::BadLength { suite, len } => {
 					write!(f, "{} secret key of {len} bytes has the wrong length", suite.name())
-				},
+				}
 				Self::Malformed(suite) => write!(f, "malformed {} secret key", suite.name()),
 			}
 		}
@@ -266,12 +266,9 @@ mod signing {
 			match self {
 				Self::EmptyContext => f.write_str("signature context must not be empty"),
 				Self::ContextTooLong(n) => write!(f, "signature context of {n} bytes exceeds 255"),
-				Self::SuiteMismatch { requested, key } => write!(
-					f,
-					"asked to sign with {} using a {} key",
-					requested.name(),
-					key.name()
-				),
+				Self::SuiteMismatch { requested, key } => {
+					write!(f, "asked to sign with {} using a {} key", requested.name(), key.name())
+				}
 				Self::Failed(suite) => write!(f, "{} signing failed", suite.name()),
 			}
 		}
@@ -309,7 +306,7 @@ mod signing {
 					let part = |label: u8| hash256(domain::SLH_DSA_KEYGEN, &[&[label], seed]);
 					let key = SlhSigningKey::slh_keygen_internal(&part(0), &part(1), &part(2));
 					Self(Inner::SlhDsa(Box::new(key)))
-				},
+				}
 			}
 		}
 
@@ -325,9 +322,8 @@ mod signing {
 					if let Ok(seed) = <[u8; 32]>::try_from(bytes) {
 						return Ok(Self::from_seed(suite, &seed));
 					}
-					let encoded =
-						ml_dsa::ExpandedSigningKeyBytes::<MlDsa87>::try_from(bytes)
-							.map_err(|_| bad_length)?;
+					let encoded = ml_dsa::ExpandedSigningKeyBytes::<MlDsa87>::try_from(bytes)
+						.map_err(|_| bad_length)?;
 					// skDecode may panic on out-of-range coefficients; an imported key is
 					// untrusted input, so contain that and report it as malformed.
 					#[allow(deprecated)]
@@ -341,13 +337,13 @@ mod signing {
 						return Err(KeyError::Malformed(suite));
 					}
 					Ok(Self(Inner::MlDsa87(Box::new(key))))
-				},
+				}
 				Suite::SlhDsaSha2_256s => {
 					if bytes.len() != SLH_DSA_256S_SECRET_KEY_LEN {
 						return Err(bad_length);
 					}
-					let key = SlhSigningKey::try_from(bytes)
-						.map_err(|_| KeyError::Malformed(suite))?;
+					let key =
+						SlhSigningKey::try_from(bytes).map_err(|_| KeyError::Malformed(suite))?;
 					let n = SLH_DSA_256S_PUBLIC_KEY_LEN / 2;
 					let (sk_seed, rest) = bytes.split_at(n);
 					let (sk_prf, rest) = rest.split_at(n);
@@ -357,7 +353,7 @@ mod signing {
 						return Err(KeyError::Malformed(suite));
 					}
 					Ok(Self(Inner::SlhDsa(Box::new(key))))
-				},
+				}
 			}
 		}
 
@@ -396,7 +392,7 @@ mod signing {
 				Inner::SlhDsa(key) => {
 					let vk: &SlhVerifyingKey = key.as_ref().as_ref();
 					vk.to_bytes().to_vec()
-				},
+				}
 			}
 		}
 	}
@@ -440,12 +436,10 @@ mod signing {
 	) -> Result<SignatureSet, SignSetError> {
 		let mut out = Vec::with_capacity(suites.len() as usize);
 		for suite in suites.iter() {
-			let key = keys
-				.iter()
-				.find(|k| k.suite() == suite)
-				.ok_or(SignSetError::NoKey(suite))?;
+			let key = keys.iter().find(|k| k.suite() == suite).ok_or(SignSetError::NoKey(suite))?;
 			let bytes = sign(suite, key, context, message).map_err(SignSetError::Sign)?;
-			let bytes = BoundedVec::try_from(bytes).map_err(|_| SignSetError::Sign(SignError::Failed(suite)))?;
+			let bytes = BoundedVec::try_from(bytes)
+				.map_err(|_| SignSetError::Sign(SignError::Failed(suite)))?;
 			out.push(PqcSignature { suite, bytes });
 		}
 		BoundedVec::try_from(out).map_err(|_| SignSetError::TooMany)
@@ -520,7 +514,10 @@ mod tests {
 		);
 		assert_eq!(
 			sign(Suite::SlhDsaSha2_256s, &key, context::BATCH, b"m"),
-			Err(SignError::SuiteMismatch { requested: Suite::SlhDsaSha2_256s, key: Suite::MlDsa87 })
+			Err(SignError::SuiteMismatch {
+				requested: Suite::SlhDsaSha2_256s,
+				key: Suite::MlDsa87
+			})
 		);
 	}
 
@@ -576,7 +573,10 @@ mod tests {
 		};
 		let msg = b"batch hash";
 		let only_ml = sign_set(SuiteSet::ML_DSA, &[&ml, &slh], context::BATCH, msg).unwrap();
-		assert_eq!(verify_set(SuiteSet::ML_DSA, pk, context::BATCH, msg, &only_ml), Ok(SuiteSet::ML_DSA));
+		assert_eq!(
+			verify_set(SuiteSet::ML_DSA, pk, context::BATCH, msg, &only_ml),
+			Ok(SuiteSet::ML_DSA)
+		);
 		assert_eq!(
 			verify_set(SuiteSet::BOTH, pk, context::BATCH, msg, &only_ml),
 			Err(SignatureSetError::MissingSuite(Suite::SlhDsaSha2_256s))

@@ -33,7 +33,7 @@ impl core::fmt::Display for RiskError {
 			Self::ScoreOutOfRange(v) => write!(f, "risk score {v} exceeds {MAX_RISK_SCORE}"),
 			Self::InvalidThresholds => {
 				f.write_str("risk thresholds must satisfy 0 < elevated < emergency <= 10000")
-			},
+			}
 		}
 	}
 }
@@ -43,7 +43,18 @@ impl core::fmt::Display for RiskError {
 /// The only ways to obtain one are the checked constructor [`RiskScore::new`] and SCALE decoding,
 /// which rejects out-of-range values too, so a `RiskScore` in storage or in a call is always valid.
 #[derive(
-	Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Encode, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	Debug,
+	Default,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Hash,
+	Encode,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct RiskScore(u16);
 
@@ -183,7 +194,8 @@ impl Decode for Thresholds {
 	fn decode<I: codec::Input>(input: &mut I) -> Result<Self, codec::Error> {
 		let elevated = RiskScore::decode(input)?;
 		let emergency = RiskScore::decode(input)?;
-		Self::new(elevated.0, emergency.0).map_err(|_| codec::Error::from("invalid risk thresholds"))
+		Self::new(elevated.0, emergency.0)
+			.map_err(|_| codec::Error::from("invalid risk thresholds"))
 	}
 }
 
@@ -192,9 +204,7 @@ impl DecodeWithMemTracking for Thresholds {}
 /// A set of signature suites, encoded as a bit mask (bit `i` = [`Suite`] with index `i`).
 ///
 /// Decoding rejects unknown bits, so a stored or submitted set only ever names real suites.
-#[derive(
-	Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Encode, MaxEncodedLen, TypeInfo,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Encode, MaxEncodedLen, TypeInfo)]
 pub struct SuiteSet(u8);
 
 impl SuiteSet {
@@ -331,9 +341,9 @@ impl PqcPolicy {
 	/// Whether a policy is acceptable at all: ML-DSA-87 on batches and both suites on
 	/// checkpoints are the floor, and keys must rotate eventually.
 	pub const fn is_valid(&self) -> bool {
-		self.batch_suites.contains(Suite::MlDsa87) &&
-			self.checkpoint_suites.is_superset(SuiteSet::BOTH) &&
-			self.key_rotation_blocks > 0
+		self.batch_suites.contains(Suite::MlDsa87)
+			&& self.checkpoint_suites.is_superset(SuiteSet::BOTH)
+			&& self.key_rotation_blocks > 0
 	}
 
 	/// Whether keys created at `created_at` must be rotated at block `now`.
@@ -396,7 +406,7 @@ mod tests {
 		assert_eq!(SuiteSet::decode(&mut &[0b01u8][..]), Ok(SuiteSet::ML_DSA));
 		let set: SuiteSet = [Suite::SlhDsaSha2_256s].into_iter().collect();
 		assert!(set.contains(Suite::SlhDsaSha2_256s) && !set.contains(Suite::MlDsa87));
-		assert_eq!(SuiteSet::BOTH.iter().collect::<alloc::vec::Vec<_>>(), Suite::ALL.to_vec());
+		assert_eq!(SuiteSet::BOTH.iter().collect::<Vec<_>>(), Suite::ALL.to_vec());
 		assert_eq!(SuiteSet::BOTH.len(), 2);
 		assert!(SuiteSet::EMPTY.is_empty());
 	}

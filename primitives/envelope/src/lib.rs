@@ -27,10 +27,8 @@
 //! nothing here panics on input.
 
 use hpke::{
-	aead::ChaCha20Poly1305,
-	kdf::HkdfSha256,
-	kem::XWing,
-	Deserializable, Kem as _, OpModeR, OpModeS, Serializable,
+	aead::ChaCha20Poly1305, kdf::HkdfSha256, kem::XWing, Deserializable, Kem as _, OpModeR,
+	OpModeS, Serializable,
 };
 
 type KemPublicKey = <XWing as hpke::Kem>::PublicKey;
@@ -134,7 +132,8 @@ impl Header {
 pub fn peek_header(envelope: &[u8]) -> Result<Header, EnvelopeError> {
 	let min = OVERHEAD;
 	let truncated = || EnvelopeError::Truncated { len: envelope.len(), min };
-	let [version, suite, e0, e1, e2, e3] = *envelope.first_chunk::<HEADER_LEN>().ok_or_else(truncated)?;
+	let [version, suite, e0, e1, e2, e3] =
+		*envelope.first_chunk::<HEADER_LEN>().ok_or_else(truncated)?;
 	if version != VERSION {
 		return Err(EnvelopeError::UnsupportedVersion(version));
 	}

@@ -23,7 +23,10 @@ fn round_trip() {
 	assert_eq!(env.len(), OVERHEAD + 18);
 	assert_eq!(open(&k, &GENESIS, &ALICE, &env).unwrap(), b"transfer 10 to bob");
 	let h = peek_header(&env).unwrap();
-	assert_eq!(h, Header { version: 1, suite: CipherSuite::XWingHkdfSha256ChaCha20Poly1305, key_epoch: 7 });
+	assert_eq!(
+		h,
+		Header { version: 1, suite: CipherSuite::XWingHkdfSha256ChaCha20Poly1305, key_epoch: 7 }
+	);
 }
 
 #[test]
