@@ -110,6 +110,59 @@ fn slh_dsa_sha2_256s_keygen() {
 	}
 }
 
+#[test]
+fn slh_dsa_sha2_256s_siggen_external_pure() {
+	let mut reproduced = 0;
+	for case in load("slh_dsa_sha2_256s_siggen.json") {
+		assert_eq!(
+			case["deterministic"].as_bool(),
+			Some(true),
+			"only deterministic cases are kept"
+		);
+		let key = SecretKey::from_bytes(Suite::SlhDsaSha2_256s, &bytes(&case, "sk")).unwrap();
+		let pk = bytes(&case, "pk");
+		assert_eq!(key.public_key(), pk, "tcId {}", tc(&case));
+		let (msg, ctx, expected) =
+			(bytes(&case, "message"), bytes(&case, "context"), bytes(&case, "signature"));
+		assert!(
+			pqc::verify(Suite::SlhDsaSha2_256s, &pk, &ctx, &msg, &expected),
+			"tcId {}",
+			tc(&case)
+		);
+		match pqc::sign(Suite::SlhDsaSha2_256s, &key, &ctx, &msg) {
+			Err(SignError::EmptyContext) => assert!(ctx.is_empty(), "tcId {}", tc(&case)),
+			Ok(ours) => {
+				assert_eq!(ours, expected, "tcId {}: deterministic signature", tc(&case));
+				reproduced += 1;
+			}
+			Err(e) => panic!("tcId {}: {e}", tc(&case)),
+		}
+	}
+	assert!(reproduced >= 4, "only {reproduced} signatures reproduced");
+}
+
+#[test]
+fn slh_dsa_sha2_256s_sigver_external_pure() {
+	let (mut pass, mut fail) = (0, 0);
+	for case in load("slh_dsa_sha2_256s_sigver.json") {
+		let expected = case["testPassed"].as_bool().expect("testPassed");
+		let got = pqc::verify(
+			Suite::SlhDsaSha2_256s,
+			&bytes(&case, "pk"),
+			&bytes(&case, "context"),
+			&bytes(&case, "message"),
+			&bytes(&case, "signature"),
+		);
+		assert_eq!(got, expected, "tcId {} ({})", tc(&case), case["reason"]);
+		if expected {
+			pass += 1
+		} else {
+			fail += 1
+		}
+	}
+	assert!(pass > 0 && fail > 0);
+}
+
 /// The older ACVP SLH-DSA sigVer set tests the *internal* verification (FIPS 205 algorithm 20)
 /// on the raw message. External verification with context `ctx` is internal verification of
 /// `0x00 ‖ len(ctx) ‖ ctx ‖ M` (algorithm 24), so these vectors check the primitive that
