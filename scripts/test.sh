@@ -9,18 +9,33 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "toolchain: wasm32v1-none target, rust-src, rustfmt"
+step "toolchain: wasm32v1-none target, rust-src, rustfmt, clippy"
 installed_targets=$(rustup target list --installed)
 grep -qx wasm32v1-none <<<"$installed_targets" || rustup target add wasm32v1-none
 installed_components=$(rustup component list --installed)
 grep -q '^rust-src' <<<"$installed_components" || rustup component add rust-src
 grep -q '^rustfmt' <<<"$installed_components" || rustup component add rustfmt
+grep -q '^clippy' <<<"$installed_components" || rustup component add clippy
 
 step "format check"
 cargo fmt --all -- --check
+
+step "lints (clippy, warnings are errors)"
+cargo clippy --locked --workspace --all-targets -- -D warnings
 
 step "no_std build of aegis-primitives for wasm32v1-none (what the runtime links)"
 cargo build --locked -p aegis-primitives --no-default-features --target wasm32v1-none
 
 step "tests"
-cargo test --locked --workspace
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+cargo test --locked --workspace 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One closing line for the whole suite (cargo prints one per test binary).
+passed=$(grep -Eo '^test result: [A-Za-z]+\. [0-9]+ passed' "$log" | awk '{n += $4} END {print n + 0}')
+failed=$(grep -Eo '^test result: [A-Za-z]+\. [0-9]+ passed; [0-9]+ failed' "$log" | awk '{n += $6} END {print n + 0}')
+echo
+echo "tests: $passed passed, $failed failed"
+exit "$status"

@@ -3,6 +3,8 @@
 //!
 //! `cargo bench -p aegis-primitives`; the README's performance table records the medians.
 
+#![allow(clippy::indexing_slicing)] // Tests index freely: a panic is a failed test.
+
 use aegis_primitives::{
 	ordering::{is_ordered, order, EntryMeta, OrderingRule, ProtectionTier},
 	pqc::{self, context, SecretKey, Suite},
@@ -29,6 +31,13 @@ fn signatures(c: &mut Criterion) {
 		group.sample_size(if suite == Suite::SlhDsaSha2_256s { 50 } else { 100 });
 		group.bench_function("verify", |b| {
 			b.iter(|| assert!(pqc::verify(suite, &pk, context::BATCH, black_box(&MESSAGE), &sig)))
+		});
+		group.bench_function("parse-public-key", |b| {
+			b.iter(|| pqc::PublicKey::parse(suite, black_box(&pk)).unwrap())
+		});
+		let parsed = pqc::PublicKey::parse(suite, &pk).unwrap();
+		group.bench_function("verify-parsed-key", |b| {
+			b.iter(|| assert!(parsed.verify(context::BATCH, black_box(&MESSAGE), &sig)))
 		});
 		group.finish();
 	}

@@ -19,6 +19,7 @@
 //! See `shared/ARCHITECTURE.md` for how these pieces fit the enrolment → submission →
 //! sequencing → verification flow.
 #![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(test, allow(clippy::indexing_slicing))]
 
 extern crate alloc;
 

@@ -13,6 +13,22 @@
 //! | `MigrationAware` | 1 for migration calls, 0 otherwise: migration calls run as one group, first |
 //! | `Hybrid` | lexicographic (migration flag, protection tier, risk score) |
 //!
+//! ```
+//! use aegis_primitives::{ordering::*, risk::RiskScore};
+//!
+//! let meta = |arrival, risk, migration| EntryMeta {
+//!     arrival,
+//!     risk: RiskScore::new(risk).unwrap(),
+//!     protection: ProtectionTier::None,
+//!     migration,
+//! };
+//! let pool = [meta(10, 100, false), meta(11, 9_500, false), meta(12, 100, true)];
+//! // The worker orders; the chain checks the revealed batch.
+//! assert_eq!(order(OrderingRule::Hybrid, &pool), vec![2, 1, 0]);
+//! assert!(is_ordered(OrderingRule::Hybrid, &[pool[2], pool[1], pool[0]]));
+//! assert!(!is_ordered(OrderingRule::Hybrid, &[pool[1], pool[2], pool[0]]));
+//! ```
+//!
 //! The worker orders with [`order`]; the chain checks the worker with [`is_ordered`], after
 //! recomputing every entry's metadata from the revealed call. Both are pure, allocation-light and
 //! `no_std`.

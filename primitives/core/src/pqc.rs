@@ -9,10 +9,22 @@
 //! both standards define (ML-DSA with `rnd = 0³²`, SLH-DSA with `opt_rand = PK.seed`): an enclave
 //! needs no randomness source to sign, and the same batch always gets the same signature.
 //!
+//! ```
+//! use aegis_primitives::pqc::{context, sign, verify, SecretKey, Suite};
+//!
+//! let key = SecretKey::from_seed(Suite::MlDsa87, &[7; 32]);
+//! let batch_hash = [0xab; 32];
+//! let sig = sign(Suite::MlDsa87, &key, context::BATCH, &batch_hash).unwrap();
+//! assert!(verify(Suite::MlDsa87, &key.public_key(), context::BATCH, &batch_hash, &sig));
+//! // The same bytes signed as a batch never pass as a checkpoint signature.
+//! assert!(!verify(Suite::MlDsa87, &key.public_key(), context::CHECKPOINT, &batch_hash, &sig));
+//! ```
+//!
 //! Every signature in the product carries a context string naming its purpose ([`context`]);
 //! [`sign`] refuses an empty one, so a signature made for one purpose never verifies for another.
 
 use crate::risk::SuiteSet;
+use alloc::boxed::Box;
 use bounded_collections::{BoundedVec, ConstU32};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
@@ -115,6 +127,10 @@ impl Suite {
 ///
 /// Returns `false`, never panics, for a key or signature of the wrong length, a malformed
 /// encoding, a context longer than 255 bytes, or a signature that does not verify.
+///
+/// This decodes the public key on every call (for ML-DSA-87 that includes expanding the public
+/// matrix, more than half the cost); to check several signatures under one key, parse it once
+/// with [`PublicKey::parse`].
 pub fn verify(
 	suite: Suite,
 	public_key: &[u8],
@@ -122,28 +138,57 @@ pub fn verify(
 	message: &[u8],
 	signature: &[u8],
 ) -> bool {
-	if context.len() > MAX_CONTEXT_LEN {
-		return false;
+	PublicKey::parse(suite, public_key).is_some_and(|key| key.verify(context, message, signature))
+}
+
+/// A decoded public key, ready to verify many signatures.
+#[derive(Clone)]
+pub enum PublicKey {
+	/// ML-DSA-87 (boxed: the decoded key holds the expanded public matrix).
+	MlDsa87(Box<MlDsaVerifyingKey>),
+	/// SLH-DSA-SHA2-256s.
+	SlhDsaSha2_256s(SlhVerifyingKey),
+}
+
+impl core::fmt::Debug for PublicKey {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		write!(f, "PublicKey({})", self.suite().name())
 	}
-	match suite {
-		Suite::MlDsa87 => {
-			let Ok(encoded) = ml_dsa::EncodedVerifyingKey::<ml_dsa::MlDsa87>::try_from(public_key)
-			else {
-				return false;
-			};
-			let Ok(sig) = MlDsaSignature::try_from(signature) else {
-				return false;
-			};
-			MlDsaVerifyingKey::decode(&encoded).verify_with_context(message, context, &sig)
+}
+
+impl PublicKey {
+	/// Decodes an encoded public key of `suite`; `None` if the length is wrong.
+	pub fn parse(suite: Suite, bytes: &[u8]) -> Option<Self> {
+		match suite {
+			Suite::MlDsa87 => {
+				let encoded =
+					ml_dsa::EncodedVerifyingKey::<ml_dsa::MlDsa87>::try_from(bytes).ok()?;
+				Some(Self::MlDsa87(Box::new(MlDsaVerifyingKey::decode(&encoded))))
+			}
+			Suite::SlhDsaSha2_256s => {
+				SlhVerifyingKey::try_from(bytes).ok().map(Self::SlhDsaSha2_256s)
+			}
 		}
-		Suite::SlhDsaSha2_256s => {
-			let Ok(key) = SlhVerifyingKey::try_from(public_key) else {
-				return false;
-			};
-			let Ok(sig) = SlhSignature::try_from(signature) else {
-				return false;
-			};
-			key.try_verify_with_context(message, context, &sig).is_ok()
+	}
+
+	/// The key's suite.
+	pub fn suite(&self) -> Suite {
+		match self {
+			Self::MlDsa87(_) => Suite::MlDsa87,
+			Self::SlhDsaSha2_256s(_) => Suite::SlhDsaSha2_256s,
+		}
+	}
+
+	/// FIPS 204 / FIPS 205 pure external verification, as [`verify`].
+	pub fn verify(&self, context: &[u8], message: &[u8], signature: &[u8]) -> bool {
+		if context.len() > MAX_CONTEXT_LEN {
+			return false;
+		}
+		match self {
+			Self::MlDsa87(key) => MlDsaSignature::try_from(signature)
+				.is_ok_and(|sig| key.verify_with_context(message, context, &sig)),
+			Self::SlhDsaSha2_256s(key) => SlhSignature::try_from(signature)
+				.is_ok_and(|sig| key.try_verify_with_context(message, context, &sig).is_ok()),
 		}
 	}
 }
@@ -519,6 +564,22 @@ mod tests {
 				key: Suite::MlDsa87
 			})
 		);
+	}
+
+	#[test]
+	fn parsed_keys_verify_like_verify() {
+		for suite in Suite::ALL {
+			let key = SecretKey::from_seed(suite, &[8; 32]);
+			let pk = key.public_key();
+			let sig = sign(suite, &key, context::BATCH, b"m").unwrap();
+			let parsed = PublicKey::parse(suite, &pk).unwrap();
+			assert_eq!(parsed.suite(), suite);
+			assert!(parsed.verify(context::BATCH, b"m", &sig));
+			assert!(!parsed.verify(context::BATCH, b"n", &sig));
+			assert!(!parsed.verify(context::BATCH, b"m", &sig[1..]));
+			assert!(!parsed.verify(&[b'x'; 256], b"m", &sig));
+			assert!(PublicKey::parse(suite, &pk[1..]).is_none());
+		}
 	}
 
 	#[test]

@@ -1,6 +1,8 @@
 //! NIST ACVP vectors through `aegis_primitives::pqc` (see `tests/vectors/README.md` for their
 //! source and the filter applied).
 
+#![allow(clippy::indexing_slicing)] // Tests index freely: a panic is a failed test.
+
 use aegis_primitives::pqc::{self, SecretKey, SignError, Suite};
 use serde_json::Value;
 

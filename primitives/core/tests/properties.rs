@@ -1,6 +1,8 @@
 //! Property tests: codecs round-trip, the ordering rules are total and checkable, and the
 //! verifier survives arbitrary input.
 
+#![allow(clippy::indexing_slicing)] // Tests index freely: a panic is a failed test.
+
 use aegis_primitives::{
 	batch::{AssetSnapshot, Batch, BatchEntry, Checkpoint, RevealedCall},
 	binding::EnclaveKeys,

@@ -7,6 +7,22 @@
 //! the envelope with `sequencer.submit_encrypted`. Only the enclave, holding the matching
 //! [`RecipientKey`], can [`open`] it.
 //!
+//! ```
+//! use aegis_envelope::{open, seal, EnvelopeError, RecipientKey, RecipientPublicKey};
+//!
+//! let genesis = [0x11; 32];
+//! let (alice, bob) = ([0xa1; 32], [0xb0; 32]);
+//! // Inside the enclave: the cluster key of epoch 3, derived from a sealed seed.
+//! let enclave = RecipientKey::derive(&[0x42; 32], 3);
+//! // The user reads the published key from the chain and seals the call to it.
+//! let published = RecipientPublicKey::from_bytes(3, &enclave.public_key().to_bytes())?;
+//! let envelope = seal(&published, &genesis, &alice, b"scale-encoded (call, salt)")?;
+//! // Only the enclave opens it, and only as Alice's submission on this chain.
+//! assert_eq!(open(&enclave, &genesis, &alice, &envelope)?, b"scale-encoded (call, salt)");
+//! assert_eq!(open(&enclave, &genesis, &bob, &envelope), Err(EnvelopeError::DecryptionFailed));
+//! # Ok::<(), EnvelopeError>(())
+//! ```
+//!
 //! ## Cryptography
 //! HPKE (RFC 9180) in base mode with the X-Wing hybrid post-quantum KEM (ML-KEM-768 + X25519,
 //! KEM id `0x647a`), HKDF-SHA256 and ChaCha20-Poly1305. The HPKE `info` binds the chain's genesis

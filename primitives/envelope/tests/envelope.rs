@@ -1,5 +1,7 @@
 //! Envelope round trips and every way an envelope can be wrong.
 
+#![allow(clippy::indexing_slicing)] // Tests index freely: a panic is a failed test.
+
 use aegis_envelope::*;
 use proptest::prelude::*;
 
