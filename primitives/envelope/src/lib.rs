@@ -42,13 +42,18 @@
 //! Every malformed, truncated, tampered or misdirected envelope yields an [`EnvelopeError`];
 //! nothing here panics on input.
 
+#![cfg_attr(test, allow(clippy::indexing_slicing))]
+
+mod xwing;
+
 use hpke::{
 	aead::ChaCha20Poly1305, kdf::HkdfSha256, kem::XWing, Deserializable, Kem as _, OpModeR,
 	OpModeS, Serializable,
 };
+use xwing::CachedXWing;
 
 type KemPublicKey = <XWing as hpke::Kem>::PublicKey;
-type KemPrivateKey = <XWing as hpke::Kem>::PrivateKey;
+type KemPrivateKey = <CachedXWing as hpke::Kem>::PrivateKey;
 type KemEncappedKey = <XWing as hpke::Kem>::EncappedKey;
 
 /// Wire format version produced by this crate.
@@ -203,13 +208,13 @@ impl RecipientKey {
 	/// Derives the key deterministically from 32 bytes of secret input keying material
 	/// (HPKE `DeriveKeyPair`), e.g. a seed unsealed inside the enclave.
 	pub fn derive(ikm: &[u8; 32], epoch: u32) -> Self {
-		let (secret, public) = XWing::derive_keypair(ikm);
+		let (secret, public) = CachedXWing::derive_keypair(ikm);
 		Self { epoch, secret, public }
 	}
 
 	/// A fresh random key from the operating system's generator.
 	pub fn generate(epoch: u32) -> Self {
-		let (secret, public) = XWing::gen_keypair();
+		let (secret, public) = CachedXWing::gen_keypair();
 		Self { epoch, secret, public }
 	}
 
@@ -295,7 +300,7 @@ pub fn open(
 	let enc = KemEncappedKey::from_bytes(enc).map_err(|_| EnvelopeError::DecryptionFailed)?;
 	let header_bytes: [u8; HEADER_LEN] =
 		header_bytes.try_into().map_err(|_| EnvelopeError::DecryptionFailed)?;
-	hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, XWing>(
+	hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, CachedXWing>(
 		&OpModeR::Base,
 		&key.secret,
 		&enc,
