@@ -352,6 +352,153 @@ impl PqcPolicy {
 	}
 }
 
+/// Where the oracle's level stands: the level in force and an escalation waiting to take effect.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	Default,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct LevelState {
+	/// The level in force.
+	pub active: RiskLevel,
+	/// A scheduled escalation: the level and the block from which it takes effect.
+	pub pending: Option<(RiskLevel, u32)>,
+}
+
+/// What a new score did to a [`LevelState`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LevelChange {
+	/// Nothing changed.
+	None,
+	/// The level in force changed.
+	Changed {
+		/// Level before.
+		from: RiskLevel,
+		/// Level now.
+		to: RiskLevel,
+	},
+	/// An escalation was scheduled.
+	Scheduled {
+		/// Level that will take effect.
+		level: RiskLevel,
+		/// Block from which it takes effect.
+		at: u32,
+	},
+	/// A scheduled escalation was dropped because the score fell back first.
+	Cancelled {
+		/// Level that was scheduled.
+		level: RiskLevel,
+	},
+}
+
+/// The rules by which the oracle's level follows its score.
+#[derive(
+	Clone, Copy, Debug, PartialEq, Eq, Encode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct LevelRules {
+	/// Score thresholds of the levels.
+	pub thresholds: Thresholds,
+	/// Blocks between a score reaching [`RiskLevel::Elevated`] and that level taking effect.
+	pub rotation_delay: u32,
+	/// How far below a level's threshold the score must fall to leave that level.
+	pub hysteresis: u16,
+}
+
+impl Decode for LevelRules {
+	fn decode<I: codec::Input>(input: &mut I) -> Result<Self, codec::Error> {
+		Ok(Self {
+			thresholds: Thresholds::decode(input)?,
+			rotation_delay: u32::decode(input)?,
+			hysteresis: u16::decode(input)?,
+		})
+	}
+}
+
+impl LevelRules {
+	/// Applies a newly published `score` at block `now` and returns the new state and what
+	/// happened. The rules:
+	///
+	/// - **Emergency** (score ≥ emergency threshold) takes effect at once and drops any
+	///   scheduled escalation.
+	/// - **Elevated** (score ≥ elevated threshold, from Normal) is scheduled for
+	///   `now + rotation_delay`; it takes effect with the first score published at or after that
+	///   block that is still at or above the threshold ([`LevelRules::tick`] applies it even
+	///   without a new score). A score below the threshold before then cancels it.
+	/// - **Leaving** a level needs `score + hysteresis` to fall below its threshold; the level
+	///   then drops to `level(score + hysteresis)`, possibly by two steps, at once.
+	pub fn apply(
+		&self,
+		state: LevelState,
+		score: RiskScore,
+		now: u32,
+	) -> (LevelState, LevelChange) {
+		let raw = self.thresholds.level(score);
+		let active = state.active;
+
+		if raw == RiskLevel::Emergency && active != RiskLevel::Emergency {
+			let next = LevelState { active: RiskLevel::Emergency, pending: None };
+			return (next, LevelChange::Changed { from: active, to: RiskLevel::Emergency });
+		}
+		if raw > active {
+			return match state.pending {
+				Some((level, at)) if level == raw && now >= at => (
+					LevelState { active: raw, pending: None },
+					LevelChange::Changed { from: active, to: raw },
+				),
+				Some((level, _)) if level == raw => (state, LevelChange::None),
+				_ => {
+					let at = now.saturating_add(self.rotation_delay);
+					if self.rotation_delay == 0 {
+						(
+							LevelState { active: raw, pending: None },
+							LevelChange::Changed { from: active, to: raw },
+						)
+					} else {
+						(
+							LevelState { active, pending: Some((raw, at)) },
+							LevelChange::Scheduled { level: raw, at },
+						)
+					}
+				}
+			};
+		}
+		// The score is not above the level in force: drop a pending escalation, maybe descend.
+		if let Some((level, _)) = state.pending {
+			return (LevelState { active, pending: None }, LevelChange::Cancelled { level });
+		}
+		let with_margin =
+			RiskScore(score.get().saturating_add(self.hysteresis).min(MAX_RISK_SCORE));
+		let lowered = self.thresholds.level(with_margin).min(active);
+		if lowered < active {
+			(
+				LevelState { active: lowered, pending: None },
+				LevelChange::Changed { from: active, to: lowered },
+			)
+		} else {
+			(state, LevelChange::None)
+		}
+	}
+
+	/// Applies a scheduled escalation whose block has come, without a new score.
+	pub fn tick(&self, state: LevelState, now: u32) -> (LevelState, LevelChange) {
+		match state.pending {
+			Some((level, at)) if now >= at && level > state.active => (
+				LevelState { active: level, pending: None },
+				LevelChange::Changed { from: state.active, to: level },
+			),
+			_ => (state, LevelChange::None),
+		}
+	}
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -409,6 +556,77 @@ mod tests {
 		assert_eq!(SuiteSet::BOTH.iter().collect::<Vec<_>>(), Suite::ALL.to_vec());
 		assert_eq!(SuiteSet::BOTH.len(), 2);
 		assert!(SuiteSet::EMPTY.is_empty());
+	}
+
+	fn rules() -> LevelRules {
+		LevelRules { thresholds: Thresholds::default(), rotation_delay: 10, hysteresis: 500 }
+	}
+
+	fn score(v: u16) -> RiskScore {
+		RiskScore::new(v).unwrap()
+	}
+
+	#[test]
+	fn elevated_is_scheduled_then_takes_effect() {
+		let r = rules();
+		let (s, c) = r.apply(LevelState::default(), score(6_500), 100);
+		assert_eq!(c, LevelChange::Scheduled { level: RiskLevel::Elevated, at: 110 });
+		assert_eq!(s.active, RiskLevel::Normal);
+		// Still high before the delay: nothing new.
+		assert_eq!(r.apply(s, score(7_000), 105), (s, LevelChange::None));
+		assert_eq!(r.tick(s, 109), (s, LevelChange::None));
+		let (s2, c) = r.tick(s, 110);
+		assert_eq!(c, LevelChange::Changed { from: RiskLevel::Normal, to: RiskLevel::Elevated });
+		assert_eq!(s2, LevelState { active: RiskLevel::Elevated, pending: None });
+		// A score at the block also applies it.
+		let (s3, _) = r.apply(s, score(6_000), 110);
+		assert_eq!(s3.active, RiskLevel::Elevated);
+	}
+
+	#[test]
+	fn falling_back_cancels_the_escalation() {
+		let r = rules();
+		let (s, _) = r.apply(LevelState::default(), score(6_500), 100);
+		let (s, c) = r.apply(s, score(5_999), 105);
+		assert_eq!(c, LevelChange::Cancelled { level: RiskLevel::Elevated });
+		assert_eq!(s, LevelState::default());
+		assert_eq!(r.tick(s, 200), (s, LevelChange::None));
+	}
+
+	#[test]
+	fn emergency_is_immediate_and_overrides_a_schedule() {
+		let r = rules();
+		let (s, _) = r.apply(LevelState::default(), score(6_500), 100);
+		let (s, c) = r.apply(s, score(9_000), 101);
+		assert_eq!(c, LevelChange::Changed { from: RiskLevel::Normal, to: RiskLevel::Emergency });
+		assert_eq!(s, LevelState { active: RiskLevel::Emergency, pending: None });
+	}
+
+	#[test]
+	fn leaving_a_level_needs_the_hysteresis_margin() {
+		let r = rules();
+		let emergency = LevelState { active: RiskLevel::Emergency, pending: None };
+		// 8 600 + 500 >= 9 000: stays.
+		assert_eq!(r.apply(emergency, score(8_600), 1), (emergency, LevelChange::None));
+		// 8 400 + 500 < 9 000: down to Elevated at once.
+		let (s, c) = r.apply(emergency, score(8_400), 1);
+		assert_eq!(c, LevelChange::Changed { from: RiskLevel::Emergency, to: RiskLevel::Elevated });
+		// 5 600 + 500 >= 6 000: stays Elevated; 5 400 leaves.
+		assert_eq!(r.apply(s, score(5_600), 2), (s, LevelChange::None));
+		assert_eq!(r.apply(s, score(5_400), 2).0.active, RiskLevel::Normal);
+		// Two steps at once.
+		assert_eq!(r.apply(emergency, score(100), 3).0.active, RiskLevel::Normal);
+		// A saturating margin never wraps.
+		let wide = LevelRules { hysteresis: u16::MAX, ..r };
+		assert_eq!(wide.apply(emergency, score(0), 4), (emergency, LevelChange::None));
+	}
+
+	#[test]
+	fn zero_delay_escalates_at_once() {
+		let r = LevelRules { rotation_delay: 0, ..rules() };
+		let (s, c) = r.apply(LevelState::default(), score(6_000), 7);
+		assert_eq!(c, LevelChange::Changed { from: RiskLevel::Normal, to: RiskLevel::Elevated });
+		assert_eq!(s.pending, None);
 	}
 
 	#[test]

@@ -8,7 +8,10 @@ use aegis_primitives::{
 	binding::EnclaveKeys,
 	ordering::{apply, is_ordered, order, EntryMeta, OrderingRule, ProtectionTier},
 	pqc::{self, PqcSignature, Suite},
-	risk::{PqcPolicy, RiskLevel, RiskScore, SuiteSet, Thresholds, MAX_RISK_SCORE},
+	risk::{
+		LevelRules, LevelState, PqcPolicy, RiskLevel, RiskScore, SuiteSet, Thresholds,
+		MAX_RISK_SCORE,
+	},
 };
 use codec::{Decode, Encode};
 use proptest::{collection::vec, prelude::*, sample::select};
@@ -140,6 +143,38 @@ proptest! {
 		let decoded = RiskScore::decode(&mut &raw.encode()[..]);
 		prop_assert_eq!(decoded.is_ok(), raw <= MAX_RISK_SCORE);
 		prop_assert_eq!(RiskScore::new(raw).is_ok(), raw <= MAX_RISK_SCORE);
+	}
+
+	#[test]
+	fn level_state_invariants_hold_for_any_score_sequence(
+		scores in vec((0..=MAX_RISK_SCORE, 0u32..20), 1..60),
+		delay in 0u32..15,
+		hysteresis in 0u16..2_000,
+	) {
+		let rules = LevelRules { thresholds: Thresholds::default(), rotation_delay: delay, hysteresis };
+		let (mut state, mut now) = (LevelState::default(), 0u32);
+		for (raw, gap) in scores {
+			now += gap;
+			let score = RiskScore::new(raw).unwrap();
+			state = rules.tick(state, now).0;
+			state = rules.apply(state, score, now).0;
+			let level = rules.thresholds.level(score);
+			let margin = RiskScore::new(raw.saturating_add(hysteresis).min(MAX_RISK_SCORE)).unwrap();
+			// Emergency is never late.
+			if level == RiskLevel::Emergency {
+				prop_assert_eq!(state.active, RiskLevel::Emergency);
+			}
+			// Below the score's level only while that escalation is scheduled.
+			if state.active < level {
+				prop_assert_eq!(state.pending.map(|(l, _)| l), Some(level));
+			}
+			// Never held above what the score plus the margin justifies.
+			prop_assert!(state.active <= rules.thresholds.level(margin));
+			// A schedule always points up.
+			if let Some((pending, _)) = state.pending {
+				prop_assert!(pending > state.active);
+			}
+		}
 	}
 
 	#[test]
