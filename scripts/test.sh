@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/aegis-target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
+# Benchmarks also run as tests (`impl_benchmark_test_suite!`): one feature set for every step,
+# so clippy and the tests share one build of the FRAME dependencies.
+FEATURES="pallet-risk-oracle/runtime-benchmarks"
+
 step() { printf '\n==> %s\n' "$*"; }
 
 step "toolchain: wasm32v1-none target, rust-src, rustfmt, clippy"
@@ -21,7 +25,7 @@ step "format check"
 cargo fmt --all -- --check
 
 step "lints (clippy, warnings are errors)"
-cargo clippy --locked --workspace --all-targets -- -D warnings
+cargo clippy --locked --workspace --all-targets --features "$FEATURES" -- -D warnings
 
 step "no_std build of aegis-primitives for wasm32v1-none (what the runtime links)"
 cargo build --locked -p aegis-primitives --no-default-features --target wasm32v1-none
@@ -30,7 +34,7 @@ step "tests"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-cargo test --locked --workspace 2>&1 | tee "$log"
+cargo test --locked --workspace --features "$FEATURES" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 # One closing line for the whole suite (cargo prints one per test binary).

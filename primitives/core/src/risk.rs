@@ -8,6 +8,7 @@
 //! business; this module only defines the static mapping everyone agrees on.
 
 use crate::pqc::Suite;
+use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
@@ -352,6 +353,15 @@ impl PqcPolicy {
 	}
 }
 
+/// The median the oracle publishes: for an even count the *lower* of the two middle values, so
+/// the published score is always one of the feeds. `None` for no feeds.
+pub fn median(scores: &[RiskScore]) -> Option<RiskScore> {
+	let mut sorted = Vec::from(scores);
+	sorted.sort_unstable();
+	let middle = sorted.len().checked_sub(1)? / 2;
+	sorted.get(middle).copied()
+}
+
 /// Where the oracle's level stands: the level in force and an escalation waiting to take effect.
 #[derive(
 	Clone,
@@ -564,6 +574,18 @@ mod tests {
 
 	fn score(v: u16) -> RiskScore {
 		RiskScore::new(v).unwrap()
+	}
+
+	#[test]
+	fn median_is_a_feed() {
+		let m = |v: &[u16]| {
+			median(&v.iter().map(|&x| score(x)).collect::<Vec<_>>()).map(RiskScore::get)
+		};
+		assert_eq!(m(&[]), None);
+		assert_eq!(m(&[7]), Some(7));
+		assert_eq!(m(&[9, 1, 5]), Some(5));
+		assert_eq!(m(&[9, 1, 5, 3]), Some(3));
+		assert_eq!(m(&[10_000, 0]), Some(0));
 	}
 
 	#[test]
