@@ -30,6 +30,10 @@ cargo clippy --locked --workspace --all-targets --features "$FEATURES" -- -D war
 step "no_std build of aegis-primitives for wasm32v1-none (what the runtime links)"
 cargo build --locked -p aegis-primitives --no-default-features --target wasm32v1-none
 
+step "no_std check of the pallets for wasm32v1-none (as substrate-wasm-builder compiles them)"
+RUSTFLAGS="--cfg substrate_runtime" \
+	cargo check --locked -p pallet-risk-oracle --no-default-features --target wasm32v1-none
+
 step "tests"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
