@@ -30,9 +30,9 @@ cargo clippy --locked --workspace --all-targets --features "$FEATURES" -- -D war
 step "no_std build of aegis-primitives for wasm32v1-none (what the runtime links)"
 cargo build --locked -p aegis-primitives --no-default-features --target wasm32v1-none
 
-step "no_std check of the pallets for wasm32v1-none (as substrate-wasm-builder compiles them)"
-RUSTFLAGS="--cfg substrate_runtime" \
-	cargo check --locked -p pallet-risk-oracle --no-default-features --target wasm32v1-none
+step "no_std check of the runtime crates for wasm32v1-none (as substrate-wasm-builder compiles them)"
+RUSTFLAGS="--cfg substrate_runtime" cargo check --locked --target wasm32v1-none --no-default-features \
+	-p pallet-risk-oracle -p aegis-attestation
 
 step "tests"
 log=$(mktemp)

@@ -1,0 +1,246 @@
+//! # aegis-attestation
+//!
+//! The trust root of the sequencer: verification of Intel DCAP quotes from SGX enclaves and TDX
+//! trust domains, with the pure-Rust `dcap-qvl` verifier.
+//!
+//! A worker enrols by submitting its enclave's quote and the matching collateral; the worker
+//! registry pallet calls [`dcap_attestation::verify_quote`] (a host function, because `dcap-qvl`
+//! cannot be compiled into a `wasm32` runtime), gets a [`VerifiedQuote`] back, and applies the
+//! chain's own policy to it: trusted root, allowed measurements, TCB floor, advisories, debug off,
+//! and the binding of `report_data` to the worker's keys.
+//!
+//! `dcap-qvl` enforces no TCB-status policy beyond refusing revoked platforms, and this crate
+//! adds none either: it reports the status, the advisory ids, the measurement and the debug flag
+//! and leaves every decision to the chain. Debug enclaves are therefore *reported*, not refused.
+//!
+//! ## Inputs
+//! - `quote`: the raw quote (SGX v3, TDX v4/v5), at most [`MAX_QUOTE_LEN`] bytes.
+//! - `collateral`: JSON of `dcap-qvl`'s `QuoteCollateralV3` (the format Intel's PCCS data is
+//!   usually cached in, and the format of the fixtures), at most [`MAX_COLLATERAL_LEN`] bytes:
+//!   `pck_crl_issuer_chain`, `root_ca_crl` (hex DER), `pck_crl` (hex DER),
+//!   `tcb_info_issuer_chain`, `tcb_info`, `tcb_info_signature` (hex), `qe_identity_issuer_chain`,
+//!   `qe_identity`, `qe_identity_signature` (hex), optional `pck_certificate_chain`.
+//! - `trusted_root_der`: the DER certificate the PCK and collateral chains must end in: Intel's
+//!   SGX Root CA ([`INTEL_SGX_ROOT_CA_DER`]) on production chains, a dev root on dev chains.
+//! - `now_secs`: Unix time the collateral and certificates must be valid at; the pallet passes
+//!   the block's timestamp, so verification is deterministic.
+#![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(test, allow(clippy::indexing_slicing))]
+
+extern crate alloc;
+
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+use sp_runtime_interface::{
+	pass_by::{AllocateAndReturnByCodec, PassFatPointerAndRead},
+	runtime_interface,
+};
+
+#[cfg(feature = "std")]
+mod verify;
+#[cfg(feature = "std")]
+pub use verify::verify_quote;
+
+/// Intel's SGX Root CA certificate (DER), the root of every genuine SGX and TDX quote.
+/// SHA-256 fingerprint `44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3`.
+pub const INTEL_SGX_ROOT_CA_DER: &[u8] = include_bytes!("roots/intel_sgx_root_ca.der");
+
+/// Largest quote accepted (genuine quotes with their certification data are under 10 KiB).
+pub const MAX_QUOTE_LEN: usize = 64 * 1024;
+/// Largest collateral accepted (genuine collateral is under 32 KiB).
+pub const MAX_COLLATERAL_LEN: usize = 256 * 1024;
+/// Longest rejection reason carried in [`AttestationError::Rejected`].
+pub const MAX_REASON_LEN: usize = 256;
+
+/// Which kind of TEE produced a quote.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Hash,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum TeeKind {
+	/// Intel SGX enclave (DCAP quote v3).
+	#[codec(index = 0)]
+	Sgx,
+	/// Intel TDX trust domain (DCAP quote v4/v5).
+	#[codec(index = 1)]
+	Tdx,
+	/// AMD SEV-SNP (reserved: not verified yet).
+	#[codec(index = 2)]
+	SevSnp,
+	/// AWS Nitro Enclaves (reserved: not verified yet).
+	#[codec(index = 3)]
+	Nitro,
+}
+
+/// The platform's TCB status as Intel's collateral rates it, best first.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Hash,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum TcbStatus {
+	/// Fully patched.
+	#[codec(index = 0)]
+	UpToDate,
+	/// Patched; software mitigations for some advisories are the enclave's job.
+	#[codec(index = 1)]
+	SwHardeningNeeded,
+	/// Patched; the platform configuration needs changes for some advisories.
+	#[codec(index = 2)]
+	ConfigurationNeeded,
+	/// Both of the above.
+	#[codec(index = 3)]
+	ConfigurationAndSwHardeningNeeded,
+	/// TDX 1.5: the TD should be relaunched to pick up a newer TDX module.
+	#[codec(index = 4)]
+	TdRelaunchAdvised,
+	/// TDX 1.5: relaunch advised and configuration needed.
+	#[codec(index = 5)]
+	TdRelaunchAdvisedConfigurationNeeded,
+	/// Missing security patches.
+	#[codec(index = 6)]
+	OutOfDate,
+	/// Missing patches and configuration changes.
+	#[codec(index = 7)]
+	OutOfDateConfigurationNeeded,
+	/// Revoked by Intel (`dcap-qvl` refuses these quotes outright).
+	#[codec(index = 8)]
+	Revoked,
+}
+
+impl TcbStatus {
+	/// Position from best (0) to worst; a chain's TCB floor admits statuses up to a rank.
+	pub const fn rank(self) -> u8 {
+		self as u8
+	}
+
+	/// Whether this status is as good as `floor` or better.
+	pub const fn meets(self, floor: TcbStatus) -> bool {
+		self.rank() <= floor.rank()
+	}
+
+	/// The status named as in Intel's TCB info JSON.
+	pub fn from_intel_name(name: &str) -> Option<Self> {
+		Some(match name {
+			"UpToDate" => Self::UpToDate,
+			"SWHardeningNeeded" => Self::SwHardeningNeeded,
+			"ConfigurationNeeded" => Self::ConfigurationNeeded,
+			"ConfigurationAndSWHardeningNeeded" => Self::ConfigurationAndSwHardeningNeeded,
+			"TDRelaunchAdvised" => Self::TdRelaunchAdvised,
+			"TDRelaunchAdvisedConfigurationNeeded" => Self::TdRelaunchAdvisedConfigurationNeeded,
+			"OutOfDate" => Self::OutOfDate,
+			"OutOfDateConfigurationNeeded" => Self::OutOfDateConfigurationNeeded,
+			"Revoked" => Self::Revoked,
+			_ => return None,
+		})
+	}
+}
+
+/// What the quote says was measured into the enclave or trust domain.
+#[derive(
+	Clone,
+	Debug,
+	PartialEq,
+	Eq,
+	Hash,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum Measurement {
+	/// An SGX enclave's identity.
+	#[codec(index = 0)]
+	Sgx {
+		/// MRENCLAVE: hash of the enclave's initial contents.
+		mr_enclave: [u8; 32],
+		/// MRSIGNER: hash of the enclave signer's key.
+		mr_signer: [u8; 32],
+		/// Product id assigned by the signer.
+		isv_prod_id: u16,
+		/// Security version assigned by the signer.
+		isv_svn: u16,
+	},
+	/// A TDX trust domain's identity.
+	#[codec(index = 1)]
+	Tdx {
+		/// MRTD: hash of the TD's initial contents (firmware).
+		mr_td: [u8; 48],
+		/// RTMR0..3: runtime measurement registers (boot chain, kernel, application).
+		rtmr: [[u8; 48]; 4],
+	},
+}
+
+/// A quote that verified under the trusted root, with everything a policy needs.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct VerifiedQuote {
+	/// SGX or TDX.
+	pub tee: TeeKind,
+	/// The platform's TCB status (the worse of platform and quoting enclave).
+	pub tcb_status: TcbStatus,
+	/// Intel security advisories that apply (`INTEL-SA-…`), as ASCII.
+	pub advisory_ids: Vec<Vec<u8>>,
+	/// The measured identity.
+	pub measurement: Measurement,
+	/// The 64 bytes the enclave chose to bind into the quote.
+	pub report_data: [u8; 64],
+	/// Whether the enclave or TD runs in debug mode (its memory is then readable by the host).
+	pub debug: bool,
+}
+
+/// Why a quote did not verify.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub enum AttestationError {
+	/// The quote is longer than [`MAX_QUOTE_LEN`].
+	QuoteTooLarge,
+	/// The collateral is longer than [`MAX_COLLATERAL_LEN`].
+	CollateralTooLarge,
+	/// The collateral is not a `QuoteCollateralV3` JSON document.
+	MalformedCollateral,
+	/// `dcap-qvl` refused the quote: malformed, bad signature, untrusted chain, expired or
+	/// revoked collateral, no matching TCB level… The reason is `dcap-qvl`'s message, cut to
+	/// [`MAX_REASON_LEN`] bytes.
+	Rejected(Vec<u8>),
+	/// The collateral names a TCB status this build does not know.
+	UnknownTcbStatus,
+	/// The node runs without the attestation host function's implementation.
+	Unavailable,
+}
+
+/// DCAP quote verification as a host function, so the wasm runtime can call the native
+/// `dcap-qvl` verifier. Deterministic: the result depends only on the arguments.
+#[runtime_interface]
+pub trait DcapAttestation {
+	/// [`verify_quote`], SCALE-encoded back into the runtime.
+	fn verify_quote(
+		quote: PassFatPointerAndRead<&[u8]>,
+		collateral: PassFatPointerAndRead<&[u8]>,
+		trusted_root_der: PassFatPointerAndRead<&[u8]>,
+		now_secs: u64,
+	) -> AllocateAndReturnByCodec<Result<VerifiedQuote, AttestationError>> {
+		verify::verify_quote(quote, collateral, trusted_root_der, now_secs)
+	}
+}
+
+/// The host functions a node must register for runtimes that use this crate.
+#[cfg(feature = "std")]
+pub type HostFunctions = (dcap_attestation::HostFunctions,);
