@@ -78,11 +78,6 @@ impl RiskScore {
 	pub const fn get(self) -> u16 {
 		self.0
 	}
-
-	/// `self - margin`, floored at zero.
-	pub const fn saturating_sub(self, margin: u16) -> Self {
-		Self(self.0.saturating_sub(margin))
-	}
 }
 
 impl TryFrom<u16> for RiskScore {
@@ -178,15 +173,6 @@ impl Thresholds {
 			RiskLevel::Elevated
 		} else {
 			RiskLevel::Normal
-		}
-	}
-
-	/// The score at which `level` begins (`0` for `Normal`).
-	pub const fn entry_score(&self, level: RiskLevel) -> RiskScore {
-		match level {
-			RiskLevel::Normal => RiskScore::ZERO,
-			RiskLevel::Elevated => self.elevated,
-			RiskLevel::Emergency => self.emergency,
 		}
 	}
 }
@@ -409,9 +395,18 @@ pub enum LevelChange {
 	},
 }
 
-/// The rules by which the oracle's level follows its score.
+/// The rules by which the oracle's level follows its score. Decoding validates the thresholds.
 #[derive(
-	Clone, Copy, Debug, PartialEq, Eq, Encode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct LevelRules {
 	/// Score thresholds of the levels.
@@ -420,16 +415,6 @@ pub struct LevelRules {
 	pub rotation_delay: u32,
 	/// How far below a level's threshold the score must fall to leave that level.
 	pub hysteresis: u16,
-}
-
-impl Decode for LevelRules {
-	fn decode<I: codec::Input>(input: &mut I) -> Result<Self, codec::Error> {
-		Ok(Self {
-			thresholds: Thresholds::decode(input)?,
-			rotation_delay: u32::decode(input)?,
-			hysteresis: u16::decode(input)?,
-		})
-	}
 }
 
 impl LevelRules {
@@ -552,7 +537,7 @@ mod tests {
 		assert!(Thresholds::decode(&mut &bad[..]).is_err());
 		let good = Thresholds::new(100, 200).unwrap();
 		assert_eq!(Thresholds::decode(&mut &good.encode()[..]), Ok(good));
-		assert_eq!(good.entry_score(RiskLevel::Elevated).get(), 100);
+		assert_eq!(good.elevated().get(), 100);
 	}
 
 	#[test]

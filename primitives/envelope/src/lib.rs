@@ -195,7 +195,6 @@ impl RecipientPublicKey {
 pub struct RecipientKey {
 	epoch: u32,
 	secret: KemPrivateKey,
-	public: KemPublicKey,
 }
 
 impl core::fmt::Debug for RecipientKey {
@@ -208,14 +207,14 @@ impl RecipientKey {
 	/// Derives the key deterministically from 32 bytes of secret input keying material
 	/// (HPKE `DeriveKeyPair`), e.g. a seed unsealed inside the enclave.
 	pub fn derive(ikm: &[u8; 32], epoch: u32) -> Self {
-		let (secret, public) = CachedXWing::derive_keypair(ikm);
-		Self { epoch, secret, public }
+		let (secret, _) = CachedXWing::derive_keypair(ikm);
+		Self { epoch, secret }
 	}
 
 	/// A fresh random key from the operating system's generator.
 	pub fn generate(epoch: u32) -> Self {
-		let (secret, public) = CachedXWing::gen_keypair();
-		Self { epoch, secret, public }
+		let (secret, _) = CachedXWing::gen_keypair();
+		Self { epoch, secret }
 	}
 
 	/// The key epoch.
@@ -225,7 +224,7 @@ impl RecipientKey {
 
 	/// The public half, to publish.
 	pub fn public_key(&self) -> RecipientPublicKey {
-		RecipientPublicKey { epoch: self.epoch, key: self.public.clone() }
+		RecipientPublicKey { epoch: self.epoch, key: CachedXWing::sk_to_pk(&self.secret) }
 	}
 }
 
