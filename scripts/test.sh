@@ -9,7 +9,7 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 # Benchmarks also run as tests (`impl_benchmark_test_suite!`): one feature set for every step,
 # so clippy and the tests share one build of the FRAME dependencies.
-FEATURES="pallet-risk-oracle/runtime-benchmarks"
+FEATURES="pallet-risk-oracle/runtime-benchmarks aegis-attestation/sim"
 
 step() { printf '\n==> %s\n' "$*"; }
 

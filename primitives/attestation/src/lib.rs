@@ -37,6 +37,8 @@ use sp_runtime_interface::{
 	runtime_interface,
 };
 
+#[cfg(feature = "sim")]
+pub mod sim;
 #[cfg(feature = "std")]
 mod verify;
 #[cfg(feature = "std")]
@@ -137,6 +139,21 @@ impl TcbStatus {
 		self.rank() <= floor.rank()
 	}
 
+	/// The name Intel's TCB info JSON uses for this status.
+	pub const fn intel_name(self) -> &'static str {
+		match self {
+			Self::UpToDate => "UpToDate",
+			Self::SwHardeningNeeded => "SWHardeningNeeded",
+			Self::ConfigurationNeeded => "ConfigurationNeeded",
+			Self::ConfigurationAndSwHardeningNeeded => "ConfigurationAndSWHardeningNeeded",
+			Self::TdRelaunchAdvised => "TDRelaunchAdvised",
+			Self::TdRelaunchAdvisedConfigurationNeeded => "TDRelaunchAdvisedConfigurationNeeded",
+			Self::OutOfDate => "OutOfDate",
+			Self::OutOfDateConfigurationNeeded => "OutOfDateConfigurationNeeded",
+			Self::Revoked => "Revoked",
+		}
+	}
+
 	/// The status named as in Intel's TCB info JSON.
 	pub fn from_intel_name(name: &str) -> Option<Self> {
 		Some(match name {
@@ -205,24 +222,43 @@ pub struct VerifiedQuote {
 	pub report_data: [u8; 64],
 	/// Whether the enclave or TD runs in debug mode (its memory is then readable by the host).
 	pub debug: bool,
+	/// The platform's FMSPC, from its PCK certificate: names the TCB info that rated it.
+	pub fmspc: [u8; 6],
+	/// Intel's TCB evaluation data number of the TCB info used: grows with every TCB
+	/// recovery, so a chain can refuse collateral older than what it has seen.
+	pub tcb_evaluation_data_number: u32,
+	/// Unix seconds when the TCB info or QE identity used goes stale, whichever is first.
+	pub collateral_expires_at: u64,
 }
 
 /// Why a quote did not verify.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub enum AttestationError {
 	/// The quote is longer than [`MAX_QUOTE_LEN`].
+	#[codec(index = 0)]
 	QuoteTooLarge,
 	/// The collateral is longer than [`MAX_COLLATERAL_LEN`].
+	#[codec(index = 1)]
 	CollateralTooLarge,
 	/// The collateral is not a `QuoteCollateralV3` JSON document.
+	#[codec(index = 2)]
 	MalformedCollateral,
 	/// `dcap-qvl` refused the quote: malformed, bad signature, untrusted chain, expired or
 	/// revoked collateral, no matching TCB level… The reason is `dcap-qvl`'s message, cut to
 	/// [`MAX_REASON_LEN`] bytes.
+	#[codec(index = 3)]
 	Rejected(Vec<u8>),
+	/// The collateral (TCB info, QE identity, a CRL) or a certificate had expired at `now`.
+	#[codec(index = 6)]
+	Expired,
+	/// The collateral or a certificate was not yet valid at `now`.
+	#[codec(index = 7)]
+	NotYetValid,
 	/// The collateral names a TCB status this build does not know.
+	#[codec(index = 4)]
 	UnknownTcbStatus,
 	/// The node runs without the attestation host function's implementation.
+	#[codec(index = 5)]
 	Unavailable,
 }
 

@@ -4,7 +4,12 @@ use crate::{
 	AttestationError, Measurement, TcbStatus, TeeKind, VerifiedQuote, MAX_COLLATERAL_LEN,
 	MAX_QUOTE_LEN, MAX_REASON_LEN,
 };
-use dcap_qvl::{quote::Report, verify::QuoteVerifier, QuoteCollateralV3};
+use dcap_qvl::{
+	intel::quote_fmspc,
+	quote::{Quote, Report},
+	verify::QuoteVerifier,
+	QeIdentity, QuoteCollateralV3, TcbInfo,
+};
 
 /// SGX `ATTRIBUTES.DEBUG` (byte 0, bit 1).
 const SGX_DEBUG: u8 = 0x02;
@@ -31,11 +36,17 @@ pub fn verify_quote(
 		// Debug is reported and left to the chain's policy, not refused here.
 		.allow_debug(true)
 		.verify(quote, &collateral, now_secs)
-		.map_err(|e| {
-			let mut reason = format!("{e:#}").into_bytes();
-			reason.truncate(MAX_REASON_LEN);
-			AttestationError::Rejected(reason)
-		})?;
+		.map_err(|e| classify(&format!("{e:#}")))?;
+
+	let fmspc = Quote::parse(quote)
+		.and_then(|q| quote_fmspc(&q))
+		.map_err(|e| classify(&format!("{e:#}")))?;
+	let tcb_info: TcbInfo = serde_json::from_str(&collateral.tcb_info)
+		.map_err(|_| AttestationError::MalformedCollateral)?;
+	let qe_identity: QeIdentity = serde_json::from_str(&collateral.qe_identity)
+		.map_err(|_| AttestationError::MalformedCollateral)?;
+	let collateral_expires_at =
+		unix_secs(&tcb_info.next_update)?.min(unix_secs(&qe_identity.next_update)?);
 
 	let tcb_status =
 		TcbStatus::from_intel_name(&report.status).ok_or(AttestationError::UnknownTcbStatus)?;
@@ -67,5 +78,37 @@ pub fn verify_quote(
 			)
 		}
 	};
-	Ok(VerifiedQuote { tee, tcb_status, advisory_ids, measurement, report_data, debug })
+	Ok(VerifiedQuote {
+		tee,
+		tcb_status,
+		advisory_ids,
+		measurement,
+		report_data,
+		debug,
+		fmspc,
+		tcb_evaluation_data_number: tcb_info.tcb_evaluation_data_number,
+		collateral_expires_at,
+	})
+}
+
+/// An RFC 3339 time (as Intel's collateral writes them) in Unix seconds.
+fn unix_secs(rfc3339: &str) -> Result<u64, AttestationError> {
+	chrono::DateTime::parse_from_rfc3339(rfc3339)
+		.ok()
+		.and_then(|t| u64::try_from(t.timestamp()).ok())
+		.ok_or(AttestationError::MalformedCollateral)
+}
+
+/// Names the time-window failures (which a refresh of the collateral cures) apart from the rest.
+fn classify(reason: &str) -> AttestationError {
+	let lower = reason.to_ascii_lowercase();
+	if lower.contains("expired") {
+		AttestationError::Expired
+	} else if lower.contains("notvalidyet") || lower.contains("in the future") {
+		AttestationError::NotYetValid
+	} else {
+		let mut reason = reason.as_bytes().to_vec();
+		reason.truncate(MAX_REASON_LEN);
+		AttestationError::Rejected(reason)
+	}
 }

@@ -71,6 +71,10 @@ fn sgx_quote_verifies_with_its_real_status() {
 		assert_eq!(v.tcb_status, TcbStatus::ConfigurationAndSwHardeningNeeded);
 		assert_eq!(v.advisory_ids, vec![b"INTEL-SA-00289".to_vec(), b"INTEL-SA-00615".to_vec()]);
 		assert!(!v.debug);
+		assert_eq!(v.fmspc, [0x00, 0xa0, 0x67, 0x11, 0x00, 0x00]);
+		assert_eq!(v.tcb_evaluation_data_number, 17);
+		// The QE identity's nextUpdate, 2025-07-19T10:01:18Z, comes before the TCB info's.
+		assert_eq!(v.collateral_expires_at, 1_752_919_278);
 		// The measurement and report data are the quote's own bytes: SGX quote v3 = 48-byte
 		// header, then the 384-byte report (MRENCLAVE at 64, MRSIGNER at 128, report data at 320).
 		let body = &SGX.quote[48..48 + 384];
@@ -93,6 +97,7 @@ fn tdx_quotes_verify_up_to_date() {
 		assert_eq!(v.tcb_status, TcbStatus::UpToDate);
 		assert!(v.advisory_ids.is_empty());
 		assert!(!v.debug);
+		assert_eq!(v.fmspc, [0xb0, 0xc0, 0x6f, 0x00, 0x00, 0x00]);
 		// TDX quote: 48-byte header (v5 adds a 6-byte body descriptor), then the TD report;
 		// MRTD at 136, RTMR0 at 328, report data at 520 of the report.
 		let body = &s.quote[report_offset(s.quote)..];
@@ -109,11 +114,18 @@ fn tdx_quotes_verify_up_to_date() {
 }
 
 #[test]
+fn collateral_numbers_and_expiry_are_reported() {
+	let v = verify_at(&TDX, TDX.quote, TDX.window.1).unwrap();
+	assert_eq!((v.tcb_evaluation_data_number, v.collateral_expires_at), (17, 1_752_920_163));
+	let v = verify_at(&TDX_TD15EX, TDX_TD15EX.quote, TDX_TD15EX.window.1).unwrap();
+	assert_eq!((v.tcb_evaluation_data_number, v.collateral_expires_at), (20, 1_794_008_711));
+}
+
+#[test]
 fn collateral_outside_its_window_is_refused() {
 	for s in [&SGX, &TDX, &TDX_TD15EX] {
-		let late = rejected(verify_at(s, s.quote, s.window.1 + DAY));
-		assert!(late.contains("expired"), "{late}");
-		assert!(verify_at(s, s.quote, s.window.0 - DAY).is_err());
+		assert_eq!(verify_at(s, s.quote, s.window.1 + DAY), Err(AttestationError::Expired));
+		assert_eq!(verify_at(s, s.quote, s.window.0 - DAY), Err(AttestationError::NotYetValid));
 	}
 }
 
