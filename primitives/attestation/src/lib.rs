@@ -42,7 +42,7 @@ pub mod sim;
 #[cfg(feature = "std")]
 mod verify;
 #[cfg(feature = "std")]
-pub use verify::verify_quote;
+pub use verify::{verify_platform_collateral, verify_quote};
 
 /// Intel's SGX Root CA certificate (DER), the root of every genuine SGX and TDX quote.
 /// SHA-256 fingerprint `44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3`.
@@ -231,6 +231,23 @@ pub struct VerifiedQuote {
 	pub collateral_expires_at: u64,
 }
 
+/// A platform's TCB info and QE identity that verified under a trusted root.
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct PlatformCollateralInfo {
+	/// SGX or TDX (the TCB info's `id`).
+	pub tee: TeeKind,
+	/// The platform the TCB info rates.
+	pub fmspc: [u8; 6],
+	/// Intel's TCB evaluation data number of the TCB info.
+	pub tcb_evaluation_data_number: u32,
+	/// Unix seconds of the later `issueDate` of the two documents.
+	pub issued_at: u64,
+	/// Unix seconds of the earlier `nextUpdate` of the two documents.
+	pub next_update: u64,
+}
+
 /// Why a quote did not verify.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub enum AttestationError {
@@ -264,6 +281,8 @@ pub enum AttestationError {
 
 /// DCAP quote verification as a host function, so the wasm runtime can call the native
 /// `dcap-qvl` verifier. Deterministic: the result depends only on the arguments.
+// The collateral check takes each PCCS document as its own argument.
+#[allow(clippy::too_many_arguments)]
 #[runtime_interface]
 pub trait DcapAttestation {
 	/// [`verify_quote`], SCALE-encoded back into the runtime.
@@ -274,6 +293,29 @@ pub trait DcapAttestation {
 		now_secs: u64,
 	) -> AllocateAndReturnByCodec<Result<VerifiedQuote, AttestationError>> {
 		verify::verify_quote(quote, collateral, trusted_root_der, now_secs)
+	}
+
+	/// [`verify_platform_collateral`], SCALE-encoded back into the runtime.
+	fn verify_platform_collateral(
+		tcb_info: PassFatPointerAndRead<&[u8]>,
+		tcb_info_signature: PassFatPointerAndRead<&[u8]>,
+		qe_identity: PassFatPointerAndRead<&[u8]>,
+		qe_identity_signature: PassFatPointerAndRead<&[u8]>,
+		issuer_chain: PassFatPointerAndRead<&[u8]>,
+		root_ca_crl: PassFatPointerAndRead<&[u8]>,
+		trusted_root_der: PassFatPointerAndRead<&[u8]>,
+		now_secs: u64,
+	) -> AllocateAndReturnByCodec<Result<PlatformCollateralInfo, AttestationError>> {
+		verify::verify_platform_collateral(
+			tcb_info,
+			tcb_info_signature,
+			qe_identity,
+			qe_identity_signature,
+			issuer_chain,
+			root_ca_crl,
+			trusted_root_der,
+			now_secs,
+		)
 	}
 }
 

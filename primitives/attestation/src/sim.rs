@@ -310,8 +310,7 @@ fn svn_components(svns: &[u8]) -> String {
 }
 
 fn json_strings(items: &[String]) -> String {
-	let quoted: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();
-	format!("[{}]", quoted.join(","))
+	serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
 }
 
 impl SimTee {
@@ -531,28 +530,54 @@ impl SimTee {
 		format!("{}{}", self.tcb_signer.pem(), self.root.pem())
 	}
 
+	fn crl(&self, issuer: &Issuer<'static, DetKey>, params: &CollateralParams) -> Vec<u8> {
+		CertificateRevocationListParams {
+			this_update: at(params.issued_at),
+			next_update: at(params.next_update.max(params.issued_at.saturating_add(1))),
+			crl_number: SerialNumber::from(u64::from(params.tcb_evaluation_data_number)),
+			issuing_distribution_point: None,
+			revoked_certs: Vec::new(),
+			key_identifier_method: KeyIdMethod::PreSpecified(issuer.key().key_id()),
+		}
+		.signed_by(issuer)
+		.expect("dev CRL parameters are valid")
+		.der()
+		.to_vec()
+	}
+
+	/// The root CA's CRL (DER), valid over the collateral's window.
+	pub fn root_ca_crl(&self, params: &CollateralParams) -> Vec<u8> {
+		self.crl(&self.root_issuer, params)
+	}
+
+	/// The body a PCCS answers `GET /{sgx|tdx}/certification/v4/tcb?fmspc=…` with:
+	/// `{"tcbInfo":…,"signature":"<hex r‖s>"}`. The issuer chain goes in the
+	/// `TCB-Info-Issuer-Chain` header ([`Self::tcb_issuer_chain`], URL-encoded).
+	pub fn pccs_tcb_info_body(&self, tee: TeeKind, params: &CollateralParams) -> String {
+		let doc = self.tcb_info(tee, params);
+		let sig = hex::encode(self.sign_collateral(&doc));
+		format!("{{\"tcbInfo\":{doc},\"signature\":\"{sig}\"}}")
+	}
+
+	/// The body a PCCS answers `GET /{sgx|tdx}/certification/v4/qe/identity` with:
+	/// `{"enclaveIdentity":…,"signature":"<hex r‖s>"}` (issuer chain in the
+	/// `SGX-Enclave-Identity-Issuer-Chain` header).
+	pub fn pccs_qe_identity_body(&self, tee: TeeKind, params: &CollateralParams) -> String {
+		let doc = self.qe_identity(tee, params);
+		let sig = hex::encode(self.sign_collateral(&doc));
+		format!("{{\"enclaveIdentity\":{doc},\"signature\":\"{sig}\"}}")
+	}
+
 	/// The collateral JSON (`QuoteCollateralV3`) [`crate::verify_quote`] takes for quotes of `tee`.
 	/// The CRLs share the TCB info's validity window.
 	pub fn collateral(&self, tee: TeeKind, params: &CollateralParams) -> Vec<u8> {
-		let crl = |issuer: &Issuer<'static, DetKey>| {
-			CertificateRevocationListParams {
-				this_update: at(params.issued_at),
-				next_update: at(params.next_update.max(params.issued_at.saturating_add(1))),
-				crl_number: SerialNumber::from(u64::from(params.tcb_evaluation_data_number)),
-				issuing_distribution_point: None,
-				revoked_certs: Vec::new(),
-				key_identifier_method: KeyIdMethod::PreSpecified(issuer.key().key_id()),
-			}
-			.signed_by(issuer)
-			.expect("dev CRL parameters are valid")
-		};
 		let tcb_info = self.tcb_info(tee, params);
 		let qe_identity = self.qe_identity(tee, params);
 		let chain = self.tcb_issuer_chain();
 		let json = serde_json::json!({
 			"pck_crl_issuer_chain": format!("{}{}", self.pck_ca.pem(), self.root.pem()),
-			"root_ca_crl": hex::encode(crl(&self.root_issuer).der()),
-			"pck_crl": hex::encode(crl(&self.pck_ca_issuer).der()),
+			"root_ca_crl": hex::encode(self.root_ca_crl(params)),
+			"pck_crl": hex::encode(self.crl(&self.pck_ca_issuer, params)),
 			"tcb_info_issuer_chain": chain,
 			"tcb_info_signature": hex::encode(self.sign_collateral(&tcb_info)),
 			"tcb_info": tcb_info,

@@ -1,15 +1,18 @@
 //! Native quote verification with `dcap-qvl`.
 
 use crate::{
-	AttestationError, Measurement, TcbStatus, TeeKind, VerifiedQuote, MAX_COLLATERAL_LEN,
-	MAX_QUOTE_LEN, MAX_REASON_LEN,
+	AttestationError, Measurement, PlatformCollateralInfo, TcbStatus, TeeKind, VerifiedQuote,
+	MAX_COLLATERAL_LEN, MAX_QUOTE_LEN, MAX_REASON_LEN,
 };
+use core::time::Duration;
+use dcap_qvl::{config::EcdsaSigEncoder as _, signature::DerSigEncoder};
 use dcap_qvl::{
 	intel::quote_fmspc,
 	quote::{Quote, Report},
 	verify::QuoteVerifier,
 	QeIdentity, QuoteCollateralV3, TcbInfo,
 };
+use rustls_pki_types::{CertificateDer, UnixTime};
 
 /// SGX `ATTRIBUTES.DEBUG` (byte 0, bit 1).
 const SGX_DEBUG: u8 = 0x02;
@@ -111,4 +114,132 @@ fn classify(reason: &str) -> AttestationError {
 		reason.truncate(MAX_REASON_LEN);
 		AttestationError::Rejected(reason)
 	}
+}
+
+/// Verifies a platform's TCB info and QE identity on their own, as a PCCS serves them: both
+/// documents signed (raw P-256 `r ‖ s`) by the leaf of `issuer_chain` (PEM), which must be
+/// issued directly by `trusted_root_der` and not revoked by `root_ca_crl` (DER), everything
+/// valid at `now_secs`. Returns what the chain keeps of them.
+#[allow(clippy::too_many_arguments)]
+pub fn verify_platform_collateral(
+	tcb_info: &[u8],
+	tcb_info_signature: &[u8],
+	qe_identity: &[u8],
+	qe_identity_signature: &[u8],
+	issuer_chain: &[u8],
+	root_ca_crl: &[u8],
+	trusted_root_der: &[u8],
+	now_secs: u64,
+) -> Result<PlatformCollateralInfo, AttestationError> {
+	let total = [tcb_info, tcb_info_signature, qe_identity, qe_identity_signature, issuer_chain]
+		.iter()
+		.map(|p| p.len())
+		.sum::<usize>()
+		.saturating_add(root_ca_crl.len());
+	if total > MAX_COLLATERAL_LEN {
+		return Err(AttestationError::CollateralTooLarge);
+	}
+	let malformed = |_: serde_json::Error| AttestationError::MalformedCollateral;
+	let tcb: TcbInfo = serde_json::from_slice(tcb_info).map_err(malformed)?;
+	let qe: QeIdentity = serde_json::from_slice(qe_identity).map_err(malformed)?;
+	let (tee, qe_id) = match tcb.id.as_str() {
+		"SGX" => (TeeKind::Sgx, "QE"),
+		"TDX" => (TeeKind::Tdx, "TD_QE"),
+		_ => return Err(AttestationError::MalformedCollateral),
+	};
+	if qe.id != qe_id {
+		return Err(rejected("QE identity is for another TEE than the TCB info"));
+	}
+	let fmspc: [u8; 6] = hex_array(&tcb.fmspc).ok_or(AttestationError::MalformedCollateral)?;
+	let issued_at = unix_secs(&tcb.issue_date)?.max(unix_secs(&qe.issue_date)?);
+	let next_update = unix_secs(&tcb.next_update)?.min(unix_secs(&qe.next_update)?);
+	if now_secs < issued_at {
+		return Err(AttestationError::NotYetValid);
+	}
+	if now_secs > next_update {
+		return Err(AttestationError::Expired);
+	}
+
+	let alg = webpki::rustcrypto::ECDSA_P256_SHA256;
+	let root = CertificateDer::from(trusted_root_der);
+	let anchor = webpki::anchor_from_trusted_cert(&root).map_err(|e| reject_with(&e))?;
+	let crl = webpki::OwnedCertRevocationList::from_der_verified(
+		root_ca_crl,
+		&anchor.subject_public_key_info,
+		&[alg],
+	)
+	.map_err(|e| reject_with(&e))?;
+	let crls = [webpki::CertRevocationList::from(crl)];
+	let crl_refs: Vec<&webpki::CertRevocationList<'_>> = crls.iter().collect();
+	let revocation = webpki::RevocationOptionsBuilder::new(&crl_refs)
+		.map_err(|_| rejected("no CRL"))?
+		.with_depth(webpki::RevocationCheckDepth::Chain)
+		.with_status_policy(webpki::UnknownStatusPolicy::Deny)
+		.with_expiration_policy(webpki::ExpirationPolicy::Enforce)
+		.build();
+	let certs: Vec<CertificateDer<'static>> = pem::parse_many(issuer_chain)
+		.map_err(|_| AttestationError::MalformedCollateral)?
+		.into_iter()
+		.map(|p| CertificateDer::from(p.into_contents()))
+		.collect();
+	let (leaf_der, rest) = certs.split_first().ok_or(AttestationError::MalformedCollateral)?;
+	// The signer sits directly under the root; nothing else is needed to chain it.
+	let _ = rest;
+	let leaf = webpki::EndEntityCert::try_from(leaf_der).map_err(|e| reject_with(&e))?;
+	let now = UnixTime::since_unix_epoch(Duration::from_secs(now_secs));
+	leaf.verify_for_usage(
+		&[alg],
+		&[anchor],
+		&[],
+		now,
+		webpki::KeyUsage::server_auth(),
+		Some(revocation),
+		None,
+	)
+	.map_err(|e| match e {
+		webpki::Error::CertExpired { .. } | webpki::Error::CrlExpired { .. } => {
+			AttestationError::Expired
+		}
+		webpki::Error::CertNotValidYet { .. } => AttestationError::NotYetValid,
+		other => reject_with(&other),
+	})?;
+	for (document, signature) in
+		[(tcb_info, tcb_info_signature), (qe_identity, qe_identity_signature)]
+	{
+		let (r, s) = signature.split_at_checked(32).ok_or(AttestationError::MalformedCollateral)?;
+		let der = DerSigEncoder::encode_ecdsa_sig(r, s)
+			.map_err(|_| AttestationError::MalformedCollateral)?;
+		leaf.verify_signature(alg, document, &der)
+			.map_err(|_| rejected("collateral signature does not verify"))?;
+	}
+	Ok(PlatformCollateralInfo {
+		tee,
+		fmspc,
+		tcb_evaluation_data_number: tcb.tcb_evaluation_data_number,
+		issued_at,
+		next_update,
+	})
+}
+
+fn rejected(reason: &str) -> AttestationError {
+	AttestationError::Rejected(reason.as_bytes().to_vec())
+}
+
+fn reject_with(e: &impl core::fmt::Debug) -> AttestationError {
+	let mut reason = format!("{e:?}").into_bytes();
+	reason.truncate(MAX_REASON_LEN);
+	AttestationError::Rejected(reason)
+}
+
+fn hex_array<const N: usize>(text: &str) -> Option<[u8; N]> {
+	let bytes = text.as_bytes();
+	if bytes.len() != 2 * N {
+		return None;
+	}
+	let mut out = [0u8; N];
+	for (o, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+		let s = core::str::from_utf8(pair).ok()?;
+		*o = u8::from_str_radix(s, 16).ok()?;
+	}
+	Some(out)
 }

@@ -218,3 +218,37 @@ fn tcb_floor_ordering() {
 	assert_eq!(TcbStatus::from_intel_name("SWHardeningNeeded"), Some(TcbStatus::SwHardeningNeeded));
 	assert_eq!(TcbStatus::from_intel_name("Great"), None);
 }
+
+/// Intel's TCB info and QE identity of a sample, verified on their own as a PCCS serves them.
+fn intel_platform_collateral(
+	s: &Sample,
+	now: u64,
+) -> Result<aegis_attestation::PlatformCollateralInfo, AttestationError> {
+	let c: serde_json::Value = serde_json::from_slice(s.collateral).unwrap();
+	let text = |k: &str| c[k].as_str().unwrap().as_bytes().to_vec();
+	let bytes = |k: &str| hex::decode(c[k].as_str().unwrap()).unwrap();
+	aegis_attestation::verify_platform_collateral(
+		&text("tcb_info"),
+		&bytes("tcb_info_signature"),
+		&text("qe_identity"),
+		&bytes("qe_identity_signature"),
+		&text("tcb_info_issuer_chain"),
+		&bytes("root_ca_crl"),
+		INTEL_SGX_ROOT_CA_DER,
+		now,
+	)
+}
+
+#[test]
+fn intel_platform_collateral_verifies_on_its_own() {
+	let info = intel_platform_collateral(&SGX, SGX.window.1).unwrap();
+	assert_eq!(info.tee, TeeKind::Sgx);
+	assert_eq!(info.fmspc, [0x00, 0xa0, 0x67, 0x11, 0x00, 0x00]);
+	assert_eq!((info.tcb_evaluation_data_number, info.next_update), (17, 1_752_919_278));
+	let info = intel_platform_collateral(&TDX_TD15EX, TDX_TD15EX.window.1).unwrap();
+	assert_eq!((info.tee, info.tcb_evaluation_data_number), (TeeKind::Tdx, 20));
+	assert_eq!(
+		intel_platform_collateral(&SGX, 1_752_919_278 + DAY),
+		Err(AttestationError::Expired)
+	);
+}

@@ -196,3 +196,88 @@ fn tampered_simulated_quotes_are_refused() {
 		assert!(verify_quote(quote, &edited, &tee.root_der(), NOW).is_err());
 	}
 }
+
+/// A platform's collateral as a PCCS serves it, verified on its own.
+fn platform_collateral(
+	tee: &SimTee,
+	kind: TeeKind,
+	p: &CollateralParams,
+	root: &[u8],
+	now: u64,
+) -> Result<aegis_attestation::PlatformCollateralInfo, AttestationError> {
+	let (tcb, qe) = (tee.tcb_info(kind, p), tee.qe_identity(kind, p));
+	aegis_attestation::verify_platform_collateral(
+		tcb.as_bytes(),
+		&tee.sign_collateral(&tcb),
+		qe.as_bytes(),
+		&tee.sign_collateral(&qe),
+		tee.tcb_issuer_chain().as_bytes(),
+		&tee.root_ca_crl(p),
+		root,
+		now,
+	)
+}
+
+#[test]
+fn platform_collateral_verifies_under_its_root_only() {
+	let tee = tee();
+	let p =
+		CollateralParams { tcb_evaluation_data_number: 19, ..CollateralParams::valid_around(NOW) };
+	for kind in [TeeKind::Sgx, TeeKind::Tdx] {
+		let info = platform_collateral(&tee, kind, &p, &tee.root_der(), NOW).unwrap();
+		assert_eq!(info.tee, kind);
+		assert_eq!(info.fmspc, SimPlatform::default().fmspc);
+		assert_eq!(info.tcb_evaluation_data_number, 19);
+		assert_eq!((info.issued_at, info.next_update), (p.issued_at, p.next_update));
+		assert!(matches!(
+			platform_collateral(&tee, kind, &p, INTEL_SGX_ROOT_CA_DER, NOW),
+			Err(AttestationError::Rejected(_))
+		));
+		let other = SimTee::new([1; 32], SimPlatform::default());
+		assert!(platform_collateral(&tee, kind, &p, &other.root_der(), NOW).is_err());
+		assert_eq!(
+			platform_collateral(&tee, kind, &p, &tee.root_der(), p.next_update + 1),
+			Err(AttestationError::Expired)
+		);
+		assert_eq!(
+			platform_collateral(&tee, kind, &p, &tee.root_der(), p.issued_at - 1),
+			Err(AttestationError::NotYetValid)
+		);
+	}
+}
+
+#[test]
+fn edited_or_mismatched_platform_collateral_is_refused() {
+	let tee = tee();
+	let p = CollateralParams::valid_around(NOW);
+	let tcb = tee.tcb_info(TeeKind::Sgx, &p);
+	let qe = tee.qe_identity(TeeKind::Sgx, &p);
+	let verify = |tcb: &str, tcb_sig: &[u8], qe: &str, qe_sig: &[u8]| {
+		aegis_attestation::verify_platform_collateral(
+			tcb.as_bytes(),
+			tcb_sig,
+			qe.as_bytes(),
+			qe_sig,
+			tee.tcb_issuer_chain().as_bytes(),
+			&tee.root_ca_crl(&p),
+			&tee.root_der(),
+			NOW,
+		)
+	};
+	let (tcb_sig, qe_sig) = (tee.sign_collateral(&tcb), tee.sign_collateral(&qe));
+	assert!(verify(&tcb, &tcb_sig, &qe, &qe_sig).is_ok());
+	// A better status written in after signing.
+	let upgraded = tcb.replace("\"tcbEvaluationDataNumber\":17", "\"tcbEvaluationDataNumber\":99");
+	assert!(matches!(
+		verify(&upgraded, &tcb_sig, &qe, &qe_sig),
+		Err(AttestationError::Rejected(_))
+	));
+	// Signatures swapped, cut, or of the other document.
+	assert!(verify(&tcb, &qe_sig, &qe, &qe_sig).is_err());
+	assert!(verify(&tcb, &tcb_sig[..63], &qe, &qe_sig).is_err());
+	// The QE identity of the other TEE kind.
+	let td_qe = tee.qe_identity(TeeKind::Tdx, &p);
+	assert!(verify(&tcb, &tcb_sig, &td_qe, &tee.sign_collateral(&td_qe)).is_err());
+	// Not JSON at all.
+	assert_eq!(verify("{", &tcb_sig, &qe, &qe_sig), Err(AttestationError::MalformedCollateral));
+}

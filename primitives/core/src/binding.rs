@@ -58,6 +58,16 @@ pub fn report_data(
 	hash512(domain::REPORT_DATA, &[genesis_hash, account, keys_hash, &nonce.to_le_bytes()])
 }
 
+/// What a worker signs (ML-DSA-87, context [`crate::pqc::context::CLUSTER_KEY`]) to publish a
+/// cluster encryption key: `BLAKE2b-256("aegis/cluster-key/v1" ‖ genesis_hash ‖ epoch_le ‖ key)`.
+pub fn cluster_key_message(
+	genesis_hash: &Hash,
+	epoch: u32,
+	public_key: &[u8; HPKE_XWING_PUBLIC_KEY_LEN],
+) -> Hash {
+	hash256(domain::CLUSTER_KEY, &[genesis_hash, &epoch.to_le_bytes(), public_key])
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -79,6 +89,16 @@ mod tests {
 		assert_ne!(base, report_data(&[1; 32], &[2; 32], &[9; 32], 4));
 		assert_ne!(base, report_data(&[1; 32], &[2; 32], &[3; 32], 5));
 		assert_eq!(base, report_data(&[1; 32], &[2; 32], &[3; 32], 4));
+	}
+
+	#[test]
+	fn cluster_key_message_binds_chain_epoch_and_key() {
+		let base = cluster_key_message(&[1; 32], 2, &[3; HPKE_XWING_PUBLIC_KEY_LEN]);
+		assert_ne!(base, cluster_key_message(&[9; 32], 2, &[3; HPKE_XWING_PUBLIC_KEY_LEN]));
+		assert_ne!(base, cluster_key_message(&[1; 32], 3, &[3; HPKE_XWING_PUBLIC_KEY_LEN]));
+		let mut key = [3; HPKE_XWING_PUBLIC_KEY_LEN];
+		key[HPKE_XWING_PUBLIC_KEY_LEN - 1] = 4;
+		assert_ne!(base, cluster_key_message(&[1; 32], 2, &key));
 	}
 
 	#[test]

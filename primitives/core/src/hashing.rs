@@ -20,6 +20,8 @@ pub mod domain {
 	pub const COMMITMENT: &[u8] = b"aegis/commitment/v1";
 	/// [`crate::batch::Checkpoint::hash`].
 	pub const CHECKPOINT: &[u8] = b"aegis/checkpoint/v1";
+	/// [`crate::binding::cluster_key_message`].
+	pub const CLUSTER_KEY: &[u8] = b"aegis/cluster-key/v1";
 	/// Expansion of a 32-byte seed into SLH-DSA key material ([`crate::pqc`], `std` only).
 	pub const SLH_DSA_KEYGEN: &[u8] = b"aegis/slh-dsa-keygen/v1";
 }

@@ -42,6 +42,8 @@ pub mod context {
 	pub const BATCH_COSIGN: &[u8] = b"aegis/batch-cosign/v1";
 	/// A worker's signature over a migration checkpoint hash.
 	pub const CHECKPOINT: &[u8] = b"aegis/checkpoint/v1";
+	/// A worker publishing a new cluster encryption key epoch.
+	pub const CLUSTER_KEY: &[u8] = b"aegis/cluster-key/v1";
 }
 
 /// ML-DSA-87 public key length (FIPS 204, table 2).
