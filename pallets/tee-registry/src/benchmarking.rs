@@ -1,0 +1,305 @@
+//! Benchmarks of every call, `register_worker` with a real (simulated-TEE) quote verified by
+//! the attestation host function.
+
+use super::*;
+use crate::offchain::CollateralUpdate;
+use aegis_attestation::TeeKind;
+use alloc::{vec, vec::Vec};
+use frame_benchmarking::v2::*;
+use frame_support::traits::Hooks;
+use frame_system::RawOrigin;
+
+/// A registration valid for an account on this chain.
+pub struct Registration {
+	/// The quote.
+	pub quote: Vec<u8>,
+	/// Its collateral.
+	pub collateral: Vec<u8>,
+	/// The keys it binds.
+	pub keys: EnclaveKeys,
+	/// The quote's measurement.
+	pub measurement: Measurement,
+	/// A Unix time at which it verifies.
+	pub now_secs: u64,
+}
+
+/// What the benchmarks need from the runtime: quotes and signatures made outside it.
+pub trait BenchmarkHelper<T: Config> {
+	/// `count` root certificates to trust, the one [`Self::registration`] chains to last.
+	fn trusted_roots(count: u32) -> Vec<Vec<u8>>;
+	/// Sets the time `T::UnixTime` reports.
+	fn set_time(unix_secs: u64);
+	/// A registration of `who` with key set `index` and `nonce`, on this chain's genesis.
+	fn registration(who: &T::AccountId, index: u64, nonce: u64) -> Registration;
+	/// Key set `index`'s ML-DSA-87 signature publishing `public_key` as `epoch`.
+	fn sign_cluster_key(
+		index: u64,
+		epoch: u32,
+		public_key: &[u8; HPKE_XWING_PUBLIC_KEY_LEN],
+	) -> Vec<u8>;
+	/// A platform collateral update, its platform, and a Unix time at which it verifies.
+	fn collateral_update() -> (CollateralUpdate, aegis_attestation::TeeKind, Fmspc, u64);
+}
+
+fn setup<T: Config>() {
+	let roots: Vec<RootCertificate> = T::BenchmarkHelper::trusted_roots(T::MaxRoots::get())
+		.into_iter()
+		.map(|r| r.try_into().expect("root fits"))
+		.collect();
+	TrustedRoots::<T>::put(BoundedVec::try_from(roots).expect("MaxRoots roots"));
+	AttestationValidity::<T>::put(BlockNumberFor::<T>::from(100u32));
+	Tcb::<T>::put(TcbPolicy {
+		min_status: TcbStatus::UpToDate,
+		allowed_advisories: BoundedVec::new(),
+	});
+}
+
+fn register<T: Config>(who: &T::AccountId, index: u64) -> Registration {
+	let r = T::BenchmarkHelper::registration(who, index, 1);
+	T::BenchmarkHelper::set_time(r.now_secs);
+	Measurements::<T>::insert(&r.measurement, BlockNumberFor::<T>::zero());
+	Pallet::<T>::register_worker(
+		RawOrigin::Signed(who.clone()).into(),
+		r.quote.clone().try_into().expect("quote fits"),
+		r.collateral.clone().try_into().expect("collateral fits"),
+		r.keys.clone(),
+		WorkerRole::Primary,
+		1,
+	)
+	.expect("registration verifies");
+	r
+}
+
+/// A worker record written straight into storage.
+fn insert_worker<T: Config>(who: &T::AccountId, measurement: Measurement, keys: EnclaveKeys) {
+	let now = frame_system::Pallet::<T>::block_number();
+	let expires_at = now.saturating_add(100u32.into());
+	Workers::<T>::insert(
+		who,
+		WorkerInfo {
+			tee: TeeKind::Sgx,
+			measurement,
+			keys,
+			role: WorkerRole::Primary,
+			tcb_status: TcbStatus::UpToDate,
+			fmspc: [0; 6],
+			registered_at: now,
+			attested_at: now,
+			expires_at,
+			last_heartbeat: now,
+			state: WorkerState::Active,
+		},
+	);
+	Pallet::<T>::schedule_expiry(who, expires_at).expect("room in the expiry list");
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn register_worker() {
+		setup::<T>();
+		let who: T::AccountId = account("worker", 0, 0);
+		let r = T::BenchmarkHelper::registration(&who, 0, 1);
+		T::BenchmarkHelper::set_time(r.now_secs);
+		Measurements::<T>::insert(&r.measurement, BlockNumberFor::<T>::zero());
+		let quote: QuoteOf<T> = r.quote.try_into().expect("quote fits");
+		let collateral: CollateralOf<T> = r.collateral.try_into().expect("collateral fits");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), quote, collateral, r.keys, WorkerRole::Primary, 1);
+		assert!(Workers::<T>::contains_key(&who));
+	}
+
+	#[benchmark]
+	fn reattest() {
+		setup::<T>();
+		let who: T::AccountId = account("worker", 0, 0);
+		register::<T>(&who, 0);
+		let r = T::BenchmarkHelper::registration(&who, 1, 2);
+		let quote: QuoteOf<T> = r.quote.try_into().expect("quote fits");
+		let collateral: CollateralOf<T> = r.collateral.try_into().expect("collateral fits");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), quote, collateral, r.keys.clone(), 2);
+		assert_eq!(Workers::<T>::get(&who).map(|w| w.keys), Some(r.keys));
+	}
+
+	#[benchmark]
+	fn heartbeat() {
+		let who: T::AccountId = account("worker", 0, 0);
+		let r = T::BenchmarkHelper::registration(&who, 0, 1);
+		insert_worker::<T>(&who, r.measurement, r.keys);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who));
+	}
+
+	#[benchmark]
+	fn deregister() {
+		let who: T::AccountId = account("worker", 0, 0);
+		let r = T::BenchmarkHelper::registration(&who, 0, 1);
+		insert_worker::<T>(&who, r.measurement, r.keys);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+		assert!(!Workers::<T>::contains_key(&who));
+	}
+
+	#[benchmark]
+	fn remove_expired() {
+		let who: T::AccountId = account("worker", 0, 0);
+		let caller: T::AccountId = whitelisted_caller();
+		let r = T::BenchmarkHelper::registration(&who, 0, 1);
+		insert_worker::<T>(&who, r.measurement, r.keys);
+		frame_system::Pallet::<T>::set_block_number(1000u32.into());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), who.clone());
+		assert!(!Workers::<T>::contains_key(&who));
+	}
+
+	#[benchmark]
+	fn add_trusted_root() {
+		let mut roots = T::BenchmarkHelper::trusted_roots(T::MaxRoots::get());
+		let new = roots.pop().expect("at least one root");
+		let bounded: Vec<RootCertificate> =
+			roots.into_iter().map(|r| r.try_into().expect("root fits")).collect();
+		TrustedRoots::<T>::put(BoundedVec::try_from(bounded).expect("fewer than MaxRoots"));
+		#[extrinsic_call]
+		_(RawOrigin::Root, new);
+		assert_eq!(TrustedRoots::<T>::get().len() as u32, T::MaxRoots::get());
+	}
+
+	#[benchmark]
+	fn remove_trusted_root() {
+		setup::<T>();
+		let last = TrustedRoots::<T>::get().last().expect("roots").to_vec();
+		#[extrinsic_call]
+		_(RawOrigin::Root, last);
+	}
+
+	#[benchmark]
+	fn allow_measurement() {
+		let who: T::AccountId = account("worker", 0, 0);
+		let m = T::BenchmarkHelper::registration(&who, 0, 1).measurement;
+		Measurements::<T>::remove(&m);
+		#[extrinsic_call]
+		_(RawOrigin::Root, m.clone(), None);
+		assert!(Measurements::<T>::contains_key(&m));
+	}
+
+	#[benchmark]
+	fn revoke_measurement(w: Linear<0, { T::MaxWorkers::get() }>) {
+		let first: T::AccountId = account("worker", 0, 0);
+		let r = T::BenchmarkHelper::registration(&first, 0, 1);
+		Measurements::<T>::insert(&r.measurement, BlockNumberFor::<T>::zero());
+		for i in 0..w {
+			let who: T::AccountId = account("worker", i, 0);
+			insert_worker::<T>(&who, r.measurement.clone(), r.keys.clone());
+		}
+		#[extrinsic_call]
+		_(RawOrigin::Root, r.measurement.clone());
+		assert!(!Measurements::<T>::contains_key(&r.measurement));
+	}
+
+	#[benchmark]
+	fn set_tcb_policy() {
+		let advisories: Vec<Vec<u8>> = (0..T::MaxAdvisories::get())
+			.map(|i| alloc::format!("INTEL-SA-{i:05}").into_bytes())
+			.collect();
+		#[extrinsic_call]
+		_(RawOrigin::Root, TcbStatus::SwHardeningNeeded, advisories);
+	}
+
+	#[benchmark]
+	fn set_attestation_validity() {
+		#[extrinsic_call]
+		_(RawOrigin::Root, 1000u32.into());
+	}
+
+	#[benchmark]
+	fn set_redundancy() {
+		#[extrinsic_call]
+		_(RawOrigin::Root, RedundancyConfig { enabled: true, min_cosigners: 2 });
+	}
+
+	#[benchmark]
+	fn publish_cluster_key() {
+		let who: T::AccountId = account("worker", 0, 0);
+		let r = T::BenchmarkHelper::registration(&who, 0, 1);
+		insert_worker::<T>(&who, r.measurement, r.keys);
+		let public_key = [7u8; HPKE_XWING_PUBLIC_KEY_LEN];
+		let signature: MlDsaSignature = T::BenchmarkHelper::sign_cluster_key(0, 1, &public_key)
+			.try_into()
+			.expect("signature length");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), 1, public_key, signature);
+		assert_eq!(CurrentClusterKey::<T>::get().map(|k| k.epoch), Some(1));
+	}
+
+	#[benchmark]
+	fn provision_cluster_key() {
+		let from: T::AccountId = account("worker", 0, 0);
+		let to: T::AccountId = account("worker", 1, 0);
+		let r = T::BenchmarkHelper::registration(&from, 0, 1);
+		insert_worker::<T>(&from, r.measurement.clone(), r.keys.clone());
+		insert_worker::<T>(&to, r.measurement, r.keys);
+		CurrentClusterKey::<T>::put(ClusterKey {
+			epoch: 1,
+			public_key: [7u8; HPKE_XWING_PUBLIC_KEY_LEN],
+			published_by: from.clone(),
+			published_at: frame_system::Pallet::<T>::block_number(),
+		});
+		KeyHolders::<T>::insert(1, &from, ());
+		let sealed: BoundedVec<u8, T::MaxSealedSecretLen> =
+			vec![1u8; T::MaxSealedSecretLen::get() as usize].try_into().expect("fits");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(from), to.clone(), sealed);
+		assert!(KeyHolders::<T>::contains_key(1, &to));
+	}
+
+	#[benchmark]
+	fn enroll_platform() {
+		#[extrinsic_call]
+		_(RawOrigin::Root, TeeKind::Tdx, [1u8; 6]);
+	}
+
+	#[benchmark]
+	fn remove_platform() {
+		Platforms::<T>::insert((TeeKind::Tdx, [1u8; 6]), None::<PlatformCollateral>);
+		#[extrinsic_call]
+		_(RawOrigin::Root, TeeKind::Tdx, [1u8; 6]);
+	}
+
+	#[benchmark]
+	fn set_pccs_url() {
+		#[extrinsic_call]
+		_(RawOrigin::Root, vec![b'a'; 256]);
+	}
+
+	#[benchmark]
+	fn update_platform_collateral() {
+		setup::<T>();
+		let (update, tee, fmspc, now) = T::BenchmarkHelper::collateral_update();
+		T::BenchmarkHelper::set_time(now);
+		Platforms::<T>::insert((tee, fmspc), None::<PlatformCollateral>);
+		#[extrinsic_call]
+		_(RawOrigin::Authorized, update);
+		assert!(Platforms::<T>::get((tee, fmspc)).flatten().is_some());
+	}
+
+	#[benchmark]
+	fn on_initialize_expiries(n: Linear<0, { T::ExpiriesPerBlock::get() }>) {
+		let r = T::BenchmarkHelper::registration(&account("worker", 0, 0), 0, 1);
+		for i in 0..n {
+			let who: T::AccountId = account("worker", i, 0);
+			insert_worker::<T>(&who, r.measurement.clone(), r.keys.clone());
+		}
+		let at = frame_system::Pallet::<T>::block_number().saturating_add(100u32.into());
+		ExpiryCursor::<T>::put(at);
+		#[block]
+		{
+			Pallet::<T>::on_initialize(at);
+		}
+		assert_eq!(Workers::<T>::count(), 0);
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

@@ -1,0 +1,1207 @@
+//! # TEE worker registry
+//!
+//! The trust root of the sequencer: a worker may sequence only while the chain itself has
+//! verified its enclave's Intel DCAP quote and bound it to the worker's keys.
+//!
+//! ## Enrolment
+//! [`Pallet::register_worker`] takes the enclave's quote, the DCAP collateral (JSON
+//! `QuoteCollateralV3`, see `aegis_attestation`), the worker's [`EnclaveKeys`], its
+//! [`WorkerRole`] and a nonce. The quote is verified by the `dcap_attestation` host function
+//! against each trusted root in storage, at the block's timestamp, and then the chain's own
+//! policy applies:
+//! - the enclave is not in debug mode;
+//! - its measurement is allowed and the allowance has been enacted;
+//! - the TCB status meets the floor and every advisory is allowed;
+//! - if the chain holds fresher collateral for the platform (kept by the off-chain worker), it
+//!   is not stale and the quote's collateral is not older;
+//! - `report_data` equals `aegis_primitives::binding::report_data(genesis_hash, account,
+//!   keys_hash(keys), nonce)`, and the nonce is above every nonce the account used before.
+//!
+//! A rejected registration changes no storage. An accepted one stores the worker with an
+//! expiry `AttestationValidity` blocks ahead; [`Pallet::reattest`] renews it (and may rotate the
+//! keys), [`Pallet::heartbeat`] keeps it live, [`Pallet::deregister`] removes it. Expired
+//! workers are removed in `on_initialize`, at most `ExpiriesPerBlock` a block, and anyone may
+//! remove one with [`Pallet::remove_expired`].
+//!
+//! The account bytes bound into `report_data` are the account's SCALE encoding when that is
+//! 32 bytes long (an `AccountId32`), otherwise its BLAKE2b-256.
+//!
+//! ## Governance
+//! Trusted roots (Intel's on production chains, the dev root on dev chains), allowed
+//! measurements with an optional enactment block (so a new enclave version can be allowed
+//! before the old one is revoked), the TCB floor and allowed advisories, the attestation
+//! validity, the redundancy setting and the PCCS URL. Revoking a measurement deactivates its
+//! workers.
+//!
+//! ## Cluster encryption key
+//! Users encrypt to one cluster key so that every worker can decrypt. An active worker
+//! publishes epoch `n + 1` with its ML-DSA-87 signature over
+//! `aegis_primitives::binding::cluster_key_message`; holders of the current epoch provision
+//! the secret to other active workers, sealed to their attested HPKE keys. When the risk level
+//! turns Emergency the chain sets a deadline (`EmergencyRekeyPeriod` blocks) for a new epoch.
+//!
+//! ## Collateral refresh
+//! The `offchain_worker` hook fetches fresh TCB info and QE identity for every enrolled
+//! platform from the PCCS and submits them with [`Pallet::update_platform_collateral`], an
+//! authorized (unsigned) call the pallet accepts only when the collateral verifies under a
+//! trusted root and is newer than what it holds. Once the chain's copy of a platform's
+//! collateral is stale, registrations on that platform fail with
+//! [`Error::PlatformCollateralStale`] until it is refreshed.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(test, allow(clippy::indexing_slicing))]
+
+extern crate alloc;
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+mod codec_serde;
+#[cfg(test)]
+mod mock;
+pub mod offchain;
+#[cfg(test)]
+mod tests;
+mod types;
+pub mod weights;
+
+use aegis_attestation::{
+	dcap_attestation, AttestationError, Measurement, TcbStatus, VerifiedQuote,
+};
+use aegis_primitives::{
+	binding::{
+		cluster_key_message, keys_hash, report_data, EnclaveKeys, HPKE_XWING_PUBLIC_KEY_LEN,
+	},
+	pqc::{self, Suite, ML_DSA_87_SIGNATURE_LEN},
+	risk::RiskLevel,
+};
+use alloc::vec::Vec;
+use codec::Encode;
+use frame_support::{pallet_prelude::*, traits::UnixTime};
+use frame_system::pallet_prelude::*;
+use sp_runtime::traits::{Saturating, Zero};
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+
+	/// A quote as submitted.
+	pub type QuoteOf<T> = BoundedVec<u8, <T as Config>::MaxQuoteLen>;
+	/// Collateral as submitted.
+	pub type CollateralOf<T> = BoundedVec<u8, <T as Config>::MaxCollateralLen>;
+	/// A worker record.
+	pub type WorkerOf<T> = WorkerInfo<BlockNumberFor<T>>;
+	/// The cluster key record.
+	pub type ClusterKeyOf<T> =
+		ClusterKey<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+	/// An ML-DSA-87 signature.
+	pub type MlDsaSignature = BoundedVec<u8, ConstU32<{ ML_DSA_87_SIGNATURE_LEN as u32 }>>;
+	/// A provisioned cluster secret.
+	pub type ProvisionOf<T> =
+		Provision<<T as frame_system::Config>::AccountId, <T as Config>::MaxSealedSecretLen>;
+
+	#[pallet::config]
+	pub trait Config:
+		frame_system::Config + frame_system::offchain::CreateAuthorizedTransaction<Call<Self>>
+	{
+		/// Who manages roots, measurements, the TCB policy and the other settings.
+		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// Wall-clock time of the block (pallet-timestamp): the `now` quotes are verified at.
+		type UnixTime: UnixTime;
+		/// The quantum-risk level in force (the risk oracle).
+		type RiskLevel: Get<RiskLevel>;
+		/// Most registered workers.
+		#[pallet::constant]
+		type MaxWorkers: Get<u32>;
+		/// Most allowed measurements.
+		#[pallet::constant]
+		type MaxMeasurements: Get<u32>;
+		/// Most trusted roots; a quote is tried against each.
+		#[pallet::constant]
+		type MaxRoots: Get<u32>;
+		/// Most allowed advisory ids.
+		#[pallet::constant]
+		type MaxAdvisories: Get<u32>;
+		/// Longest quote accepted.
+		#[pallet::constant]
+		type MaxQuoteLen: Get<u32>;
+		/// Longest collateral accepted.
+		#[pallet::constant]
+		type MaxCollateralLen: Get<u32>;
+		/// Longest sealed cluster secret accepted.
+		#[pallet::constant]
+		type MaxSealedSecretLen: Get<u32>;
+		/// Most platforms whose collateral the chain keeps fresh.
+		#[pallet::constant]
+		type MaxPlatforms: Get<u32>;
+		/// Most expired workers removed in one block's `on_initialize`.
+		#[pallet::constant]
+		type ExpiriesPerBlock: Get<u32>;
+		/// A worker without a heartbeat for this many blocks is not active.
+		#[pallet::constant]
+		type HeartbeatTimeout: Get<BlockNumberFor<Self>>;
+		/// Blocks the cluster has to publish a new key epoch once the risk level is Emergency.
+		#[pallet::constant]
+		type EmergencyRekeyPeriod: Get<BlockNumberFor<Self>>;
+		/// Blocks between the off-chain worker's collateral refreshes.
+		#[pallet::constant]
+		type CollateralRefreshInterval: Get<BlockNumberFor<Self>>;
+		/// Priority of collateral refresh transactions.
+		#[pallet::constant]
+		type UnsignedPriority: Get<TransactionPriority>;
+		/// Weights of this pallet's calls, from its benchmarks.
+		type WeightInfo: WeightInfo;
+		/// Builds valid registrations for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: benchmarking::BenchmarkHelper<Self>;
+	}
+
+	/// Storage layout version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	/// DER root certificates quotes and collateral must chain to.
+	#[pallet::storage]
+	pub type TrustedRoots<T: Config> =
+		StorageValue<_, BoundedVec<RootCertificate, T::MaxRoots>, ValueQuery>;
+
+	/// Allowed measurements and the block from which each counts.
+	#[pallet::storage]
+	pub type Measurements<T: Config> =
+		CountedStorageMap<_, Blake2_128Concat, Measurement, BlockNumberFor<T>, OptionQuery>;
+
+	/// The TCB status floor and the advisories allowed.
+	#[pallet::storage]
+	pub type Tcb<T: Config> = StorageValue<_, TcbPolicy<T::MaxAdvisories>, OptionQuery>;
+
+	/// Blocks an attestation counts for.
+	#[pallet::storage]
+	pub type AttestationValidity<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
+
+	/// The redundancy setting.
+	#[pallet::storage]
+	pub type Redundancy<T: Config> = StorageValue<_, RedundancyConfig, ValueQuery>;
+
+	/// Registered workers.
+	#[pallet::storage]
+	pub type Workers<T: Config> =
+		CountedStorageMap<_, Blake2_128Concat, T::AccountId, WorkerOf<T>, OptionQuery>;
+
+	/// The highest registration nonce each account has used.
+	#[pallet::storage]
+	pub type LastNonce<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u64, OptionQuery>;
+
+	/// Workers whose attestation runs out at a block.
+	#[pallet::storage]
+	pub type Expiries<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<T::AccountId, T::MaxWorkers>,
+		ValueQuery,
+	>;
+
+	/// The first block whose expiries have not all been processed.
+	#[pallet::storage]
+	pub type ExpiryCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
+
+	/// The current cluster encryption key.
+	#[pallet::storage]
+	pub type CurrentClusterKey<T: Config> = StorageValue<_, ClusterKeyOf<T>, OptionQuery>;
+
+	/// Workers holding the cluster secret of an epoch.
+	#[pallet::storage]
+	pub type KeyHolders<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, u32, Blake2_128Concat, T::AccountId, (), OptionQuery>;
+
+	/// Cluster secrets sealed to workers, per epoch.
+	#[pallet::storage]
+	pub type Provisions<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		u32,
+		Blake2_128Concat,
+		T::AccountId,
+		ProvisionOf<T>,
+		OptionQuery,
+	>;
+
+	/// Block by which a new cluster key epoch must be published (set by an Emergency).
+	#[pallet::storage]
+	pub type RekeyDeadline<T: Config> = StorageValue<_, BlockNumberFor<T>, OptionQuery>;
+
+	/// The risk level seen by the last `on_initialize`.
+	#[pallet::storage]
+	pub type LastRiskLevel<T: Config> = StorageValue<_, RiskLevel, ValueQuery>;
+
+	/// Enrolled platforms and the freshest collateral verified on chain for each (`None` until
+	/// the first refresh).
+	#[pallet::storage]
+	pub type Platforms<T: Config> = CountedStorageMap<
+		_,
+		Blake2_128Concat,
+		(aegis_attestation::TeeKind, Fmspc),
+		Option<PlatformCollateral>,
+		OptionQuery,
+	>;
+
+	/// Base URL of the PCCS the off-chain worker fetches collateral from.
+	#[pallet::storage]
+	pub type PccsUrl<T: Config> = StorageValue<_, BoundedVec<u8, ConstU32<256>>, ValueQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A worker enrolled.
+		WorkerRegistered {
+			/// The worker.
+			worker: T::AccountId,
+			/// Its role.
+			role: WorkerRole,
+			/// Its measurement.
+			measurement: Measurement,
+			/// Block from which its attestation no longer counts.
+			expires_at: BlockNumberFor<T>,
+		},
+		/// A worker re-attested.
+		WorkerReattested {
+			/// The worker.
+			worker: T::AccountId,
+			/// Whether its keys changed.
+			keys_rotated: bool,
+			/// New expiry.
+			expires_at: BlockNumberFor<T>,
+		},
+		/// A worker sent a heartbeat.
+		Heartbeat {
+			/// The worker.
+			worker: T::AccountId,
+		},
+		/// A worker left.
+		WorkerDeregistered {
+			/// The worker.
+			worker: T::AccountId,
+		},
+		/// An expired worker was removed.
+		WorkerExpired {
+			/// The worker.
+			worker: T::AccountId,
+		},
+		/// A worker stopped being active.
+		WorkerDeactivated {
+			/// The worker.
+			worker: T::AccountId,
+			/// Why.
+			reason: DeactivationReason,
+		},
+		/// A root certificate became trusted.
+		RootAdded {
+			/// BLAKE2b-256 of the DER.
+			root_hash: [u8; 32],
+		},
+		/// A root certificate stopped being trusted.
+		RootRemoved {
+			/// BLAKE2b-256 of the DER.
+			root_hash: [u8; 32],
+		},
+		/// A measurement was allowed.
+		MeasurementAllowed {
+			/// The measurement.
+			measurement: Measurement,
+			/// Block from which it counts.
+			enacted_at: BlockNumberFor<T>,
+		},
+		/// A measurement was revoked.
+		MeasurementRevoked {
+			/// The measurement.
+			measurement: Measurement,
+			/// Workers deactivated with it.
+			deactivated: u32,
+		},
+		/// The TCB policy changed.
+		TcbPolicySet {
+			/// The worst status admitted.
+			min_status: TcbStatus,
+		},
+		/// The attestation validity changed.
+		AttestationValiditySet {
+			/// Blocks an attestation counts for.
+			blocks: BlockNumberFor<T>,
+		},
+		/// The redundancy setting changed.
+		RedundancySet {
+			/// The new setting.
+			config: RedundancyConfig,
+		},
+		/// A new cluster key epoch.
+		ClusterKeyPublished {
+			/// The epoch.
+			epoch: u32,
+			/// The worker that generated it.
+			by: T::AccountId,
+		},
+		/// A cluster secret was sealed to a worker.
+		ClusterKeyProvisioned {
+			/// The epoch.
+			epoch: u32,
+			/// The key holder.
+			from: T::AccountId,
+			/// The receiver.
+			to: T::AccountId,
+		},
+		/// The risk level became Emergency: a new cluster key epoch is due by `deadline`.
+		RekeyRequired {
+			/// Block by which the new epoch is due.
+			deadline: BlockNumberFor<T>,
+		},
+		/// The rekey deadline passed without a new epoch.
+		RekeyOverdue {
+			/// The missed deadline.
+			deadline: BlockNumberFor<T>,
+		},
+		/// A platform's collateral is kept fresh from now on.
+		PlatformEnrolled {
+			/// TEE kind.
+			tee: aegis_attestation::TeeKind,
+			/// FMSPC.
+			fmspc: Fmspc,
+		},
+		/// A platform is no longer tracked.
+		PlatformRemoved {
+			/// TEE kind.
+			tee: aegis_attestation::TeeKind,
+			/// FMSPC.
+			fmspc: Fmspc,
+		},
+		/// Fresh collateral of a platform was verified and stored.
+		PlatformCollateralUpdated {
+			/// TEE kind.
+			tee: aegis_attestation::TeeKind,
+			/// FMSPC.
+			fmspc: Fmspc,
+			/// What was stored.
+			collateral: PlatformCollateral,
+		},
+		/// The PCCS URL changed.
+		PccsUrlSet {
+			/// The URL.
+			url: Vec<u8>,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The account already is a registered worker.
+		AlreadyRegistered,
+		/// The account is not a registered worker.
+		NotRegistered,
+		/// `MaxWorkers` workers are registered.
+		TooManyWorkers,
+		/// The nonce is not above every nonce this account used before.
+		NonceUsed,
+		/// No root is trusted.
+		NoTrustedRoot,
+		/// The quote did not verify under any trusted root (bad signature, untrusted chain,
+		/// malformed quote or collateral, revoked platform, no matching TCB level).
+		QuoteRejected,
+		/// The collateral or a certificate had expired at the block's time: fetch fresh
+		/// collateral and try again.
+		CollateralExpired,
+		/// The collateral or a certificate was not yet valid at the block's time.
+		CollateralNotYetValid,
+		/// The node does not provide the attestation host function.
+		AttestationUnavailable,
+		/// The enclave runs in debug mode.
+		DebugEnclave,
+		/// The measurement is not allowed.
+		MeasurementNotAllowed,
+		/// The measurement is allowed from a later block.
+		MeasurementNotYetEnacted,
+		/// The TCB status is below the floor.
+		TcbBelowFloor,
+		/// The quote carries an advisory the policy does not allow.
+		AdvisoryNotAllowed,
+		/// `report_data` does not bind this chain, account, keys and nonce.
+		BindingMismatch,
+		/// The chain's collateral for this platform is stale; it is refreshed from the PCCS.
+		PlatformCollateralStale,
+		/// The collateral is older than what the chain holds for this platform.
+		CollateralOutdated,
+		/// The worker is deactivated, expired or silent.
+		NotActive,
+		/// The worker's attestation has not expired.
+		NotExpired,
+		/// The root is already trusted.
+		RootAlreadyTrusted,
+		/// The root is not trusted.
+		RootNotTrusted,
+		/// `MaxRoots` roots are trusted.
+		TooManyRoots,
+		/// The root certificate is empty or longer than 4096 bytes.
+		BadRoot,
+		/// The measurement is already allowed.
+		MeasurementAlreadyAllowed,
+		/// `MaxMeasurements` measurements are allowed.
+		TooManyMeasurements,
+		/// The enactment block is in the past.
+		EnactmentInPast,
+		/// More advisories than `MaxAdvisories`, or one longer than 32 bytes.
+		TooManyAdvisories,
+		/// The attestation validity is zero.
+		ZeroValidity,
+		/// Redundancy enabled with no co-signers.
+		BadRedundancy,
+		/// The epoch is not the current epoch plus one.
+		WrongEpoch,
+		/// The signature does not verify under the worker's ML-DSA-87 key.
+		BadSignature,
+		/// The caller does not hold the current cluster secret.
+		NotKeyHolder,
+		/// There is no cluster key yet.
+		NoClusterKey,
+		/// The receiver already holds the current cluster secret.
+		AlreadyProvisioned,
+		/// The receiver is not an active worker.
+		ReceiverNotActive,
+		/// The sealed secret is empty.
+		EmptySecret,
+		/// The platform is already enrolled.
+		PlatformAlreadyEnrolled,
+		/// The platform is not enrolled.
+		PlatformNotEnrolled,
+		/// `MaxPlatforms` platforms are enrolled.
+		TooManyPlatforms,
+		/// The URL is longer than 256 bytes.
+		UrlTooLong,
+	}
+
+	#[pallet::genesis_config]
+	pub struct GenesisConfig<T: Config> {
+		/// DER root certificates: Intel's SGX root on production chains, the dev root on dev
+		/// chains.
+		pub trusted_roots: Vec<Vec<u8>>,
+		/// Measurements allowed from genesis (SCALE, hex, in JSON).
+		#[serde(with = "codec_serde::many")]
+		pub measurements: Vec<Measurement>,
+		/// The TCB floor (SCALE, hex, in JSON; `None` admits `UpToDate` only).
+		#[serde(with = "codec_serde::one")]
+		pub min_tcb_status: Option<TcbStatus>,
+		/// Advisory ids allowed.
+		pub allowed_advisories: Vec<Vec<u8>>,
+		/// Blocks an attestation counts for.
+		pub attestation_validity: BlockNumberFor<T>,
+		/// The redundancy setting.
+		pub redundancy: RedundancyConfig,
+		/// Base URL of the PCCS.
+		pub pccs_url: Vec<u8>,
+	}
+
+	impl<T: Config> Default for GenesisConfig<T> {
+		/// No roots or measurements (nothing can enrol until governance adds them), the
+		/// `UpToDate` floor, attestations valid for 14 400 blocks (a day of 6 s blocks).
+		fn default() -> Self {
+			Self {
+				trusted_roots: Vec::new(),
+				measurements: Vec::new(),
+				min_tcb_status: None,
+				allowed_advisories: Vec::new(),
+				attestation_validity: 14_400u32.into(),
+				redundancy: RedundancyConfig::default(),
+				pccs_url: Vec::new(),
+			}
+		}
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			let roots: Vec<RootCertificate> = self
+				.trusted_roots
+				.iter()
+				.map(|r| RootCertificate::try_from(r.clone()).expect("genesis root too long"))
+				.collect();
+			TrustedRoots::<T>::put(
+				BoundedVec::try_from(roots).expect("genesis has more roots than MaxRoots"),
+			);
+			assert!(
+				self.measurements.len() <= T::MaxMeasurements::get() as usize,
+				"genesis has more measurements than MaxMeasurements"
+			);
+			for m in &self.measurements {
+				Measurements::<T>::insert(m, BlockNumberFor::<T>::zero());
+			}
+			Tcb::<T>::put(TcbPolicy {
+				min_status: self.min_tcb_status.unwrap_or(TcbStatus::UpToDate),
+				allowed_advisories: advisories::<T>(&self.allowed_advisories)
+					.expect("genesis advisories exceed MaxAdvisories or 32 bytes"),
+			});
+			assert!(!self.attestation_validity.is_zero(), "genesis attestation validity is zero");
+			AttestationValidity::<T>::put(self.attestation_validity);
+			Redundancy::<T>::put(self.redundancy);
+			PccsUrl::<T>::put(
+				BoundedVec::try_from(self.pccs_url.clone()).expect("genesis PCCS URL too long"),
+			);
+		}
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			let expired = Self::process_expiries(now);
+			let rekey = Self::track_emergency(now);
+			T::WeightInfo::on_initialize_expiries(expired).saturating_add(rekey)
+		}
+
+		fn offchain_worker(now: BlockNumberFor<T>) {
+			offchain::run::<T>(now);
+		}
+	}
+
+	#[pallet::call(weight(<T as Config>::WeightInfo))]
+	impl<T: Config> Pallet<T> {
+		/// Enrols the caller as a worker; see the crate docs for every check.
+		#[pallet::call_index(0)]
+		pub fn register_worker(
+			origin: OriginFor<T>,
+			quote: QuoteOf<T>,
+			collateral: CollateralOf<T>,
+			keys: EnclaveKeys,
+			role: WorkerRole,
+			nonce: u64,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(!Workers::<T>::contains_key(&who), Error::<T>::AlreadyRegistered);
+			ensure!(Workers::<T>::count() < T::MaxWorkers::get(), Error::<T>::TooManyWorkers);
+			let verified = Self::attest(&who, &quote, &collateral, &keys, nonce)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			let expires_at = now.saturating_add(AttestationValidity::<T>::get());
+			Self::schedule_expiry(&who, expires_at)?;
+			LastNonce::<T>::insert(&who, nonce);
+			Workers::<T>::insert(
+				&who,
+				WorkerInfo {
+					tee: verified.tee,
+					measurement: verified.measurement.clone(),
+					keys,
+					role,
+					tcb_status: verified.tcb_status,
+					fmspc: verified.fmspc,
+					registered_at: now,
+					attested_at: now,
+					expires_at,
+					last_heartbeat: now,
+					state: WorkerState::Active,
+				},
+			);
+			Self::deposit_event(Event::WorkerRegistered {
+				worker: who,
+				role,
+				measurement: verified.measurement,
+				expires_at,
+			});
+			Ok(())
+		}
+
+		/// Renews a registered worker's attestation with a fresh quote, possibly for new keys
+		/// (key rotation) or a new measurement (enclave upgrade). Reactivates a deactivated
+		/// worker whose new measurement is allowed.
+		#[pallet::call_index(1)]
+		pub fn reattest(
+			origin: OriginFor<T>,
+			quote: QuoteOf<T>,
+			collateral: CollateralOf<T>,
+			keys: EnclaveKeys,
+			nonce: u64,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut worker = Workers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
+			let verified = Self::attest(&who, &quote, &collateral, &keys, nonce)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			let expires_at = now.saturating_add(AttestationValidity::<T>::get());
+			Self::unschedule_expiry(&who, worker.expires_at);
+			Self::schedule_expiry(&who, expires_at)?;
+			LastNonce::<T>::insert(&who, nonce);
+			let keys_rotated = worker.keys != keys;
+			worker.tee = verified.tee;
+			worker.measurement = verified.measurement;
+			worker.keys = keys;
+			worker.tcb_status = verified.tcb_status;
+			worker.fmspc = verified.fmspc;
+			worker.attested_at = now;
+			worker.expires_at = expires_at;
+			worker.last_heartbeat = now;
+			worker.state = WorkerState::Active;
+			Workers::<T>::insert(&who, worker);
+			Self::deposit_event(Event::WorkerReattested { worker: who, keys_rotated, expires_at });
+			Ok(())
+		}
+
+		/// Tells the chain the worker is alive.
+		#[pallet::call_index(2)]
+		pub fn heartbeat(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			Workers::<T>::try_mutate(&who, |w| -> DispatchResult {
+				let w = w.as_mut().ok_or(Error::<T>::NotRegistered)?;
+				ensure!(
+					w.state == WorkerState::Active && now < w.expires_at,
+					Error::<T>::NotActive
+				);
+				w.last_heartbeat = now;
+				Ok(())
+			})?;
+			Self::deposit_event(Event::Heartbeat { worker: who });
+			Ok(())
+		}
+
+		/// Removes the caller's worker record.
+		#[pallet::call_index(3)]
+		pub fn deregister(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let worker = Workers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
+			Self::remove_worker(&who, worker.expires_at);
+			Self::deposit_event(Event::WorkerDeregistered { worker: who });
+			Ok(())
+		}
+
+		/// Removes a worker whose attestation has expired. Anyone may call it.
+		#[pallet::call_index(4)]
+		pub fn remove_expired(origin: OriginFor<T>, worker: T::AccountId) -> DispatchResult {
+			ensure_signed(origin)?;
+			let info = Workers::<T>::get(&worker).ok_or(Error::<T>::NotRegistered)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(now >= info.expires_at, Error::<T>::NotExpired);
+			Self::remove_worker(&worker, info.expires_at);
+			Self::deposit_event(Event::WorkerExpired { worker });
+			Ok(())
+		}
+
+		/// Trusts another root certificate (DER).
+		#[pallet::call_index(5)]
+		pub fn add_trusted_root(origin: OriginFor<T>, root: Vec<u8>) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			ensure!(!root.is_empty(), Error::<T>::BadRoot);
+			let root_hash = sp_io::hashing::blake2_256(&root);
+			let root = RootCertificate::try_from(root).map_err(|_| Error::<T>::BadRoot)?;
+			TrustedRoots::<T>::try_mutate(|roots| -> DispatchResult {
+				ensure!(!roots.contains(&root), Error::<T>::RootAlreadyTrusted);
+				roots.try_push(root).map_err(|_| Error::<T>::TooManyRoots)?;
+				Ok(())
+			})?;
+			Self::deposit_event(Event::RootAdded { root_hash });
+			Ok(())
+		}
+
+		/// Stops trusting a root certificate (DER). Workers attested under it stay until they
+		/// expire or re-attest.
+		#[pallet::call_index(6)]
+		pub fn remove_trusted_root(origin: OriginFor<T>, root: Vec<u8>) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			let root_hash = sp_io::hashing::blake2_256(&root);
+			TrustedRoots::<T>::try_mutate(|roots| -> DispatchResult {
+				let at = roots
+					.iter()
+					.position(|r| r.as_slice() == root.as_slice())
+					.ok_or(Error::<T>::RootNotTrusted)?;
+				roots.remove(at);
+				Ok(())
+			})?;
+			Self::deposit_event(Event::RootRemoved { root_hash });
+			Ok(())
+		}
+
+		/// Allows a measurement, from `enact_at` (default: now). Allowing the next enclave
+		/// version ahead of time lets workers upgrade without a fork.
+		#[pallet::call_index(7)]
+		pub fn allow_measurement(
+			origin: OriginFor<T>,
+			measurement: Measurement,
+			enact_at: Option<BlockNumberFor<T>>,
+		) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			let enacted_at = enact_at.unwrap_or(now);
+			ensure!(enacted_at >= now, Error::<T>::EnactmentInPast);
+			ensure!(
+				!Measurements::<T>::contains_key(&measurement),
+				Error::<T>::MeasurementAlreadyAllowed
+			);
+			ensure!(
+				Measurements::<T>::count() < T::MaxMeasurements::get(),
+				Error::<T>::TooManyMeasurements
+			);
+			Measurements::<T>::insert(&measurement, enacted_at);
+			Self::deposit_event(Event::MeasurementAllowed { measurement, enacted_at });
+			Ok(())
+		}
+
+		/// Revokes a measurement and deactivates every worker running it.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::revoke_measurement(T::MaxWorkers::get()))]
+		pub fn revoke_measurement(
+			origin: OriginFor<T>,
+			measurement: Measurement,
+		) -> DispatchResultWithPostInfo {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			ensure!(
+				Measurements::<T>::contains_key(&measurement),
+				Error::<T>::MeasurementNotAllowed
+			);
+			Measurements::<T>::remove(&measurement);
+			let mut deactivated = 0u32;
+			let mut scanned = 0u32;
+			let workers: Vec<(T::AccountId, WorkerOf<T>)> = Workers::<T>::iter().collect();
+			for (who, mut w) in workers {
+				scanned = scanned.saturating_add(1);
+				if w.measurement == measurement && w.state == WorkerState::Active {
+					w.state = WorkerState::Deactivated;
+					Workers::<T>::insert(&who, w);
+					deactivated = deactivated.saturating_add(1);
+					Self::deposit_event(Event::WorkerDeactivated {
+						worker: who,
+						reason: DeactivationReason::MeasurementRevoked,
+					});
+				}
+			}
+			Self::deposit_event(Event::MeasurementRevoked { measurement, deactivated });
+			Ok(Some(T::WeightInfo::revoke_measurement(scanned)).into())
+		}
+
+		/// Sets the TCB floor and the advisories allowed.
+		#[pallet::call_index(9)]
+		pub fn set_tcb_policy(
+			origin: OriginFor<T>,
+			min_status: TcbStatus,
+			allowed_advisories: Vec<Vec<u8>>,
+		) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			let allowed_advisories =
+				advisories::<T>(&allowed_advisories).ok_or(Error::<T>::TooManyAdvisories)?;
+			Tcb::<T>::put(TcbPolicy { min_status, allowed_advisories });
+			Self::deposit_event(Event::TcbPolicySet { min_status });
+			Ok(())
+		}
+
+		/// Sets how many blocks an attestation counts for (from the next attestation on).
+		#[pallet::call_index(10)]
+		pub fn set_attestation_validity(
+			origin: OriginFor<T>,
+			blocks: BlockNumberFor<T>,
+		) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			ensure!(!blocks.is_zero(), Error::<T>::ZeroValidity);
+			AttestationValidity::<T>::put(blocks);
+			Self::deposit_event(Event::AttestationValiditySet { blocks });
+			Ok(())
+		}
+
+		/// Sets the redundancy setting.
+		#[pallet::call_index(11)]
+		pub fn set_redundancy(origin: OriginFor<T>, config: RedundancyConfig) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			ensure!(!config.enabled || config.min_cosigners > 0, Error::<T>::BadRedundancy);
+			Redundancy::<T>::put(config);
+			Self::deposit_event(Event::RedundancySet { config });
+			Ok(())
+		}
+
+		/// Publishes the next cluster key epoch: `public_key` was generated inside the caller's
+		/// enclave, and `signature` is its ML-DSA-87 signature (context `aegis/cluster-key/v1`)
+		/// over `cluster_key_message(genesis_hash, epoch, public_key)`.
+		#[pallet::call_index(12)]
+		pub fn publish_cluster_key(
+			origin: OriginFor<T>,
+			epoch: u32,
+			public_key: [u8; HPKE_XWING_PUBLIC_KEY_LEN],
+			signature: MlDsaSignature,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let worker = Self::active_worker(&who).ok_or(Error::<T>::NotActive)?;
+			let expected = CurrentClusterKey::<T>::get().map_or(1, |k| k.epoch.saturating_add(1));
+			ensure!(epoch == expected, Error::<T>::WrongEpoch);
+			let message = cluster_key_message(&Self::genesis_hash(), epoch, &public_key);
+			ensure!(
+				pqc::verify(
+					Suite::MlDsa87,
+					&worker.keys.ml_dsa,
+					pqc::context::CLUSTER_KEY,
+					&message,
+					&signature
+				),
+				Error::<T>::BadSignature
+			);
+			let now = frame_system::Pallet::<T>::block_number();
+			CurrentClusterKey::<T>::put(ClusterKey {
+				epoch,
+				public_key,
+				published_by: who.clone(),
+				published_at: now,
+			});
+			KeyHolders::<T>::insert(epoch, &who, ());
+			RekeyDeadline::<T>::kill();
+			Self::deposit_event(Event::ClusterKeyPublished { epoch, by: who });
+			Ok(())
+		}
+
+		/// Gives another active worker the current cluster secret, sealed to its attested HPKE
+		/// key. Only holders of the current epoch may provision.
+		#[pallet::call_index(13)]
+		pub fn provision_cluster_key(
+			origin: OriginFor<T>,
+			to_worker: T::AccountId,
+			sealed_secret: BoundedVec<u8, T::MaxSealedSecretLen>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::active_worker(&who).ok_or(Error::<T>::NotActive)?;
+			let epoch = CurrentClusterKey::<T>::get().ok_or(Error::<T>::NoClusterKey)?.epoch;
+			ensure!(KeyHolders::<T>::contains_key(epoch, &who), Error::<T>::NotKeyHolder);
+			Self::active_worker(&to_worker).ok_or(Error::<T>::ReceiverNotActive)?;
+			ensure!(
+				!KeyHolders::<T>::contains_key(epoch, &to_worker),
+				Error::<T>::AlreadyProvisioned
+			);
+			ensure!(!sealed_secret.is_empty(), Error::<T>::EmptySecret);
+			KeyHolders::<T>::insert(epoch, &to_worker, ());
+			Provisions::<T>::insert(
+				epoch,
+				&to_worker,
+				Provision { from: who.clone(), sealed_secret },
+			);
+			Self::deposit_event(Event::ClusterKeyProvisioned { epoch, from: who, to: to_worker });
+			Ok(())
+		}
+
+		/// Starts keeping a platform's collateral fresh from the PCCS.
+		#[pallet::call_index(14)]
+		pub fn enroll_platform(
+			origin: OriginFor<T>,
+			tee: aegis_attestation::TeeKind,
+			fmspc: Fmspc,
+		) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			ensure!(
+				!Platforms::<T>::contains_key((tee, fmspc)),
+				Error::<T>::PlatformAlreadyEnrolled
+			);
+			ensure!(Platforms::<T>::count() < T::MaxPlatforms::get(), Error::<T>::TooManyPlatforms);
+			Platforms::<T>::insert((tee, fmspc), None::<PlatformCollateral>);
+			Self::deposit_event(Event::PlatformEnrolled { tee, fmspc });
+			Ok(())
+		}
+
+		/// Stops tracking a platform.
+		#[pallet::call_index(15)]
+		pub fn remove_platform(
+			origin: OriginFor<T>,
+			tee: aegis_attestation::TeeKind,
+			fmspc: Fmspc,
+		) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			ensure!(Platforms::<T>::contains_key((tee, fmspc)), Error::<T>::PlatformNotEnrolled);
+			Platforms::<T>::remove((tee, fmspc));
+			Self::deposit_event(Event::PlatformRemoved { tee, fmspc });
+			Ok(())
+		}
+
+		/// Sets the PCCS base URL the off-chain worker fetches collateral from.
+		#[pallet::call_index(16)]
+		pub fn set_pccs_url(origin: OriginFor<T>, url: Vec<u8>) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			let bounded = BoundedVec::try_from(url.clone()).map_err(|_| Error::<T>::UrlTooLong)?;
+			PccsUrl::<T>::put(bounded);
+			Self::deposit_event(Event::PccsUrlSet { url });
+			Ok(())
+		}
+
+		/// Stores a platform's fresh TCB info and QE identity, fetched from the PCCS by the
+		/// off-chain worker. Authorized only when it verifies under a trusted root now and is
+		/// newer than the stored copy.
+		#[pallet::call_index(17)]
+		#[pallet::authorize(|_source, update: &offchain::CollateralUpdate| {
+			Pallet::<T>::check_collateral_update(update)
+				.map(|(tee, fmspc, c)| {
+					let valid = ValidTransaction::with_tag_prefix("AegisTeeCollateral")
+						.priority(T::UnsignedPriority::get())
+						.and_provides((tee, fmspc, c.issued_at, c.tcb_evaluation_data_number))
+						.longevity(5)
+						.propagate(true)
+						.build();
+					valid.map(|v| (v, Weight::zero()))
+				})
+				.unwrap_or(Err(InvalidTransaction::Call.into()))
+		})]
+		#[pallet::weight_of_authorize(T::WeightInfo::update_platform_collateral())]
+		pub fn update_platform_collateral(
+			origin: OriginFor<T>,
+			update: offchain::CollateralUpdate,
+		) -> DispatchResult {
+			ensure_authorized(origin)?;
+			let (tee, fmspc, collateral) =
+				Self::check_collateral_update(&update).ok_or(Error::<T>::QuoteRejected)?;
+			Platforms::<T>::insert((tee, fmspc), Some(collateral.clone()));
+			Self::deposit_event(Event::PlatformCollateralUpdated { tee, fmspc, collateral });
+			Ok(())
+		}
+	}
+}
+
+/// Advisory ids, bounded.
+fn advisories<T: Config>(ids: &[Vec<u8>]) -> Option<BoundedVec<AdvisoryId, T::MaxAdvisories>> {
+	let ids: Option<Vec<AdvisoryId>> =
+		ids.iter().map(|id| AdvisoryId::try_from(id.clone()).ok()).collect();
+	BoundedVec::try_from(ids?).ok()
+}
+
+/// 32 bytes naming `bytes`: themselves when 32 long, else their BLAKE2b-256.
+fn bytes32(bytes: &[u8]) -> [u8; 32] {
+	<[u8; 32]>::try_from(bytes).unwrap_or_else(|_| sp_io::hashing::blake2_256(bytes))
+}
+
+impl<T: Config> Pallet<T> {
+	/// The chain's genesis hash, as bound into report data and cluster key signatures.
+	pub fn genesis_hash() -> [u8; 32] {
+		bytes32(frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero()).as_ref())
+	}
+
+	/// The account bytes bound into a worker's report data.
+	pub fn account_bytes(who: &T::AccountId) -> [u8; 32] {
+		who.using_encoded(bytes32)
+	}
+
+	/// The Unix time quotes are verified at: the block's timestamp.
+	fn now_secs() -> u64 {
+		T::UnixTime::now().as_secs()
+	}
+
+	/// Verifies a quote and applies the chain's policy. Changes no storage.
+	fn attest(
+		who: &T::AccountId,
+		quote: &[u8],
+		collateral: &[u8],
+		keys: &EnclaveKeys,
+		nonce: u64,
+	) -> Result<VerifiedQuote, DispatchError> {
+		ensure!(LastNonce::<T>::get(who).is_none_or(|last| nonce > last), Error::<T>::NonceUsed);
+		let roots = TrustedRoots::<T>::get();
+		ensure!(!roots.is_empty(), Error::<T>::NoTrustedRoot);
+		let now_secs = Self::now_secs();
+		let mut failure = Error::<T>::QuoteRejected;
+		let mut verified = None;
+		for root in roots.iter() {
+			match dcap_attestation::verify_quote(quote, collateral, root, now_secs) {
+				Ok(v) => {
+					verified = Some(v);
+					break;
+				}
+				// A time-window failure under some root says more than a wrong root does.
+				Err(AttestationError::Expired) => failure = Error::<T>::CollateralExpired,
+				Err(AttestationError::NotYetValid) => failure = Error::<T>::CollateralNotYetValid,
+				Err(AttestationError::Unavailable) => failure = Error::<T>::AttestationUnavailable,
+				Err(_) => {}
+			}
+		}
+		let v = verified.ok_or(failure)?;
+
+		ensure!(!v.debug, Error::<T>::DebugEnclave);
+		let enacted_at =
+			Measurements::<T>::get(&v.measurement).ok_or(Error::<T>::MeasurementNotAllowed)?;
+		ensure!(
+			enacted_at <= frame_system::Pallet::<T>::block_number(),
+			Error::<T>::MeasurementNotYetEnacted
+		);
+		let policy = Tcb::<T>::get();
+		let floor = policy.as_ref().map_or(TcbStatus::UpToDate, |p| p.min_status);
+		ensure!(v.tcb_status.meets(floor), Error::<T>::TcbBelowFloor);
+		ensure!(
+			v.advisory_ids.iter().all(|id| policy.as_ref().is_some_and(|p| p
+				.allowed_advisories
+				.iter()
+				.any(|a| a.as_slice() == id.as_slice()))),
+			Error::<T>::AdvisoryNotAllowed
+		);
+		if let Some(Some(known)) = Platforms::<T>::get((v.tee, v.fmspc)) {
+			ensure!(known.next_update > now_secs, Error::<T>::PlatformCollateralStale);
+			ensure!(
+				v.tcb_evaluation_data_number >= known.tcb_evaluation_data_number,
+				Error::<T>::CollateralOutdated
+			);
+		}
+		let expected =
+			report_data(&Self::genesis_hash(), &Self::account_bytes(who), &keys_hash(keys), nonce);
+		ensure!(v.report_data == expected, Error::<T>::BindingMismatch);
+		Ok(v)
+	}
+
+	/// The worker, if it is active now.
+	pub fn active_worker(who: &T::AccountId) -> Option<WorkerOf<T>> {
+		let w = Workers::<T>::get(who)?;
+		Self::is_live(&w, frame_system::Pallet::<T>::block_number()).then_some(w)
+	}
+
+	fn is_live(w: &WorkerOf<T>, now: BlockNumberFor<T>) -> bool {
+		w.state == WorkerState::Active
+			&& now < w.expires_at
+			&& now <= w.last_heartbeat.saturating_add(T::HeartbeatTimeout::get())
+	}
+
+	fn schedule_expiry(who: &T::AccountId, at: BlockNumberFor<T>) -> DispatchResult {
+		Expiries::<T>::try_mutate(at, |list| {
+			if !list.contains(who) {
+				list.try_push(who.clone()).map_err(|_| Error::<T>::TooManyWorkers)?;
+			}
+			Ok(())
+		})
+	}
+
+	fn unschedule_expiry(who: &T::AccountId, at: BlockNumberFor<T>) {
+		Expiries::<T>::mutate_exists(at, |list| {
+			if let Some(l) = list {
+				l.retain(|w| w != who);
+				if l.is_empty() {
+					*list = None;
+				}
+			}
+		});
+	}
+
+	fn remove_worker(who: &T::AccountId, expires_at: BlockNumberFor<T>) {
+		Self::unschedule_expiry(who, expires_at);
+		Workers::<T>::remove(who);
+	}
+
+	/// Removes workers whose attestation ran out, oldest first, at most `ExpiriesPerBlock`,
+	/// scanning at most `ExpiriesPerBlock` empty blocks. Returns how many were removed.
+	fn process_expiries(now: BlockNumberFor<T>) -> u32 {
+		let budget = T::ExpiriesPerBlock::get();
+		let mut removed = 0u32;
+		let mut scanned = 0u32;
+		let mut cursor = ExpiryCursor::<T>::get();
+		while cursor <= now && removed < budget && scanned < budget {
+			let mut list = Expiries::<T>::take(cursor);
+			while removed < budget {
+				let Some(who) = list.pop() else { break };
+				// Lists hold only current expiries: re-attestation and removal unschedule.
+				Workers::<T>::remove(&who);
+				removed = removed.saturating_add(1);
+				Self::deposit_event(Event::WorkerExpired { worker: who });
+			}
+			if !list.is_empty() {
+				Expiries::<T>::insert(cursor, list);
+				break;
+			}
+			scanned = scanned.saturating_add(1);
+			cursor = cursor.saturating_add(1u32.into());
+		}
+		ExpiryCursor::<T>::put(cursor);
+		removed
+	}
+
+	/// Sets a rekey deadline when the risk level turns Emergency, and reports a missed one.
+	fn track_emergency(now: BlockNumberFor<T>) -> Weight {
+		let level = T::RiskLevel::get();
+		let last = LastRiskLevel::<T>::get();
+		let mut writes = 0u64;
+		if level != last {
+			LastRiskLevel::<T>::put(level);
+			writes += 1;
+			if level == RiskLevel::Emergency && CurrentClusterKey::<T>::exists() {
+				let deadline = now.saturating_add(T::EmergencyRekeyPeriod::get());
+				RekeyDeadline::<T>::put(deadline);
+				writes += 1;
+				Self::deposit_event(Event::RekeyRequired { deadline });
+			}
+		}
+		if let Some(deadline) = RekeyDeadline::<T>::get() {
+			if now == deadline {
+				Self::deposit_event(Event::RekeyOverdue { deadline });
+			}
+		}
+		T::DbWeight::get().reads_writes(4, writes)
+	}
+
+	/// Verifies a collateral update under the trusted roots at the block's time and checks
+	/// it is newer than the stored copy of an enrolled platform.
+	fn check_collateral_update(
+		update: &offchain::CollateralUpdate,
+	) -> Option<(aegis_attestation::TeeKind, Fmspc, PlatformCollateral)> {
+		let now_secs = Self::now_secs();
+		let info = TrustedRoots::<T>::get().iter().find_map(|root| {
+			dcap_attestation::verify_platform_collateral(
+				&update.tcb_info,
+				&update.tcb_info_signature,
+				&update.qe_identity,
+				&update.qe_identity_signature,
+				&update.issuer_chain,
+				&update.root_ca_crl,
+				root,
+				now_secs,
+			)
+			.ok()
+		})?;
+		let known = Platforms::<T>::get((info.tee, info.fmspc))?;
+		let collateral = PlatformCollateral {
+			tcb_evaluation_data_number: info.tcb_evaluation_data_number,
+			issued_at: info.issued_at,
+			next_update: info.next_update,
+		};
+		let newer = known.is_none_or(|k| {
+			(collateral.tcb_evaluation_data_number, collateral.issued_at)
+				> (k.tcb_evaluation_data_number, k.issued_at)
+		});
+		newer.then_some((info.tee, info.fmspc, collateral))
+	}
+
+	/// Active workers, for the runtime API.
+	pub fn active_workers() -> Vec<ActiveWorker<T::AccountId, BlockNumberFor<T>>> {
+		let now = frame_system::Pallet::<T>::block_number();
+		Workers::<T>::iter()
+			.filter(|(_, w)| Self::is_live(w, now))
+			.map(|(account, info)| ActiveWorker { account, info })
+			.collect()
+	}
+}
+
+impl<T: Config> WorkerRegistry<T::AccountId> for Pallet<T> {
+	fn is_active(who: &T::AccountId) -> bool {
+		Self::active_worker(who).is_some()
+	}
+	fn keys(who: &T::AccountId) -> Option<EnclaveKeys> {
+		Workers::<T>::get(who).map(|w| w.keys)
+	}
+	fn role(who: &T::AccountId) -> Option<WorkerRole> {
+		Workers::<T>::get(who).map(|w| w.role)
+	}
+	fn kind(who: &T::AccountId) -> Option<aegis_attestation::TeeKind> {
+		Workers::<T>::get(who).map(|w| w.tee)
+	}
+	fn redundancy() -> RedundancyConfig {
+		Redundancy::<T>::get()
+	}
+	fn cluster_key() -> Option<(u32, [u8; HPKE_XWING_PUBLIC_KEY_LEN])> {
+		CurrentClusterKey::<T>::get().map(|k| (k.epoch, k.public_key))
+	}
+}
+
+sp_api::decl_runtime_apis! {
+	/// Reading the worker registry over RPC.
+	pub trait TeeRegistryApi<AccountId, BlockNumber>
+	where
+		AccountId: codec::Codec,
+		BlockNumber: codec::Codec,
+	{
+		/// Workers active now.
+		fn active_workers() -> Vec<ActiveWorker<AccountId, BlockNumber>>;
+		/// One worker's record, active or not.
+		fn worker(who: AccountId) -> Option<WorkerInfo<BlockNumber>>;
+		/// The current cluster key users encrypt to, and any rekey deadline.
+		fn cluster_key() -> (Option<ClusterKey<AccountId, BlockNumber>>, Option<BlockNumber>);
+		/// The redundancy setting.
+		fn redundancy() -> RedundancyConfig;
+	}
+}

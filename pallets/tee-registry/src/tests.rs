@@ -1,0 +1,908 @@
+//! Every call and error of the registry, with real simulated-TEE quotes.
+
+use crate::{mock::*, offchain, *};
+use aegis_attestation::{
+	sim::{CollateralParams, SgxEnclave, SimPlatform, SimTee},
+	TeeKind,
+};
+use frame_support::{assert_noop, assert_ok, traits::Authorize};
+use sp_runtime::{traits::BadOrigin, transaction_validity::TransactionSource};
+
+fn register(who: u64, nonce: u64) -> DispatchResult {
+	TeeRegistry::register_worker(
+		RuntimeOrigin::signed(who),
+		quote(who, &keys(who, 0), nonce),
+		collateral(),
+		keys(who, 0),
+		WorkerRole::Primary,
+		nonce,
+	)
+}
+
+fn last_event() -> RuntimeEvent {
+	System::events().pop().expect("an event").event
+}
+
+fn has_event(e: Event<Test>) -> bool {
+	System::events().iter().any(|r| r.event == RuntimeEvent::TeeRegistry(e.clone()))
+}
+
+#[test]
+fn a_simulated_quote_enrols_a_worker() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(register(7, 1));
+		let w = Workers::<Test>::get(7).unwrap();
+		assert_eq!(w.tee, TeeKind::Sgx);
+		assert_eq!(w.measurement, measurement());
+		assert_eq!(w.keys, keys(7, 0));
+		assert_eq!(w.role, WorkerRole::Primary);
+		assert_eq!(w.tcb_status, TcbStatus::UpToDate);
+		assert_eq!(w.fmspc, SimPlatform::default().fmspc);
+		assert_eq!((w.registered_at, w.attested_at, w.expires_at), (1, 1, 1 + VALIDITY));
+		assert_eq!(w.state, WorkerState::Active);
+		assert_eq!(LastNonce::<Test>::get(7), Some(1));
+		assert_eq!(Expiries::<Test>::get(1 + VALIDITY).into_inner(), vec![7]);
+		assert_eq!(
+			last_event(),
+			RuntimeEvent::TeeRegistry(Event::WorkerRegistered {
+				worker: 7,
+				role: WorkerRole::Primary,
+				measurement: measurement(),
+				expires_at: 1 + VALIDITY,
+			})
+		);
+		assert!(<TeeRegistry as WorkerRegistry<u64>>::is_active(&7));
+		assert_eq!(<TeeRegistry as WorkerRegistry<u64>>::keys(&7), Some(keys(7, 0)));
+		assert_eq!(<TeeRegistry as WorkerRegistry<u64>>::role(&7), Some(WorkerRole::Primary));
+		assert_eq!(<TeeRegistry as WorkerRegistry<u64>>::kind(&7), Some(TeeKind::Sgx));
+		assert!(!<TeeRegistry as WorkerRegistry<u64>>::is_active(&8));
+		assert_eq!(TeeRegistry::active_workers().len(), 1);
+	});
+}
+
+#[test]
+fn a_redundancy_worker_enrols_with_its_role() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(TeeRegistry::register_worker(
+			RuntimeOrigin::signed(3),
+			quote(3, &keys(3, 0), 5),
+			collateral(),
+			keys(3, 0),
+			WorkerRole::Redundancy,
+			5,
+		));
+		assert_eq!(<TeeRegistry as WorkerRegistry<u64>>::role(&3), Some(WorkerRole::Redundancy));
+	});
+}
+
+#[test]
+fn a_quote_bound_to_anything_else_is_refused() {
+	new_test_ext().execute_with(|| {
+		let k = keys(7, 0);
+		let call = |q, keys: EnclaveKeys, nonce| {
+			TeeRegistry::register_worker(
+				RuntimeOrigin::signed(7),
+				q,
+				collateral(),
+				keys,
+				WorkerRole::Primary,
+				nonce,
+			)
+		};
+		// Another account's quote, other keys, another nonce.
+		assert_noop!(call(quote(8, &k, 1), k.clone(), 1), Error::<Test>::BindingMismatch);
+		assert_noop!(call(quote(7, &keys(7, 1), 1), k.clone(), 1), Error::<Test>::BindingMismatch);
+		assert_noop!(call(quote(7, &k, 2), k.clone(), 1), Error::<Test>::BindingMismatch);
+		// Garbage and truncated quotes.
+		assert_noop!(
+			call(vec![0u8; 100].try_into().unwrap(), k.clone(), 1),
+			Error::<Test>::QuoteRejected
+		);
+		let mut cut = quote(7, &k, 1).into_inner();
+		cut.truncate(600);
+		assert_noop!(call(cut.try_into().unwrap(), k.clone(), 1), Error::<Test>::QuoteRejected);
+		// A flipped report-data bit breaks the quote signature.
+		let mut flipped = quote(7, &k, 1).into_inner();
+		flipped[48 + 320] ^= 1;
+		assert_noop!(call(flipped.try_into().unwrap(), k, 1), Error::<Test>::QuoteRejected);
+	});
+}
+
+#[test]
+fn a_nonce_is_never_accepted_twice() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(register(7, 5));
+		assert_ok!(TeeRegistry::deregister(RuntimeOrigin::signed(7)));
+		assert_noop!(register(7, 5), Error::<Test>::NonceUsed);
+		assert_noop!(register(7, 4), Error::<Test>::NonceUsed);
+		assert_ok!(register(7, 6));
+	});
+}
+
+#[test]
+fn unlisted_and_debug_enclaves_are_refused() {
+	new_test_ext().execute_with(|| {
+		let k = keys(7, 0);
+		let other = SgxEnclave { mr_enclave: [0xee; 32], ..enclave() };
+		let call = |e: &SgxEnclave| {
+			TeeRegistry::register_worker(
+				RuntimeOrigin::signed(7),
+				quote_of(e, 7, &k, 1),
+				collateral(),
+				k.clone(),
+				WorkerRole::Primary,
+				1,
+			)
+		};
+		assert_noop!(call(&other), Error::<Test>::MeasurementNotAllowed);
+		assert_noop!(call(&SgxEnclave { debug: true, ..enclave() }), Error::<Test>::DebugEnclave);
+	});
+}
+
+#[test]
+fn the_tcb_floor_and_advisories_apply() {
+	new_test_ext().execute_with(|| {
+		let with = |status, advisories: &[&str]| CollateralParams {
+			tcb_status: status,
+			advisory_ids: advisories.iter().map(|a| a.to_string()).collect(),
+			..CollateralParams::valid_around(now_secs())
+		};
+		let call = |who: u64, p: &CollateralParams| {
+			TeeRegistry::register_worker(
+				RuntimeOrigin::signed(who),
+				quote(who, &keys(who, 0), 1),
+				collateral_with(p),
+				keys(who, 0),
+				WorkerRole::Primary,
+				1,
+			)
+		};
+		assert_noop!(call(7, &with(TcbStatus::OutOfDate, &[])), Error::<Test>::TcbBelowFloor);
+		assert_noop!(
+			call(7, &with(TcbStatus::ConfigurationNeeded, &[])),
+			Error::<Test>::TcbBelowFloor
+		);
+		assert_noop!(
+			call(7, &with(TcbStatus::SwHardeningNeeded, &["INTEL-SA-00289"])),
+			Error::<Test>::AdvisoryNotAllowed
+		);
+		assert_ok!(call(7, &with(TcbStatus::SwHardeningNeeded, &["INTEL-SA-00615"])));
+		assert_eq!(Workers::<Test>::get(7).unwrap().tcb_status, TcbStatus::SwHardeningNeeded);
+		// Raising the floor refuses what was accepted.
+		assert_ok!(TeeRegistry::set_tcb_policy(RuntimeOrigin::root(), TcbStatus::UpToDate, vec![]));
+		assert_noop!(
+			call(8, &with(TcbStatus::SwHardeningNeeded, &["INTEL-SA-00615"])),
+			Error::<Test>::TcbBelowFloor
+		);
+	});
+}
+
+#[test]
+fn collateral_outside_its_window_is_refused() {
+	new_test_ext().execute_with(|| {
+		let now = now_secs();
+		let call = |p: CollateralParams| {
+			TeeRegistry::register_worker(
+				RuntimeOrigin::signed(7),
+				quote(7, &keys(7, 0), 1),
+				collateral_with(&p),
+				keys(7, 0),
+				WorkerRole::Primary,
+				1,
+			)
+		};
+		let base = CollateralParams::valid_around(now);
+		assert_noop!(
+			call(CollateralParams { issued_at: now - 1000, next_update: now - 1, ..base.clone() }),
+			Error::<Test>::CollateralExpired
+		);
+		assert_noop!(
+			call(CollateralParams { issued_at: now + 10, next_update: now + 1000, ..base }),
+			Error::<Test>::CollateralNotYetValid
+		);
+	});
+}
+
+#[test]
+fn only_trusted_roots_count() {
+	new_test_ext().execute_with(|| {
+		let dev_root = with_sim(|s| s.root_der());
+		assert_ok!(TeeRegistry::remove_trusted_root(RuntimeOrigin::root(), dev_root.clone()));
+		assert_noop!(register(7, 1), Error::<Test>::NoTrustedRoot);
+		let stranger = SimTee::new([9; 32], SimPlatform::default()).root_der();
+		assert_ok!(TeeRegistry::add_trusted_root(RuntimeOrigin::root(), stranger));
+		assert_ok!(TeeRegistry::add_trusted_root(
+			RuntimeOrigin::root(),
+			aegis_attestation::INTEL_SGX_ROOT_CA_DER.to_vec()
+		));
+		assert_noop!(register(7, 1), Error::<Test>::QuoteRejected);
+		// Trusted again, after the others: every root is tried.
+		assert_ok!(TeeRegistry::add_trusted_root(RuntimeOrigin::root(), dev_root));
+		assert_ok!(register(7, 1));
+	});
+}
+
+#[test]
+fn registration_errors_before_verification() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(register(1, 1));
+		assert_noop!(register(1, 2), Error::<Test>::AlreadyRegistered);
+		for w in 2..=4 {
+			assert_ok!(register(w, 1));
+		}
+		assert_noop!(register(5, 1), Error::<Test>::TooManyWorkers);
+		assert_noop!(
+			TeeRegistry::register_worker(
+				RuntimeOrigin::none(),
+				quote(5, &keys(5, 0), 1),
+				collateral(),
+				keys(5, 0),
+				WorkerRole::Primary,
+				1
+			),
+			BadOrigin
+		);
+	});
+}
+
+#[test]
+fn workers_expire_and_are_removed_with_bounded_work() {
+	new_test_ext().execute_with(|| {
+		for w in 1..=3 {
+			assert_ok!(register(w, 1));
+		}
+		for b in (10..=VALIDITY).step_by(10) {
+			run_to(b);
+			for w in 1..=3 {
+				assert_ok!(TeeRegistry::heartbeat(RuntimeOrigin::signed(w)));
+			}
+		}
+		assert!(<TeeRegistry as WorkerRegistry<u64>>::is_active(&1));
+		run_to(1 + VALIDITY);
+		// Two a block (ExpiriesPerBlock), the rest the next block.
+		assert_eq!(Workers::<Test>::count(), 1);
+		let left = Workers::<Test>::iter_keys().next().unwrap();
+		assert!(!<TeeRegistry as WorkerRegistry<u64>>::is_active(&left));
+		assert_noop!(TeeRegistry::heartbeat(RuntimeOrigin::signed(left)), Error::<Test>::NotActive);
+		run_to(2 + VALIDITY);
+		assert_eq!(Workers::<Test>::count(), 0);
+		assert!(has_event(Event::WorkerExpired { worker: left }));
+		assert_eq!(ExpiryCursor::<Test>::get(), 3 + VALIDITY);
+	});
+}
+
+#[test]
+fn anyone_may_remove_an_expired_worker() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(register(7, 1));
+		assert_noop!(
+			TeeRegistry::remove_expired(RuntimeOrigin::signed(99), 7),
+			Error::<Test>::NotExpired
+		);
+		assert_noop!(
+			TeeRegistry::remove_expired(RuntimeOrigin::signed(99), 8),
+			Error::<Test>::NotRegistered
+		);
+		// Expired, before any on_initialize removed it.
+		System::set_block_number(1 + VALIDITY);
+		assert_ok!(TeeRegistry::remove_expired(RuntimeOrigin::signed(99), 7));
+		assert!(!Workers::<Test>::contains_key(7));
+		assert!(Expiries::<Test>::get(1 + VALIDITY).is_empty());
+		assert_eq!(last_event(), RuntimeEvent::TeeRegistry(Event::WorkerExpired { worker: 7 }));
+	});
+}
+
+#[test]
+fn reattestation_renews_and_rotates_keys() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(register(7, 1));
+		run_to(50);
+		let rotated = keys(7, 1);
+		assert_noop!(
+			TeeRegistry::reattest(
+				RuntimeOrigin::signed(7),
+				quote(7, &rotated, 1),
+				collateral(),
+				rotated.clone(),
+				1
+			),
+			Error::<Test>::NonceUsed
+		);
+		assert_noop!(
+			TeeRegistry::reattest(
+				RuntimeOrigin::signed(8),
+				quote(8, &rotated, 2),
+				collateral(),
+				rotated.clone(),
+				2
+			),
+			Error::<Test>::NotRegistered
+		);
+		assert_noop!(
+			TeeRegistry::reattest(
+				RuntimeOrigin::signed(7),
+				quote(7, &keys(7, 0), 2),
+				collateral(),
+				rotated.clone(),
+				2
+			),
+			Error::<Test>::BindingMismatch
+		);
+		assert_ok!(TeeRegistry::reattest(
+			RuntimeOrigin::signed(7),
+			quote(7, &rotated, 2),
+			collateral(),
+			rotated.clone(),
+			2
+		));
+		let w = Workers::<Test>::get(7).unwrap();
+		assert_eq!(
+			(w.keys, w.attested_at, w.expires_at, w.registered_at),
+			(rotated, 50, 50 + VALIDITY, 1)
+		);
+		assert_eq!(
+			last_event(),
+			RuntimeEvent::TeeRegistry(Event::WorkerReattested {
+				worker: 7,
+				keys_rotated: true,
+				expires_at: 50 + VALIDITY
+			})
+		);
+		// The old expiry no longer applies.
+		assert!(Expiries::<Test>::get(1 + VALIDITY).is_empty());
+		for b in (60..=1 + VALIDITY).step_by(10) {
+			run_to(b);
+			assert_ok!(TeeRegistry::heartbeat(RuntimeOrigin::signed(7)));
+		}
+		assert!(<TeeRegistry as WorkerRegistry<u64>>::is_active(&7));
+	});
+}
+
+#[test]
+fn silent_workers_stop_being_active() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(register(7, 1));
+		run_to(21);
+		assert!(<TeeRegistry as WorkerRegistry<u64>>::is_active(&7));
+		assert_ok!(TeeRegistry::heartbeat(RuntimeOrigin::signed(7)));
+		assert_eq!(last_event(), RuntimeEvent::TeeRegistry(Event::Heartbeat { worker: 7 }));
+		run_to(42);
+		assert!(!<TeeRegistry as WorkerRegistry<u64>>::is_active(&7));
+		assert!(TeeRegistry::active_workers().is_empty());
+		// A heartbeat brings a silent (but attested) worker back.
+		assert_ok!(TeeRegistry::heartbeat(RuntimeOrigin::signed(7)));
+		assert!(<TeeRegistry as WorkerRegistry<u64>>::is_active(&7));
+		assert_noop!(
+			TeeRegistry::heartbeat(RuntimeOrigin::signed(8)),
+			Error::<Test>::NotRegistered
+		);
+	});
+}
+
+#[test]
+fn deregistering_removes_the_worker_and_its_expiry() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(register(7, 1));
+		assert_ok!(TeeRegistry::deregister(RuntimeOrigin::signed(7)));
+		assert!(!Workers::<Test>::contains_key(7));
+		assert!(Expiries::<Test>::get(1 + VALIDITY).is_empty());
+		assert_eq!(
+			last_event(),
+			RuntimeEvent::TeeRegistry(Event::WorkerDeregistered { worker: 7 })
+		);
+		assert_noop!(
+			TeeRegistry::deregister(RuntimeOrigin::signed(7)),
+			Error::<Test>::NotRegistered
+		);
+	});
+}
+
+#[test]
+fn measurement_upgrade_with_enactment_and_revocation() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(register(1, 1));
+		assert_ok!(register(2, 1));
+		let v2 = SgxEnclave { isv_svn: 4, mr_enclave: [0xe2; 32], ..enclave() };
+		assert_ok!(TeeRegistry::allow_measurement(
+			RuntimeOrigin::root(),
+			measurement_of(&v2),
+			Some(10)
+		));
+		assert!(has_event(Event::MeasurementAllowed {
+			measurement: measurement_of(&v2),
+			enacted_at: 10
+		}));
+		let reattest_v2 = |who: u64, nonce: u64| {
+			TeeRegistry::reattest(
+				RuntimeOrigin::signed(who),
+				quote_of(&v2, who, &keys(who, 0), nonce),
+				collateral(),
+				keys(who, 0),
+				nonce,
+			)
+		};
+		assert_noop!(reattest_v2(1, 2), Error::<Test>::MeasurementNotYetEnacted);
+		run_to(10);
+		assert_ok!(reattest_v2(1, 2));
+		assert_eq!(Workers::<Test>::get(1).unwrap().measurement, measurement_of(&v2));
+		// Revoking v1 deactivates the worker still on it, not the upgraded one.
+		assert_ok!(TeeRegistry::revoke_measurement(RuntimeOrigin::root(), measurement()));
+		assert!(has_event(Event::WorkerDeactivated {
+			worker: 2,
+			reason: DeactivationReason::MeasurementRevoked
+		}));
+		assert!(has_event(Event::MeasurementRevoked {
+			measurement: measurement(),
+			deactivated: 1
+		}));
+		assert_eq!(Workers::<Test>::get(2).unwrap().state, WorkerState::Deactivated);
+		assert!(!<TeeRegistry as WorkerRegistry<u64>>::is_active(&2));
+		assert!(<TeeRegistry as WorkerRegistry<u64>>::is_active(&1));
+		assert_noop!(TeeRegistry::heartbeat(RuntimeOrigin::signed(2)), Error::<Test>::NotActive);
+		// v1 quotes no longer register; re-attesting on v2 reactivates.
+		assert_noop!(register(3, 1), Error::<Test>::MeasurementNotAllowed);
+		assert_ok!(reattest_v2(2, 2));
+		assert!(<TeeRegistry as WorkerRegistry<u64>>::is_active(&2));
+	});
+}
+
+#[test]
+fn measurement_governance_errors() {
+	new_test_ext().execute_with(|| {
+		let m = |b: u8| measurement_of(&SgxEnclave { mr_enclave: [b; 32], ..enclave() });
+		run_to(5);
+		assert_noop!(
+			TeeRegistry::allow_measurement(RuntimeOrigin::root(), m(1), Some(4)),
+			Error::<Test>::EnactmentInPast
+		);
+		assert_noop!(
+			TeeRegistry::allow_measurement(RuntimeOrigin::root(), measurement(), None),
+			Error::<Test>::MeasurementAlreadyAllowed
+		);
+		assert_noop!(
+			TeeRegistry::allow_measurement(RuntimeOrigin::signed(1), m(1), None),
+			BadOrigin
+		);
+		for b in 1..=3 {
+			assert_ok!(TeeRegistry::allow_measurement(RuntimeOrigin::root(), m(b), None));
+		}
+		assert_noop!(
+			TeeRegistry::allow_measurement(RuntimeOrigin::root(), m(4), None),
+			Error::<Test>::TooManyMeasurements
+		);
+		assert_noop!(
+			TeeRegistry::revoke_measurement(RuntimeOrigin::root(), m(9)),
+			Error::<Test>::MeasurementNotAllowed
+		);
+		assert_noop!(TeeRegistry::revoke_measurement(RuntimeOrigin::signed(1), m(1)), BadOrigin);
+	});
+}
+
+#[test]
+fn root_and_policy_governance() {
+	new_test_ext().execute_with(|| {
+		let dev_root = with_sim(|s| s.root_der());
+		assert_noop!(
+			TeeRegistry::add_trusted_root(RuntimeOrigin::root(), dev_root.clone()),
+			Error::<Test>::RootAlreadyTrusted
+		);
+		assert_noop!(
+			TeeRegistry::add_trusted_root(RuntimeOrigin::root(), vec![]),
+			Error::<Test>::BadRoot
+		);
+		assert_noop!(
+			TeeRegistry::add_trusted_root(RuntimeOrigin::root(), vec![1; 5000]),
+			Error::<Test>::BadRoot
+		);
+		assert_noop!(TeeRegistry::add_trusted_root(RuntimeOrigin::signed(1), vec![1]), BadOrigin);
+		for i in 1..=3u8 {
+			assert_ok!(TeeRegistry::add_trusted_root(RuntimeOrigin::root(), vec![i; 10]));
+		}
+		assert_noop!(
+			TeeRegistry::add_trusted_root(RuntimeOrigin::root(), vec![4; 10]),
+			Error::<Test>::TooManyRoots
+		);
+		assert_noop!(
+			TeeRegistry::remove_trusted_root(RuntimeOrigin::root(), vec![9; 10]),
+			Error::<Test>::RootNotTrusted
+		);
+		assert_ok!(TeeRegistry::remove_trusted_root(RuntimeOrigin::root(), vec![2; 10]));
+		assert_eq!(TrustedRoots::<Test>::get().len(), 3);
+
+		let five: Vec<Vec<u8>> = (0..5).map(|i| vec![i]).collect();
+		assert_noop!(
+			TeeRegistry::set_tcb_policy(RuntimeOrigin::root(), TcbStatus::UpToDate, five),
+			Error::<Test>::TooManyAdvisories
+		);
+		assert_noop!(
+			TeeRegistry::set_tcb_policy(
+				RuntimeOrigin::root(),
+				TcbStatus::UpToDate,
+				vec![vec![0; 33]]
+			),
+			Error::<Test>::TooManyAdvisories
+		);
+		assert_noop!(
+			TeeRegistry::set_attestation_validity(RuntimeOrigin::root(), 0),
+			Error::<Test>::ZeroValidity
+		);
+		assert_ok!(TeeRegistry::set_attestation_validity(RuntimeOrigin::root(), 7));
+		assert_ok!(register(7, 1));
+		assert_eq!(Workers::<Test>::get(7).unwrap().expires_at, 8);
+
+		let bad = RedundancyConfig { enabled: true, min_cosigners: 0 };
+		assert_noop!(
+			TeeRegistry::set_redundancy(RuntimeOrigin::root(), bad),
+			Error::<Test>::BadRedundancy
+		);
+		let good = RedundancyConfig { enabled: true, min_cosigners: 2 };
+		assert_ok!(TeeRegistry::set_redundancy(RuntimeOrigin::root(), good));
+		assert_eq!(<TeeRegistry as WorkerRegistry<u64>>::redundancy(), good);
+		assert_noop!(TeeRegistry::set_redundancy(RuntimeOrigin::signed(1), good), BadOrigin);
+		assert_noop!(
+			TeeRegistry::set_pccs_url(RuntimeOrigin::root(), vec![b'a'; 257]),
+			Error::<Test>::UrlTooLong
+		);
+		assert_ok!(TeeRegistry::set_pccs_url(
+			RuntimeOrigin::root(),
+			b"https://pccs.example".to_vec()
+		));
+		assert_eq!(PccsUrl::<Test>::get().into_inner(), b"https://pccs.example".to_vec());
+	});
+}
+
+const CLUSTER_PK: [u8; HPKE_XWING_PUBLIC_KEY_LEN] = [0xc1; HPKE_XWING_PUBLIC_KEY_LEN];
+
+fn publish(who: u64, epoch: u32, pk: [u8; HPKE_XWING_PUBLIC_KEY_LEN]) -> DispatchResult {
+	TeeRegistry::publish_cluster_key(
+		RuntimeOrigin::signed(who),
+		epoch,
+		pk,
+		sign_cluster_key(who, 0, epoch, &pk),
+	)
+}
+
+#[test]
+fn cluster_key_epochs_are_published_with_the_enclave_signature() {
+	new_test_ext().execute_with(|| {
+		assert_noop!(publish(7, 1, CLUSTER_PK), Error::<Test>::NotActive);
+		assert_ok!(register(7, 1));
+		assert_noop!(publish(7, 2, CLUSTER_PK), Error::<Test>::WrongEpoch);
+		// Signed by another key, or over another epoch.
+		let foreign = sign_cluster_key(8, 0, 1, &CLUSTER_PK);
+		assert_noop!(
+			TeeRegistry::publish_cluster_key(RuntimeOrigin::signed(7), 1, CLUSTER_PK, foreign),
+			Error::<Test>::BadSignature
+		);
+		let other_epoch = sign_cluster_key(7, 0, 2, &CLUSTER_PK);
+		assert_noop!(
+			TeeRegistry::publish_cluster_key(RuntimeOrigin::signed(7), 1, CLUSTER_PK, other_epoch),
+			Error::<Test>::BadSignature
+		);
+		assert_ok!(publish(7, 1, CLUSTER_PK));
+		assert_eq!(<TeeRegistry as WorkerRegistry<u64>>::cluster_key(), Some((1, CLUSTER_PK)));
+		assert!(KeyHolders::<Test>::contains_key(1, 7));
+		assert_eq!(
+			last_event(),
+			RuntimeEvent::TeeRegistry(Event::ClusterKeyPublished { epoch: 1, by: 7 })
+		);
+		assert_ok!(publish(7, 2, [0xc2; HPKE_XWING_PUBLIC_KEY_LEN]));
+		assert_eq!(CurrentClusterKey::<Test>::get().unwrap().epoch, 2);
+	});
+}
+
+#[test]
+fn holders_provision_the_cluster_secret_to_active_workers() {
+	new_test_ext().execute_with(|| {
+		let sealed = |n: usize| -> BoundedVec<u8, _> { vec![0xab; n].try_into().unwrap() };
+		assert_ok!(register(1, 1));
+		assert_ok!(register(2, 1));
+		assert_noop!(
+			TeeRegistry::provision_cluster_key(RuntimeOrigin::signed(1), 2, sealed(100)),
+			Error::<Test>::NoClusterKey
+		);
+		assert_ok!(publish(1, 1, CLUSTER_PK));
+		assert_noop!(
+			TeeRegistry::provision_cluster_key(RuntimeOrigin::signed(2), 1, sealed(100)),
+			Error::<Test>::NotKeyHolder
+		);
+		assert_noop!(
+			TeeRegistry::provision_cluster_key(RuntimeOrigin::signed(1), 3, sealed(100)),
+			Error::<Test>::ReceiverNotActive
+		);
+		assert_noop!(
+			TeeRegistry::provision_cluster_key(RuntimeOrigin::signed(1), 2, sealed(0)),
+			Error::<Test>::EmptySecret
+		);
+		assert_noop!(
+			TeeRegistry::provision_cluster_key(RuntimeOrigin::signed(5), 2, sealed(100)),
+			Error::<Test>::NotActive
+		);
+		assert_ok!(TeeRegistry::provision_cluster_key(RuntimeOrigin::signed(1), 2, sealed(100)));
+		assert_eq!(
+			Provisions::<Test>::get(1, 2).unwrap(),
+			Provision { from: 1, sealed_secret: sealed(100) }
+		);
+		assert_eq!(
+			last_event(),
+			RuntimeEvent::TeeRegistry(Event::ClusterKeyProvisioned { epoch: 1, from: 1, to: 2 })
+		);
+		assert_noop!(
+			TeeRegistry::provision_cluster_key(RuntimeOrigin::signed(1), 2, sealed(100)),
+			Error::<Test>::AlreadyProvisioned
+		);
+		// The provisioned worker now holds the epoch and may provision others.
+		assert_ok!(register(3, 1));
+		assert_ok!(TeeRegistry::provision_cluster_key(RuntimeOrigin::signed(2), 3, sealed(50)));
+	});
+}
+
+#[test]
+fn an_emergency_sets_a_rekey_deadline() {
+	new_test_ext().execute_with(|| {
+		// No cluster key: nothing to rekey.
+		Risk::set(aegis_primitives::risk::RiskLevel::Emergency);
+		run_to(2);
+		assert_eq!(RekeyDeadline::<Test>::get(), None);
+		Risk::set(aegis_primitives::risk::RiskLevel::Normal);
+		run_to(3);
+		assert_ok!(register(7, 1));
+		assert_ok!(publish(7, 1, CLUSTER_PK));
+		Risk::set(aegis_primitives::risk::RiskLevel::Emergency);
+		run_to(4);
+		assert_eq!(RekeyDeadline::<Test>::get(), Some(14));
+		assert!(has_event(Event::RekeyRequired { deadline: 14 }));
+		run_to(14);
+		assert!(has_event(Event::RekeyOverdue { deadline: 14 }));
+		assert_ok!(TeeRegistry::heartbeat(RuntimeOrigin::signed(7)));
+		assert_ok!(publish(7, 2, [0xc2; HPKE_XWING_PUBLIC_KEY_LEN]));
+		assert_eq!(RekeyDeadline::<Test>::get(), None);
+		// Staying in Emergency sets no new deadline.
+		run_to(20);
+		assert_eq!(RekeyDeadline::<Test>::get(), None);
+	});
+}
+
+fn platform() -> (TeeKind, [u8; 6]) {
+	(TeeKind::Sgx, SimPlatform::default().fmspc)
+}
+
+fn authorize(update: &offchain::CollateralUpdate) -> bool {
+	let call = crate::Call::<Test>::update_platform_collateral { update: update.clone() };
+	matches!(call.authorize(TransactionSource::External), Some(Ok(_)))
+}
+
+#[test]
+fn collateral_updates_are_authorized_only_when_valid_and_newer() {
+	new_test_ext().execute_with(|| {
+		let now = now_secs();
+		let fresh = CollateralParams {
+			tcb_evaluation_data_number: 18,
+			..CollateralParams::valid_around(now)
+		};
+		let update = collateral_update(&fresh);
+		// Not enrolled: refused.
+		assert!(!authorize(&update));
+		let (tee, fmspc) = platform();
+		assert_ok!(TeeRegistry::enroll_platform(RuntimeOrigin::root(), tee, fmspc));
+		assert_noop!(
+			TeeRegistry::enroll_platform(RuntimeOrigin::root(), tee, fmspc),
+			Error::<Test>::PlatformAlreadyEnrolled
+		);
+		assert!(authorize(&update));
+		// Signed by another authority, edited, or expired: refused.
+		let mut edited = update.clone();
+		edited.tcb_info = String::from_utf8(update.tcb_info.to_vec())
+			.unwrap()
+			.replace("\"tcbEvaluationDataNumber\":18", "\"tcbEvaluationDataNumber\":19")
+			.into_bytes()
+			.try_into()
+			.unwrap();
+		assert!(!authorize(&edited));
+		let expired = collateral_update(&CollateralParams {
+			issued_at: now - 100,
+			next_update: now - 1,
+			..fresh.clone()
+		});
+		assert!(!authorize(&expired));
+		assert_noop!(
+			TeeRegistry::update_platform_collateral(RuntimeOrigin::signed(1), update.clone()),
+			BadOrigin
+		);
+		assert_ok!(TeeRegistry::update_platform_collateral(
+			frame_system::RawOrigin::Authorized.into(),
+			update.clone()
+		));
+		let stored = Platforms::<Test>::get((tee, fmspc)).flatten().unwrap();
+		assert_eq!(
+			stored,
+			PlatformCollateral {
+				tcb_evaluation_data_number: 18,
+				issued_at: fresh.issued_at,
+				next_update: fresh.next_update
+			}
+		);
+		// The same again is not newer.
+		assert!(!authorize(&update));
+		let newer =
+			collateral_update(&CollateralParams { tcb_evaluation_data_number: 19, ..fresh });
+		assert!(authorize(&newer));
+		assert_ok!(TeeRegistry::remove_platform(RuntimeOrigin::root(), tee, fmspc));
+		assert_noop!(
+			TeeRegistry::remove_platform(RuntimeOrigin::root(), tee, fmspc),
+			Error::<Test>::PlatformNotEnrolled
+		);
+		for b in 1..=4u8 {
+			assert_ok!(TeeRegistry::enroll_platform(RuntimeOrigin::root(), TeeKind::Tdx, [b; 6]));
+		}
+		assert_noop!(
+			TeeRegistry::enroll_platform(RuntimeOrigin::root(), tee, fmspc),
+			Error::<Test>::TooManyPlatforms
+		);
+	});
+}
+
+#[test]
+fn the_chains_collateral_guards_registration() {
+	new_test_ext().execute_with(|| {
+		let now = now_secs();
+		let (tee, fmspc) = platform();
+		assert_ok!(TeeRegistry::enroll_platform(RuntimeOrigin::root(), tee, fmspc));
+		let known = CollateralParams {
+			tcb_evaluation_data_number: 18,
+			..CollateralParams::valid_around(now)
+		};
+		assert_ok!(TeeRegistry::update_platform_collateral(
+			frame_system::RawOrigin::Authorized.into(),
+			collateral_update(&known)
+		));
+		// The worker's collateral is older than the chain's (evaluation number 17).
+		assert_noop!(register(7, 1), Error::<Test>::CollateralOutdated);
+		let current = |who: u64| {
+			TeeRegistry::register_worker(
+				RuntimeOrigin::signed(who),
+				quote(who, &keys(who, 0), 1),
+				collateral_with(&CollateralParams {
+					tcb_evaluation_data_number: 18,
+					..CollateralParams::valid_around(now_secs())
+				}),
+				keys(who, 0),
+				WorkerRole::Primary,
+				1,
+			)
+		};
+		assert_ok!(current(7));
+		// Once the chain's copy is stale, registration waits for the refresh.
+		Platforms::<Test>::insert(
+			(tee, fmspc),
+			Some(PlatformCollateral {
+				next_update: now,
+				..Platforms::<Test>::get((tee, fmspc)).flatten().unwrap()
+			}),
+		);
+		assert_noop!(current(8), Error::<Test>::PlatformCollateralStale);
+	});
+}
+
+#[test]
+fn the_offchain_worker_fetches_collateral_from_the_pccs() {
+	use codec::Decode;
+	use frame_support::traits::Hooks;
+	use sp_core::offchain::{
+		testing::{PendingRequest, TestOffchainExt, TestTransactionPoolExt},
+		OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
+	};
+
+	let (offchain, state) = TestOffchainExt::new();
+	let (pool, pool_state) = TestTransactionPoolExt::new();
+	let mut ext = new_test_ext();
+	ext.register_extension(OffchainWorkerExt::new(offchain.clone()));
+	ext.register_extension(OffchainDbExt::new(offchain));
+	ext.register_extension(TransactionPoolExt::new(pool));
+	let p = CollateralParams {
+		tcb_evaluation_data_number: 18,
+		..CollateralParams::valid_around(NOW_SECS)
+	};
+	let (tcb_body, qe_body, chain, crl) = with_sim(|s| {
+		(
+			s.pccs_tcb_info_body(TeeKind::Sgx, &p),
+			s.pccs_qe_identity_body(TeeKind::Sgx, &p),
+			s.tcb_issuer_chain(),
+			s.root_ca_crl(&p),
+		)
+	});
+	let url_encoded: String = chain
+		.bytes()
+		.map(|b| {
+			if b.is_ascii_alphanumeric() || b == b'-' {
+				char::from(b).to_string()
+			} else {
+				format!("%{b:02X}")
+			}
+		})
+		.collect();
+	let get = |uri: &str, body: Vec<u8>, headers: Vec<(String, String)>| PendingRequest {
+		method: "GET".into(),
+		uri: uri.into(),
+		headers: vec![("Accept".into(), "application/json".into())],
+		sent: true,
+		response: Some(body),
+		response_headers: headers,
+		..Default::default()
+	};
+	{
+		let mut s = state.write();
+		s.expect_request(get(
+			"https://pccs.test/sgx/certification/v4/tcb?fmspc=00AE915E0000&update=standard",
+			tcb_body.into_bytes(),
+			vec![("tcb-info-issuer-chain".into(), url_encoded.clone())],
+		));
+		s.expect_request(get(
+			"https://pccs.test/sgx/certification/v4/qe/identity?update=standard",
+			qe_body.into_bytes(),
+			vec![("sgx-enclave-identity-issuer-chain".into(), url_encoded)],
+		));
+		s.expect_request(get(
+			"https://pccs.test/sgx/certification/v4/rootcacrl",
+			hex::encode(&crl).into_bytes(),
+			vec![],
+		));
+	}
+	ext.execute_with(|| {
+		let (tee, fmspc) = platform();
+		assert_ok!(TeeRegistry::enroll_platform(RuntimeOrigin::root(), tee, fmspc));
+		// Not a refresh block: nothing fetched.
+		TeeRegistry::offchain_worker(4);
+		assert!(pool_state.read().transactions.is_empty());
+		TeeRegistry::offchain_worker(5);
+		let raw = pool_state.write().transactions.pop().expect("a transaction");
+		let xt = Extrinsic::decode(&mut &raw[..]).unwrap();
+		let RuntimeCall::TeeRegistry(call) = xt.function else { panic!("not a registry call") };
+		let crate::Call::update_platform_collateral { update } = call.clone() else {
+			panic!("wrong call")
+		};
+		assert_eq!(update, collateral_update(&p));
+		assert!(matches!(call.authorize(TransactionSource::Local), Some(Ok(_))));
+		assert_ok!(TeeRegistry::update_platform_collateral(
+			frame_system::RawOrigin::Authorized.into(),
+			update
+		));
+		assert_eq!(
+			Platforms::<Test>::get((tee, fmspc)).flatten().unwrap().tcb_evaluation_data_number,
+			18
+		);
+	});
+}
+
+#[test]
+fn pccs_bodies_are_split_exactly() {
+	let body = br#"{"tcbInfo":{"id":"SGX","signature":"x"},"signature":"0a0B"}"#;
+	let (doc, sig) = offchain::split_signed(body, b"tcbInfo").unwrap();
+	assert_eq!(doc, br#"{"id":"SGX","signature":"x"}"#);
+	assert_eq!(sig, vec![0x0a, 0x0b]);
+	assert!(offchain::split_signed(body, b"enclaveIdentity").is_err());
+	assert!(offchain::split_signed(br#"{"tcbInfo":{}}"#, b"tcbInfo").is_err());
+	assert!(offchain::split_signed(br#"{"tcbInfo":{},"signature":"zz"}"#, b"tcbInfo").is_err());
+	assert_eq!(offchain::percent_decode(b"a%20b%0A").unwrap(), b"a b\n".to_vec());
+	assert!(offchain::percent_decode(b"%2").is_none());
+	assert!(offchain::percent_decode(b"%zz").is_none());
+}
+
+#[test]
+fn genesis_config_round_trips_through_json() {
+	let config = GenesisConfig::<Test> {
+		trusted_roots: vec![vec![1, 2, 3]],
+		measurements: vec![measurement()],
+		min_tcb_status: Some(TcbStatus::SwHardeningNeeded),
+		allowed_advisories: vec![b"INTEL-SA-00615".to_vec()],
+		attestation_validity: 5,
+		redundancy: RedundancyConfig { enabled: true, min_cosigners: 1 },
+		pccs_url: b"https://pccs".to_vec(),
+	};
+	let json = serde_json::to_string(&config).unwrap();
+	let back: GenesisConfig<Test> = serde_json::from_str(&json).unwrap();
+	assert_eq!(back.measurements, config.measurements);
+	assert_eq!(back.min_tcb_status, config.min_tcb_status);
+	assert_eq!(back.redundancy, config.redundancy);
+	assert!(serde_json::from_str::<GenesisConfig<Test>>(&json.replace("0x00", "0xzz")).is_err());
+}

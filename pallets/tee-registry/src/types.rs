@@ -1,0 +1,219 @@
+//! Types of the worker registry and its read side.
+
+use aegis_attestation::{Measurement, TcbStatus, TeeKind};
+use aegis_primitives::binding::{EnclaveKeys, HPKE_XWING_PUBLIC_KEY_LEN};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{
+	pallet_prelude::ConstU32, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+};
+use scale_info::TypeInfo;
+
+/// Longest advisory id kept in the TCB policy (`INTEL-SA-01234` is 14 bytes).
+pub type AdvisoryId = BoundedVec<u8, ConstU32<32>>;
+/// Longest DER certificate accepted as a trusted root.
+pub type RootCertificate = BoundedVec<u8, ConstU32<4096>>;
+/// A platform's FMSPC (family-model-stepping-platform-customSKU).
+pub type Fmspc = [u8; 6];
+
+/// What a worker does in the sequencer cluster.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum WorkerRole {
+	/// Orders and signs batches.
+	#[codec(index = 0)]
+	Primary,
+	/// Re-derives and co-signs the primary's batches.
+	#[codec(index = 1)]
+	Redundancy,
+}
+
+/// Whether a registered worker may act.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum WorkerState {
+	/// Attested under an allowed measurement.
+	#[codec(index = 0)]
+	Active,
+	/// Its measurement was revoked; it must re-attest under an allowed one.
+	#[codec(index = 1)]
+	Deactivated,
+}
+
+/// A registered worker.
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct WorkerInfo<BlockNumber> {
+	/// SGX or TDX.
+	pub tee: TeeKind,
+	/// The measured enclave or trust domain.
+	pub measurement: Measurement,
+	/// The keys its quote is bound to.
+	pub keys: EnclaveKeys,
+	/// Primary or redundancy.
+	pub role: WorkerRole,
+	/// The platform's TCB status at the last attestation.
+	pub tcb_status: TcbStatus,
+	/// The platform's FMSPC.
+	pub fmspc: Fmspc,
+	/// Block of the first registration.
+	pub registered_at: BlockNumber,
+	/// Block of the last (re-)attestation.
+	pub attested_at: BlockNumber,
+	/// First block at which the attestation no longer counts.
+	pub expires_at: BlockNumber,
+	/// Block of the last heartbeat (registration and re-attestation count as one).
+	pub last_heartbeat: BlockNumber,
+	/// Active or deactivated.
+	pub state: WorkerState,
+}
+
+/// Which TCB statuses and advisories the chain accepts.
+#[derive(
+	CloneNoBound,
+	DebugNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+#[scale_info(skip_type_params(MaxAdvisories))]
+pub struct TcbPolicy<MaxAdvisories: frame_support::traits::Get<u32>> {
+	/// The worst status admitted ([`TcbStatus::meets`]).
+	pub min_status: TcbStatus,
+	/// Advisories a quote may carry; any other advisory refuses it.
+	pub allowed_advisories: BoundedVec<AdvisoryId, MaxAdvisories>,
+}
+
+/// The redundancy setting the sequencer applies to batches.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	Default,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+pub struct RedundancyConfig {
+	/// Whether batches need co-signatures from redundancy workers.
+	pub enabled: bool,
+	/// How many redundancy workers must co-sign each batch when enabled.
+	pub min_cosigners: u8,
+}
+
+/// The cluster encryption key users encrypt envelopes to.
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct ClusterKey<AccountId, BlockNumber> {
+	/// Key epoch, from 1; envelopes name it in their header.
+	pub epoch: u32,
+	/// HPKE X-Wing public key.
+	pub public_key: [u8; HPKE_XWING_PUBLIC_KEY_LEN],
+	/// The worker that generated it inside its enclave.
+	pub published_by: AccountId,
+	/// Block it was published at.
+	pub published_at: BlockNumber,
+}
+
+/// The cluster secret of an epoch, sealed by a key holder to another worker's HPKE key.
+#[derive(
+	CloneNoBound, DebugNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo,
+)]
+#[scale_info(skip_type_params(MaxLen))]
+pub struct Provision<
+	AccountId: Clone + core::fmt::Debug + PartialEq + Eq,
+	MaxLen: frame_support::traits::Get<u32>,
+> {
+	/// The key holder that sealed it.
+	pub from: AccountId,
+	/// HPKE envelope (aegis-envelope v1) of the cluster secret to the receiver's attested key.
+	pub sealed_secret: BoundedVec<u8, MaxLen>,
+}
+
+/// Fresh TCB collateral of a platform, as last verified on chain.
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct PlatformCollateral {
+	/// Intel's TCB evaluation data number of the TCB info.
+	pub tcb_evaluation_data_number: u32,
+	/// Unix seconds the TCB info was issued.
+	pub issued_at: u64,
+	/// Unix seconds after which the TCB info or QE identity is stale.
+	pub next_update: u64,
+}
+
+/// Why a worker stopped being active.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum DeactivationReason {
+	/// Governance revoked its measurement.
+	#[codec(index = 0)]
+	MeasurementRevoked,
+}
+
+/// A worker as the runtime API shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub struct ActiveWorker<AccountId, BlockNumber> {
+	/// Its account.
+	pub account: AccountId,
+	/// Its record.
+	pub info: WorkerInfo<BlockNumber>,
+}
+
+/// What the sequencer pallet needs to know of workers.
+pub trait WorkerRegistry<AccountId> {
+	/// Attested, under an allowed measurement, not expired, and heard from recently.
+	fn is_active(who: &AccountId) -> bool;
+	/// The worker's registered keys.
+	fn keys(who: &AccountId) -> Option<EnclaveKeys>;
+	/// The worker's role.
+	fn role(who: &AccountId) -> Option<WorkerRole>;
+	/// The worker's TEE kind.
+	fn kind(who: &AccountId) -> Option<TeeKind>;
+	/// The redundancy setting.
+	fn redundancy() -> RedundancyConfig;
+	/// The current cluster key epoch and public key.
+	fn cluster_key() -> Option<(u32, [u8; HPKE_XWING_PUBLIC_KEY_LEN])>;
+}
