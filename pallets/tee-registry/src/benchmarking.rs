@@ -302,4 +302,50 @@ mod benchmarks {
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+
+	/// Measures the benchmarks above natively in the mock runtime and writes `src/weights.rs`.
+	/// Run by `scripts/pallet-weights.sh tee-registry` (release build).
+	#[cfg(test)]
+	mod weight_file {
+		use super::*;
+		use crate::mock::{new_test_ext, Test};
+		use aegis_weight_gen::{generate, measure, Spec};
+
+		/// Max encoded sizes in the mock, with their keys (prefix 32 B, Blake2_128Concat 16 B +
+		/// key): a `Workers` entry ~4 250 B (keys 3 872, measurement 241); `TrustedRoots`
+		/// 4 × 4 098 B; a `Measurements` entry 300 B; `Tcb` 140 B; a `LastNonce` entry 64 B; an
+		/// `Expiries` entry 80 B; a `Platforms` entry 110 B; `CurrentClusterKey` 1 300 B; a
+		/// `Provisions` entry 2 150 B; a `KeyHolders` entry 80 B; small values 40 B.
+		#[test]
+		#[ignore = "writes src/weights.rs; run through scripts/pallet-weights.sh"]
+		fn generate_weights() {
+			let (worker, roots, measurement, tcb, nonce, expiries, platform) =
+				(4_250, 16_392, 300, 140, 64, 80, 110);
+			let (cluster_key, provision, holder, small) = (1_300, 2_150, 80, 40);
+			let ext = new_test_ext;
+			let specs = vec![
+				(Spec { name: "register_worker", component: None, doc: "Storage: `TeeRegistry::Workers` (r:2 w:2), `TeeRegistry::LastNonce` (r:1 w:1), `TeeRegistry::TrustedRoots` (r:1), `TeeRegistry::Measurements` (r:1), `TeeRegistry::Tcb` (r:1), `TeeRegistry::Platforms` (r:1), `System::BlockHash` (r:1), `Timestamp::Now` (r:1), `TeeRegistry::AttestationValidity` (r:1), `TeeRegistry::Expiries` (r:1 w:1); one quote verification per trusted root (worst case: the last)", reads: 11, writes: 4, proof: (worker + nonce + roots + measurement + tcb + platform + 3 * small + expiries, 0), ..Default::default() }, measure::<Test, _>(&register_worker, ext)),
+				(Spec { name: "reattest", component: None, doc: "Storage: `TeeRegistry::Workers` (r:1 w:1), `TeeRegistry::LastNonce` (r:1 w:1), `TeeRegistry::TrustedRoots` (r:1), `TeeRegistry::Measurements` (r:1), `TeeRegistry::Tcb` (r:1), `TeeRegistry::Platforms` (r:1), `System::BlockHash` (r:1), `Timestamp::Now` (r:1), `TeeRegistry::AttestationValidity` (r:1), `TeeRegistry::Expiries` (r:2 w:2)", reads: 11, writes: 4, proof: (worker + nonce + roots + measurement + tcb + platform + 3 * small + 2 * expiries, 0), ..Default::default() }, measure::<Test, _>(&reattest, ext)),
+				(Spec { name: "heartbeat", component: None, doc: "Storage: `TeeRegistry::Workers` (r:1 w:1)", reads: 1, writes: 1, proof: (worker, 0), ..Default::default() }, measure::<Test, _>(&heartbeat, ext)),
+				(Spec { name: "deregister", component: None, doc: "Storage: `TeeRegistry::Workers` (r:2 w:2), `TeeRegistry::Expiries` (r:1 w:1)", reads: 3, writes: 3, proof: (worker + small + expiries, 0), ..Default::default() }, measure::<Test, _>(&deregister, ext)),
+				(Spec { name: "remove_expired", component: None, doc: "Storage: `TeeRegistry::Workers` (r:2 w:2), `TeeRegistry::Expiries` (r:1 w:1)", reads: 3, writes: 3, proof: (worker + small + expiries, 0), ..Default::default() }, measure::<Test, _>(&remove_expired, ext)),
+				(Spec { name: "add_trusted_root", component: None, doc: "Storage: `TeeRegistry::TrustedRoots` (r:1 w:1)", reads: 1, writes: 1, proof: (roots, 0), ..Default::default() }, measure::<Test, _>(&add_trusted_root, ext)),
+				(Spec { name: "remove_trusted_root", component: None, doc: "Storage: `TeeRegistry::TrustedRoots` (r:1 w:1)", reads: 1, writes: 1, proof: (roots, 0), ..Default::default() }, measure::<Test, _>(&remove_trusted_root, ext)),
+				(Spec { name: "allow_measurement", component: None, doc: "Storage: `TeeRegistry::Measurements` (r:2 w:2)", reads: 2, writes: 2, proof: (measurement + small, 0), ..Default::default() }, measure::<Test, _>(&allow_measurement, ext)),
+				(Spec { name: "revoke_measurement", component: Some("w"), doc: "Storage: `TeeRegistry::Measurements` (r:2 w:2), `TeeRegistry::Workers` (r:w w:w)", reads: 2, writes: 2, proof: (measurement + small, worker), reads_per: 1, writes_per: 1 }, measure::<Test, _>(&revoke_measurement, ext)),
+				(Spec { name: "set_tcb_policy", component: None, doc: "Storage: `TeeRegistry::Tcb` (w:1)", reads: 0, writes: 1, proof: (0, 0), ..Default::default() }, measure::<Test, _>(&set_tcb_policy, ext)),
+				(Spec { name: "set_attestation_validity", component: None, doc: "Storage: `TeeRegistry::AttestationValidity` (w:1)", reads: 0, writes: 1, proof: (0, 0), ..Default::default() }, measure::<Test, _>(&set_attestation_validity, ext)),
+				(Spec { name: "set_redundancy", component: None, doc: "Storage: `TeeRegistry::Redundancy` (w:1)", reads: 0, writes: 1, proof: (0, 0), ..Default::default() }, measure::<Test, _>(&set_redundancy, ext)),
+				(Spec { name: "publish_cluster_key", component: None, doc: "Storage: `TeeRegistry::Workers` (r:1), `TeeRegistry::CurrentClusterKey` (r:1 w:1), `System::BlockHash` (r:1), `TeeRegistry::KeyHolders` (w:1), `TeeRegistry::RekeyDeadline` (w:1); one ML-DSA-87 verification", reads: 3, writes: 3, proof: (worker + cluster_key + small, 0), ..Default::default() }, measure::<Test, _>(&publish_cluster_key, ext)),
+				(Spec { name: "provision_cluster_key", component: None, doc: "Storage: `TeeRegistry::Workers` (r:2), `TeeRegistry::CurrentClusterKey` (r:1), `TeeRegistry::KeyHolders` (r:2 w:1), `TeeRegistry::Provisions` (w:1)", reads: 5, writes: 2, proof: (2 * worker + cluster_key + 2 * holder + provision, 0), ..Default::default() }, measure::<Test, _>(&provision_cluster_key, ext)),
+				(Spec { name: "enroll_platform", component: None, doc: "Storage: `TeeRegistry::Platforms` (r:2 w:2)", reads: 2, writes: 2, proof: (platform + small, 0), ..Default::default() }, measure::<Test, _>(&enroll_platform, ext)),
+				(Spec { name: "remove_platform", component: None, doc: "Storage: `TeeRegistry::Platforms` (r:2 w:2)", reads: 2, writes: 2, proof: (platform + small, 0), ..Default::default() }, measure::<Test, _>(&remove_platform, ext)),
+				(Spec { name: "set_pccs_url", component: None, doc: "Storage: `TeeRegistry::PccsUrl` (w:1)", reads: 0, writes: 1, proof: (0, 0), ..Default::default() }, measure::<Test, _>(&set_pccs_url, ext)),
+				(Spec { name: "update_platform_collateral", component: None, doc: "Storage: `TeeRegistry::TrustedRoots` (r:1), `Timestamp::Now` (r:1), `TeeRegistry::Platforms` (r:1 w:1); one collateral verification per trusted root (worst case: the last)", reads: 3, writes: 1, proof: (roots + small + platform, 0), ..Default::default() }, measure::<Test, _>(&update_platform_collateral, ext)),
+				(Spec { name: "on_initialize_expiries", component: Some("n"), doc: "Storage: `TeeRegistry::ExpiryCursor` (r:1 w:1), `TeeRegistry::Expiries` (r:1 w:1), `TeeRegistry::LastRiskLevel` (r:1), `TeeRegistry::RekeyDeadline` (r:1), `TeeRegistry::Workers` (w:2n)", reads: 4, writes: 2, proof: (2 * small + expiries, worker), writes_per: 2, ..Default::default() }, measure::<Test, _>(&on_initialize_expiries, ext)),
+			];
+			let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/weights.rs");
+			generate("pallet_tee_registry", "tee-registry", path, specs);
+		}
+	}
 }
