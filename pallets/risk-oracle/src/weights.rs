@@ -30,41 +30,41 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `RiskOracle::Feeders` (r:1 w:1)
 	/// The range of component `f` is `[0, 7]`.
 	fn add_feeder(f: u32, ) -> Weight {
-		// Minimum execution time: 3649000 picoseconds.
-		Weight::from_parts(3673750, 33)
-			.saturating_add(Weight::from_parts(14821, 8).saturating_mul(f.into()))
+		// Minimum execution time: 3652000 picoseconds.
+		Weight::from_parts(3701583, 33)
+			.saturating_add(Weight::from_parts(1833, 8).saturating_mul(f.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `RiskOracle::Feeders` (r:1 w:1), `RiskOracle::Feeds` (r:1 w:1)
 	/// The range of component `f` is `[1, 8]`.
 	fn remove_feeder(f: u32, ) -> Weight {
-		// Minimum execution time: 4261000 picoseconds.
-		Weight::from_parts(4285143, 66)
-			.saturating_add(Weight::from_parts(22024, 26).saturating_mul(f.into()))
+		// Minimum execution time: 4219000 picoseconds.
+		Weight::from_parts(4222893, 66)
+			.saturating_add(Weight::from_parts(40357, 26).saturating_mul(f.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `RiskOracle::Feeders` (r:1), `RiskOracle::Feeds` (r:1 w:1), `RiskOracle::Level` (r:1 w:1), `RiskOracle::Score` (w:1), `RiskOracle::LastUpdated` (w:1)
 	/// The range of component `f` is `[0, 7]`.
 	fn feed(f: u32, ) -> Weight {
-		// Minimum execution time: 5460000 picoseconds.
-		Weight::from_parts(6100583, 108)
-			.saturating_add(Weight::from_parts(363869, 26).saturating_mul(f.into()))
+		// Minimum execution time: 5385000 picoseconds.
+		Weight::from_parts(6075500, 108)
+			.saturating_add(Weight::from_parts(339464, 26).saturating_mul(f.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `RiskOracle::Level` (r:1 w:1), `RiskOracle::Score` (w:1), `RiskOracle::LastUpdated` (w:1)
 	fn force_score() -> Weight {
-		// Minimum execution time: 6940000 picoseconds.
-		Weight::from_parts(6940000, 42)
+		// Minimum execution time: 6614000 picoseconds.
+		Weight::from_parts(6614000, 42)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `RiskOracle::Level` (r:1 w:1)
 	fn on_initialize_escalation() -> Weight {
-		// Minimum execution time: 2304000 picoseconds.
-		Weight::from_parts(2304000, 42)
+		// Minimum execution time: 2333000 picoseconds.
+		Weight::from_parts(2333000, 42)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -75,41 +75,41 @@ impl WeightInfo for () {
 	/// Storage: `RiskOracle::Feeders` (r:1 w:1)
 	/// The range of component `f` is `[0, 7]`.
 	fn add_feeder(f: u32, ) -> Weight {
-		// Minimum execution time: 3649000 picoseconds.
-		Weight::from_parts(3673750, 33)
-			.saturating_add(Weight::from_parts(14821, 8).saturating_mul(f.into()))
+		// Minimum execution time: 3652000 picoseconds.
+		Weight::from_parts(3701583, 33)
+			.saturating_add(Weight::from_parts(1833, 8).saturating_mul(f.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// Storage: `RiskOracle::Feeders` (r:1 w:1), `RiskOracle::Feeds` (r:1 w:1)
 	/// The range of component `f` is `[1, 8]`.
 	fn remove_feeder(f: u32, ) -> Weight {
-		// Minimum execution time: 4261000 picoseconds.
-		Weight::from_parts(4285143, 66)
-			.saturating_add(Weight::from_parts(22024, 26).saturating_mul(f.into()))
+		// Minimum execution time: 4219000 picoseconds.
+		Weight::from_parts(4222893, 66)
+			.saturating_add(Weight::from_parts(40357, 26).saturating_mul(f.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	/// Storage: `RiskOracle::Feeders` (r:1), `RiskOracle::Feeds` (r:1 w:1), `RiskOracle::Level` (r:1 w:1), `RiskOracle::Score` (w:1), `RiskOracle::LastUpdated` (w:1)
 	/// The range of component `f` is `[0, 7]`.
 	fn feed(f: u32, ) -> Weight {
-		// Minimum execution time: 5460000 picoseconds.
-		Weight::from_parts(6100583, 108)
-			.saturating_add(Weight::from_parts(363869, 26).saturating_mul(f.into()))
+		// Minimum execution time: 5385000 picoseconds.
+		Weight::from_parts(6075500, 108)
+			.saturating_add(Weight::from_parts(339464, 26).saturating_mul(f.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	/// Storage: `RiskOracle::Level` (r:1 w:1), `RiskOracle::Score` (w:1), `RiskOracle::LastUpdated` (w:1)
 	fn force_score() -> Weight {
-		// Minimum execution time: 6940000 picoseconds.
-		Weight::from_parts(6940000, 42)
+		// Minimum execution time: 6614000 picoseconds.
+		Weight::from_parts(6614000, 42)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	/// Storage: `RiskOracle::Level` (r:1 w:1)
 	fn on_initialize_escalation() -> Weight {
-		// Minimum execution time: 2304000 picoseconds.
-		Weight::from_parts(2304000, 42)
+		// Minimum execution time: 2333000 picoseconds.
+		Weight::from_parts(2333000, 42)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}

@@ -479,6 +479,9 @@ pub mod pallet {
 		TooManyPlatforms,
 		/// The URL is longer than 256 bytes.
 		UrlTooLong,
+		/// The collateral update is for a platform not enrolled, does not verify under a
+		/// trusted root now, or is not newer than the chain's copy.
+		CollateralRejected,
 	}
 
 	#[pallet::genesis_config]
@@ -943,7 +946,7 @@ pub mod pallet {
 		) -> DispatchResult {
 			ensure_authorized(origin)?;
 			let (tee, fmspc, collateral) =
-				Self::check_collateral_update(&update).ok_or(Error::<T>::QuoteRejected)?;
+				Self::check_collateral_update(&update).ok_or(Error::<T>::CollateralRejected)?;
 			Platforms::<T>::insert((tee, fmspc), Some(collateral.clone()));
 			Self::deposit_event(Event::PlatformCollateralUpdated { tee, fmspc, collateral });
 			Ok(())

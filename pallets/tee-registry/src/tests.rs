@@ -724,6 +724,13 @@ fn collateral_updates_are_authorized_only_when_valid_and_newer() {
 		);
 		// The same again is not newer.
 		assert!(!authorize(&update));
+		assert_noop!(
+			TeeRegistry::update_platform_collateral(
+				frame_system::RawOrigin::Authorized.into(),
+				update.clone()
+			),
+			Error::<Test>::CollateralRejected
+		);
 		let newer =
 			collateral_update(&CollateralParams { tcb_evaluation_data_number: 19, ..fresh });
 		assert!(authorize(&newer));
