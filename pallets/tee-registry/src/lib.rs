@@ -556,9 +556,11 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
-			let expired = Self::process_expiries(now);
+			let (expired, scanned) = Self::process_expiries(now);
 			let rekey = Self::track_emergency(now);
-			T::WeightInfo::on_initialize_expiries(expired).saturating_add(rekey)
+			T::WeightInfo::on_initialize_expiries(expired)
+				.saturating_add(T::DbWeight::get().reads(scanned.into()))
+				.saturating_add(rekey)
 		}
 
 		fn offchain_worker(now: BlockNumberFor<T>) {
@@ -1073,24 +1075,32 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
+	/// Removes a worker, its expiry, and its hold on the current cluster secret (a worker that
+	/// enrols again is a new enclave instance and must be provisioned again).
 	fn remove_worker(who: &T::AccountId, expires_at: BlockNumberFor<T>) {
 		Self::unschedule_expiry(who, expires_at);
 		Workers::<T>::remove(who);
+		if let Some(key) = CurrentClusterKey::<T>::get() {
+			KeyHolders::<T>::remove(key.epoch, who);
+			Provisions::<T>::remove(key.epoch, who);
+		}
 	}
 
-	/// Removes workers whose attestation ran out, oldest first, at most `ExpiriesPerBlock`,
-	/// scanning at most `ExpiriesPerBlock` empty blocks. Returns how many were removed.
-	fn process_expiries(now: BlockNumberFor<T>) -> u32 {
+	/// Removes workers whose attestation ran out, oldest first, at most `ExpiriesPerBlock`, and
+	/// moves past at most twice that many blocks, so a lagging cursor catches up. Returns how
+	/// many workers were removed and how many blocks were looked at.
+	fn process_expiries(now: BlockNumberFor<T>) -> (u32, u32) {
 		let budget = T::ExpiriesPerBlock::get();
+		let scan_limit = budget.saturating_mul(2).max(2);
 		let mut removed = 0u32;
 		let mut scanned = 0u32;
 		let mut cursor = ExpiryCursor::<T>::get();
-		while cursor <= now && removed < budget && scanned < budget {
+		while cursor <= now && removed < budget && scanned < scan_limit {
 			let mut list = Expiries::<T>::take(cursor);
 			while removed < budget {
 				let Some(who) = list.pop() else { break };
 				// Lists hold only current expiries: re-attestation and removal unschedule.
-				Workers::<T>::remove(&who);
+				Self::remove_worker(&who, cursor);
 				removed = removed.saturating_add(1);
 				Self::deposit_event(Event::WorkerExpired { worker: who });
 			}
@@ -1102,7 +1112,7 @@ impl<T: Config> Pallet<T> {
 			cursor = cursor.saturating_add(1u32.into());
 		}
 		ExpiryCursor::<T>::put(cursor);
-		removed
+		(removed, scanned)
 	}
 
 	/// Sets a rekey deadline when the risk level turns Emergency, and reports a missed one.

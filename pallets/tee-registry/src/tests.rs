@@ -272,6 +272,23 @@ fn workers_expire_and_are_removed_with_bounded_work() {
 }
 
 #[test]
+fn a_lagging_expiry_cursor_catches_up() {
+	new_test_ext().execute_with(|| {
+		use frame_support::traits::Hooks;
+		assert_ok!(register(7, 1));
+		// As if on_initialize had not run for a long time.
+		System::set_block_number(200);
+		ExpiryCursor::<Test>::put(0);
+		for b in 200..300u64 {
+			System::set_block_number(b);
+			TeeRegistry::on_initialize(b);
+		}
+		assert!(!Workers::<Test>::contains_key(7));
+		assert_eq!(ExpiryCursor::<Test>::get(), 300);
+	});
+}
+
+#[test]
 fn anyone_may_remove_an_expired_worker() {
 	new_test_ext().execute_with(|| {
 		assert_ok!(register(7, 1));
@@ -634,6 +651,17 @@ fn holders_provision_the_cluster_secret_to_active_workers() {
 		// The provisioned worker now holds the epoch and may provision others.
 		assert_ok!(register(3, 1));
 		assert_ok!(TeeRegistry::provision_cluster_key(RuntimeOrigin::signed(2), 3, sealed(50)));
+		// A worker that leaves loses its hold; enrolling again needs a new provision.
+		assert_ok!(TeeRegistry::deregister(RuntimeOrigin::signed(2)));
+		assert!(!KeyHolders::<Test>::contains_key(1, 2));
+		assert!(Provisions::<Test>::get(1, 2).is_none());
+		assert_ok!(register(2, 2));
+		assert_ok!(register(4, 1));
+		assert_noop!(
+			TeeRegistry::provision_cluster_key(RuntimeOrigin::signed(2), 4, sealed(50)),
+			Error::<Test>::NotKeyHolder
+		);
+		assert_ok!(TeeRegistry::provision_cluster_key(RuntimeOrigin::signed(1), 2, sealed(60)));
 	});
 }
 
