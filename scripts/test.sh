@@ -9,7 +9,7 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 # Benchmarks also run as tests (`impl_benchmark_test_suite!`): one feature set for every step,
 # so clippy and the tests share one build of the FRAME dependencies.
-FEATURES="pallet-risk-oracle/runtime-benchmarks pallet-tee-registry/runtime-benchmarks aegis-attestation/sim"
+FEATURES="pallet-risk-oracle/runtime-benchmarks pallet-tee-registry/runtime-benchmarks pallet-sequencer/runtime-benchmarks aegis-attestation/sim"
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -32,7 +32,7 @@ cargo build --locked -p aegis-primitives --no-default-features --target wasm32v1
 
 step "no_std check of the runtime crates for wasm32v1-none (as substrate-wasm-builder compiles them)"
 RUSTFLAGS="--cfg substrate_runtime" cargo check --locked --target wasm32v1-none --no-default-features \
-	-p pallet-risk-oracle -p pallet-tee-registry -p aegis-attestation
+	-p pallet-risk-oracle -p pallet-tee-registry -p pallet-sequencer -p aegis-attestation
 
 step "tests"
 log=$(mktemp)

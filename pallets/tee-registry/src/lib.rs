@@ -59,6 +59,8 @@ pub use weights::WeightInfo;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+#[cfg(feature = "runtime-benchmarks")]
+pub use benchmarking::{BenchmarkHelper, Registration};
 mod codec_serde;
 #[cfg(test)]
 mod mock;
@@ -968,10 +970,16 @@ fn bytes32(bytes: &[u8]) -> [u8; 32] {
 	<[u8; 32]>::try_from(bytes).unwrap_or_else(|_| sp_io::hashing::blake2_256(bytes))
 }
 
+/// The chain's genesis hash as 32 bytes: what report data, cluster key signatures and batch
+/// headers bind.
+pub fn chain_genesis_hash<T: frame_system::Config>() -> [u8; 32] {
+	bytes32(frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero()).as_ref())
+}
+
 impl<T: Config> Pallet<T> {
 	/// The chain's genesis hash, as bound into report data and cluster key signatures.
 	pub fn genesis_hash() -> [u8; 32] {
-		bytes32(frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero()).as_ref())
+		chain_genesis_hash::<T>()
 	}
 
 	/// The account bytes bound into a worker's report data.

@@ -1,0 +1,799 @@
+//! # Encrypted mempool and post-quantum sequencing
+//!
+//! Users submit calls encrypted to the cluster key; an attested worker decrypts them inside its
+//! enclave, orders them by the public rule, signs the batch with the post-quantum suites the
+//! risk oracle's policy requires, and commits it; the chain verifies everything it can and runs
+//! the calls in that order as their submitters.
+//!
+//! ## Submitting
+//! [`Pallet::submit_encrypted`] takes an `aegis-envelope` v1 envelope (sealed to the current
+//! cluster key epoch), the commitment `aegis_primitives::batch::commitment(call, salt)` and the
+//! most weight the call may use. It holds a deposit covering the worst case:
+//! `DepositBase + DepositPerByte · len(envelope) + WeightToFee(max_weight)`. The pool holds at
+//! most `MaxPending` submissions and `MaxPendingPerAccount` per account.
+//!
+//! ## Committing a batch
+//! [`Pallet::commit_batch`] from an active primary worker checks, in order: the batch commits to
+//! its entries; it is for this chain and continues the chain of batches (sequence, parent
+//! hash); its rule is the active rule; its signatures verify under the worker's registered keys
+//! for every suite the current `PqcPolicy` requires (context `aegis/batch/v1`); with redundancy
+//! enabled, enough distinct active redundancy workers co-signed the same hash (context
+//! `aegis/batch-cosign/v1`); every entry names a pending submission of the batch's key epoch,
+//! at most once, and opens its commitment; and the order satisfies
+//! `aegis_primitives::ordering::is_ordered` with each entry's metadata recomputed on chain (the
+//! runtime's [`CallClassifier`] for asset, protection tier and migration flag; the oracle's
+//! score for risk). Any failure rejects the whole batch and changes nothing.
+//!
+//! Then each call is dispatched with origin `Signed(submitter)` if `CallFilter` admits it and
+//! its declared weight fits the submitter's `max_weight`. A failing call never aborts the batch;
+//! every entry's outcome is an [`Event::EntryExecuted`]. The submitter pays
+//! `DepositBase + DepositPerByte · len + WeightToFee(actual weight)` to the worker, and the rest
+//! of the deposit is released.
+//!
+//! ## Refunds
+//! [`Pallet::reject_entries`] lets the worker drop entries it could not decrypt or decode: the
+//! submitter pays `RejectFee` (at most the deposit) and gets the rest back. Submissions pending
+//! longer than `MaxPendingAge` blocks are refunded in full, oldest first, by `on_initialize`
+//! (at most `MaxExpiriesPerBlock` a block) or by anyone through [`Pallet::refund_expired`]. No
+//! path loses a deposit.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(test, allow(clippy::indexing_slicing))]
+
+extern crate alloc;
+
+pub use pallet::*;
+pub use weights::WeightInfo;
+
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod weights;
+
+use aegis_primitives::{
+	batch::{Batch, SubmissionId},
+	binding::EnclaveKeys,
+	ordering::{is_ordered, EntryMeta, OrderingRule, ProtectionTier},
+	pqc::{self, SignatureSet, Suite},
+	risk::SuiteSet,
+	Hash,
+};
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{
+	dispatch::{GetDispatchInfo, PostDispatchInfo},
+	pallet_prelude::*,
+	traits::{
+		fungible::{Inspect, Mutate, MutateHold},
+		tokens::{Fortitude, Precision, Restriction},
+		Contains,
+	},
+	weights::WeightToFee,
+};
+use frame_system::pallet_prelude::*;
+use pallet_risk_oracle::RiskProvider;
+use pallet_tee_registry::{WorkerRegistry, WorkerRole};
+use scale_info::TypeInfo;
+use sp_runtime::traits::{Dispatchable, Saturating, Zero};
+
+/// The envelope wire format version this pallet accepts (`aegis-envelope` v1).
+pub const ENVELOPE_VERSION: u8 = 1;
+/// Bytes of the envelope header: version, suite, key epoch (u32 LE).
+pub const ENVELOPE_HEADER_LEN: usize = 6;
+
+/// What the runtime says a call touches, for the ordering rules.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub struct CallClass {
+	/// The protected asset the call touches, if any.
+	pub asset: Option<aegis_primitives::batch::AssetId>,
+	/// That asset's protection tier.
+	pub protection: ProtectionTier,
+	/// Whether the call belongs to a state migration.
+	pub migration: bool,
+}
+
+/// Classifies calls for the ordering rules; the runtime provides it.
+pub trait CallClassifier<Call> {
+	/// What `call` touches.
+	fn classify(call: &Call) -> CallClass;
+}
+
+impl<Call> CallClassifier<Call> for () {
+	fn classify(_: &Call) -> CallClass {
+		CallClass::default()
+	}
+}
+
+/// A pending encrypted submission.
+#[derive(
+	CloneNoBound, DebugNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo,
+)]
+#[scale_info(skip_type_params(MaxEnvelopeLen))]
+pub struct Submission<AccountId, Balance, BlockNumber, MaxEnvelopeLen>
+where
+	AccountId: Clone + core::fmt::Debug + PartialEq + Eq,
+	Balance: Clone + core::fmt::Debug + PartialEq + Eq,
+	BlockNumber: Clone + core::fmt::Debug + PartialEq + Eq,
+	MaxEnvelopeLen: Get<u32>,
+{
+	/// Who submitted it, and whom the call runs as.
+	pub who: AccountId,
+	/// The encrypted `(call, salt)`.
+	pub envelope: BoundedVec<u8, MaxEnvelopeLen>,
+	/// `commitment(call, salt)`.
+	pub commitment: Hash,
+	/// The most weight the call may use.
+	pub max_weight: Weight,
+	/// The deposit held.
+	pub deposit: Balance,
+	/// The cluster key epoch it is encrypted to.
+	pub key_epoch: u32,
+	/// Block it arrived in.
+	pub submitted_at: BlockNumber,
+}
+
+/// What happened to one entry of a committed batch.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub enum EntryOutcome {
+	/// The call ran; `result` is its own result.
+	#[codec(index = 0)]
+	Executed {
+		/// The call's result.
+		result: DispatchResult,
+		/// The weight it used.
+		weight: Weight,
+	},
+	/// The revealed bytes are not a call of this runtime.
+	#[codec(index = 1)]
+	Undecodable,
+	/// The call filter refused the call.
+	#[codec(index = 2)]
+	Filtered,
+	/// The call declares more weight than the submitter allowed.
+	#[codec(index = 3)]
+	OverWeight,
+}
+
+/// Why a worker dropped an entry.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum RejectReason {
+	/// The envelope did not decrypt under the cluster key.
+	#[codec(index = 0)]
+	DecryptionFailed,
+	/// The plaintext is not a `(call, salt)` pair.
+	#[codec(index = 1)]
+	Malformed,
+	/// The revealed call does not open the commitment.
+	#[codec(index = 2)]
+	CommitmentMismatch,
+}
+
+/// The chain of batches.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct BatchChain {
+	/// Sequence number the next batch must carry.
+	pub next_sequence: u64,
+	/// Hash of the last batch (zeros before the first).
+	pub last_hash: Hash,
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+
+	/// Balance of the deposit currency.
+	pub type BalanceOf<T> =
+		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+	/// A pending submission.
+	pub type SubmissionOf<T> = Submission<
+		<T as frame_system::Config>::AccountId,
+		BalanceOf<T>,
+		BlockNumberFor<T>,
+		<T as Config>::MaxEnvelopeLen,
+	>;
+	/// Co-signatures of a batch: the redundancy worker and its signature set.
+	pub type CosignaturesOf<T> = BoundedVec<
+		(<T as frame_system::Config>::AccountId, SignatureSet),
+		<T as Config>::MaxCosigners,
+	>;
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// The runtime's call, which batches reveal.
+		type RuntimeCall: Parameter
+			+ Dispatchable<RuntimeOrigin = Self::RuntimeOrigin, PostInfo = PostDispatchInfo>
+			+ GetDispatchInfo;
+		/// Holds and settles deposits.
+		type Currency: Mutate<Self::AccountId>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+		/// The runtime's hold reasons.
+		type RuntimeHoldReason: From<HoldReason>;
+		/// Attested workers and the cluster key.
+		type Workers: WorkerRegistry<Self::AccountId>;
+		/// The quantum-risk oracle: the policy in force and the score.
+		type Risk: RiskProvider<BlockNumberFor<Self>>;
+		/// What a call touches, for the ordering rules.
+		type CallClassifier: CallClassifier<<Self as Config>::RuntimeCall>;
+		/// Which revealed calls may run.
+		type CallFilter: Contains<<Self as Config>::RuntimeCall>;
+		/// Fee for weight, as transaction payment charges it.
+		type WeightToFee: WeightToFee<Balance = BalanceOf<Self>>;
+		/// Who may set the ordering rule.
+		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// Fixed part of a deposit.
+		#[pallet::constant]
+		type DepositBase: Get<BalanceOf<Self>>;
+		/// Per envelope byte part of a deposit.
+		#[pallet::constant]
+		type DepositPerByte: Get<BalanceOf<Self>>;
+		/// What a submission the worker could not decrypt or decode pays.
+		#[pallet::constant]
+		type RejectFee: Get<BalanceOf<Self>>;
+		/// Longest envelope accepted.
+		#[pallet::constant]
+		type MaxEnvelopeLen: Get<u32>;
+		/// Most weight one submission may ask for.
+		#[pallet::constant]
+		type MaxCallWeight: Get<Weight>;
+		/// Most pending submissions (default 10,000).
+		#[pallet::constant]
+		type MaxPending: Get<u32>;
+		/// Most pending submissions of one account.
+		#[pallet::constant]
+		type MaxPendingPerAccount: Get<u32>;
+		/// Blocks after which a pending submission is refunded.
+		#[pallet::constant]
+		type MaxPendingAge: Get<BlockNumberFor<Self>>;
+		/// Most expired submissions refunded in one block's `on_initialize`.
+		#[pallet::constant]
+		type MaxExpiriesPerBlock: Get<u32>;
+		/// Most co-signatures a batch carries.
+		#[pallet::constant]
+		type MaxCosigners: Get<u32>;
+		/// Most entries one `reject_entries` call drops.
+		#[pallet::constant]
+		type MaxRejects: Get<u32>;
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Deposits held by this pallet.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A pending encrypted submission's deposit.
+		#[codec(index = 0)]
+		Submission,
+	}
+
+	/// Storage layout version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	/// Pending submissions by id (ids are arrival indices).
+	#[pallet::storage]
+	pub type Pending<T: Config> =
+		CountedStorageMap<_, Twox64Concat, SubmissionId, SubmissionOf<T>, OptionQuery>;
+
+	/// Pending submissions per account.
+	#[pallet::storage]
+	pub type PendingPerAccount<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
+	/// The id the next submission gets.
+	#[pallet::storage]
+	pub type NextSubmissionId<T: Config> = StorageValue<_, SubmissionId, ValueQuery>;
+
+	/// The lowest id that may still be pending: where expiry processing resumes.
+	#[pallet::storage]
+	pub type ExpiryCursor<T: Config> = StorageValue<_, SubmissionId, ValueQuery>;
+
+	/// Sequence and hash of the batches committed so far.
+	#[pallet::storage]
+	pub type Batches<T: Config> = StorageValue<_, BatchChain, ValueQuery>;
+
+	/// The ordering rule batches must follow.
+	#[pallet::storage]
+	pub type ActiveRule<T: Config> = StorageValue<_, OrderingRule, ValueQuery, DefaultRule>;
+
+	/// The default ordering rule.
+	#[pallet::type_value]
+	pub fn DefaultRule() -> OrderingRule {
+		OrderingRule::Hybrid
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// An encrypted call entered the pool.
+		Submitted {
+			/// Its id (arrival index).
+			id: SubmissionId,
+			/// The submitter.
+			who: T::AccountId,
+			/// The cluster key epoch it is encrypted to.
+			key_epoch: u32,
+			/// The deposit held.
+			deposit: BalanceOf<T>,
+		},
+		/// A batch was committed and its entries processed.
+		BatchCommitted {
+			/// Its sequence number.
+			sequence: u64,
+			/// Its hash.
+			hash: Hash,
+			/// The worker that committed it.
+			worker: T::AccountId,
+			/// How many entries it had.
+			entries: u32,
+		},
+		/// One entry of a batch was processed.
+		EntryExecuted {
+			/// The submission.
+			id: SubmissionId,
+			/// The submitter.
+			who: T::AccountId,
+			/// What happened.
+			outcome: EntryOutcome,
+			/// What the submitter paid; the rest of the deposit was released.
+			charged: BalanceOf<T>,
+		},
+		/// A worker dropped an entry.
+		EntryRejected {
+			/// The submission.
+			id: SubmissionId,
+			/// The submitter.
+			who: T::AccountId,
+			/// Why.
+			reason: RejectReason,
+			/// What the submitter paid.
+			charged: BalanceOf<T>,
+		},
+		/// A submission waited too long and was refunded in full.
+		Expired {
+			/// The submission.
+			id: SubmissionId,
+			/// The submitter.
+			who: T::AccountId,
+		},
+		/// The ordering rule changed.
+		RuleSet {
+			/// The new rule.
+			rule: OrderingRule,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// There is no cluster key to encrypt to yet.
+		NoClusterKey,
+		/// The envelope is shorter than its header or of an unknown version.
+		MalformedEnvelope,
+		/// The envelope is encrypted to another key epoch than the current one.
+		WrongKeyEpoch,
+		/// `max_weight` is zero or above `MaxCallWeight`.
+		BadMaxWeight,
+		/// The pool holds `MaxPending` submissions.
+		PoolFull,
+		/// The account has `MaxPendingPerAccount` pending submissions.
+		TooManyPending,
+		/// The deposit cannot be held.
+		InsufficientBalance,
+		/// The caller is not an active worker.
+		NotActiveWorker,
+		/// Only primary workers commit batches.
+		NotPrimary,
+		/// The header does not commit to the entries.
+		BatchIntegrity,
+		/// The batch is for another chain.
+		WrongChain,
+		/// The sequence number does not continue the chain of batches.
+		WrongSequence,
+		/// The parent hash is not the last batch's hash.
+		WrongParent,
+		/// The batch follows another rule than the active one.
+		WrongRule,
+		/// A signature the policy requires is missing.
+		MissingSignature,
+		/// A signature does not verify under the worker's key.
+		BadSignature,
+		/// Fewer valid co-signatures than redundancy requires.
+		NotEnoughCosignatures,
+		/// An entry names no pending submission (unknown, already processed, or twice).
+		UnknownSubmission,
+		/// An entry's submission is encrypted to another key epoch than the batch's.
+		EpochMismatch,
+		/// An entry's revealed call does not open its commitment.
+		CommitmentMismatch,
+		/// The entries are not in the order the rule gives.
+		Misordered,
+		/// The submission has not expired.
+		NotExpired,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			let refunded = Self::refund_expired_up_to(now, T::MaxExpiriesPerBlock::get());
+			T::WeightInfo::on_initialize_expiries(refunded)
+		}
+	}
+
+	#[pallet::call(weight(<T as Config>::WeightInfo))]
+	impl<T: Config> Pallet<T> {
+		/// Submits an encrypted call; see the crate docs.
+		#[pallet::call_index(0)]
+		pub fn submit_encrypted(
+			origin: OriginFor<T>,
+			envelope: BoundedVec<u8, T::MaxEnvelopeLen>,
+			commitment: Hash,
+			max_weight: Weight,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let (current_epoch, _) = T::Workers::cluster_key().ok_or(Error::<T>::NoClusterKey)?;
+			let key_epoch = envelope_epoch(&envelope).ok_or(Error::<T>::MalformedEnvelope)?;
+			ensure!(key_epoch == current_epoch, Error::<T>::WrongKeyEpoch);
+			ensure!(
+				!max_weight.is_zero() && max_weight.all_lte(T::MaxCallWeight::get()),
+				Error::<T>::BadMaxWeight
+			);
+			ensure!(Pending::<T>::count() < T::MaxPending::get(), Error::<T>::PoolFull);
+			let mine = PendingPerAccount::<T>::get(&who);
+			ensure!(mine < T::MaxPendingPerAccount::get(), Error::<T>::TooManyPending);
+			let deposit = Self::deposit_for(envelope.len(), max_weight);
+			T::Currency::hold(&HoldReason::Submission.into(), &who, deposit)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+			let id = NextSubmissionId::<T>::get();
+			NextSubmissionId::<T>::put(id.saturating_add(1));
+			PendingPerAccount::<T>::insert(&who, mine.saturating_add(1));
+			Pending::<T>::insert(
+				id,
+				Submission {
+					who: who.clone(),
+					envelope,
+					commitment,
+					max_weight,
+					deposit,
+					key_epoch,
+					submitted_at: frame_system::Pallet::<T>::block_number(),
+				},
+			);
+			Self::deposit_event(Event::Submitted { id, who, key_epoch, deposit });
+			Ok(())
+		}
+
+		/// Commits a batch of revealed entries and runs them; see the crate docs.
+		#[pallet::call_index(1)]
+		#[pallet::weight(Pallet::<T>::commit_batch_weight(batch, cosignatures.len() as u32))]
+		pub fn commit_batch(
+			origin: OriginFor<T>,
+			batch: Batch,
+			signatures: SignatureSet,
+			cosignatures: CosignaturesOf<T>,
+		) -> DispatchResultWithPostInfo {
+			let worker = ensure_signed(origin)?;
+			let checked = Self::check_batch(&worker, &batch, &signatures, &cosignatures)?;
+			let entries = batch.entries.len() as u32;
+			let mut used = T::WeightInfo::commit_batch(entries, cosignatures.len() as u32);
+			for (entry, call) in batch.entries.iter().zip(checked) {
+				used = used.saturating_add(Self::execute(&worker, entry.submission_id, call));
+			}
+			let hash = batch.hash();
+			Batches::<T>::put(BatchChain {
+				next_sequence: batch.header.sequence.saturating_add(1),
+				last_hash: hash,
+			});
+			Self::deposit_event(Event::BatchCommitted {
+				sequence: batch.header.sequence,
+				hash,
+				worker,
+				entries,
+			});
+			Ok(Some(used).into())
+		}
+
+		/// Drops entries the worker could not decrypt or decode, refunding them minus
+		/// `RejectFee`.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::reject_entries(entries.len() as u32))]
+		pub fn reject_entries(
+			origin: OriginFor<T>,
+			entries: BoundedVec<(SubmissionId, RejectReason), T::MaxRejects>,
+		) -> DispatchResult {
+			let worker = ensure_signed(origin)?;
+			ensure!(T::Workers::is_active(&worker), Error::<T>::NotActiveWorker);
+			for (id, _) in entries.iter() {
+				ensure!(Pending::<T>::contains_key(id), Error::<T>::UnknownSubmission);
+			}
+			for (id, reason) in entries {
+				// Named twice: the first occurrence already removed it.
+				let Some(s) = Self::take(id) else { continue };
+				let charged = Self::settle(&s, T::RejectFee::get(), &worker);
+				Self::deposit_event(Event::EntryRejected { id, who: s.who, reason, charged });
+			}
+			Ok(())
+		}
+
+		/// Refunds a submission pending longer than `MaxPendingAge`. Anyone may call it.
+		#[pallet::call_index(3)]
+		pub fn refund_expired(origin: OriginFor<T>, id: SubmissionId) -> DispatchResult {
+			ensure_signed(origin)?;
+			let s = Pending::<T>::get(id).ok_or(Error::<T>::UnknownSubmission)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(Self::is_expired(&s, now), Error::<T>::NotExpired);
+			Self::expire(id);
+			Ok(())
+		}
+
+		/// Sets the ordering rule batches must follow.
+		#[pallet::call_index(4)]
+		pub fn set_rule(origin: OriginFor<T>, rule: OrderingRule) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			ActiveRule::<T>::put(rule);
+			Self::deposit_event(Event::RuleSet { rule });
+			Ok(())
+		}
+	}
+}
+
+/// The key epoch named in an `aegis-envelope` v1 header, if the header is one.
+pub fn envelope_epoch(envelope: &[u8]) -> Option<u32> {
+	let header: &[u8; ENVELOPE_HEADER_LEN] = envelope.first_chunk()?;
+	let [version, _suite, e0, e1, e2, e3] = *header;
+	(version == ENVELOPE_VERSION).then(|| u32::from_le_bytes([e0, e1, e2, e3]))
+}
+
+impl<T: Config> Pallet<T> {
+	/// The deposit a submission of `len` envelope bytes and `max_weight` holds.
+	pub fn deposit_for(len: usize, max_weight: Weight) -> BalanceOf<T> {
+		let len: BalanceOf<T> = (len as u32).into();
+		T::DepositBase::get()
+			.saturating_add(T::DepositPerByte::get().saturating_mul(len))
+			.saturating_add(T::WeightToFee::weight_to_fee(&max_weight))
+	}
+
+	/// The chain's genesis hash, as batch headers carry it.
+	pub fn genesis_hash() -> Hash {
+		pallet_tee_registry::chain_genesis_hash::<T>()
+	}
+
+	/// `commit_batch`'s weight before dispatch: the checks, plus every revealed call's
+	/// declared weight.
+	fn commit_batch_weight(batch: &Batch, cosigners: u32) -> Weight {
+		let calls = batch
+			.entries
+			.iter()
+			.filter_map(|e| <T as Config>::RuntimeCall::decode(&mut &e.revealed.call[..]).ok())
+			.fold(Weight::zero(), |w, c| w.saturating_add(c.get_dispatch_info().call_weight));
+		T::WeightInfo::commit_batch(batch.entries.len() as u32, cosigners).saturating_add(calls)
+	}
+
+	/// Every check of a batch; returns each entry's decoded call (`None`: not a call of this
+	/// runtime). Changes nothing.
+	fn check_batch(
+		worker: &T::AccountId,
+		batch: &Batch,
+		signatures: &SignatureSet,
+		cosignatures: &[(T::AccountId, SignatureSet)],
+	) -> Result<Vec<Option<<T as Config>::RuntimeCall>>, DispatchError> {
+		ensure!(T::Workers::is_active(worker), Error::<T>::NotActiveWorker);
+		ensure!(T::Workers::role(worker) == Some(WorkerRole::Primary), Error::<T>::NotPrimary);
+		batch.check_integrity().map_err(|_| Error::<T>::BatchIntegrity)?;
+		let header = &batch.header;
+		ensure!(header.genesis_hash == Self::genesis_hash(), Error::<T>::WrongChain);
+		let chain = Batches::<T>::get();
+		ensure!(header.sequence == chain.next_sequence, Error::<T>::WrongSequence);
+		ensure!(header.parent_hash == chain.last_hash, Error::<T>::WrongParent);
+		ensure!(header.rule == ActiveRule::<T>::get(), Error::<T>::WrongRule);
+
+		let hash = batch.hash();
+		let required = T::Risk::policy().batch_suites;
+		let keys = T::Workers::keys(worker).ok_or(Error::<T>::NotActiveWorker)?;
+		verify_signatures::<T>(required, &keys, pqc::context::BATCH, &hash, signatures)?;
+		let redundancy = T::Workers::redundancy();
+		if redundancy.enabled {
+			let mut seen: Vec<&T::AccountId> = Vec::new();
+			for (cosigner, sigs) in cosignatures {
+				let valid = cosigner != worker
+					&& !seen.contains(&cosigner)
+					&& T::Workers::is_active(cosigner)
+					&& T::Workers::role(cosigner) == Some(WorkerRole::Redundancy)
+					&& T::Workers::keys(cosigner).is_some_and(|k| {
+						verify_signatures::<T>(
+							required,
+							&k,
+							pqc::context::BATCH_COSIGN,
+							&hash,
+							sigs,
+						)
+						.is_ok()
+					});
+				if valid {
+					seen.push(cosigner);
+				}
+			}
+			ensure!(
+				seen.len() >= usize::from(redundancy.min_cosigners),
+				Error::<T>::NotEnoughCosignatures
+			);
+		}
+
+		let risk = T::Risk::score();
+		let mut ids: Vec<SubmissionId> = Vec::with_capacity(batch.entries.len());
+		let mut metas = Vec::with_capacity(batch.entries.len());
+		let mut out = Vec::with_capacity(batch.entries.len());
+		for entry in batch.entries.iter() {
+			ensure!(!ids.contains(&entry.submission_id), Error::<T>::UnknownSubmission);
+			ids.push(entry.submission_id);
+			let s = Pending::<T>::get(entry.submission_id).ok_or(Error::<T>::UnknownSubmission)?;
+			ensure!(s.key_epoch == header.key_epoch, Error::<T>::EpochMismatch);
+			ensure!(entry.revealed.commitment() == s.commitment, Error::<T>::CommitmentMismatch);
+			let call = <T as Config>::RuntimeCall::decode(&mut &entry.revealed.call[..]).ok();
+			let class = call.as_ref().map(T::CallClassifier::classify).unwrap_or_default();
+			metas.push(EntryMeta {
+				arrival: entry.submission_id,
+				risk,
+				protection: class.protection,
+				migration: class.migration,
+			});
+			out.push(call);
+		}
+		ensure!(is_ordered(header.rule, &metas), Error::<T>::Misordered);
+		Ok(out)
+	}
+
+	/// Runs one entry and settles its deposit; returns the weight the call used.
+	fn execute(
+		worker: &T::AccountId,
+		id: SubmissionId,
+		call: Option<<T as Config>::RuntimeCall>,
+	) -> Weight {
+		let Some(s) = Self::take(id) else { return Weight::zero() };
+		let inclusion = Self::deposit_for(s.envelope.len(), Weight::zero());
+		let (outcome, weight) = match call {
+			None => (EntryOutcome::Undecodable, Weight::zero()),
+			Some(call) if !T::CallFilter::contains(&call) => {
+				(EntryOutcome::Filtered, Weight::zero())
+			}
+			Some(call) => {
+				let declared = call.get_dispatch_info().call_weight;
+				if !declared.all_lte(s.max_weight) {
+					(EntryOutcome::OverWeight, Weight::zero())
+				} else {
+					let origin = frame_system::RawOrigin::Signed(s.who.clone()).into();
+					let (result, post) = match call.dispatch(origin) {
+						Ok(post) => (Ok(()), post),
+						Err(e) => (Err(e.error), e.post_info),
+					};
+					let used = post.actual_weight.unwrap_or(declared).min(declared);
+					(EntryOutcome::Executed { result, weight: used }, used)
+				}
+			}
+		};
+		let fee = inclusion.saturating_add(T::WeightToFee::weight_to_fee(&weight));
+		let charged = Self::settle(&s, fee, worker);
+		Self::deposit_event(Event::EntryExecuted { id, who: s.who, outcome, charged });
+		weight
+	}
+
+	/// Removes a pending submission and its count.
+	fn take(id: SubmissionId) -> Option<SubmissionOf<T>> {
+		let s = Pending::<T>::take(id)?;
+		PendingPerAccount::<T>::mutate_exists(&s.who, |n| {
+			let left = n.unwrap_or_default().saturating_sub(1);
+			*n = (left > 0).then_some(left);
+		});
+		Some(s)
+	}
+
+	/// Pays `fee` (at most the deposit) from the submitter's held deposit to `to`, releases the
+	/// rest, and returns what was paid.
+	fn settle(s: &SubmissionOf<T>, fee: BalanceOf<T>, to: &T::AccountId) -> BalanceOf<T> {
+		let reason: T::RuntimeHoldReason = HoldReason::Submission.into();
+		let fee = fee.min(s.deposit);
+		let paid = if fee.is_zero() {
+			Zero::zero()
+		} else {
+			T::Currency::transfer_on_hold(
+				&reason,
+				&s.who,
+				to,
+				fee,
+				Precision::BestEffort,
+				Restriction::Free,
+				Fortitude::Polite,
+			)
+			.unwrap_or_default()
+		};
+		let rest = s.deposit.saturating_sub(paid);
+		let _ = T::Currency::release(&reason, &s.who, rest, Precision::BestEffort);
+		paid
+	}
+
+	fn is_expired(s: &SubmissionOf<T>, now: BlockNumberFor<T>) -> bool {
+		now >= s.submitted_at.saturating_add(T::MaxPendingAge::get())
+	}
+
+	fn expire(id: SubmissionId) {
+		if let Some(s) = Self::take(id) {
+			let reason: T::RuntimeHoldReason = HoldReason::Submission.into();
+			let _ = T::Currency::release(&reason, &s.who, s.deposit, Precision::BestEffort);
+			Self::deposit_event(Event::Expired { id, who: s.who });
+		}
+	}
+
+	/// Refunds expired submissions oldest first, at most `limit`, looking at at most twice as
+	/// many ids. Ids grow with time, so the first still-young submission ends the scan.
+	fn refund_expired_up_to(now: BlockNumberFor<T>, limit: u32) -> u32 {
+		let mut cursor = ExpiryCursor::<T>::get();
+		let end = NextSubmissionId::<T>::get();
+		let mut refunded = 0u32;
+		let mut looked = 0u32;
+		while cursor < end && refunded < limit && looked < limit.saturating_mul(2).max(2) {
+			looked = looked.saturating_add(1);
+			match Pending::<T>::get(cursor) {
+				None => {}
+				Some(s) if Self::is_expired(&s, now) => {
+					Self::expire(cursor);
+					refunded = refunded.saturating_add(1);
+				}
+				Some(_) => break,
+			}
+			cursor = cursor.saturating_add(1);
+		}
+		ExpiryCursor::<T>::put(cursor);
+		refunded
+	}
+
+	/// Pending submission ids encrypted to `key_epoch`, oldest first.
+	pub fn pending_ids(key_epoch: u32) -> Vec<SubmissionId> {
+		let mut ids: Vec<SubmissionId> = Pending::<T>::iter()
+			.filter(|(_, s)| s.key_epoch == key_epoch)
+			.map(|(id, _)| id)
+			.collect();
+		ids.sort_unstable();
+		ids
+	}
+}
+
+/// Checks a signature set against the required suites and a worker's keys.
+fn verify_signatures<T: Config>(
+	required: SuiteSet,
+	keys: &EnclaveKeys,
+	context: &[u8],
+	hash: &Hash,
+	signatures: &SignatureSet,
+) -> Result<(), Error<T>> {
+	pqc::verify_set(required, |suite: Suite| keys.signing_key(suite), context, hash, signatures)
+		.map(|_| ())
+		.map_err(|e| match e {
+			pqc::SignatureSetError::MissingSuite(_) => Error::<T>::MissingSignature,
+			_ => Error::<T>::BadSignature,
+		})
+}
+
+sp_api::decl_runtime_apis! {
+	/// Reading the encrypted mempool over RPC.
+	pub trait SequencerApi {
+		/// How many submissions are pending, and the ids encrypted to `key_epoch`.
+		fn pending(key_epoch: u32) -> (u32, Vec<SubmissionId>);
+		/// Sequence number the next batch must carry, and the last batch's hash.
+		fn last_batch() -> BatchChain;
+		/// The ordering rule in force.
+		fn active_rule() -> OrderingRule;
+	}
+}

@@ -1,0 +1,503 @@
+//! A test runtime with the sequencer, the risk oracle and the worker registry, and a simulated
+//! TEE worker with real keys: it registers with a simulated SGX quote, publishes the cluster
+//! key, decrypts envelopes with `aegis-envelope`, orders, and signs batches.
+
+use crate::{self as pallet_sequencer, WeightInfo};
+use aegis_attestation::{
+	sim::{CollateralParams, SgxEnclave, SimPlatform, SimTee},
+	Measurement, TcbStatus,
+};
+use aegis_envelope::RecipientKey;
+use aegis_primitives::{
+	batch::{Batch, BatchEntry, RevealedCall, SubmissionId},
+	binding::{keys_hash, report_data, EnclaveKeys},
+	ordering::{order, EntryMeta},
+	pqc::{self, SecretKey, SignatureSet, Suite},
+	risk::SuiteSet,
+};
+use codec::{Decode, Encode};
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ConstU32, ConstU64},
+	weights::{IdentityFee, Weight},
+};
+use frame_system::EnsureRoot;
+use pallet_tee_registry::{RedundancyConfig, WorkerRole};
+use sp_runtime::BuildStorage;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system::Pallet<Test>;
+	#[runtime::pallet_index(1)]
+	pub type Timestamp = pallet_timestamp::Pallet<Test>;
+	#[runtime::pallet_index(2)]
+	pub type Balances = pallet_balances::Pallet<Test>;
+	#[runtime::pallet_index(3)]
+	pub type RiskOracle = pallet_risk_oracle::Pallet<Test>;
+	#[runtime::pallet_index(4)]
+	pub type TeeRegistry = pallet_tee_registry::Pallet<Test>;
+	#[runtime::pallet_index(5)]
+	pub type Sequencer = pallet_sequencer::Pallet<Test>;
+}
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<u64>;
+}
+
+#[derive_impl(pallet_timestamp::config_preludes::TestDefaultConfig)]
+impl pallet_timestamp::Config for Test {}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+impl pallet_risk_oracle::Config for Test {
+	type GovernanceOrigin = EnsureRoot<u64>;
+	type ExtraFeeders = ();
+	type ElevatedThreshold = frame_support::traits::ConstU16<6_000>;
+	type EmergencyThreshold = frame_support::traits::ConstU16<9_000>;
+	type MaxFeeders = ConstU32<8>;
+	type MinFeeders = ConstU32<1>;
+	type MaxFeedAge = ConstU64<100>;
+	type RotationDelay = ConstU32<0>;
+	type Hysteresis = frame_support::traits::ConstU16<0>;
+	type WeightInfo = ();
+}
+
+pub type Extrinsic = sp_runtime::testing::TestXt<RuntimeCall, (frame_system::AuthorizeCall<Test>,)>;
+
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	type Extrinsic = Extrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<C> frame_system::offchain::CreateTransaction<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	type Extension = (frame_system::AuthorizeCall<Test>,);
+	fn create_transaction(call: RuntimeCall, extension: Self::Extension) -> Extrinsic {
+		Extrinsic::new_transaction(call, extension)
+	}
+}
+
+impl<C> frame_system::offchain::CreateAuthorizedTransaction<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	fn create_extension() -> Self::Extension {
+		(frame_system::AuthorizeCall::<Test>::new(),)
+	}
+}
+
+parameter_types! {
+	pub RiskLevelNow: aegis_primitives::risk::RiskLevel =
+		<RiskOracle as pallet_risk_oracle::RiskProvider<u64>>::level();
+}
+
+impl pallet_tee_registry::Config for Test {
+	type GovernanceOrigin = EnsureRoot<u64>;
+	type UnixTime = Timestamp;
+	type RiskLevel = RiskLevelNow;
+	type MaxWorkers = ConstU32<8>;
+	type MaxMeasurements = ConstU32<4>;
+	type MaxRoots = ConstU32<4>;
+	type MaxAdvisories = ConstU32<4>;
+	type MaxQuoteLen = ConstU32<{ 16 * 1024 }>;
+	type MaxCollateralLen = ConstU32<{ 64 * 1024 }>;
+	type MaxSealedSecretLen = ConstU32<2048>;
+	type MaxPlatforms = ConstU32<4>;
+	type ExpiriesPerBlock = ConstU32<4>;
+	type HeartbeatTimeout = ConstU64<1000>;
+	type EmergencyRekeyPeriod = ConstU64<10>;
+	type CollateralRefreshInterval = ConstU64<0>;
+	type UnsignedPriority = ConstU64<1>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = RegistryBenchmarks;
+}
+
+/// The registry's benchmark material in this mock: the simulated TEE (the registry's own
+/// benchmarks run in its own mock; this only satisfies its `Config` here).
+#[cfg(feature = "runtime-benchmarks")]
+pub struct RegistryBenchmarks;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_tee_registry::BenchmarkHelper<Test> for RegistryBenchmarks {
+	fn trusted_roots(_: u32) -> Vec<Vec<u8>> {
+		vec![SIM.with(|s| s.root_der())]
+	}
+	fn set_time(unix_secs: u64) {
+		pallet_timestamp::Now::<Test>::put(unix_secs * 1000);
+	}
+	fn registration(who: &u64, _: u64, nonce: u64) -> pallet_tee_registry::Registration {
+		let w = SimWorker::new(*who);
+		let (quote, collateral) = w.attestation(nonce);
+		pallet_tee_registry::Registration {
+			quote,
+			collateral,
+			keys: w.keys(),
+			measurement: measurement(),
+			now_secs: NOW_SECS,
+		}
+	}
+	fn sign_cluster_key(index: u64, epoch: u32, public_key: &[u8; 1216]) -> Vec<u8> {
+		let msg = aegis_primitives::binding::cluster_key_message(
+			&TeeRegistry::genesis_hash(),
+			epoch,
+			public_key,
+		);
+		pqc::sign(Suite::MlDsa87, &SimWorker::new(index).ml_dsa, pqc::context::CLUSTER_KEY, &msg)
+			.unwrap()
+	}
+	fn collateral_update(
+	) -> (pallet_tee_registry::offchain::CollateralUpdate, aegis_attestation::TeeKind, [u8; 6], u64)
+	{
+		let p = CollateralParams::valid_around(NOW_SECS);
+		let kind = aegis_attestation::TeeKind::Sgx;
+		let update = SIM.with(|s| {
+			let (tcb, qe) = (s.tcb_info(kind, &p), s.qe_identity(kind, &p));
+			pallet_tee_registry::offchain::CollateralUpdate {
+				tcb_info: tcb.as_bytes().to_vec().try_into().unwrap(),
+				tcb_info_signature: s.sign_collateral(&tcb).try_into().unwrap(),
+				qe_identity: qe.as_bytes().to_vec().try_into().unwrap(),
+				qe_identity_signature: s.sign_collateral(&qe).try_into().unwrap(),
+				issuer_chain: s.tcb_issuer_chain().into_bytes().try_into().unwrap(),
+				root_ca_crl: s.root_ca_crl(&p).try_into().unwrap(),
+			}
+		});
+		(update, kind, SimPlatform::default().fmspc, NOW_SECS)
+	}
+}
+
+/// Test weights: a fixed cost per call and per entry.
+pub struct TestWeights;
+impl WeightInfo for TestWeights {
+	fn submit_encrypted() -> Weight {
+		Weight::from_parts(10_000, 0)
+	}
+	fn commit_batch(n: u32, c: u32) -> Weight {
+		Weight::from_parts(100_000 + 10_000 * u64::from(n) + 50_000 * u64::from(c), 0)
+	}
+	fn reject_entries(n: u32) -> Weight {
+		Weight::from_parts(10_000 * u64::from(n), 0)
+	}
+	fn refund_expired() -> Weight {
+		Weight::from_parts(10_000, 0)
+	}
+	fn set_rule() -> Weight {
+		Weight::from_parts(10_000, 0)
+	}
+	fn on_initialize_expiries(n: u32) -> Weight {
+		Weight::from_parts(10_000 * u64::from(n), 0)
+	}
+}
+
+parameter_types! {
+	pub const MaxCallWeight: Weight = Weight::from_parts(1_000_000_000, 1_000_000);
+}
+
+/// The account the call filter refuses transfers to.
+pub const BLOCKED: u64 = 13;
+
+/// Admits every call but transfers to [`BLOCKED`].
+pub struct TestFilter;
+impl frame_support::traits::Contains<RuntimeCall> for TestFilter {
+	fn contains(call: &RuntimeCall) -> bool {
+		!matches!(
+			call,
+			RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive { dest: BLOCKED, .. })
+		)
+	}
+}
+
+impl pallet_sequencer::Config for Test {
+	type RuntimeCall = RuntimeCall;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Workers = TeeRegistry;
+	type Risk = RiskOracle;
+	type CallClassifier = ();
+	type CallFilter = TestFilter;
+	type WeightToFee = IdentityFee<u64>;
+	type GovernanceOrigin = EnsureRoot<u64>;
+	type DepositBase = ConstU64<1_000>;
+	type DepositPerByte = ConstU64<1>;
+	type RejectFee = ConstU64<500>;
+	type MaxEnvelopeLen = ConstU32<4096>;
+	type MaxCallWeight = MaxCallWeight;
+	type MaxPending = ConstU32<6>;
+	type MaxPendingPerAccount = ConstU32<4>;
+	type MaxPendingAge = ConstU64<20>;
+	type MaxExpiriesPerBlock = ConstU32<2>;
+	type MaxCosigners = ConstU32<3>;
+	type MaxRejects = ConstU32<8>;
+	type WeightInfo = TestWeights;
+}
+
+/// Users 1..=5 start with this much.
+pub const ENDOWMENT: u64 = 10_000_000_000;
+/// The primary worker's account.
+pub const PRIMARY: u64 = 100;
+/// Redundancy workers' accounts.
+pub const COSIGNERS: [u64; 3] = [101, 102, 103];
+/// Unix time at genesis.
+pub const NOW_SECS: u64 = 1_800_000_000;
+
+thread_local! {
+	static SIM: SimTee = SimTee::new([0x5e; 32], SimPlatform::default());
+}
+
+fn enclave() -> SgxEnclave {
+	SgxEnclave {
+		mr_enclave: [0xe1; 32],
+		mr_signer: [0x51; 32],
+		isv_prod_id: 1,
+		isv_svn: 3,
+		debug: false,
+	}
+}
+
+fn measurement() -> Measurement {
+	let e = enclave();
+	Measurement::Sgx {
+		mr_enclave: e.mr_enclave,
+		mr_signer: e.mr_signer,
+		isv_prod_id: e.isv_prod_id,
+		isv_svn: e.isv_svn,
+	}
+}
+
+/// A simulated TEE worker: its account and real keys.
+pub struct SimWorker {
+	/// Its account.
+	pub account: u64,
+	ml_dsa: SecretKey,
+	slh_dsa: SecretKey,
+	/// The cluster key it holds (epoch 1).
+	pub cluster: RecipientKey,
+}
+
+impl SimWorker {
+	/// Worker `account`'s keys, derived from the account.
+	pub fn new(account: u64) -> Self {
+		let mut seed = [0x77; 32];
+		seed[..8].copy_from_slice(&account.to_le_bytes());
+		Self {
+			account,
+			ml_dsa: SecretKey::from_seed(Suite::MlDsa87, &seed),
+			slh_dsa: SecretKey::from_seed(Suite::SlhDsaSha2_256s, &seed),
+			cluster: RecipientKey::derive(&[0xc1; 32], 1),
+		}
+	}
+
+	/// Its public key set.
+	pub fn keys(&self) -> EnclaveKeys {
+		EnclaveKeys {
+			hpke: [self.account as u8; 1216],
+			ml_dsa: self.ml_dsa.public_key().try_into().unwrap(),
+			slh_dsa: self.slh_dsa.public_key().try_into().unwrap(),
+		}
+	}
+
+	/// A simulated quote binding this worker's keys and `nonce`, and its collateral.
+	pub fn attestation(&self, nonce: u64) -> (Vec<u8>, Vec<u8>) {
+		let rd = report_data(
+			&TeeRegistry::genesis_hash(),
+			&TeeRegistry::account_bytes(&self.account),
+			&keys_hash(&self.keys()),
+			nonce,
+		);
+		let params = CollateralParams::valid_around(NOW_SECS);
+		SIM.with(|s| {
+			(s.sgx_quote(&enclave(), &rd), s.collateral(aegis_attestation::TeeKind::Sgx, &params))
+		})
+	}
+
+	/// Registers on chain with a simulated quote.
+	pub fn register(&self, role: WorkerRole) {
+		let keys = self.keys();
+		let (quote, collateral) = self.attestation(1);
+		TeeRegistry::register_worker(
+			RuntimeOrigin::signed(self.account),
+			quote.try_into().unwrap(),
+			collateral.try_into().unwrap(),
+			keys,
+			role,
+			1,
+		)
+		.expect("simulated worker registers");
+	}
+
+	/// Publishes the cluster key as epoch 1.
+	pub fn publish_cluster_key(&self) {
+		let pk = self.cluster.public_key().to_bytes();
+		let msg =
+			aegis_primitives::binding::cluster_key_message(&TeeRegistry::genesis_hash(), 1, &pk);
+		let sig = pqc::sign(Suite::MlDsa87, &self.ml_dsa, pqc::context::CLUSTER_KEY, &msg).unwrap();
+		TeeRegistry::publish_cluster_key(
+			RuntimeOrigin::signed(self.account),
+			1,
+			pk,
+			sig.try_into().unwrap(),
+		)
+		.expect("cluster key published");
+	}
+
+	/// Signs `hash` with `suites` under `context`.
+	pub fn sign(&self, suites: SuiteSet, context: &[u8], hash: &[u8; 32]) -> SignatureSet {
+		pqc::sign_set(suites, &[&self.ml_dsa, &self.slh_dsa], context, hash).unwrap()
+	}
+
+	/// Decrypts pending submission `id`.
+	pub fn reveal(&self, id: SubmissionId) -> Option<RevealedCall> {
+		let s = crate::Pending::<Test>::get(id)?;
+		let plain = aegis_envelope::open(
+			&self.cluster,
+			&TeeRegistry::genesis_hash(),
+			&TeeRegistry::account_bytes(&s.who),
+			&s.envelope,
+		)
+		.ok()?;
+		RevealedCall::decode(&mut &plain[..]).ok()
+	}
+
+	/// A batch of the given pending ids, in the active rule's order, continuing the chain.
+	pub fn batch(&self, ids: &[SubmissionId]) -> Batch {
+		let rule = crate::ActiveRule::<Test>::get();
+		let risk = <RiskOracle as pallet_risk_oracle::RiskProvider<u64>>::score();
+		let metas: Vec<EntryMeta> =
+			ids.iter().map(|id| EntryMeta { arrival: *id, risk, ..Default::default() }).collect();
+		let entries: Vec<BatchEntry> = order(rule, &metas)
+			.into_iter()
+			.map(|i| {
+				let id = ids[i as usize];
+				BatchEntry { submission_id: id, revealed: self.reveal(id).expect("decrypts") }
+			})
+			.collect();
+		let chain = crate::Batches::<Test>::get();
+		Batch::new(
+			TeeRegistry::genesis_hash(),
+			chain.next_sequence,
+			chain.last_hash,
+			1,
+			rule,
+			entries,
+		)
+		.unwrap()
+	}
+
+	/// Signs `batch` with the suites the policy in force requires.
+	pub fn sign_batch(&self, batch: &Batch) -> SignatureSet {
+		let suites = <RiskOracle as pallet_risk_oracle::RiskProvider<u64>>::policy().batch_suites;
+		self.sign(suites, pqc::context::BATCH, &batch.hash())
+	}
+}
+
+/// Encrypts `call` for `who` to the cluster key and submits it; returns the id.
+pub fn submit(who: u64, call: RuntimeCall, max_weight: Weight) -> SubmissionId {
+	let id = crate::NextSubmissionId::<Test>::get();
+	let (envelope, commitment) = seal(who, &call.encode(), [id as u8; 32]);
+	Sequencer::submit_encrypted(RuntimeOrigin::signed(who), envelope, commitment, max_weight)
+		.expect("submits");
+	id
+}
+
+/// An envelope of `(call, salt)` for `who`, and its commitment.
+pub fn seal(
+	who: u64,
+	call: &[u8],
+	salt: [u8; 32],
+) -> (frame_support::BoundedVec<u8, ConstU32<4096>>, [u8; 32]) {
+	let revealed = RevealedCall { call: call.to_vec().try_into().unwrap(), salt };
+	let (_, pk) = TeeRegistry_cluster_key();
+	let recipient = aegis_envelope::RecipientPublicKey::from_bytes(1, &pk).unwrap();
+	let envelope = aegis_envelope::seal(
+		&recipient,
+		&TeeRegistry::genesis_hash(),
+		&TeeRegistry::account_bytes(&who),
+		&revealed.encode(),
+	)
+	.unwrap();
+	(envelope.try_into().unwrap(), revealed.commitment())
+}
+
+#[allow(non_snake_case)]
+fn TeeRegistry_cluster_key() -> (u32, [u8; 1216]) {
+	<TeeRegistry as pallet_tee_registry::WorkerRegistry<u64>>::cluster_key().expect("cluster key")
+}
+
+/// Genesis: users 1..=5 endowed; the oracle at 1000 with feeder 50; the registry trusting
+/// the sim's dev root. Then the primary worker registers and publishes the cluster key.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: (1..=5).map(|a| (a, ENDOWMENT)).chain([(PRIMARY, 1_000)]).collect(),
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	pallet_risk_oracle::GenesisConfig::<Test> { feeders: vec![50], initial_score: 1_000 }
+		.assimilate_storage(&mut storage)
+		.unwrap();
+	pallet_tee_registry::GenesisConfig::<Test> {
+		trusted_roots: vec![SIM.with(|s| s.root_der())],
+		measurements: vec![measurement()],
+		min_tcb_status: Some(TcbStatus::UpToDate),
+		allowed_advisories: vec![],
+		attestation_validity: 10_000,
+		redundancy: RedundancyConfig::default(),
+		pccs_url: vec![],
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		Timestamp::set_timestamp(NOW_SECS * 1000);
+		let primary = SimWorker::new(PRIMARY);
+		primary.register(WorkerRole::Primary);
+		primary.publish_cluster_key();
+	});
+	ext
+}
+
+/// Moves to block `n`, running the sequencer's `on_initialize`.
+pub fn run_to(n: u64) {
+	use frame_support::traits::Hooks;
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		Sequencer::on_initialize(next);
+	}
+}
+
+/// Sets the oracle's score (governance override).
+pub fn set_score(score: u16) {
+	RiskOracle::force_score(RuntimeOrigin::root(), score).unwrap();
+}

@@ -1,0 +1,583 @@
+//! The encrypted path end to end with a simulated worker, every rejection, and deposits.
+
+use crate::{mock::*, *};
+use aegis_primitives::{
+	batch::{BatchEntry, RevealedCall},
+	pqc::SignatureSet,
+	risk::{RiskLevel, SuiteSet},
+};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::fungible::{Inspect, InspectHold},
+};
+use pallet_tee_registry::{RedundancyConfig, WorkerRole};
+
+fn remark(n: u8) -> RuntimeCall {
+	RuntimeCall::System(frame_system::Call::remark_with_event { remark: vec![n; 8] })
+}
+
+fn weight() -> Weight {
+	Weight::from_parts(500_000_000, 10_000)
+}
+
+fn commit(w: &SimWorker, batch: &Batch) -> DispatchResultWithPostInfo {
+	Sequencer::commit_batch(
+		RuntimeOrigin::signed(w.account),
+		batch.clone(),
+		w.sign_batch(batch),
+		Default::default(),
+	)
+}
+
+fn no_cosigs() -> CosignaturesOf<Test> {
+	Default::default()
+}
+
+fn held(who: u64) -> u64 {
+	Balances::balance_on_hold(&RuntimeHoldReason::Sequencer(HoldReason::Submission), &who)
+}
+
+fn events() -> Vec<Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| if let RuntimeEvent::Sequencer(e) = r.event { Some(e) } else { None })
+		.collect()
+}
+
+fn remark_senders() -> Vec<u64> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::System(frame_system::Event::Remarked { sender, .. }) => Some(sender),
+			_ => None,
+		})
+		.collect()
+}
+
+#[test]
+fn encrypted_calls_run_in_order_as_their_submitters() {
+	new_test_ext().execute_with(|| {
+		let w = SimWorker::new(PRIMARY);
+		let ids = [
+			submit(3, remark(1), weight()),
+			submit(1, remark(2), weight()),
+			submit(2, remark(3), weight()),
+		];
+		assert_eq!(Pending::<Test>::count(), 3);
+		let deposit = Pending::<Test>::get(ids[0]).unwrap().deposit;
+		assert_eq!(held(3), deposit);
+		assert!(deposit >= 1_000 + 500_000_000);
+		let worker_before = Balances::balance(&PRIMARY);
+
+		let batch = w.batch(&ids);
+		assert_ok!(commit(&w, &batch));
+		// FIFO among equals: arrival order, each as its submitter.
+		assert_eq!(remark_senders(), vec![3, 1, 2]);
+		assert_eq!(Pending::<Test>::count(), 0);
+		let mut paid = 0;
+		for (id, who) in ids.iter().zip([3u64, 1, 2]) {
+			let charged = events()
+				.iter()
+				.find_map(|e| match e {
+					Event::EntryExecuted {
+						id: i,
+						who: w,
+						outcome: EntryOutcome::Executed { result: Ok(()), .. },
+						charged,
+					} if i == id && *w == who => Some(*charged),
+					_ => None,
+				})
+				.expect("executed");
+			assert!(charged < deposit, "unused weight refunded");
+			assert_eq!(held(who), 0);
+			assert_eq!(Balances::balance(&who), ENDOWMENT - charged);
+			paid += charged;
+		}
+		assert_eq!(Balances::balance(&PRIMARY), worker_before + paid);
+		assert_eq!(
+			Batches::<Test>::get(),
+			BatchChain { next_sequence: 1, last_hash: batch.hash() }
+		);
+		assert!(events().contains(&Event::BatchCommitted {
+			sequence: 0,
+			hash: batch.hash(),
+			worker: PRIMARY,
+			entries: 3
+		}));
+
+		// The next batch continues the chain.
+		let id = submit(4, remark(4), weight());
+		let next = w.batch(&[id]);
+		assert_eq!((next.header.sequence, next.header.parent_hash), (1, batch.hash()));
+		assert_ok!(commit(&w, &next));
+	});
+}
+
+#[test]
+fn submissions_are_checked_and_the_pool_is_bounded() {
+	new_test_ext().execute_with(|| {
+		let (env, c) = seal(1, &remark(1).encode(), [1; 32]);
+		assert_noop!(
+			Sequencer::submit_encrypted(RuntimeOrigin::signed(1), env.clone(), c, Weight::zero()),
+			Error::<Test>::BadMaxWeight
+		);
+		assert_noop!(
+			Sequencer::submit_encrypted(
+				RuntimeOrigin::signed(1),
+				env.clone(),
+				c,
+				MaxCallWeight::get().add_ref_time(1)
+			),
+			Error::<Test>::BadMaxWeight
+		);
+		let mut other_epoch = env.clone();
+		other_epoch[2] = 2;
+		assert_noop!(
+			Sequencer::submit_encrypted(RuntimeOrigin::signed(1), other_epoch, c, weight()),
+			Error::<Test>::WrongKeyEpoch
+		);
+		let mut other_version = env.clone();
+		other_version[0] = 9;
+		assert_noop!(
+			Sequencer::submit_encrypted(RuntimeOrigin::signed(1), other_version, c, weight()),
+			Error::<Test>::MalformedEnvelope
+		);
+		assert_noop!(
+			Sequencer::submit_encrypted(
+				RuntimeOrigin::signed(1),
+				vec![1, 2].try_into().unwrap(),
+				c,
+				weight()
+			),
+			Error::<Test>::MalformedEnvelope
+		);
+		// An account without the deposit.
+		assert_noop!(
+			Sequencer::submit_encrypted(RuntimeOrigin::signed(77), env.clone(), c, weight()),
+			Error::<Test>::InsufficientBalance
+		);
+		for _ in 0..4 {
+			submit(1, remark(1), weight());
+		}
+		assert_noop!(
+			Sequencer::submit_encrypted(RuntimeOrigin::signed(1), env.clone(), c, weight()),
+			Error::<Test>::TooManyPending
+		);
+		submit(2, remark(2), weight());
+		submit(2, remark(2), weight());
+		assert_noop!(
+			Sequencer::submit_encrypted(RuntimeOrigin::signed(3), env, c, weight()),
+			Error::<Test>::PoolFull
+		);
+	});
+}
+
+#[test]
+fn a_batch_needs_the_policys_signatures_from_the_committing_worker() {
+	new_test_ext().execute_with(|| {
+		let w = SimWorker::new(PRIMARY);
+		let id = submit(1, remark(1), weight());
+		let batch = w.batch(&[id]);
+		// Signed over another hash.
+		let other = w.batch(&[]);
+		let wrong = w.sign_batch(&other);
+		assert_noop!(
+			Sequencer::commit_batch(
+				RuntimeOrigin::signed(PRIMARY),
+				batch.clone(),
+				wrong,
+				no_cosigs()
+			),
+			Error::<Test>::BadSignature
+		);
+		// Nothing at all.
+		assert_noop!(
+			Sequencer::commit_batch(
+				RuntimeOrigin::signed(PRIMARY),
+				batch.clone(),
+				SignatureSet::default(),
+				no_cosigs()
+			),
+			Error::<Test>::MissingSignature
+		);
+		// Another worker's keys.
+		let stranger = SimWorker::new(999);
+		let sigs = stranger.sign_batch(&batch);
+		assert_noop!(
+			Sequencer::commit_batch(
+				RuntimeOrigin::signed(PRIMARY),
+				batch.clone(),
+				sigs.clone(),
+				no_cosigs()
+			),
+			Error::<Test>::BadSignature
+		);
+		// Not a worker, or not a primary.
+		assert_noop!(
+			Sequencer::commit_batch(RuntimeOrigin::signed(1), batch.clone(), sigs, no_cosigs()),
+			Error::<Test>::NotActiveWorker
+		);
+		let r = SimWorker::new(COSIGNERS[0]);
+		r.register(WorkerRole::Redundancy);
+		assert_noop!(
+			Sequencer::commit_batch(
+				RuntimeOrigin::signed(r.account),
+				batch.clone(),
+				r.sign_batch(&batch),
+				no_cosigs()
+			),
+			Error::<Test>::NotPrimary
+		);
+		assert_ok!(commit(&w, &batch));
+	});
+}
+
+#[test]
+fn elevated_risk_requires_slh_dsa_too() {
+	new_test_ext().execute_with(|| {
+		let w = SimWorker::new(PRIMARY);
+		let id = submit(1, remark(1), weight());
+		set_score(7_000);
+		assert_eq!(
+			<RiskOracle as pallet_risk_oracle::RiskProvider<u64>>::level(),
+			RiskLevel::Elevated
+		);
+		let batch = w.batch(&[id]);
+		let ml_only = w.sign(SuiteSet::ML_DSA, pqc::context::BATCH, &batch.hash());
+		assert_noop!(
+			Sequencer::commit_batch(
+				RuntimeOrigin::signed(PRIMARY),
+				batch.clone(),
+				ml_only,
+				no_cosigs()
+			),
+			Error::<Test>::MissingSignature
+		);
+		let both = w.sign(SuiteSet::BOTH, pqc::context::BATCH, &batch.hash());
+		assert_ok!(Sequencer::commit_batch(
+			RuntimeOrigin::signed(PRIMARY),
+			batch,
+			both,
+			no_cosigs()
+		));
+	});
+}
+
+#[test]
+fn batches_continue_the_chain_and_never_replay() {
+	new_test_ext().execute_with(|| {
+		let w = SimWorker::new(PRIMARY);
+		let a = submit(1, remark(1), weight());
+		let batch = w.batch(&[a]);
+		let mut skipped = batch.clone();
+		skipped.header.sequence = 5;
+		assert_noop!(commit(&w, &skipped), Error::<Test>::WrongSequence);
+		let mut orphan = batch.clone();
+		orphan.header.parent_hash = [9; 32];
+		assert_noop!(commit(&w, &orphan), Error::<Test>::WrongParent);
+		let mut foreign = batch.clone();
+		foreign.header.genesis_hash = [1; 32];
+		assert_noop!(commit(&w, &foreign), Error::<Test>::WrongChain);
+		let mut other_rule = batch.clone();
+		other_rule.header.rule = aegis_primitives::ordering::OrderingRule::RiskAware;
+		assert_noop!(commit(&w, &other_rule), Error::<Test>::WrongRule);
+		let mut padded = batch.clone();
+		padded.header.entry_count = 2;
+		assert_noop!(commit(&w, &padded), Error::<Test>::BatchIntegrity);
+		assert_ok!(commit(&w, &batch));
+		// The same batch again: its sequence is used.
+		assert_noop!(commit(&w, &batch), Error::<Test>::WrongSequence);
+	});
+}
+
+#[test]
+fn entries_must_open_pending_commitments_in_order() {
+	new_test_ext().execute_with(|| {
+		let w = SimWorker::new(PRIMARY);
+		let a = submit(1, remark(1), weight());
+		let b = submit(2, remark(2), weight());
+		let chain = Batches::<Test>::get();
+		let rebuild = |entries: Vec<BatchEntry>| {
+			Batch::new(
+				TeeRegistry::genesis_hash(),
+				chain.next_sequence,
+				chain.last_hash,
+				1,
+				ActiveRule::<Test>::get(),
+				entries,
+			)
+			.unwrap()
+		};
+		let entry = |id| BatchEntry { submission_id: id, revealed: w.reveal(id).unwrap() };
+		// Swapped: arrival order is the tie-break.
+		assert_noop!(commit(&w, &rebuild(vec![entry(b), entry(a)])), Error::<Test>::Misordered);
+		// A salt that does not open the commitment.
+		let mut bad = entry(a);
+		bad.revealed.salt[0] ^= 1;
+		assert_noop!(commit(&w, &rebuild(vec![bad, entry(b)])), Error::<Test>::CommitmentMismatch);
+		// Another call under the same commitment.
+		let mut swapped_call = entry(a);
+		swapped_call.revealed = RevealedCall {
+			call: remark(9).encode().try_into().unwrap(),
+			salt: swapped_call.revealed.salt,
+		};
+		assert_noop!(
+			commit(&w, &rebuild(vec![swapped_call, entry(b)])),
+			Error::<Test>::CommitmentMismatch
+		);
+		// Unknown or repeated submissions.
+		let mut unknown = entry(a);
+		unknown.submission_id = 99;
+		assert_noop!(commit(&w, &rebuild(vec![unknown])), Error::<Test>::UnknownSubmission);
+		assert_noop!(
+			commit(&w, &rebuild(vec![entry(a), entry(a)])),
+			Error::<Test>::UnknownSubmission
+		);
+		let good = rebuild(vec![entry(a), entry(b)]);
+		assert_ok!(commit(&w, &good));
+		// Processed submissions are gone: revealing them again in the next batch fails.
+		let again = Batch::new(
+			TeeRegistry::genesis_hash(),
+			1,
+			good.hash(),
+			1,
+			ActiveRule::<Test>::get(),
+			good.entries.to_vec(),
+		)
+		.unwrap();
+		assert_noop!(commit(&w, &again), Error::<Test>::UnknownSubmission);
+	});
+}
+
+#[test]
+fn a_failing_call_does_not_abort_the_batch() {
+	new_test_ext().execute_with(|| {
+		let w = SimWorker::new(PRIMARY);
+		let too_much = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+			dest: 9,
+			value: ENDOWMENT * 2,
+		});
+		let a = submit(1, too_much, weight());
+		let b = submit(2, remark(2), weight());
+		let c = submit(
+			3,
+			RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+				dest: BLOCKED,
+				value: 10,
+			}),
+			weight(),
+		);
+		let d = submit(4, remark(4), Weight::from_parts(1, 1));
+		let batch = w.batch(&[a, b, c, d]);
+		assert_ok!(commit(&w, &batch));
+		let outcome = |id| {
+			events().into_iter().find_map(|e| match e {
+				Event::EntryExecuted { id: i, outcome, .. } if i == id => Some(outcome),
+				_ => None,
+			})
+		};
+		assert!(matches!(outcome(a), Some(EntryOutcome::Executed { result: Err(_), .. })));
+		assert!(matches!(outcome(b), Some(EntryOutcome::Executed { result: Ok(()), .. })));
+		assert_eq!(outcome(c), Some(EntryOutcome::Filtered));
+		assert_eq!(outcome(d), Some(EntryOutcome::OverWeight));
+		assert_eq!(Balances::balance(&9), 0);
+		assert_eq!(Balances::balance(&BLOCKED), 0);
+		for who in 1..=4 {
+			assert_eq!(held(who), 0);
+		}
+	});
+}
+
+#[test]
+fn rejected_entries_are_refunded_minus_the_fee() {
+	new_test_ext().execute_with(|| {
+		let id = submit(1, remark(1), weight());
+		let deposit = Pending::<Test>::get(id).unwrap().deposit;
+		let list = |v: Vec<(u64, RejectReason)>| -> BoundedVec<_, _> { v.try_into().unwrap() };
+		assert_noop!(
+			Sequencer::reject_entries(
+				RuntimeOrigin::signed(1),
+				list(vec![(id, RejectReason::Malformed)])
+			),
+			Error::<Test>::NotActiveWorker
+		);
+		assert_noop!(
+			Sequencer::reject_entries(
+				RuntimeOrigin::signed(PRIMARY),
+				list(vec![(id, RejectReason::Malformed), (42, RejectReason::Malformed)])
+			),
+			Error::<Test>::UnknownSubmission
+		);
+		let worker_before = Balances::balance(&PRIMARY);
+		assert_ok!(Sequencer::reject_entries(
+			RuntimeOrigin::signed(PRIMARY),
+			list(vec![(id, RejectReason::DecryptionFailed), (id, RejectReason::DecryptionFailed)])
+		));
+		assert!(events().contains(&Event::EntryRejected {
+			id,
+			who: 1,
+			reason: RejectReason::DecryptionFailed,
+			charged: 500
+		}));
+		assert_eq!(Balances::balance(&1), ENDOWMENT - 500);
+		assert_eq!(Balances::balance(&PRIMARY), worker_before + 500);
+		assert_eq!(held(1), 0);
+		assert!(deposit > 500);
+		assert_eq!(PendingPerAccount::<Test>::get(1), 0);
+	});
+}
+
+#[test]
+fn stale_submissions_are_refunded_in_full() {
+	new_test_ext().execute_with(|| {
+		let ids: Vec<u64> = (1..=3).map(|who| submit(who, remark(who as u8), weight())).collect();
+		run_to(5);
+		let late = submit(4, remark(4), weight());
+		assert_noop!(
+			Sequencer::refund_expired(RuntimeOrigin::signed(9), ids[0]),
+			Error::<Test>::NotExpired
+		);
+		run_to(21);
+		// Two a block (MaxExpiriesPerBlock).
+		assert_eq!(Pending::<Test>::count(), 2);
+		assert_ok!(Sequencer::refund_expired(RuntimeOrigin::signed(9), ids[2]));
+		assert_noop!(
+			Sequencer::refund_expired(RuntimeOrigin::signed(9), ids[2]),
+			Error::<Test>::UnknownSubmission
+		);
+		for who in 1..=3 {
+			assert_eq!(Balances::balance(&who), ENDOWMENT);
+			assert_eq!(held(who), 0);
+		}
+		assert!(events().contains(&Event::Expired { id: ids[0], who: 1 }));
+		assert!(Pending::<Test>::contains_key(late));
+		run_to(25);
+		assert!(!Pending::<Test>::contains_key(late));
+		assert_eq!(Balances::balance(&4), ENDOWMENT);
+	});
+}
+
+#[test]
+fn redundancy_requires_distinct_active_cosigners() {
+	new_test_ext().execute_with(|| {
+		let w = SimWorker::new(PRIMARY);
+		let cosigners: Vec<SimWorker> = COSIGNERS.iter().map(|a| SimWorker::new(*a)).collect();
+		for c in &cosigners {
+			c.register(WorkerRole::Redundancy);
+		}
+		assert_ok!(TeeRegistry::set_redundancy(
+			RuntimeOrigin::root(),
+			RedundancyConfig { enabled: true, min_cosigners: 2 }
+		));
+		let id = submit(1, remark(1), weight());
+		let batch = w.batch(&[id]);
+		let cosig = |c: &SimWorker| {
+			(c.account, c.sign(SuiteSet::ML_DSA, pqc::context::BATCH_COSIGN, &batch.hash()))
+		};
+		let with = |list: Vec<(u64, SignatureSet)>| {
+			Sequencer::commit_batch(
+				RuntimeOrigin::signed(PRIMARY),
+				batch.clone(),
+				w.sign_batch(&batch),
+				list.try_into().unwrap(),
+			)
+		};
+		assert_noop!(with(vec![]), Error::<Test>::NotEnoughCosignatures);
+		assert_noop!(
+			with(vec![cosig(&cosigners[0]), cosig(&cosigners[0])]),
+			Error::<Test>::NotEnoughCosignatures
+		);
+		// A co-signature under the batch context (not the co-sign one) does not count.
+		let wrong_ctx = (
+			cosigners[1].account,
+			cosigners[1].sign(SuiteSet::ML_DSA, pqc::context::BATCH, &batch.hash()),
+		);
+		assert_noop!(
+			with(vec![cosig(&cosigners[0]), wrong_ctx]),
+			Error::<Test>::NotEnoughCosignatures
+		);
+		// The primary cannot co-sign its own batch.
+		let own = (PRIMARY, w.sign(SuiteSet::ML_DSA, pqc::context::BATCH_COSIGN, &batch.hash()));
+		assert_noop!(with(vec![cosig(&cosigners[0]), own]), Error::<Test>::NotEnoughCosignatures);
+		assert_ok!(with(vec![cosig(&cosigners[0]), cosig(&cosigners[2])]));
+	});
+}
+
+#[test]
+fn the_rule_is_governed() {
+	new_test_ext().execute_with(|| {
+		use aegis_primitives::ordering::OrderingRule;
+		assert_eq!(ActiveRule::<Test>::get(), OrderingRule::Hybrid);
+		assert_noop!(
+			Sequencer::set_rule(RuntimeOrigin::signed(1), OrderingRule::RiskAware),
+			sp_runtime::traits::BadOrigin
+		);
+		assert_ok!(Sequencer::set_rule(RuntimeOrigin::root(), OrderingRule::RiskAware));
+		let w = SimWorker::new(PRIMARY);
+		let id = submit(1, remark(1), weight());
+		assert_ok!(commit(&w, &w.batch(&[id])));
+		assert_eq!(Sequencer::pending_ids(1), Vec::<u64>::new());
+	});
+}
+
+mod deposits {
+	use super::*;
+	use proptest::prelude::*;
+
+	#[derive(Clone, Debug)]
+	enum Op {
+		Submit(u64),
+		Commit(usize),
+		Reject(usize),
+		Wait(u64),
+	}
+
+	fn op() -> impl Strategy<Value = Op> {
+		prop_oneof![
+			(1u64..=5).prop_map(Op::Submit),
+			(0usize..4).prop_map(Op::Commit),
+			(0usize..4).prop_map(Op::Reject),
+			(1u64..8).prop_map(Op::Wait),
+		]
+	}
+
+	proptest! {
+		#![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+		/// Whatever happens, issuance is unchanged and what is held is exactly the pending
+		/// deposits.
+		#[test]
+		fn issuance_and_holds_reconcile(ops in proptest::collection::vec(op(), 1..12)) {
+			new_test_ext().execute_with(|| {
+				let w = SimWorker::new(PRIMARY);
+				let issuance = Balances::total_issuance();
+				for op in ops {
+					let pending: Vec<u64> = Pending::<Test>::iter_keys().collect::<Vec<_>>();
+					let mut pending = pending;
+					pending.sort_unstable();
+					match op {
+						Op::Submit(who) => {
+							let id = NextSubmissionId::<Test>::get();
+							let (env, c) = seal(who, &remark(who as u8).encode(), [id as u8; 32]);
+							let _ = Sequencer::submit_encrypted(RuntimeOrigin::signed(who), env, c, weight());
+						},
+						Op::Commit(n) => {
+							let take: Vec<u64> = pending.iter().take(n).copied().collect();
+							let batch = w.batch(&take);
+							commit(&w, &batch).unwrap();
+						},
+						Op::Reject(n) => {
+							let list: Vec<_> = pending.iter().take(n).map(|id| (*id, RejectReason::Malformed)).collect();
+							Sequencer::reject_entries(RuntimeOrigin::signed(PRIMARY), list.try_into().unwrap()).unwrap();
+						},
+						Op::Wait(blocks) => run_to(System::block_number() + blocks),
+					}
+					prop_assert_eq!(Balances::total_issuance(), issuance);
+					let expected: u64 = Pending::<Test>::iter_values().map(|s| s.deposit).sum();
+					let held_total: u64 = (1..=5).map(held).sum();
+					prop_assert_eq!(held_total, expected);
+				}
+				Ok(())
+			})?;
+		}
+	}
+}
