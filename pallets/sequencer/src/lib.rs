@@ -489,8 +489,13 @@ pub mod pallet {
 			let checked = Self::check_batch(&worker, &batch, &signatures, &cosignatures)?;
 			let entries = batch.entries.len() as u32;
 			let mut used = T::WeightInfo::commit_batch(entries, cosignatures.len() as u32);
-			for (entry, call) in batch.entries.iter().zip(checked) {
-				used = used.saturating_add(Self::execute(&worker, entry.submission_id, call));
+			for (entry, (submission, call)) in batch.entries.iter().zip(checked) {
+				used = used.saturating_add(Self::execute(
+					&worker,
+					entry.submission_id,
+					submission,
+					call,
+				));
 			}
 			let hash = batch.hash();
 			Batches::<T>::put(BatchChain {
@@ -582,14 +587,15 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::commit_batch(batch.entries.len() as u32, cosigners).saturating_add(calls)
 	}
 
-	/// Every check of a batch; returns each entry's decoded call (`None`: not a call of this
-	/// runtime). Changes nothing.
+	/// Every check of a batch; returns each entry's submission and decoded call (`None`: not a
+	/// call of this runtime). Changes nothing.
+	#[allow(clippy::type_complexity)]
 	fn check_batch(
 		worker: &T::AccountId,
 		batch: &Batch,
 		signatures: &SignatureSet,
 		cosignatures: &[(T::AccountId, SignatureSet)],
-	) -> Result<Vec<Option<<T as Config>::RuntimeCall>>, DispatchError> {
+	) -> Result<Vec<(SubmissionOf<T>, Option<<T as Config>::RuntimeCall>)>, DispatchError> {
 		ensure!(T::Workers::is_active(worker), Error::<T>::NotActiveWorker);
 		ensure!(T::Workers::role(worker) == Some(WorkerRole::Primary), Error::<T>::NotPrimary);
 		batch.check_integrity().map_err(|_| Error::<T>::BatchIntegrity)?;
@@ -633,12 +639,11 @@ impl<T: Config> Pallet<T> {
 		}
 
 		let risk = T::Risk::score();
-		let mut ids: Vec<SubmissionId> = Vec::with_capacity(batch.entries.len());
+		let mut ids = alloc::collections::BTreeSet::new();
 		let mut metas = Vec::with_capacity(batch.entries.len());
 		let mut out = Vec::with_capacity(batch.entries.len());
 		for entry in batch.entries.iter() {
-			ensure!(!ids.contains(&entry.submission_id), Error::<T>::UnknownSubmission);
-			ids.push(entry.submission_id);
+			ensure!(ids.insert(entry.submission_id), Error::<T>::UnknownSubmission);
 			let s = Pending::<T>::get(entry.submission_id).ok_or(Error::<T>::UnknownSubmission)?;
 			ensure!(s.key_epoch == header.key_epoch, Error::<T>::EpochMismatch);
 			ensure!(entry.revealed.commitment() == s.commitment, Error::<T>::CommitmentMismatch);
@@ -650,7 +655,7 @@ impl<T: Config> Pallet<T> {
 				protection: class.protection,
 				migration: class.migration,
 			});
-			out.push(call);
+			out.push((s, call));
 		}
 		ensure!(is_ordered(header.rule, &metas), Error::<T>::Misordered);
 		Ok(out)
@@ -660,9 +665,10 @@ impl<T: Config> Pallet<T> {
 	fn execute(
 		worker: &T::AccountId,
 		id: SubmissionId,
+		s: SubmissionOf<T>,
 		call: Option<<T as Config>::RuntimeCall>,
 	) -> Weight {
-		let Some(s) = Self::take(id) else { return Weight::zero() };
+		Self::forget(id, &s.who);
 		let inclusion = Self::deposit_for(s.envelope.len(), Weight::zero());
 		let (outcome, weight) = match call {
 			None => (EntryOutcome::Undecodable, Weight::zero()),
@@ -693,11 +699,21 @@ impl<T: Config> Pallet<T> {
 	/// Removes a pending submission and its count.
 	fn take(id: SubmissionId) -> Option<SubmissionOf<T>> {
 		let s = Pending::<T>::take(id)?;
-		PendingPerAccount::<T>::mutate_exists(&s.who, |n| {
+		Self::uncount(&s.who);
+		Some(s)
+	}
+
+	/// Removes a pending submission already read (and checked) by the caller.
+	fn forget(id: SubmissionId, who: &T::AccountId) {
+		Pending::<T>::remove(id);
+		Self::uncount(who);
+	}
+
+	fn uncount(who: &T::AccountId) {
+		PendingPerAccount::<T>::mutate_exists(who, |n| {
 			let left = n.unwrap_or_default().saturating_sub(1);
 			*n = (left > 0).then_some(left);
 		});
-		Some(s)
 	}
 
 	/// Pays `fee` (at most the deposit) from the submitter's held deposit to `to`, releases the

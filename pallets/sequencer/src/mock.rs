@@ -284,13 +284,7 @@ fn enclave() -> SgxEnclave {
 }
 
 fn measurement() -> Measurement {
-	let e = enclave();
-	Measurement::Sgx {
-		mr_enclave: e.mr_enclave,
-		mr_signer: e.mr_signer,
-		isv_prod_id: e.isv_prod_id,
-		isv_svn: e.isv_svn,
-	}
+	enclave().measurement()
 }
 
 /// A simulated TEE worker: its account and real keys.
@@ -435,7 +429,8 @@ pub fn seal(
 	salt: [u8; 32],
 ) -> (frame_support::BoundedVec<u8, ConstU32<4096>>, [u8; 32]) {
 	let revealed = RevealedCall { call: call.to_vec().try_into().unwrap(), salt };
-	let (_, pk) = TeeRegistry_cluster_key();
+	let (_, pk) = <TeeRegistry as pallet_tee_registry::WorkerRegistry<u64>>::cluster_key()
+		.expect("cluster key");
 	let recipient = aegis_envelope::RecipientPublicKey::from_bytes(1, &pk).unwrap();
 	let envelope = aegis_envelope::seal(
 		&recipient,
@@ -445,11 +440,6 @@ pub fn seal(
 	)
 	.unwrap();
 	(envelope.try_into().unwrap(), revealed.commitment())
-}
-
-#[allow(non_snake_case)]
-fn TeeRegistry_cluster_key() -> (u32, [u8; 1216]) {
-	<TeeRegistry as pallet_tee_registry::WorkerRegistry<u64>>::cluster_key().expect("cluster key")
 }
 
 /// Genesis: users 1..=5 endowed; the oracle at 1000 with feeder 50; the registry trusting

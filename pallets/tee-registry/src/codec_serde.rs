@@ -5,28 +5,11 @@ use codec::{Decode, Encode};
 use serde::{Deserialize, Deserializer, Serializer};
 
 fn to_hex(bytes: &[u8]) -> String {
-	use core::fmt::Write as _;
-	let mut out = String::with_capacity(2 + 2 * bytes.len());
-	out.push_str("0x");
-	for b in bytes {
-		let _ = write!(out, "{b:02x}");
-	}
-	out
+	alloc::format!("0x{}", hex::encode(bytes))
 }
 
 fn from_hex(text: &str) -> Option<Vec<u8>> {
-	let digits = text.strip_prefix("0x").unwrap_or(text).as_bytes();
-	if !digits.len().is_multiple_of(2) {
-		return None;
-	}
-	digits
-		.chunks_exact(2)
-		.map(|pair| {
-			let hi = char::from(*pair.first()?).to_digit(16)?;
-			let lo = char::from(*pair.get(1)?).to_digit(16)?;
-			u8::try_from(hi * 16 + lo).ok()
-		})
-		.collect()
+	hex::decode(text.strip_prefix("0x").unwrap_or(text)).ok()
 }
 
 fn decode<T: Decode, E: serde::de::Error>(text: &str) -> Result<T, E> {

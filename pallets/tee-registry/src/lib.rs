@@ -1087,6 +1087,11 @@ impl<T: Config> Pallet<T> {
 	/// enrols again is a new enclave instance and must be provisioned again).
 	fn remove_worker(who: &T::AccountId, expires_at: BlockNumberFor<T>) {
 		Self::unschedule_expiry(who, expires_at);
+		Self::forget_worker(who);
+	}
+
+	/// [`Self::remove_worker`] for a worker whose expiry entry is already gone.
+	fn forget_worker(who: &T::AccountId) {
 		Workers::<T>::remove(who);
 		if let Some(key) = CurrentClusterKey::<T>::get() {
 			KeyHolders::<T>::remove(key.epoch, who);
@@ -1107,8 +1112,9 @@ impl<T: Config> Pallet<T> {
 			let mut list = Expiries::<T>::take(cursor);
 			while removed < budget {
 				let Some(who) = list.pop() else { break };
-				// Lists hold only current expiries: re-attestation and removal unschedule.
-				Self::remove_worker(&who, cursor);
+				// Lists hold only current expiries: re-attestation and removal unschedule. The
+				// list itself was taken above.
+				Self::forget_worker(&who);
 				removed = removed.saturating_add(1);
 				Self::deposit_event(Event::WorkerExpired { worker: who });
 			}

@@ -144,12 +144,7 @@ pub fn enclave() -> SgxEnclave {
 
 /// Its measurement.
 pub fn measurement_of(e: &SgxEnclave) -> Measurement {
-	Measurement::Sgx {
-		mr_enclave: e.mr_enclave,
-		mr_signer: e.mr_signer,
-		isv_prod_id: e.isv_prod_id,
-		isv_svn: e.isv_svn,
-	}
+	e.measurement()
 }
 
 /// The allowed measurement.

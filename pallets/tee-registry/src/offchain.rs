@@ -184,17 +184,11 @@ pub fn split_signed<'a>(body: &'a [u8], key: &[u8]) -> Result<(&'a [u8], Vec<u8>
 }
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
-	if text.is_empty() || !text.len().is_multiple_of(2) {
-		return None;
-	}
-	text.as_bytes()
-		.chunks_exact(2)
-		.map(|pair| u8::from_str_radix(core::str::from_utf8(pair).ok()?, 16).ok())
-		.collect()
+	hex::decode(text).ok().filter(|bytes| !bytes.is_empty())
 }
 
 fn hex_upper(bytes: &[u8]) -> String {
-	bytes.iter().map(|b| format!("{b:02X}")).collect()
+	hex::encode_upper(bytes)
 }
 
 /// Decodes `%XX` escapes (the issuer chain header is URL-encoded PEM).

@@ -26,7 +26,7 @@
 //! assert_eq!(verified.report_data, [9; 64]);
 //! ```
 
-use crate::{TcbStatus, TeeKind};
+use crate::{Measurement, TcbStatus, TeeKind};
 use p256::ecdsa::{signature::Signer as _, Signature, SigningKey as P256Key};
 use rcgen::{
 	BasicConstraints, Certificate, CertificateParams, CertificateRevocationListParams,
@@ -117,6 +117,18 @@ pub struct SgxEnclave {
 	pub isv_svn: u16,
 	/// Launched in debug mode.
 	pub debug: bool,
+}
+
+impl SgxEnclave {
+	/// The measurement a verified quote of this enclave reports.
+	pub fn measurement(&self) -> Measurement {
+		Measurement::Sgx {
+			mr_enclave: self.mr_enclave,
+			mr_signer: self.mr_signer,
+			isv_prod_id: self.isv_prod_id,
+			isv_svn: self.isv_svn,
+		}
+	}
 }
 
 /// The identity a TDX trust domain is measured with.

@@ -110,9 +110,7 @@ fn classify(reason: &str) -> AttestationError {
 	} else if lower.contains("notvalidyet") || lower.contains("in the future") {
 		AttestationError::NotYetValid
 	} else {
-		let mut reason = reason.as_bytes().to_vec();
-		reason.truncate(MAX_REASON_LEN);
-		AttestationError::Rejected(reason)
+		rejected(reason)
 	}
 }
 
@@ -196,13 +194,8 @@ pub fn verify_platform_collateral(
 		Some(revocation),
 		None,
 	)
-	.map_err(|e| match e {
-		webpki::Error::CertExpired { .. } | webpki::Error::CrlExpired { .. } => {
-			AttestationError::Expired
-		}
-		webpki::Error::CertNotValidYet { .. } => AttestationError::NotYetValid,
-		other => reject_with(&other),
-	})?;
+	// Expired and not-yet-valid certificates or CRL get the same typed errors as in quotes.
+	.map_err(|e| classify(&format!("{e:?}")))?;
 	for (document, signature) in
 		[(tcb_info, tcb_info_signature), (qe_identity, qe_identity_signature)]
 	{
@@ -221,25 +214,19 @@ pub fn verify_platform_collateral(
 	})
 }
 
+/// A rejection carrying `reason`, cut to [`MAX_REASON_LEN`] bytes.
 fn rejected(reason: &str) -> AttestationError {
-	AttestationError::Rejected(reason.as_bytes().to_vec())
-}
-
-fn reject_with(e: &impl core::fmt::Debug) -> AttestationError {
-	let mut reason = format!("{e:?}").into_bytes();
+	let mut reason = reason.as_bytes().to_vec();
 	reason.truncate(MAX_REASON_LEN);
 	AttestationError::Rejected(reason)
 }
 
+fn reject_with(e: &impl core::fmt::Debug) -> AttestationError {
+	rejected(&format!("{e:?}"))
+}
+
 fn hex_array<const N: usize>(text: &str) -> Option<[u8; N]> {
-	let bytes = text.as_bytes();
-	if bytes.len() != 2 * N {
-		return None;
-	}
 	let mut out = [0u8; N];
-	for (o, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
-		let s = core::str::from_utf8(pair).ok()?;
-		*o = u8::from_str_radix(s, 16).ok()?;
-	}
+	hex::decode_to_slice(text, &mut out).ok()?;
 	Some(out)
 }
