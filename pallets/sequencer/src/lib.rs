@@ -36,6 +36,27 @@
 //! longer than `MaxPendingAge` blocks are refunded in full, oldest first, by `on_initialize`
 //! (at most `MaxExpiriesPerBlock` a block) or by anyone through [`Pallet::refund_expired`]. No
 //! path loses a deposit.
+//!
+//! ## Protected assets
+//! [`Pallet::register_asset`] records an asset of one of the seven
+//! [`AssetType`]s with an [`AccessPolicy`]; governance may register any asset, an account only
+//! those the runtime's [`AssetAuthority`] lets it protect (a token's owner), holding
+//! `AssetDeposit`. [`Pallet::update_policy`] and [`Pallet::remove_asset`] (which releases the
+//! deposit) are for the same parties. The chain enforces policies on its own assets (see
+//! [`protection`]): [`CheckProtectedAssets`] and [`ProtectedAssetGuard`] keep calls touching an
+//! asset that `requires_tee` or `requires_pqc` off the plain path, a `requires_pqc` asset needs
+//! a batch signed with both suites, and while the oracle's score is above the asset's
+//! `risk_threshold` only its `allowed_operations` run. The policy's tier feeds the ordering
+//! rules.
+//!
+//! ## Migrations
+//! Governance starts a migration of some protected assets ([`Pallet::start_migration`]); while
+//! it runs, only migration calls touch them. Active workers commit checkpoints
+//! ([`Pallet::commit_checkpoint`]) signed with **both** ML-DSA-87 and SLH-DSA-SHA2-256s
+//! (context `aegis/checkpoint/v1`), naming a recent block by its hash and snapshotting each
+//! asset's state; the chain records each asset's policy with it. Governance then completes the
+//! migration ([`Pallet::complete_migration`]) or rolls it back to a checkpoint
+//! ([`Pallet::rollback_migration`]), which restores the recorded policies.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(test, allow(clippy::indexing_slicing))]
@@ -49,12 +70,24 @@ pub use weights::WeightInfo;
 mod mock;
 #[cfg(test)]
 mod tests;
+pub mod protection;
 pub mod weights;
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(feature = "runtime-benchmarks")]
+pub use benchmarking::BenchmarkHelper;
+
+pub use protection::{
+	AssetAuthority, AssetRefusal, CallPath, CheckProtectedAssets, CheckpointRecord, Migration,
+	MigrationId, MigrationState, MigrationStatus, ProtectedAsset, ProtectedAssetGuard,
+	MAX_LOCATION_LEN,
+};
 
 use aegis_primitives::{
-	batch::{Batch, SubmissionId},
+	assets::{AccessPolicy, AssetType, Operation},
+	batch::{AssetId, Batch, Checkpoint, SubmissionId},
 	binding::EnclaveKeys,
-	ordering::{is_ordered, EntryMeta, OrderingRule, ProtectionTier},
+	ordering::{is_ordered, EntryMeta, OrderingRule},
 	pqc::{self, SignatureSet, Suite},
 	risk::SuiteSet,
 	Hash,
@@ -67,7 +100,7 @@ use frame_support::{
 	traits::{
 		fungible::{Inspect, Mutate, MutateHold},
 		tokens::{Fortitude, Precision, Restriction},
-		Contains,
+		Contains, IsType,
 	},
 	weights::WeightToFee,
 };
@@ -82,18 +115,20 @@ pub const ENVELOPE_VERSION: u8 = 1;
 /// Bytes of the envelope header: version, suite, key epoch (u32 LE).
 pub const ENVELOPE_HEADER_LEN: usize = 6;
 
-/// What the runtime says a call touches, for the ordering rules.
+/// What the runtime says a call touches: the asset (the pallet looks up its protection), the
+/// operation, and whether it belongs to a migration.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode, TypeInfo)]
 pub struct CallClass {
-	/// The protected asset the call touches, if any.
-	pub asset: Option<aegis_primitives::batch::AssetId>,
-	/// That asset's protection tier.
-	pub protection: ProtectionTier,
+	/// The asset the call touches, if any: the id protection records use.
+	pub asset: Option<AssetId>,
+	/// What the call does to it.
+	pub operation: Operation,
 	/// Whether the call belongs to a state migration.
 	pub migration: bool,
 }
 
-/// Classifies calls for the ordering rules; the runtime provides it.
+/// Classifies calls for the ordering rules and the protected-asset policies; the runtime
+/// provides it. A runtime with several kinds of on-chain assets maps them to disjoint ids.
 pub trait CallClassifier<Call> {
 	/// What `call` touches.
 	fn classify(call: &Call) -> CallClass;
@@ -153,6 +188,9 @@ pub enum EntryOutcome {
 	/// The call declares more weight than the submitter allowed.
 	#[codec(index = 3)]
 	OverWeight,
+	/// A protected asset's policy refused the call.
+	#[codec(index = 4)]
+	Refused(AssetRefusal),
 }
 
 /// Why a worker dropped an entry.
@@ -203,6 +241,9 @@ pub mod pallet {
 		BlockNumberFor<T>,
 		<T as Config>::MaxEnvelopeLen,
 	>;
+	/// A protected asset's record.
+	pub type ProtectedAssetOf<T> =
+		ProtectedAsset<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
 	/// Co-signatures of a batch: the redundancy worker and its signature set.
 	pub type CosignaturesOf<T> = BoundedVec<
 		(<T as frame_system::Config>::AccountId, SignatureSet),
@@ -214,7 +255,9 @@ pub mod pallet {
 		/// The runtime's call, which batches reveal.
 		type RuntimeCall: Parameter
 			+ Dispatchable<RuntimeOrigin = Self::RuntimeOrigin, PostInfo = PostDispatchInfo>
-			+ GetDispatchInfo;
+			+ GetDispatchInfo
+			+ From<frame_system::Call<Self>>
+			+ IsType<<Self as frame_system::Config>::RuntimeCall>;
 		/// Holds and settles deposits.
 		type Currency: Mutate<Self::AccountId>
 			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
@@ -230,8 +273,19 @@ pub mod pallet {
 		type CallFilter: Contains<<Self as Config>::RuntimeCall>;
 		/// Fee for weight, as transaction payment charges it.
 		type WeightToFee: WeightToFee<Balance = BalanceOf<Self>>;
-		/// Who may set the ordering rule.
+		/// Who may set the ordering rule, protect any asset and run migrations.
 		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// Which accounts may protect which assets (e.g. a token's owner).
+		type AssetAuthority: AssetAuthority<Self::AccountId>;
+		/// Deposit held from an account that registers a protected asset.
+		#[pallet::constant]
+		type AssetDeposit: Get<BalanceOf<Self>>;
+		/// Most assets one migration covers (at most `MAX_CHECKPOINT_ASSETS`, 256).
+		#[pallet::constant]
+		type MaxMigrationAssets: Get<u32>;
+		/// Most checkpoints one migration records.
+		#[pallet::constant]
+		type MaxCheckpoints: Get<u32>;
 		/// Fixed part of a deposit.
 		#[pallet::constant]
 		type DepositBase: Get<BalanceOf<Self>>;
@@ -267,6 +321,9 @@ pub mod pallet {
 		type MaxRejects: Get<u32>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
+		/// Workers, signatures and risk levels for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self>;
 	}
 
 	/// Deposits held by this pallet.
@@ -275,6 +332,9 @@ pub mod pallet {
 		/// A pending encrypted submission's deposit.
 		#[codec(index = 0)]
 		Submission,
+		/// The deposit for a protected asset registered by an account.
+		#[codec(index = 1)]
+		AssetProtection,
 	}
 
 	/// Storage layout version.
@@ -309,6 +369,40 @@ pub mod pallet {
 	/// The ordering rule batches must follow.
 	#[pallet::storage]
 	pub type ActiveRule<T: Config> = StorageValue<_, OrderingRule, ValueQuery, DefaultRule>;
+
+	/// Protected assets by id.
+	#[pallet::storage]
+	pub type Assets<T: Config> = StorageMap<_, Twox64Concat, AssetId, ProtectedAssetOf<T>, OptionQuery>;
+
+	/// Migrations by id, in progress or ended.
+	#[pallet::storage]
+	pub type Migrations<T: Config> =
+		StorageMap<_, Twox64Concat, MigrationId, Migration<BlockNumberFor<T>>, OptionQuery>;
+
+	/// The id the next migration gets.
+	#[pallet::storage]
+	pub type NextMigrationId<T: Config> = StorageValue<_, MigrationId, ValueQuery>;
+
+	/// The migration in progress, if any (one at a time).
+	#[pallet::storage]
+	pub type CurrentMigration<T: Config> = StorageValue<_, MigrationId, OptionQuery>;
+
+	/// Checkpoints of the migration in progress, by migration and sequence number.
+	#[pallet::storage]
+	pub type Checkpoints<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		MigrationId,
+		Twox64Concat,
+		u32,
+		CheckpointRecord<T::AccountId, BlockNumberFor<T>>,
+		OptionQuery,
+	>;
+
+	/// Set while a batch's entries run: whether the batch carried both signature suites. Read by
+	/// [`ProtectedAssetGuard`] to tell the encrypted path from a plain extrinsic.
+	#[pallet::storage]
+	pub type EncryptedDispatch<T: Config> = StorageValue<_, bool, OptionQuery>;
 
 	/// The default ordering rule.
 	#[pallet::type_value]
@@ -375,6 +469,59 @@ pub mod pallet {
 			/// The new rule.
 			rule: OrderingRule,
 		},
+		/// An asset is now protected.
+		AssetRegistered {
+			/// The asset.
+			id: AssetId,
+			/// Its type.
+			asset_type: AssetType,
+			/// Its owner (`None`: governance).
+			owner: Option<T::AccountId>,
+			/// Its policy.
+			policy: AccessPolicy,
+		},
+		/// An asset's policy changed.
+		PolicyUpdated {
+			/// The asset.
+			id: AssetId,
+			/// The new policy.
+			policy: AccessPolicy,
+		},
+		/// An asset is no longer protected; its deposit was released.
+		AssetRemoved {
+			/// The asset.
+			id: AssetId,
+		},
+		/// A migration started.
+		MigrationStarted {
+			/// The migration.
+			id: MigrationId,
+			/// How many assets it covers.
+			assets: u32,
+		},
+		/// A worker committed a migration checkpoint.
+		CheckpointCommitted {
+			/// The migration.
+			migration: MigrationId,
+			/// The checkpoint's sequence number.
+			sequence: u32,
+			/// Its hash.
+			hash: Hash,
+			/// The worker.
+			worker: T::AccountId,
+		},
+		/// A migration completed.
+		MigrationCompleted {
+			/// The migration.
+			id: MigrationId,
+		},
+		/// A migration was rolled back; its assets have the policies of checkpoint `to`.
+		MigrationRolledBack {
+			/// The migration.
+			id: MigrationId,
+			/// The checkpoint restored.
+			to: u32,
+		},
 	}
 
 	#[pallet::error]
@@ -423,6 +570,36 @@ pub mod pallet {
 		Misordered,
 		/// The submission has not expired.
 		NotExpired,
+		/// The asset is already protected.
+		AssetExists,
+		/// No protected asset has this id.
+		UnknownAsset,
+		/// The caller may not protect this asset.
+		NotAssetAuthority,
+		/// The asset is part of a migration in progress.
+		AssetMigrating,
+		/// The asset deposit cannot be held.
+		InsufficientDeposit,
+		/// A migration is already in progress.
+		MigrationInProgress,
+		/// No migration is in progress.
+		NoMigration,
+		/// A migration must cover at least one asset, at most `MaxMigrationAssets`, each once.
+		BadMigrationAssets,
+		/// The checkpoint is for another migration than the one in progress.
+		WrongMigration,
+		/// The checkpoint's sequence number is not the next one.
+		WrongCheckpointSequence,
+		/// The checkpoint's block is not a recent past block of this chain with this hash.
+		WrongBlockHash,
+		/// The checkpoint's snapshots are not the migration's assets in their current state.
+		SnapshotMismatch,
+		/// The migration holds `MaxCheckpoints` checkpoints.
+		TooManyCheckpoints,
+		/// The migration has no checkpoint yet.
+		NoCheckpoint,
+		/// The migration has no checkpoint with this sequence number.
+		UnknownCheckpoint,
 	}
 
 	#[pallet::hooks]
@@ -430,6 +607,14 @@ pub mod pallet {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			let refunded = Self::refund_expired_up_to(now, T::MaxExpiriesPerBlock::get());
 			T::WeightInfo::on_initialize_expiries(refunded)
+		}
+
+		fn integrity_test() {
+			assert!(
+				T::MaxMigrationAssets::get() <= aegis_primitives::batch::MAX_CHECKPOINT_ASSETS,
+				"MaxMigrationAssets exceeds what a checkpoint can snapshot"
+			);
+			assert!(T::MaxCheckpoints::get() > 0, "MaxCheckpoints must be positive");
 		}
 	}
 
@@ -486,17 +671,22 @@ pub mod pallet {
 			cosignatures: CosignaturesOf<T>,
 		) -> DispatchResultWithPostInfo {
 			let worker = ensure_signed(origin)?;
-			let checked = Self::check_batch(&worker, &batch, &signatures, &cosignatures)?;
+			let (checked, full_pqc) =
+				Self::check_batch(&worker, &batch, &signatures, &cosignatures)?;
 			let entries = batch.entries.len() as u32;
 			let mut used = T::WeightInfo::commit_batch(entries, cosignatures.len() as u32);
+			// Tells the protected-asset guard that these dispatches come by the encrypted path.
+			EncryptedDispatch::<T>::put(full_pqc);
 			for (entry, (submission, call)) in batch.entries.iter().zip(checked) {
 				used = used.saturating_add(Self::execute(
 					&worker,
 					entry.submission_id,
 					submission,
 					call,
+					full_pqc,
 				));
 			}
+			EncryptedDispatch::<T>::kill();
 			let hash = batch.hash();
 			Batches::<T>::put(BatchChain {
 				next_sequence: batch.header.sequence.saturating_add(1),
@@ -552,6 +742,251 @@ pub mod pallet {
 			Self::deposit_event(Event::RuleSet { rule });
 			Ok(())
 		}
+
+		/// Protects asset `id`. Governance may protect any asset; an account only those
+		/// `AssetAuthority` lets it, holding `AssetDeposit` until the asset is removed.
+		#[pallet::call_index(5)]
+		pub fn register_asset(
+			origin: OriginFor<T>,
+			id: AssetId,
+			asset_type: AssetType,
+			policy: AccessPolicy,
+			chain_id: Option<u64>,
+			location: BoundedVec<u8, ConstU32<MAX_LOCATION_LEN>>,
+		) -> DispatchResult {
+			let owner = Self::ensure_governance_or(origin, |who| {
+				T::AssetAuthority::may_protect(who, id, asset_type)
+			})?;
+			ensure!(!Assets::<T>::contains_key(id), Error::<T>::AssetExists);
+			let deposit = match &owner {
+				Some(who) => {
+					let deposit = T::AssetDeposit::get();
+					T::Currency::hold(&HoldReason::AssetProtection.into(), who, deposit)
+						.map_err(|_| Error::<T>::InsufficientDeposit)?;
+					deposit
+				},
+				None => Zero::zero(),
+			};
+			Assets::<T>::insert(
+				id,
+				ProtectedAsset {
+					asset_type,
+					policy,
+					migration: MigrationState::Active,
+					owner: owner.clone(),
+					deposit,
+					chain_id,
+					location,
+				},
+			);
+			Self::deposit_event(Event::AssetRegistered { id, asset_type, owner, policy });
+			Ok(())
+		}
+
+		/// Replaces asset `id`'s policy (its owner or governance), also during a migration.
+		#[pallet::call_index(6)]
+		pub fn update_policy(
+			origin: OriginFor<T>,
+			id: AssetId,
+			policy: AccessPolicy,
+		) -> DispatchResult {
+			let mut asset = Assets::<T>::get(id).ok_or(Error::<T>::UnknownAsset)?;
+			Self::ensure_governance_or(origin, |who| asset.owner.as_ref() == Some(who))?;
+			asset.policy = policy;
+			Assets::<T>::insert(id, asset);
+			Self::deposit_event(Event::PolicyUpdated { id, policy });
+			Ok(())
+		}
+
+		/// Ends asset `id`'s protection (its owner or governance) and releases its deposit.
+		/// Not while the asset is being migrated.
+		#[pallet::call_index(7)]
+		pub fn remove_asset(origin: OriginFor<T>, id: AssetId) -> DispatchResult {
+			let asset = Assets::<T>::get(id).ok_or(Error::<T>::UnknownAsset)?;
+			Self::ensure_governance_or(origin, |who| asset.owner.as_ref() == Some(who))?;
+			ensure!(asset.migration == MigrationState::Active, Error::<T>::AssetMigrating);
+			Assets::<T>::remove(id);
+			if let Some(owner) = &asset.owner {
+				let reason: T::RuntimeHoldReason = HoldReason::AssetProtection.into();
+				let _ = T::Currency::release(&reason, owner, asset.deposit, Precision::BestEffort);
+			}
+			Self::deposit_event(Event::AssetRemoved { id });
+			Ok(())
+		}
+
+		/// Starts a migration of `assets` (governance); see the crate docs.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::start_migration(assets.len() as u32))]
+		pub fn start_migration(
+			origin: OriginFor<T>,
+			assets: BoundedVec<AssetId, T::MaxMigrationAssets>,
+		) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			ensure!(CurrentMigration::<T>::get().is_none(), Error::<T>::MigrationInProgress);
+			let distinct: alloc::collections::BTreeSet<_> = assets.iter().collect();
+			ensure!(
+				!assets.is_empty() && distinct.len() == assets.len(),
+				Error::<T>::BadMigrationAssets
+			);
+			let mut records = Vec::with_capacity(assets.len());
+			for id in assets.iter() {
+				let asset = Assets::<T>::get(id).ok_or(Error::<T>::UnknownAsset)?;
+				ensure!(asset.migration == MigrationState::Active, Error::<T>::AssetMigrating);
+				records.push(asset);
+			}
+			let id = NextMigrationId::<T>::get();
+			for (asset_id, mut asset) in assets.iter().zip(records) {
+				asset.migration = MigrationState::Migrating { migration: id };
+				Assets::<T>::insert(asset_id, asset);
+			}
+			let count = assets.len() as u32;
+			let assets = BoundedVec::try_from(assets.into_inner())
+				.map_err(|_| Error::<T>::BadMigrationAssets)?;
+			NextMigrationId::<T>::put(id.saturating_add(1));
+			CurrentMigration::<T>::put(id);
+			Migrations::<T>::insert(
+				id,
+				Migration {
+					assets,
+					status: MigrationStatus::InProgress,
+					started_at: frame_system::Pallet::<T>::block_number(),
+					ended_at: None,
+					checkpoints: 0,
+					last_checkpoint: None,
+				},
+			);
+			Self::deposit_event(Event::MigrationStarted { id, assets: count });
+			Ok(())
+		}
+
+		/// Records a checkpoint of the migration in progress, signed by an active worker with
+		/// both ML-DSA-87 and SLH-DSA-SHA2-256s; see the crate docs.
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::commit_checkpoint(checkpoint.asset_snapshots.len() as u32))]
+		pub fn commit_checkpoint(
+			origin: OriginFor<T>,
+			checkpoint: Checkpoint,
+			signatures: SignatureSet,
+		) -> DispatchResult {
+			let worker = ensure_signed(origin)?;
+			ensure!(T::Workers::is_active(&worker), Error::<T>::NotActiveWorker);
+			ensure!(checkpoint.genesis_hash == Self::genesis_hash(), Error::<T>::WrongChain);
+			let id = CurrentMigration::<T>::get().ok_or(Error::<T>::NoMigration)?;
+			ensure!(checkpoint.migration_id == id, Error::<T>::WrongMigration);
+			let mut migration = Migrations::<T>::get(id).ok_or(Error::<T>::NoMigration)?;
+			ensure!(
+				checkpoint.sequence == migration.checkpoints,
+				Error::<T>::WrongCheckpointSequence
+			);
+			ensure!(
+				migration.checkpoints < T::MaxCheckpoints::get(),
+				Error::<T>::TooManyCheckpoints
+			);
+			let now = frame_system::Pallet::<T>::block_number();
+			let block: BlockNumberFor<T> = checkpoint.block_number.into();
+			ensure!(block < now && block >= migration.started_at, Error::<T>::WrongBlockHash);
+			let block_hash = frame_system::Pallet::<T>::block_hash(block);
+			ensure!(
+				block_hash.as_ref() == checkpoint.state_hash.as_slice(),
+				Error::<T>::WrongBlockHash
+			);
+			ensure!(
+				checkpoint.asset_snapshots.len() == migration.assets.len(),
+				Error::<T>::SnapshotMismatch
+			);
+			let mut policies = BoundedVec::new();
+			for (snapshot, asset_id) in checkpoint.asset_snapshots.iter().zip(migration.assets.iter())
+			{
+				ensure!(snapshot.asset_id == *asset_id, Error::<T>::SnapshotMismatch);
+				let asset = Assets::<T>::get(asset_id).ok_or(Error::<T>::SnapshotMismatch)?;
+				ensure!(
+					asset.state_hash(*asset_id) == snapshot.state_hash,
+					Error::<T>::SnapshotMismatch
+				);
+				policies
+					.try_push((*asset_id, asset.policy))
+					.map_err(|_| Error::<T>::SnapshotMismatch)?;
+			}
+			let hash = checkpoint.hash();
+			let keys = T::Workers::keys(&worker).ok_or(Error::<T>::NotActiveWorker)?;
+			// Both suites always; every level's policy asks for a subset of them.
+			verify_signatures::<T>(
+				SuiteSet::BOTH,
+				&keys,
+				pqc::context::CHECKPOINT,
+				&hash,
+				&signatures,
+			)?;
+			Checkpoints::<T>::insert(
+				id,
+				checkpoint.sequence,
+				CheckpointRecord {
+					hash,
+					block_number: checkpoint.block_number,
+					block_hash: checkpoint.state_hash,
+					worker: worker.clone(),
+					committed_at: now,
+					policies,
+				},
+			);
+			migration.checkpoints = migration.checkpoints.saturating_add(1);
+			migration.last_checkpoint = Some(hash);
+			Migrations::<T>::insert(id, migration);
+			Self::deposit_event(Event::CheckpointCommitted {
+				migration: id,
+				sequence: checkpoint.sequence,
+				hash,
+				worker,
+			});
+			Ok(())
+		}
+
+		/// Completes the migration in progress (governance): its assets return to normal use
+		/// with their current policies. It needs at least one checkpoint.
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::complete_migration(T::MaxMigrationAssets::get()))]
+		pub fn complete_migration(origin: OriginFor<T>) -> DispatchResultWithPostInfo {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			let (id, migration) = Self::current_migration().ok_or(Error::<T>::NoMigration)?;
+			ensure!(migration.checkpoints > 0, Error::<T>::NoCheckpoint);
+			for asset_id in migration.assets.iter() {
+				Assets::<T>::mutate(asset_id, |a| {
+					if let Some(a) = a {
+						a.migration = MigrationState::Active;
+					}
+				});
+			}
+			let n = migration.assets.len() as u32;
+			Self::end_migration(id, migration, MigrationStatus::Completed);
+			Self::deposit_event(Event::MigrationCompleted { id });
+			Ok(Some(T::WeightInfo::complete_migration(n)).into())
+		}
+
+		/// Rolls the migration in progress back to its checkpoint `checkpoint` (governance):
+		/// each asset gets the policy recorded there and returns to normal use.
+		#[pallet::call_index(11)]
+		#[pallet::weight(T::WeightInfo::rollback_migration(T::MaxMigrationAssets::get()))]
+		pub fn rollback_migration(
+			origin: OriginFor<T>,
+			checkpoint: u32,
+		) -> DispatchResultWithPostInfo {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			let (id, migration) = Self::current_migration().ok_or(Error::<T>::NoMigration)?;
+			let record =
+				Checkpoints::<T>::get(id, checkpoint).ok_or(Error::<T>::UnknownCheckpoint)?;
+			for (asset_id, policy) in record.policies.iter() {
+				Assets::<T>::mutate(asset_id, |a| {
+					if let Some(a) = a {
+						a.policy = *policy;
+						a.migration = MigrationState::Active;
+					}
+				});
+			}
+			let n = migration.assets.len() as u32;
+			Self::end_migration(id, migration, MigrationStatus::RolledBack { to: checkpoint });
+			Self::deposit_event(Event::MigrationRolledBack { id, to: checkpoint });
+			Ok(Some(T::WeightInfo::rollback_migration(n)).into())
+		}
 	}
 }
 
@@ -569,6 +1004,50 @@ impl<T: Config> Pallet<T> {
 		T::DepositBase::get()
 			.saturating_add(T::DepositPerByte::get().saturating_mul(len))
 			.saturating_add(T::WeightToFee::weight_to_fee(&max_weight))
+	}
+
+	/// `Ok(None)` for the governance origin, `Ok(Some(who))` for a signed `who` that `allowed`
+	/// admits.
+	fn ensure_governance_or(
+		origin: OriginFor<T>,
+		allowed: impl FnOnce(&T::AccountId) -> bool,
+	) -> Result<Option<T::AccountId>, DispatchError> {
+		let origin = match T::GovernanceOrigin::try_origin(origin) {
+			Ok(_) => return Ok(None),
+			Err(origin) => origin,
+		};
+		let who = ensure_signed(origin)?;
+		ensure!(allowed(&who), Error::<T>::NotAssetAuthority);
+		Ok(Some(who))
+	}
+
+	/// The migration in progress.
+	pub fn current_migration() -> Option<(MigrationId, Migration<BlockNumberFor<T>>)> {
+		let id = CurrentMigration::<T>::get()?;
+		Migrations::<T>::get(id).map(|m| (id, m))
+	}
+
+	/// Migration `id`, or the one in progress when `id` is `None`.
+	pub fn migration(
+		id: Option<MigrationId>,
+	) -> Option<(MigrationId, Migration<BlockNumberFor<T>>)> {
+		match id {
+			Some(id) => Migrations::<T>::get(id).map(|m| (id, m)),
+			None => Self::current_migration(),
+		}
+	}
+
+	/// Records how a migration ended and drops its checkpoints.
+	fn end_migration(
+		id: MigrationId,
+		mut migration: Migration<BlockNumberFor<T>>,
+		status: MigrationStatus,
+	) {
+		migration.status = status;
+		migration.ended_at = Some(frame_system::Pallet::<T>::block_number());
+		Migrations::<T>::insert(id, migration);
+		CurrentMigration::<T>::kill();
+		let _ = Checkpoints::<T>::clear_prefix(id, T::MaxCheckpoints::get(), None);
 	}
 
 	/// The chain's genesis hash, as batch headers carry it.
@@ -589,13 +1068,15 @@ impl<T: Config> Pallet<T> {
 
 	/// Every check of a batch; returns each entry's submission and decoded call (`None`: not a
 	/// call of this runtime). Changes nothing.
+	/// Also returns whether the batch carried both signature suites.
 	#[allow(clippy::type_complexity)]
 	fn check_batch(
 		worker: &T::AccountId,
 		batch: &Batch,
 		signatures: &SignatureSet,
 		cosignatures: &[(T::AccountId, SignatureSet)],
-	) -> Result<Vec<(SubmissionOf<T>, Option<<T as Config>::RuntimeCall>)>, DispatchError> {
+	) -> Result<(Vec<(SubmissionOf<T>, Option<<T as Config>::RuntimeCall>)>, bool), DispatchError>
+	{
 		ensure!(T::Workers::is_active(worker), Error::<T>::NotActiveWorker);
 		ensure!(T::Workers::role(worker) == Some(WorkerRole::Primary), Error::<T>::NotPrimary);
 		batch.check_integrity().map_err(|_| Error::<T>::BatchIntegrity)?;
@@ -609,7 +1090,7 @@ impl<T: Config> Pallet<T> {
 		let hash = batch.hash();
 		let required = T::Risk::policy().batch_suites;
 		let keys = T::Workers::keys(worker).ok_or(Error::<T>::NotActiveWorker)?;
-		verify_signatures::<T>(required, &keys, pqc::context::BATCH, &hash, signatures)?;
+		let signed = verify_signatures::<T>(required, &keys, pqc::context::BATCH, &hash, signatures)?;
 		let redundancy = T::Workers::redundancy();
 		if redundancy.enabled {
 			let mut seen: Vec<&T::AccountId> = Vec::new();
@@ -652,13 +1133,13 @@ impl<T: Config> Pallet<T> {
 			metas.push(EntryMeta {
 				arrival: entry.submission_id,
 				risk,
-				protection: class.protection,
+				protection: Self::protection_of(class.asset),
 				migration: class.migration,
 			});
 			out.push((s, call));
 		}
 		ensure!(is_ordered(header.rule, &metas), Error::<T>::Misordered);
-		Ok(out)
+		Ok((out, signed.is_superset(SuiteSet::BOTH)))
 	}
 
 	/// Runs one entry and settles its deposit; returns the weight the call used.
@@ -667,6 +1148,7 @@ impl<T: Config> Pallet<T> {
 		id: SubmissionId,
 		s: SubmissionOf<T>,
 		call: Option<<T as Config>::RuntimeCall>,
+		full_pqc: bool,
 	) -> Weight {
 		Self::forget(id, &s.who);
 		let inclusion = Self::deposit_for(s.envelope.len(), Weight::zero());
@@ -674,8 +1156,10 @@ impl<T: Config> Pallet<T> {
 			None => (EntryOutcome::Undecodable, Weight::zero()),
 			Some(call) if !T::CallFilter::contains(&call) => {
 				(EntryOutcome::Filtered, Weight::zero())
-			}
-			Some(call) => {
+			},
+			Some(call) => match Self::check_protected(&call, CallPath::Encrypted { full_pqc }) {
+				Err(refusal) => (EntryOutcome::Refused(refusal), Weight::zero()),
+				Ok(()) => {
 				let declared = call.get_dispatch_info().call_weight;
 				if !declared.all_lte(s.max_weight) {
 					(EntryOutcome::OverWeight, Weight::zero())
@@ -688,7 +1172,8 @@ impl<T: Config> Pallet<T> {
 					let used = post.actual_weight.unwrap_or(declared).min(declared);
 					(EntryOutcome::Executed { result, weight: used }, used)
 				}
-			}
+				},
+			},
 		};
 		let fee = inclusion.saturating_add(T::WeightToFee::weight_to_fee(&weight));
 		let charged = Self::settle(&s, fee, worker);
@@ -786,16 +1271,16 @@ impl<T: Config> Pallet<T> {
 	}
 }
 
-/// Checks a signature set against the required suites and a worker's keys.
+/// Checks a signature set against the required suites and a worker's keys; returns the suites
+/// it carries (all verified).
 fn verify_signatures<T: Config>(
 	required: SuiteSet,
 	keys: &EnclaveKeys,
 	context: &[u8],
 	hash: &Hash,
 	signatures: &SignatureSet,
-) -> Result<(), Error<T>> {
+) -> Result<SuiteSet, Error<T>> {
 	pqc::verify_set(required, |suite: Suite| keys.signing_key(suite), context, hash, signatures)
-		.map(|_| ())
 		.map_err(|e| match e {
 			pqc::SignatureSetError::MissingSuite(_) => Error::<T>::MissingSignature,
 			_ => Error::<T>::BadSignature,
@@ -803,13 +1288,22 @@ fn verify_signatures<T: Config>(
 }
 
 sp_api::decl_runtime_apis! {
-	/// Reading the encrypted mempool over RPC.
-	pub trait SequencerApi {
+	/// Reading the encrypted mempool, protected assets and migrations over RPC.
+	pub trait SequencerApi<AccountId, Balance, BlockNumber>
+	where
+		AccountId: codec::Codec + Clone + core::fmt::Debug + PartialEq + Eq,
+		Balance: codec::Codec + Clone + core::fmt::Debug + PartialEq + Eq,
+		BlockNumber: codec::Codec,
+	{
 		/// How many submissions are pending, and the ids encrypted to `key_epoch`.
 		fn pending(key_epoch: u32) -> (u32, Vec<SubmissionId>);
 		/// Sequence number the next batch must carry, and the last batch's hash.
 		fn last_batch() -> BatchChain;
 		/// The ordering rule in force.
 		fn active_rule() -> OrderingRule;
+		/// Asset `id`'s protection record, if it is protected.
+		fn asset_protection(id: AssetId) -> Option<ProtectedAsset<AccountId, Balance>>;
+		/// Migration `id`, or the one in progress when `id` is `None`.
+		fn migration(id: Option<MigrationId>) -> Option<(MigrationId, Migration<BlockNumber>)>;
 	}
 }

@@ -56,12 +56,25 @@ mod runtime {
 	pub type TeeRegistry = pallet_tee_registry::Pallet<Test>;
 	#[runtime::pallet_index(5)]
 	pub type Sequencer = pallet_sequencer::Pallet<Test>;
+	#[runtime::pallet_index(6)]
+	pub type Assets = pallet_assets::Pallet<Test>;
 }
 
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
 	type Block = Block;
+	type BaseCallFilter = pallet_sequencer::ProtectedAssetGuard<Test>;
 	type AccountData = pallet_balances::AccountData<u64>;
+}
+
+#[derive_impl(pallet_assets::config_preludes::TestDefaultConfig)]
+impl pallet_assets::Config for Test {
+	type Currency = Balances;
+	type CreateOrigin =
+		frame_support::traits::AsEnsureOriginWithArg<frame_system::EnsureSigned<u64>>;
+	type ForceOrigin = EnsureRoot<u64>;
+	type Freezer = ();
+	type Holder = ();
 }
 
 #[derive_impl(pallet_timestamp::config_preludes::TestDefaultConfig)]
@@ -216,6 +229,67 @@ impl WeightInfo for TestWeights {
 	fn on_initialize_expiries(n: u32) -> Weight {
 		Weight::from_parts(10_000 * u64::from(n), 0)
 	}
+	fn register_asset() -> Weight {
+		Weight::from_parts(10_000, 0)
+	}
+	fn update_policy() -> Weight {
+		Weight::from_parts(10_000, 0)
+	}
+	fn remove_asset() -> Weight {
+		Weight::from_parts(10_000, 0)
+	}
+	fn start_migration(n: u32) -> Weight {
+		Weight::from_parts(10_000 * u64::from(n), 0)
+	}
+	fn commit_checkpoint(n: u32) -> Weight {
+		Weight::from_parts(100_000 + 10_000 * u64::from(n), 0)
+	}
+	fn complete_migration(n: u32) -> Weight {
+		Weight::from_parts(10_000 * u64::from(n), 0)
+	}
+	fn rollback_migration(n: u32) -> Weight {
+		Weight::from_parts(10_000 * u64::from(n), 0)
+	}
+}
+
+/// What the mock's calls touch: `pallet-assets` calls touch their asset (id as the protected
+/// asset id), with `transfer_approved` as the migration call (a migrator moving holders'
+/// balances under approvals granted for the migration).
+pub struct TestClassifier;
+impl pallet_sequencer::CallClassifier<RuntimeCall> for TestClassifier {
+	fn classify(call: &RuntimeCall) -> pallet_sequencer::CallClass {
+		use aegis_primitives::assets::Operation;
+		use pallet_assets::Call as A;
+		let RuntimeCall::Assets(call) = call else { return Default::default() };
+		let (id, operation, migration) = match call {
+			A::transfer { id, .. } | A::transfer_keep_alive { id, .. } => {
+				(*id, Operation::Transfer, false)
+			},
+			A::transfer_approved { id, .. } => (*id, Operation::Transfer, true),
+			A::approve_transfer { id, .. } => (*id, Operation::Approve, false),
+			A::mint { id, .. } => (*id, Operation::Mint, false),
+			A::burn { id, .. } => (*id, Operation::Burn, false),
+			A::freeze { id, .. } | A::thaw { id, .. } | A::set_metadata { id, .. } => {
+				(*id, Operation::Manage, false)
+			},
+			_ => return Default::default(),
+		};
+		pallet_sequencer::CallClass { asset: Some(id), operation, migration }
+	}
+}
+
+/// A token's owner (in `pallet-assets`) may protect it.
+pub struct TestAuthority;
+impl pallet_sequencer::AssetAuthority<u64> for TestAuthority {
+	fn may_protect(
+		who: &u64,
+		id: aegis_primitives::batch::AssetId,
+		asset_type: aegis_primitives::assets::AssetType,
+	) -> bool {
+		use frame_support::traits::fungibles::roles::Inspect;
+		asset_type == aegis_primitives::assets::AssetType::OnChainToken
+			&& <Assets as Inspect<u64>>::owner(id) == Some(*who)
+	}
 }
 
 parameter_types! {
@@ -242,10 +316,14 @@ impl pallet_sequencer::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Workers = TeeRegistry;
 	type Risk = RiskOracle;
-	type CallClassifier = ();
+	type CallClassifier = TestClassifier;
 	type CallFilter = TestFilter;
 	type WeightToFee = IdentityFee<u64>;
 	type GovernanceOrigin = EnsureRoot<u64>;
+	type AssetAuthority = TestAuthority;
+	type AssetDeposit = ConstU64<5_000>;
+	type MaxMigrationAssets = ConstU32<4>;
+	type MaxCheckpoints = ConstU32<3>;
 	type DepositBase = ConstU64<1_000>;
 	type DepositPerByte = ConstU64<1>;
 	type RejectFee = ConstU64<500>;
@@ -258,6 +336,8 @@ impl pallet_sequencer::Config for Test {
 	type MaxCosigners = ConstU32<3>;
 	type MaxRejects = ConstU32<8>;
 	type WeightInfo = TestWeights;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = SequencerBenchmarks;
 }
 
 /// Users 1..=5 start with this much.
@@ -385,13 +465,29 @@ impl SimWorker {
 	pub fn batch(&self, ids: &[SubmissionId]) -> Batch {
 		let rule = crate::ActiveRule::<Test>::get();
 		let risk = <RiskOracle as pallet_risk_oracle::RiskProvider<u64>>::score();
-		let metas: Vec<EntryMeta> =
-			ids.iter().map(|id| EntryMeta { arrival: *id, risk, ..Default::default() }).collect();
+		let revealed: Vec<RevealedCall> =
+			ids.iter().map(|id| self.reveal(*id).expect("decrypts")).collect();
+		let metas: Vec<EntryMeta> = ids
+			.iter()
+			.zip(&revealed)
+			.map(|(id, r)| {
+				use pallet_sequencer::CallClassifier;
+				let class = RuntimeCall::decode(&mut &r.call[..])
+					.map(|c| TestClassifier::classify(&c))
+					.unwrap_or_default();
+				let protection = class
+					.asset
+					.and_then(crate::Assets::<Test>::get)
+					.map(|a| a.policy.tier())
+					.unwrap_or_default();
+				EntryMeta { arrival: *id, risk, protection, migration: class.migration }
+			})
+			.collect();
 		let entries: Vec<BatchEntry> = order(rule, &metas)
 			.into_iter()
-			.map(|i| {
-				let id = ids[i as usize];
-				BatchEntry { submission_id: id, revealed: self.reveal(id).expect("decrypts") }
+			.map(|i| BatchEntry {
+				submission_id: ids[i as usize],
+				revealed: revealed[i as usize].clone(),
 			})
 			.collect();
 		let chain = crate::Batches::<Test>::get();

@@ -16,4 +16,11 @@ pub trait WeightInfo {
 	fn refund_expired() -> Weight;
 	fn set_rule() -> Weight;
 	fn on_initialize_expiries(n: u32, ) -> Weight;
+	fn register_asset() -> Weight;
+	fn update_policy() -> Weight;
+	fn remove_asset() -> Weight;
+	fn start_migration(n: u32, ) -> Weight;
+	fn commit_checkpoint(n: u32, ) -> Weight;
+	fn complete_migration(n: u32, ) -> Weight;
+	fn rollback_migration(n: u32, ) -> Weight;
 }

@@ -175,7 +175,7 @@ impl Batch {
 pub struct AssetSnapshot {
 	/// The asset.
 	pub asset_id: AssetId,
-	/// Hash of the asset's state as the chain records it (protection record and balances).
+	/// [`crate::assets::asset_state_hash`] of the asset's protection record.
 	pub state_hash: Hash,
 }
 
@@ -192,7 +192,8 @@ pub struct Checkpoint {
 	pub sequence: u32,
 	/// Block whose state the checkpoint records.
 	pub block_number: u32,
-	/// State root of that block.
+	/// Hash of that block, which commits to its state root; the chain checks it against its own
+	/// block hash record.
 	pub state_hash: Hash,
 	/// Snapshots of the protected assets.
 	pub asset_snapshots: BoundedVec<AssetSnapshot, ConstU32<MAX_CHECKPOINT_ASSETS>>,

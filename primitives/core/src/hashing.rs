@@ -20,6 +20,8 @@ pub mod domain {
 	pub const COMMITMENT: &[u8] = b"aegis/commitment/v1";
 	/// [`crate::batch::Checkpoint::hash`].
 	pub const CHECKPOINT: &[u8] = b"aegis/checkpoint/v1";
+	/// [`crate::assets::asset_state_hash`].
+	pub const ASSET_STATE: &[u8] = b"aegis/asset-state/v1";
 	/// [`crate::binding::cluster_key_message`].
 	pub const CLUSTER_KEY: &[u8] = b"aegis/cluster-key/v1";
 	/// Expansion of a 32-byte seed into SLH-DSA key material ([`crate::pqc`], `std` only).
@@ -59,6 +61,8 @@ mod tests {
 			domain::BATCH_ENTRIES,
 			domain::COMMITMENT,
 			domain::CHECKPOINT,
+			domain::ASSET_STATE,
+			domain::CLUSTER_KEY,
 			domain::SLH_DSA_KEYGEN,
 		];
 		for (i, a) in all.iter().enumerate() {

@@ -10,6 +10,8 @@
 //!   string; under `std` also deterministic key generation and signing for the worker.
 //! - [`binding`]: the 64-byte `report_data` that ties an enclave quote to the worker's account
 //!   and keys.
+//! - [`assets`]: protected asset types, operations and access policies, and the state hash
+//!   migration checkpoints snapshot.
 //! - [`batch`]: batch header, entries, checkpoints and their canonical hashes; the commitment a
 //!   user publishes for an encrypted call.
 //! - [`ordering`]: the four public ordering rules, as `order` (used by the worker) and
@@ -23,6 +25,7 @@
 
 extern crate alloc;
 
+pub mod assets;
 pub mod batch;
 pub mod binding;
 pub mod hashing;

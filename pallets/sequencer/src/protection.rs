@@ -1,0 +1,348 @@
+//! Protected assets and migrations: the records, and how the chain enforces the policies on
+//! both paths a call can take (a plain extrinsic, or an entry of a committed batch).
+//!
+//! | path | what refuses | refused when |
+//! | --- | --- | --- |
+//! | plain extrinsic | [`CheckProtectedAssets`] (transaction extension, at validation) | the asset's policy `requires_tee` or `requires_pqc` |
+//! | any dispatch, nested ones too | [`ProtectedAssetGuard`] (the runtime's `BaseCallFilter`) | as above outside a batch; `requires_pqc` in a batch not signed with both suites |
+//! | batch entry | `commit_batch`, before dispatch ([`crate::EntryOutcome::Refused`]) | as the guard |
+//!
+//! On every path, while the oracle's score is above the asset's `risk_threshold` only the
+//! policy's `allowed_operations` run, and while the asset is part of a migration only calls the
+//! runtime classifies as migration calls run.
+
+use crate::{Assets, CallClassifier, Config, EncryptedDispatch, Pallet};
+use aegis_primitives::{
+	assets::{AccessPolicy, AssetType},
+	batch::{AssetId, MAX_CHECKPOINT_ASSETS},
+	ordering::ProtectionTier,
+	Hash,
+};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use core::marker::PhantomData;
+use frame_support::{
+	pallet_prelude::{TransactionSource, Weight},
+	traits::{Contains, Get, IsType},
+	BoundedVec, CloneNoBound, DebugNoBound, DefaultNoBound, EqNoBound, PartialEqNoBound,
+};
+use pallet_risk_oracle::RiskProvider;
+use scale_info::TypeInfo;
+use sp_runtime::{
+	impl_tx_ext_default,
+	traits::{DispatchInfoOf, TransactionExtension, ValidateResult},
+	transaction_validity::InvalidTransaction,
+};
+
+/// Identifier of a migration.
+pub type MigrationId = u32;
+
+/// Longest `location` of a protected asset (a contract or bridge address, a URL).
+pub const MAX_LOCATION_LEN: u32 = 128;
+
+/// The migration an asset is in, if any.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	Default,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum MigrationState {
+	/// In normal use.
+	#[default]
+	#[codec(index = 0)]
+	Active,
+	/// Part of a migration: only migration calls touch it until the migration ends.
+	#[codec(index = 1)]
+	Migrating {
+		/// The migration.
+		migration: MigrationId,
+	},
+}
+
+/// The chain's record of a protected asset.
+#[derive(
+	CloneNoBound, DebugNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo,
+)]
+pub struct ProtectedAsset<AccountId, Balance>
+where
+	AccountId: Clone + core::fmt::Debug + PartialEq + Eq,
+	Balance: Clone + core::fmt::Debug + PartialEq + Eq,
+{
+	/// What the asset is.
+	pub asset_type: AssetType,
+	/// How it is guarded.
+	pub policy: AccessPolicy,
+	/// Whether it is part of a migration.
+	pub migration: MigrationState,
+	/// Who registered it and may change it (`None`: governance).
+	pub owner: Option<AccountId>,
+	/// The deposit held from the owner.
+	pub deposit: Balance,
+	/// The chain the asset lives on, for off-chain and bridged assets (an EVM chain id, …).
+	pub chain_id: Option<u64>,
+	/// Where it lives: a contract or bridge address, a URL; empty for this chain's own assets.
+	pub location: BoundedVec<u8, frame_support::traits::ConstU32<MAX_LOCATION_LEN>>,
+}
+
+impl<AccountId, Balance> ProtectedAsset<AccountId, Balance>
+where
+	AccountId: Clone + core::fmt::Debug + PartialEq + Eq,
+	Balance: Clone + core::fmt::Debug + PartialEq + Eq,
+{
+	/// The state a migration checkpoint snapshots and a rollback restores.
+	pub fn state_hash(&self, id: AssetId) -> Hash {
+		aegis_primitives::assets::asset_state_hash(id, self.asset_type, &self.policy)
+	}
+}
+
+/// Where a migration stands.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum MigrationStatus {
+	/// Started; checkpoints may be committed.
+	#[codec(index = 0)]
+	InProgress,
+	/// Completed by governance.
+	#[codec(index = 1)]
+	Completed,
+	/// Rolled back by governance to the checkpoint with this sequence number.
+	#[codec(index = 2)]
+	RolledBack {
+		/// The checkpoint restored.
+		to: u32,
+	},
+}
+
+/// A migration of protected assets.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct Migration<BlockNumber> {
+	/// The assets it covers, in the order checkpoints snapshot them.
+	pub assets: BoundedVec<AssetId, frame_support::traits::ConstU32<MAX_CHECKPOINT_ASSETS>>,
+	/// Where it stands.
+	pub status: MigrationStatus,
+	/// Block it started in.
+	pub started_at: BlockNumber,
+	/// Block it was completed or rolled back in.
+	pub ended_at: Option<BlockNumber>,
+	/// Checkpoints committed (the next one's sequence number).
+	pub checkpoints: u32,
+	/// Hash of the last checkpoint committed.
+	pub last_checkpoint: Option<Hash>,
+}
+
+/// A committed checkpoint: what a rollback to it restores.
+#[derive(
+	CloneNoBound, DebugNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo,
+)]
+pub struct CheckpointRecord<AccountId, BlockNumber>
+where
+	AccountId: Clone + core::fmt::Debug + PartialEq + Eq,
+	BlockNumber: Clone + core::fmt::Debug + PartialEq + Eq,
+{
+	/// The checkpoint's hash, as signed.
+	pub hash: Hash,
+	/// The block whose state it records.
+	pub block_number: u32,
+	/// That block's hash.
+	pub block_hash: Hash,
+	/// The worker that committed it.
+	pub worker: AccountId,
+	/// Block it was committed in.
+	pub committed_at: BlockNumber,
+	/// Each asset's policy at the checkpoint, in the migration's order.
+	pub policies:
+		BoundedVec<(AssetId, AccessPolicy), frame_support::traits::ConstU32<MAX_CHECKPOINT_ASSETS>>,
+}
+
+/// Why the chain refused a call touching a protected asset.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum AssetRefusal {
+	/// The asset's policy requires the encrypted TEE path (or post-quantum signatures), and the
+	/// call came as a plain extrinsic.
+	#[codec(index = 0)]
+	EncryptedPathRequired,
+	/// The asset's policy requires post-quantum signatures and the batch lacked SLH-DSA.
+	#[codec(index = 1)]
+	FullPqcRequired,
+	/// The risk score is above the asset's threshold and the operation is not allowed then.
+	#[codec(index = 2)]
+	OperationRestricted,
+	/// The asset is being migrated and the call is not a migration call.
+	#[codec(index = 3)]
+	AssetMigrating,
+}
+
+impl AssetRefusal {
+	/// First `InvalidTransaction::Custom` code [`CheckProtectedAssets`] uses; the refusal's codec
+	/// index is added to it.
+	pub const INVALID_TRANSACTION_BASE: u8 = 0xa0;
+
+	/// The `InvalidTransaction::Custom` code of this refusal.
+	pub const fn code(self) -> u8 {
+		Self::INVALID_TRANSACTION_BASE + self as u8
+	}
+}
+
+/// Which path carries a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallPath {
+	/// A plain, classically signed extrinsic.
+	Plain,
+	/// An entry of a committed batch.
+	Encrypted {
+		/// Whether the batch carried both ML-DSA-87 and SLH-DSA-SHA2-256s signatures.
+		full_pqc: bool,
+	},
+}
+
+/// Who, besides governance, may protect an asset: for a token, its owner.
+pub trait AssetAuthority<AccountId> {
+	/// Whether `who` may register, change and remove the protection of asset `id`.
+	fn may_protect(who: &AccountId, id: AssetId, asset_type: AssetType) -> bool;
+}
+
+impl<AccountId> AssetAuthority<AccountId> for () {
+	fn may_protect(_: &AccountId, _: AssetId, _: AssetType) -> bool {
+		false
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// The ordering tier of calls touching `asset`.
+	pub fn protection_of(asset: Option<AssetId>) -> ProtectionTier {
+		asset
+			.and_then(Assets::<T>::get)
+			.filter(|a| a.asset_type.is_on_chain())
+			.map(|a| a.policy.tier())
+			.unwrap_or_default()
+	}
+
+	/// Whether `call` may run on `path` under the protected assets' policies and the oracle's
+	/// score now.
+	pub fn check_protected(
+		call: &<T as Config>::RuntimeCall,
+		path: CallPath,
+	) -> Result<(), AssetRefusal> {
+		let class = T::CallClassifier::classify(call);
+		let Some(asset) = class.asset.and_then(Assets::<T>::get) else { return Ok(()) };
+		if !asset.asset_type.is_on_chain() {
+			return Ok(());
+		}
+		if matches!(asset.migration, MigrationState::Migrating { .. }) && !class.migration {
+			return Err(AssetRefusal::AssetMigrating);
+		}
+		let policy = asset.policy;
+		match path {
+			CallPath::Plain if policy.encrypted_only() => {
+				return Err(AssetRefusal::EncryptedPathRequired)
+			},
+			CallPath::Encrypted { full_pqc: false } if policy.requires_pqc => {
+				return Err(AssetRefusal::FullPqcRequired)
+			},
+			_ => {},
+		}
+		if !policy.permits(class.operation, T::Risk::score()) {
+			return Err(AssetRefusal::OperationRestricted);
+		}
+		Ok(())
+	}
+
+	/// The path the call being dispatched now came by.
+	pub fn current_path() -> CallPath {
+		match EncryptedDispatch::<T>::get() {
+			Some(full_pqc) => CallPath::Encrypted { full_pqc },
+			None => CallPath::Plain,
+		}
+	}
+}
+
+/// The runtime's call filter for protected assets: put it in `frame_system::Config::BaseCallFilter`
+/// (alone or combined with other filters) so that every dispatch, nested ones included, obeys
+/// the policies. Root-origin dispatches bypass base filters, as everywhere in FRAME.
+pub struct ProtectedAssetGuard<T>(PhantomData<T>);
+
+impl<T: Config> Contains<<T as frame_system::Config>::RuntimeCall> for ProtectedAssetGuard<T> {
+	fn contains(call: &<T as frame_system::Config>::RuntimeCall) -> bool {
+		let call = <T as Config>::RuntimeCall::from_ref(call);
+		Pallet::<T>::check_protected(call, Pallet::<T>::current_path()).is_ok()
+	}
+}
+
+/// Transaction extension refusing, at validation, plain extrinsics that touch a protected asset
+/// the policy keeps off the plain path (`InvalidTransaction::Custom(AssetRefusal::code())`).
+#[derive(Encode, Decode, DecodeWithMemTracking, DefaultNoBound, CloneNoBound, EqNoBound, PartialEqNoBound, TypeInfo)]
+#[scale_info(skip_type_params(T))]
+pub struct CheckProtectedAssets<T: Config + Send + Sync>(PhantomData<T>);
+
+impl<T: Config + Send + Sync> CheckProtectedAssets<T> {
+	/// The extension.
+	pub fn new() -> Self {
+		Self(PhantomData)
+	}
+}
+
+impl<T: Config + Send + Sync> core::fmt::Debug for CheckProtectedAssets<T> {
+	fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+		write!(f, "CheckProtectedAssets")
+	}
+}
+
+impl<T: Config + Send + Sync> TransactionExtension<<T as frame_system::Config>::RuntimeCall>
+	for CheckProtectedAssets<T>
+{
+	const IDENTIFIER: &'static str = "CheckProtectedAssets";
+	type Implicit = ();
+	type Val = ();
+	type Pre = ();
+
+	fn weight(&self, _: &<T as frame_system::Config>::RuntimeCall) -> Weight {
+		// The asset record and the oracle's score.
+		T::DbWeight::get().reads(2)
+	}
+
+	fn validate(
+		&self,
+		origin: <T as frame_system::Config>::RuntimeOrigin,
+		call: &<T as frame_system::Config>::RuntimeCall,
+		_info: &DispatchInfoOf<<T as frame_system::Config>::RuntimeCall>,
+		_len: usize,
+		_self_implicit: Self::Implicit,
+		_inherited_implication: &impl Encode,
+		_source: TransactionSource,
+	) -> ValidateResult<Self::Val, <T as frame_system::Config>::RuntimeCall> {
+		let call = <T as Config>::RuntimeCall::from_ref(call);
+		Pallet::<T>::check_protected(call, CallPath::Plain)
+			.map_err(|r| InvalidTransaction::Custom(r.code()))?;
+		Ok((Default::default(), (), origin))
+	}
+
+	impl_tx_ext_default!(<T as frame_system::Config>::RuntimeCall; prepare);
+}
