@@ -66,14 +66,16 @@ extern crate alloc;
 pub use pallet::*;
 pub use weights::WeightInfo;
 
-#[cfg(test)]
-mod mock;
-#[cfg(test)]
-mod tests;
-pub mod protection;
-pub mod weights;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+#[cfg(test)]
+mod mock;
+pub mod protection;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_protection;
+pub mod weights;
 #[cfg(feature = "runtime-benchmarks")]
 pub use benchmarking::BenchmarkHelper;
 
@@ -372,7 +374,8 @@ pub mod pallet {
 
 	/// Protected assets by id.
 	#[pallet::storage]
-	pub type Assets<T: Config> = StorageMap<_, Twox64Concat, AssetId, ProtectedAssetOf<T>, OptionQuery>;
+	pub type ProtectedAssets<T: Config> =
+		StorageMap<_, Twox64Concat, AssetId, ProtectedAssetOf<T>, OptionQuery>;
 
 	/// Migrations by id, in progress or ended.
 	#[pallet::storage]
@@ -757,17 +760,17 @@ pub mod pallet {
 			let owner = Self::ensure_governance_or(origin, |who| {
 				T::AssetAuthority::may_protect(who, id, asset_type)
 			})?;
-			ensure!(!Assets::<T>::contains_key(id), Error::<T>::AssetExists);
+			ensure!(!ProtectedAssets::<T>::contains_key(id), Error::<T>::AssetExists);
 			let deposit = match &owner {
 				Some(who) => {
 					let deposit = T::AssetDeposit::get();
 					T::Currency::hold(&HoldReason::AssetProtection.into(), who, deposit)
 						.map_err(|_| Error::<T>::InsufficientDeposit)?;
 					deposit
-				},
+				}
 				None => Zero::zero(),
 			};
-			Assets::<T>::insert(
+			ProtectedAssets::<T>::insert(
 				id,
 				ProtectedAsset {
 					asset_type,
@@ -790,10 +793,10 @@ pub mod pallet {
 			id: AssetId,
 			policy: AccessPolicy,
 		) -> DispatchResult {
-			let mut asset = Assets::<T>::get(id).ok_or(Error::<T>::UnknownAsset)?;
+			let mut asset = ProtectedAssets::<T>::get(id).ok_or(Error::<T>::UnknownAsset)?;
 			Self::ensure_governance_or(origin, |who| asset.owner.as_ref() == Some(who))?;
 			asset.policy = policy;
-			Assets::<T>::insert(id, asset);
+			ProtectedAssets::<T>::insert(id, asset);
 			Self::deposit_event(Event::PolicyUpdated { id, policy });
 			Ok(())
 		}
@@ -802,10 +805,10 @@ pub mod pallet {
 		/// Not while the asset is being migrated.
 		#[pallet::call_index(7)]
 		pub fn remove_asset(origin: OriginFor<T>, id: AssetId) -> DispatchResult {
-			let asset = Assets::<T>::get(id).ok_or(Error::<T>::UnknownAsset)?;
+			let asset = ProtectedAssets::<T>::get(id).ok_or(Error::<T>::UnknownAsset)?;
 			Self::ensure_governance_or(origin, |who| asset.owner.as_ref() == Some(who))?;
 			ensure!(asset.migration == MigrationState::Active, Error::<T>::AssetMigrating);
-			Assets::<T>::remove(id);
+			ProtectedAssets::<T>::remove(id);
 			if let Some(owner) = &asset.owner {
 				let reason: T::RuntimeHoldReason = HoldReason::AssetProtection.into();
 				let _ = T::Currency::release(&reason, owner, asset.deposit, Precision::BestEffort);
@@ -830,14 +833,14 @@ pub mod pallet {
 			);
 			let mut records = Vec::with_capacity(assets.len());
 			for id in assets.iter() {
-				let asset = Assets::<T>::get(id).ok_or(Error::<T>::UnknownAsset)?;
+				let asset = ProtectedAssets::<T>::get(id).ok_or(Error::<T>::UnknownAsset)?;
 				ensure!(asset.migration == MigrationState::Active, Error::<T>::AssetMigrating);
 				records.push(asset);
 			}
 			let id = NextMigrationId::<T>::get();
 			for (asset_id, mut asset) in assets.iter().zip(records) {
 				asset.migration = MigrationState::Migrating { migration: id };
-				Assets::<T>::insert(asset_id, asset);
+				ProtectedAssets::<T>::insert(asset_id, asset);
 			}
 			let count = assets.len() as u32;
 			let assets = BoundedVec::try_from(assets.into_inner())
@@ -885,9 +888,11 @@ pub mod pallet {
 			let now = frame_system::Pallet::<T>::block_number();
 			let block: BlockNumberFor<T> = checkpoint.block_number.into();
 			ensure!(block < now && block >= migration.started_at, Error::<T>::WrongBlockHash);
+			// A block outside the hash window reads as the zero hash, which names nothing.
 			let block_hash = frame_system::Pallet::<T>::block_hash(block);
 			ensure!(
-				block_hash.as_ref() == checkpoint.state_hash.as_slice(),
+				block_hash != T::Hash::default()
+					&& block_hash.as_ref() == checkpoint.state_hash.as_slice(),
 				Error::<T>::WrongBlockHash
 			);
 			ensure!(
@@ -895,10 +900,12 @@ pub mod pallet {
 				Error::<T>::SnapshotMismatch
 			);
 			let mut policies = BoundedVec::new();
-			for (snapshot, asset_id) in checkpoint.asset_snapshots.iter().zip(migration.assets.iter())
+			for (snapshot, asset_id) in
+				checkpoint.asset_snapshots.iter().zip(migration.assets.iter())
 			{
 				ensure!(snapshot.asset_id == *asset_id, Error::<T>::SnapshotMismatch);
-				let asset = Assets::<T>::get(asset_id).ok_or(Error::<T>::SnapshotMismatch)?;
+				let asset =
+					ProtectedAssets::<T>::get(asset_id).ok_or(Error::<T>::SnapshotMismatch)?;
 				ensure!(
 					asset.state_hash(*asset_id) == snapshot.state_hash,
 					Error::<T>::SnapshotMismatch
@@ -944,13 +951,13 @@ pub mod pallet {
 		/// Completes the migration in progress (governance): its assets return to normal use
 		/// with their current policies. It needs at least one checkpoint.
 		#[pallet::call_index(10)]
-		#[pallet::weight(T::WeightInfo::complete_migration(T::MaxMigrationAssets::get()))]
+		#[pallet::weight(Pallet::<T>::complete_migration_weight(T::MaxMigrationAssets::get()))]
 		pub fn complete_migration(origin: OriginFor<T>) -> DispatchResultWithPostInfo {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			let (id, migration) = Self::current_migration().ok_or(Error::<T>::NoMigration)?;
 			ensure!(migration.checkpoints > 0, Error::<T>::NoCheckpoint);
 			for asset_id in migration.assets.iter() {
-				Assets::<T>::mutate(asset_id, |a| {
+				ProtectedAssets::<T>::mutate(asset_id, |a| {
 					if let Some(a) = a {
 						a.migration = MigrationState::Active;
 					}
@@ -959,13 +966,13 @@ pub mod pallet {
 			let n = migration.assets.len() as u32;
 			Self::end_migration(id, migration, MigrationStatus::Completed);
 			Self::deposit_event(Event::MigrationCompleted { id });
-			Ok(Some(T::WeightInfo::complete_migration(n)).into())
+			Ok(Some(Self::complete_migration_weight(n)).into())
 		}
 
 		/// Rolls the migration in progress back to its checkpoint `checkpoint` (governance):
 		/// each asset gets the policy recorded there and returns to normal use.
 		#[pallet::call_index(11)]
-		#[pallet::weight(T::WeightInfo::rollback_migration(T::MaxMigrationAssets::get()))]
+		#[pallet::weight(Pallet::<T>::rollback_migration_weight(T::MaxMigrationAssets::get()))]
 		pub fn rollback_migration(
 			origin: OriginFor<T>,
 			checkpoint: u32,
@@ -975,7 +982,7 @@ pub mod pallet {
 			let record =
 				Checkpoints::<T>::get(id, checkpoint).ok_or(Error::<T>::UnknownCheckpoint)?;
 			for (asset_id, policy) in record.policies.iter() {
-				Assets::<T>::mutate(asset_id, |a| {
+				ProtectedAssets::<T>::mutate(asset_id, |a| {
 					if let Some(a) = a {
 						a.policy = *policy;
 						a.migration = MigrationState::Active;
@@ -985,7 +992,7 @@ pub mod pallet {
 			let n = migration.assets.len() as u32;
 			Self::end_migration(id, migration, MigrationStatus::RolledBack { to: checkpoint });
 			Self::deposit_event(Event::MigrationRolledBack { id, to: checkpoint });
-			Ok(Some(T::WeightInfo::rollback_migration(n)).into())
+			Ok(Some(Self::rollback_migration_weight(n)).into())
 		}
 	}
 }
@@ -1019,6 +1026,18 @@ impl<T: Config> Pallet<T> {
 		let who = ensure_signed(origin)?;
 		ensure!(allowed(&who), Error::<T>::NotAssetAuthority);
 		Ok(Some(who))
+	}
+
+	/// `complete_migration`'s weight with `n` assets, dropping up to `MaxCheckpoints` checkpoints.
+	fn complete_migration_weight(n: u32) -> Weight {
+		T::WeightInfo::complete_migration(n)
+			.saturating_add(T::DbWeight::get().writes(T::MaxCheckpoints::get().into()))
+	}
+
+	/// `rollback_migration`'s weight with `n` assets, dropping up to `MaxCheckpoints` checkpoints.
+	fn rollback_migration_weight(n: u32) -> Weight {
+		T::WeightInfo::rollback_migration(n)
+			.saturating_add(T::DbWeight::get().writes(T::MaxCheckpoints::get().into()))
 	}
 
 	/// The migration in progress.
@@ -1090,7 +1109,8 @@ impl<T: Config> Pallet<T> {
 		let hash = batch.hash();
 		let required = T::Risk::policy().batch_suites;
 		let keys = T::Workers::keys(worker).ok_or(Error::<T>::NotActiveWorker)?;
-		let signed = verify_signatures::<T>(required, &keys, pqc::context::BATCH, &hash, signatures)?;
+		let signed =
+			verify_signatures::<T>(required, &keys, pqc::context::BATCH, &hash, signatures)?;
 		let redundancy = T::Workers::redundancy();
 		if redundancy.enabled {
 			let mut seen: Vec<&T::AccountId> = Vec::new();
@@ -1156,23 +1176,23 @@ impl<T: Config> Pallet<T> {
 			None => (EntryOutcome::Undecodable, Weight::zero()),
 			Some(call) if !T::CallFilter::contains(&call) => {
 				(EntryOutcome::Filtered, Weight::zero())
-			},
+			}
 			Some(call) => match Self::check_protected(&call, CallPath::Encrypted { full_pqc }) {
 				Err(refusal) => (EntryOutcome::Refused(refusal), Weight::zero()),
 				Ok(()) => {
-				let declared = call.get_dispatch_info().call_weight;
-				if !declared.all_lte(s.max_weight) {
-					(EntryOutcome::OverWeight, Weight::zero())
-				} else {
-					let origin = frame_system::RawOrigin::Signed(s.who.clone()).into();
-					let (result, post) = match call.dispatch(origin) {
-						Ok(post) => (Ok(()), post),
-						Err(e) => (Err(e.error), e.post_info),
-					};
-					let used = post.actual_weight.unwrap_or(declared).min(declared);
-					(EntryOutcome::Executed { result, weight: used }, used)
+					let declared = call.get_dispatch_info().call_weight;
+					if !declared.all_lte(s.max_weight) {
+						(EntryOutcome::OverWeight, Weight::zero())
+					} else {
+						let origin = frame_system::RawOrigin::Signed(s.who.clone()).into();
+						let (result, post) = match call.dispatch(origin) {
+							Ok(post) => (Ok(()), post),
+							Err(e) => (Err(e.error), e.post_info),
+						};
+						let used = post.actual_weight.unwrap_or(declared).min(declared);
+						(EntryOutcome::Executed { result, weight: used }, used)
+					}
 				}
-				},
 			},
 		};
 		let fee = inclusion.saturating_add(T::WeightToFee::weight_to_fee(&weight));

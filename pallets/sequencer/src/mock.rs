@@ -208,6 +208,57 @@ impl pallet_tee_registry::BenchmarkHelper<Test> for RegistryBenchmarks {
 	}
 }
 
+/// The sequencer's benchmark material: simulated workers with real keys. Signatures are cached
+/// by what they sign, so repeated benchmark runs over the same batch sign once.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct SequencerBenchmarks;
+
+#[cfg(feature = "runtime-benchmarks")]
+thread_local! {
+	static SIGNATURES: core::cell::RefCell<
+		std::collections::HashMap<(u64, u8, Vec<u8>, [u8; 32]), SignatureSet>,
+	> = Default::default();
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_sequencer::BenchmarkHelper<Test> for SequencerBenchmarks {
+	fn activate_worker(who: &u64, role: WorkerRole) {
+		// Benchmark runs start from the genesis state, before any time was set.
+		pallet_timestamp::Now::<Test>::put(NOW_SECS * 1000);
+		SimWorker::new(*who).register(role);
+	}
+	fn publish_cluster_key(who: &u64) -> u32 {
+		let epoch = <TeeRegistry as pallet_tee_registry::WorkerRegistry<u64>>::cluster_key()
+			.map_or(1, |(e, _)| e + 1);
+		SimWorker::new(*who).publish_cluster_key_as(epoch);
+		epoch
+	}
+	fn sign(who: &u64, suites: SuiteSet, context: &[u8], hash: &[u8; 32]) -> SignatureSet {
+		let key = (*who, suites.bits(), context.to_vec(), *hash);
+		if let Some(sigs) = SIGNATURES.with(|c| c.borrow().get(&key).cloned()) {
+			return sigs;
+		}
+		let sigs = SimWorker::new(*who).sign(suites, context, hash);
+		SIGNATURES.with(|c| c.borrow_mut().insert(key, sigs.clone()));
+		sigs
+	}
+	fn set_redundancy(min_cosigners: u8) {
+		TeeRegistry::set_redundancy(
+			RuntimeOrigin::root(),
+			RedundancyConfig { enabled: min_cosigners > 0, min_cosigners },
+		)
+		.unwrap();
+	}
+	fn set_emergency() {
+		set_score(9_500);
+	}
+	fn make_asset_owner(who: &u64, id: aegis_primitives::batch::AssetId) {
+		use frame_support::traits::fungible::Mutate;
+		let _ = Balances::mint_into(who, 1_000_000);
+		Assets::create(RuntimeOrigin::signed(*who), id, *who, 1).unwrap();
+	}
+}
+
 /// Test weights: a fixed cost per call and per entry.
 pub struct TestWeights;
 impl WeightInfo for TestWeights {
@@ -264,14 +315,14 @@ impl pallet_sequencer::CallClassifier<RuntimeCall> for TestClassifier {
 		let (id, operation, migration) = match call {
 			A::transfer { id, .. } | A::transfer_keep_alive { id, .. } => {
 				(*id, Operation::Transfer, false)
-			},
+			}
 			A::transfer_approved { id, .. } => (*id, Operation::Transfer, true),
 			A::approve_transfer { id, .. } => (*id, Operation::Approve, false),
 			A::mint { id, .. } => (*id, Operation::Mint, false),
 			A::burn { id, .. } => (*id, Operation::Burn, false),
 			A::freeze { id, .. } | A::thaw { id, .. } | A::set_metadata { id, .. } => {
 				(*id, Operation::Manage, false)
-			},
+			}
 			_ => return Default::default(),
 		};
 		pallet_sequencer::CallClass { asset: Some(id), operation, migration }
@@ -322,7 +373,7 @@ impl pallet_sequencer::Config for Test {
 	type GovernanceOrigin = EnsureRoot<u64>;
 	type AssetAuthority = TestAuthority;
 	type AssetDeposit = ConstU64<5_000>;
-	type MaxMigrationAssets = ConstU32<4>;
+	type MaxMigrationAssets = ConstU32<64>;
 	type MaxCheckpoints = ConstU32<3>;
 	type DepositBase = ConstU64<1_000>;
 	type DepositPerByte = ConstU64<1>;
@@ -430,13 +481,21 @@ impl SimWorker {
 
 	/// Publishes the cluster key as epoch 1.
 	pub fn publish_cluster_key(&self) {
+		self.publish_cluster_key_as(1)
+	}
+
+	/// Publishes the cluster key as `epoch`.
+	pub fn publish_cluster_key_as(&self, epoch: u32) {
 		let pk = self.cluster.public_key().to_bytes();
-		let msg =
-			aegis_primitives::binding::cluster_key_message(&TeeRegistry::genesis_hash(), 1, &pk);
+		let msg = aegis_primitives::binding::cluster_key_message(
+			&TeeRegistry::genesis_hash(),
+			epoch,
+			&pk,
+		);
 		let sig = pqc::sign(Suite::MlDsa87, &self.ml_dsa, pqc::context::CLUSTER_KEY, &msg).unwrap();
 		TeeRegistry::publish_cluster_key(
 			RuntimeOrigin::signed(self.account),
-			1,
+			epoch,
 			pk,
 			sig.try_into().unwrap(),
 		)
@@ -477,7 +536,7 @@ impl SimWorker {
 					.unwrap_or_default();
 				let protection = class
 					.asset
-					.and_then(crate::Assets::<Test>::get)
+					.and_then(crate::ProtectedAssets::<Test>::get)
 					.map(|a| a.policy.tier())
 					.unwrap_or_default();
 				EntryMeta { arrival: *id, risk, protection, migration: class.migration }
@@ -578,6 +637,11 @@ pub fn run_to(n: u64) {
 	use frame_support::traits::Hooks;
 	while System::block_number() < n {
 		let next = System::block_number() + 1;
+		// What `frame_system` records when block `next` initializes: its parent's hash.
+		frame_system::BlockHash::<Test>::insert(
+			next - 1,
+			sp_core::H256(sp_io::hashing::blake2_256(&(next - 1).to_le_bytes())),
+		);
 		System::set_block_number(next);
 		Sequencer::on_initialize(next);
 	}

@@ -11,7 +11,7 @@
 //! policy's `allowed_operations` run, and while the asset is part of a migration only calls the
 //! runtime classifies as migration calls run.
 
-use crate::{Assets, CallClassifier, Config, EncryptedDispatch, Pallet};
+use crate::{CallClassifier, Config, EncryptedDispatch, Pallet, ProtectedAssets};
 use aegis_primitives::{
 	assets::{AccessPolicy, AssetType},
 	batch::{AssetId, MAX_CHECKPOINT_ASSETS},
@@ -239,7 +239,7 @@ impl<T: Config> Pallet<T> {
 	/// The ordering tier of calls touching `asset`.
 	pub fn protection_of(asset: Option<AssetId>) -> ProtectionTier {
 		asset
-			.and_then(Assets::<T>::get)
+			.and_then(ProtectedAssets::<T>::get)
 			.filter(|a| a.asset_type.is_on_chain())
 			.map(|a| a.policy.tier())
 			.unwrap_or_default()
@@ -252,7 +252,7 @@ impl<T: Config> Pallet<T> {
 		path: CallPath,
 	) -> Result<(), AssetRefusal> {
 		let class = T::CallClassifier::classify(call);
-		let Some(asset) = class.asset.and_then(Assets::<T>::get) else { return Ok(()) };
+		let Some(asset) = class.asset.and_then(ProtectedAssets::<T>::get) else { return Ok(()) };
 		if !asset.asset_type.is_on_chain() {
 			return Ok(());
 		}
@@ -263,11 +263,11 @@ impl<T: Config> Pallet<T> {
 		match path {
 			CallPath::Plain if policy.encrypted_only() => {
 				return Err(AssetRefusal::EncryptedPathRequired)
-			},
+			}
 			CallPath::Encrypted { full_pqc: false } if policy.requires_pqc => {
 				return Err(AssetRefusal::FullPqcRequired)
-			},
-			_ => {},
+			}
+			_ => {}
 		}
 		if !policy.permits(class.operation, T::Risk::score()) {
 			return Err(AssetRefusal::OperationRestricted);
@@ -298,7 +298,16 @@ impl<T: Config> Contains<<T as frame_system::Config>::RuntimeCall> for Protected
 
 /// Transaction extension refusing, at validation, plain extrinsics that touch a protected asset
 /// the policy keeps off the plain path (`InvalidTransaction::Custom(AssetRefusal::code())`).
-#[derive(Encode, Decode, DecodeWithMemTracking, DefaultNoBound, CloneNoBound, EqNoBound, PartialEqNoBound, TypeInfo)]
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	DefaultNoBound,
+	CloneNoBound,
+	EqNoBound,
+	PartialEqNoBound,
+	TypeInfo,
+)]
 #[scale_info(skip_type_params(T))]
 pub struct CheckProtectedAssets<T: Config + Send + Sync>(PhantomData<T>);
 

@@ -272,7 +272,10 @@ mod tests {
 		let set = OperationSet::of(&[Operation::Transfer, Operation::Bridge]);
 		assert!(set.contains(Operation::Transfer) && set.contains(Operation::Bridge));
 		assert!(!set.contains(Operation::Mint));
-		assert_eq!(set.iter().collect::<alloc::vec::Vec<_>>(), [Operation::Transfer, Operation::Bridge]);
+		assert_eq!(
+			set.iter().collect::<alloc::vec::Vec<_>>(),
+			[Operation::Transfer, Operation::Bridge]
+		);
 		assert_eq!(OperationSet::decode(&mut &set.encode()[..]), Ok(set));
 		assert!(OperationSet::decode(&mut &[0x80u8][..]).is_err());
 		assert_eq!(OperationSet::of(&Operation::ALL), OperationSet::ALL);
@@ -309,7 +312,10 @@ mod tests {
 		let h = asset_state_hash(1, AssetType::OnChainToken, &p);
 		assert_ne!(h, asset_state_hash(2, AssetType::OnChainToken, &p));
 		assert_ne!(h, asset_state_hash(1, AssetType::OnChainNFT, &p));
-		assert_ne!(h, asset_state_hash(1, AssetType::OnChainToken, &AccessPolicy { requires_tee: true, ..p }));
+		assert_ne!(
+			h,
+			asset_state_hash(1, AssetType::OnChainToken, &AccessPolicy { requires_tee: true, ..p })
+		);
 		assert!(AssetType::ALL.iter().filter(|t| t.is_on_chain()).count() == 3);
 	}
 }

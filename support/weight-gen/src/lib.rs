@@ -1,8 +1,9 @@
 //! Measured weights for a pallet, from its FRAME v2 benchmarks run natively (release build) in
-//! the pallet's mock runtime: each benchmark is run [`REPEAT`] times per component value, the
-//! median time taken, and a least-squares line fitted through the medians. Storage read and
-//! write counts and proof sizes are given per benchmark by the pallet ([`Spec`]), from the
-//! items each call touches.
+//! the pallet's mock runtime: each benchmark is run [`REPEAT`] times per component value (at
+//! most [`STEPS`] values over each component's range, the other components at their highest,
+//! as `frame-benchmarking-cli` does), the median time taken, and a least-squares line fitted
+//! through the medians of each component. Storage read and write counts and proof sizes are
+//! given per benchmark by the pallet ([`Spec`]), from the items each call touches.
 //!
 //! A pallet calls [`generate`] from an `#[ignore]`d test inside its `#[benchmarks]` module;
 //! `scripts/pallet-weights.sh <pallet>` runs it. The runtime's benchmark run over the wasm
@@ -13,6 +14,8 @@ use std::{fmt::Write as _, time::Instant};
 
 /// Runs per component value.
 pub const REPEAT: usize = 51;
+/// Most values measured per component.
+pub const STEPS: u32 = 12;
 
 #[derive(Default)]
 struct Timer {
@@ -29,35 +32,64 @@ impl Recording for Timer {
 	}
 }
 
-/// Median execution time in picoseconds for each value of the benchmark's first component, each
-/// run in fresh externalities from `ext`.
+/// The values measured over `low..=high`: all of them, or [`STEPS`] spread evenly.
+pub fn steps(low: u32, high: u32) -> Vec<u32> {
+	let span = high.saturating_sub(low);
+	if span < STEPS {
+		return (low..=high).collect();
+	}
+	let mut values: Vec<u32> = (0..STEPS)
+		.map(|i| low + (u64::from(span) * u64::from(i) / u64::from(STEPS - 1)) as u32)
+		.collect();
+	values.dedup();
+	values
+}
+
+/// Median execution times in picoseconds, one series per component (each component stepped
+/// over its range, the others at their highest; a single point for a benchmark without
+/// components), each run in fresh externalities from `ext`.
 pub fn measure<T, B: BenchmarkingSetup<T>>(
 	bench: &B,
 	ext: impl Fn() -> sp_io::TestExternalities,
-) -> Vec<(u32, f64)> {
+) -> Vec<Vec<(u32, f64)>> {
 	let components = bench.components();
-	let values: Vec<(Option<BenchmarkParameter>, u32)> = match components.first() {
-		Some(&(param, low, high)) => (low..=high).map(|v| (Some(param), v)).collect(),
-		None => vec![(None, 0)],
-	};
-	values
-		.into_iter()
-		.map(|(param, value)| {
-			let selected: Vec<_> = param.map(|which| (which, value)).into_iter().collect();
-			let mut samples: Vec<u128> = (0..REPEAT)
-				.map(|_| {
-					ext().execute_with(|| {
-						let mut timer = Timer::default();
-						bench.instance(&mut timer, &selected, true).expect("benchmark runs");
-						timer.nanos.expect("benchmark recorded a time")
-					})
+	if components.is_empty() {
+		return vec![vec![(0, median_time(bench, &ext, &[]))]];
+	}
+	components
+		.iter()
+		.map(|&(param, low, high)| {
+			steps(low, high)
+				.into_iter()
+				.map(|value| {
+					let selected: Vec<(BenchmarkParameter, u32)> = components
+						.iter()
+						.map(|&(which, _, high)| (which, if which == param { value } else { high }))
+						.collect();
+					(value, median_time(bench, &ext, &selected))
 				})
-				.collect();
-			samples.sort_unstable();
-			let median = samples.get(REPEAT / 2).copied().unwrap_or_default();
-			(value, median as f64 * 1_000.0)
+				.collect()
 		})
 		.collect()
+}
+
+fn median_time<T, B: BenchmarkingSetup<T>>(
+	bench: &B,
+	ext: &impl Fn() -> sp_io::TestExternalities,
+	selected: &[(BenchmarkParameter, u32)],
+) -> f64 {
+	let mut samples: Vec<u128> = (0..REPEAT)
+		.map(|_| {
+			ext().execute_with(|| {
+				let mut timer = Timer::default();
+				bench.instance(&mut timer, selected, true).expect("benchmark runs");
+				timer.nanos.expect("benchmark recorded a time")
+			})
+		})
+		.collect();
+	samples.sort_unstable();
+	let median = samples.get(REPEAT / 2).copied().unwrap_or_default();
+	median as f64 * 1_000.0
 }
 
 /// Least-squares line through the medians: (intercept, slope), both at least zero.
@@ -91,16 +123,48 @@ pub struct Spec {
 	pub reads_per: u64,
 	/// Storage writes per component unit.
 	pub writes_per: u64,
+	/// Components after the first, in the benchmark's order.
+	pub more: &'static [Component],
 }
 
-/// A benchmark's description, fitted line and measured points.
-pub type Measured = (Spec, (u64, u64), Vec<(u32, f64)>);
+/// A benchmark component after the first.
+#[derive(Default)]
+pub struct Component {
+	/// Its name.
+	pub name: &'static str,
+	/// Proof size per unit.
+	pub proof: u64,
+	/// Storage reads per unit.
+	pub reads: u64,
+	/// Storage writes per unit.
+	pub writes: u64,
+}
+
+/// A benchmark's description, fitted base and slopes (one per component), and measured points
+/// (one series per component).
+pub type Measured = (Spec, (u64, Vec<u64>), Vec<Vec<(u32, f64)>>);
+
+/// Base and per-component slopes from one series per component. Each series was measured with
+/// the other components at their highest, so the base is the first series' intercept less the
+/// other components' share at those values.
+pub fn fit_all(series: &[Vec<(u32, f64)>]) -> (u64, Vec<u64>) {
+	let fits: Vec<(u64, u64)> = series.iter().map(|points| fit(points)).collect();
+	let slopes: Vec<u64> = fits.iter().map(|f| f.1).collect();
+	let others: u64 = series
+		.iter()
+		.zip(&slopes)
+		.skip(1)
+		.map(|(points, slope)| slope * u64::from(points.last().map(|p| p.0).unwrap_or_default()))
+		.sum();
+	let intercept = fits.first().map(|f| f.0).unwrap_or_default();
+	(intercept.saturating_sub(others), slopes)
+}
 
 /// Fits each benchmark's points and writes `weights.rs` for `pallet` (e.g. `pallet_tee_registry`)
 /// to `path`; `folder` is the pallet's folder under `pallets/`, named in the header.
-pub fn generate(pallet: &str, folder: &str, path: &str, specs: Vec<(Spec, Vec<(u32, f64)>)>) {
+pub fn generate(pallet: &str, folder: &str, path: &str, specs: Vec<(Spec, Vec<Vec<(u32, f64)>>)>) {
 	let specs: Vec<Measured> =
-		specs.into_iter().map(|(spec, points)| (spec, fit(&points), points)).collect();
+		specs.into_iter().map(|(spec, series)| (spec, fit_all(&series), series)).collect();
 	std::fs::write(path, render(pallet, folder, &specs)).expect("write weights.rs");
 }
 
@@ -135,9 +199,14 @@ pub fn render(pallet: &str, folder: &str, specs: &[Measured]) -> String {
 		 /// Weight functions needed for `{pallet}`.\n\
 		 pub trait WeightInfo {{\n"
 	);
-	let signature = |spec: &Spec| match spec.component {
-		Some(c) => format!("fn {}({c}: u32, ) -> Weight", spec.name),
-		None => format!("fn {}() -> Weight", spec.name),
+	let signature = |spec: &Spec| {
+		let params: String = spec
+			.component
+			.into_iter()
+			.chain(spec.more.iter().map(|c| c.name))
+			.map(|c| format!("{c}: u32, "))
+			.collect();
+		format!("fn {}({params}) -> Weight", spec.name)
 	};
 	for (spec, _, _) in specs {
 		let _ = writeln!(out, "\t{};", signature(spec));
@@ -156,19 +225,21 @@ pub fn render(pallet: &str, folder: &str, specs: &[Measured]) -> String {
 				 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {{\n"
 			);
 		}
-		for (spec, (base, slope), points) in specs {
+		for (spec, (base, slopes), series) in specs {
+			let slope = slopes.first().copied().unwrap_or_default();
 			let _ = writeln!(out, "\t/// {}", spec.doc);
-			if let (Some(c), Some(first), Some(last)) =
-				(spec.component, points.first(), points.last())
-			{
-				let _ = writeln!(
-					out,
-					"\t/// The range of component `{c}` is `[{}, {}]`.",
-					first.0, last.0
-				);
+			let names = spec.component.into_iter().chain(spec.more.iter().map(|c| c.name));
+			for (c, points) in names.zip(series) {
+				if let (Some(first), Some(last)) = (points.first(), points.last()) {
+					let _ = writeln!(
+						out,
+						"\t/// The range of component `{c}` is `[{}, {}]`.",
+						first.0, last.0
+					);
+				}
 			}
 			let _ = writeln!(out, "\t{} {{", signature(spec));
-			let min = points.iter().map(|p| p.1).fold(f64::MAX, f64::min);
+			let min = series.iter().flatten().map(|p| p.1).fold(f64::MAX, f64::min);
 			let _ =
 				writeln!(out, "\t\t// Minimum execution time: {} picoseconds.", min.round() as u64);
 			let _ = writeln!(out, "\t\tWeight::from_parts({base}, {})", spec.proof.0);
@@ -194,6 +265,28 @@ pub fn render(pallet: &str, folder: &str, specs: &[Measured]) -> String {
 					"\t\t\t.saturating_add({db}.writes(({}_u64).saturating_mul({c}.into())))",
 					spec.writes_per
 				);
+			}
+			for (c, slope) in spec.more.iter().zip(slopes.iter().skip(1)) {
+				let name = c.name;
+				let _ = writeln!(
+					out,
+					"\t\t\t.saturating_add(Weight::from_parts({slope}, {}).saturating_mul({name}.into()))",
+					c.proof
+				);
+				if c.reads > 0 {
+					let _ = writeln!(
+						out,
+						"\t\t\t.saturating_add({db}.reads(({}_u64).saturating_mul({name}.into())))",
+						c.reads
+					);
+				}
+				if c.writes > 0 {
+					let _ = writeln!(
+						out,
+						"\t\t\t.saturating_add({db}.writes(({}_u64).saturating_mul({name}.into())))",
+						c.writes
+					);
+				}
 			}
 			out.push_str("\t}\n");
 		}
@@ -226,7 +319,11 @@ mod tests {
 			writes_per: 3,
 			..Default::default()
 		};
-		let text = render("pallet_x", "x", &[(spec, (1000, 10), vec![(0, 1000.0), (4, 1040.0)])]);
+		let text = render(
+			"pallet_x",
+			"x",
+			&[(spec, (1000, vec![10]), vec![vec![(0, 1000.0), (4, 1040.0)]])],
+		);
 		assert!(text.contains("fn f(n: u32, ) -> Weight;"));
 		assert!(text.contains("impl WeightInfo for () {"));
 		assert!(text.contains("impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {"));
@@ -241,5 +338,33 @@ mod tests {
 		));
 		assert!(!text.contains("reads((0_u64)"));
 		assert!(text.contains("The range of component `n` is `[0, 4]`."));
+	}
+
+	#[test]
+	fn steps_cover_the_range_ends() {
+		assert_eq!(steps(0, 3), vec![0, 1, 2, 3]);
+		let s = steps(1, 1024);
+		assert_eq!((s.len() as u32, s[0], s[s.len() - 1]), (STEPS, 1, 1024));
+		assert!(s.windows(2).all(|w| w[0] < w[1]));
+	}
+
+	#[test]
+	fn a_second_component_gets_its_own_slope_and_the_base_is_corrected() {
+		// t = 100 + 5n + 30c; n measured with c = 4, c measured with n = 10.
+		let n: Vec<(u32, f64)> = (0..=10).map(|n| (n, 100.0 + 5.0 * n as f64 + 120.0)).collect();
+		let c: Vec<(u32, f64)> = (0..=4).map(|c| (c, 100.0 + 50.0 + 30.0 * c as f64)).collect();
+		assert_eq!(fit_all(&[n.clone(), c.clone()]), (100, vec![5, 30]));
+		let spec = Spec {
+			name: "g",
+			component: Some("n"),
+			more: &[Component { name: "c", proof: 7, reads: 1, writes: 0 }],
+			..Default::default()
+		};
+		let text = render("pallet_x", "x", &[(spec, fit_all(&[n, c]), Vec::new())]);
+		assert!(text.contains("fn g(n: u32, c: u32, ) -> Weight;"));
+		assert!(
+			text.contains(".saturating_add(Weight::from_parts(30, 7).saturating_mul(c.into()))")
+		);
+		assert!(text.contains("reads((1_u64).saturating_mul(c.into()))"));
 	}
 }

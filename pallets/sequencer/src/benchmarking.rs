@@ -1,0 +1,459 @@
+//! Benchmarks of every call. `commit_batch` runs at its worst case: up to `MAX_BATCH_ENTRIES`
+//! entries, both signature suites (the oracle at Emergency) and up to `MaxCosigners`
+//! co-signatures, each verified; `commit_checkpoint` verifies both suites over up to
+//! `MaxMigrationAssets` snapshots.
+
+use super::*;
+use aegis_primitives::{
+	assets::OperationSet,
+	batch::{AssetSnapshot, BatchEntry, RevealedCall, MAX_BATCH_ENTRIES},
+	risk::RiskScore,
+};
+use alloc::{vec, vec::Vec};
+use frame_benchmarking::v2::*;
+use frame_support::traits::{fungible::Mutate, Hooks};
+use frame_system::RawOrigin;
+use sp_runtime::traits::Hash as _;
+
+/// What the benchmarks need from the runtime: attested workers and their signatures, the
+/// oracle's level, and asset ownership, all made outside this pallet.
+pub trait BenchmarkHelper<T: Config> {
+	/// Makes `who` an active worker with `role` (keys of its own, derived from `who`).
+	fn activate_worker(who: &T::AccountId, role: WorkerRole);
+	/// Publishes a cluster key from the active worker `who`; returns its epoch.
+	fn publish_cluster_key(who: &T::AccountId) -> u32;
+	/// The worker `who`'s signatures over `hash` with `suites`, under `context`.
+	fn sign(who: &T::AccountId, suites: SuiteSet, context: &[u8], hash: &Hash) -> SignatureSet;
+	/// Requires `min_cosigners` co-signatures on every batch (`0`: redundancy off).
+	fn set_redundancy(min_cosigners: u8);
+	/// Puts the oracle at Emergency, where batches need both suites.
+	fn set_emergency();
+	/// Makes `who` an account `AssetAuthority` lets protect asset `id` (e.g. the token's owner).
+	fn make_asset_owner(who: &T::AccountId, id: AssetId);
+}
+
+fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, index, 0);
+	let deposit =
+		Pallet::<T>::deposit_for(T::MaxEnvelopeLen::get() as usize, T::MaxCallWeight::get());
+	let amount = deposit
+		.saturating_add(T::AssetDeposit::get())
+		.saturating_mul(4u32.into())
+		.saturating_add(T::Currency::minimum_balance());
+	T::Currency::set_balance(&who, amount);
+	who
+}
+
+/// An envelope of `len` bytes with a v1 header for `epoch` (the chain never decrypts it).
+fn envelope<T: Config>(epoch: u32, len: u32) -> BoundedVec<u8, T::MaxEnvelopeLen> {
+	let mut bytes = vec![ENVELOPE_VERSION, 0];
+	bytes.extend_from_slice(&epoch.to_le_bytes());
+	bytes.resize(len.max(ENVELOPE_HEADER_LEN as u32) as usize, 0xee);
+	bytes.try_into().expect("fits MaxEnvelopeLen")
+}
+
+/// A primary worker with a published cluster key; returns it and the epoch.
+fn primary<T: Config>() -> (T::AccountId, u32) {
+	let worker: T::AccountId = account("primary", 0, 0);
+	T::BenchmarkHelper::activate_worker(&worker, WorkerRole::Primary);
+	let epoch = T::BenchmarkHelper::publish_cluster_key(&worker);
+	(worker, epoch)
+}
+
+/// A pending submission of user `i` revealing `call`, its deposit held as `submit_encrypted`
+/// would; returns its id and the revealed call.
+fn pend<T: Config>(i: u32, epoch: u32, call: &[u8]) -> (SubmissionId, RevealedCall) {
+	let who = funded::<T>("user", i);
+	let mut salt = [0u8; 32];
+	salt[..4].copy_from_slice(&i.to_le_bytes());
+	let revealed = RevealedCall { call: call.to_vec().try_into().expect("call fits"), salt };
+	let envelope = envelope::<T>(epoch, 256);
+	let max_weight = T::MaxCallWeight::get();
+	let deposit = Pallet::<T>::deposit_for(envelope.len(), max_weight);
+	T::Currency::hold(&HoldReason::Submission.into(), &who, deposit).expect("funded");
+	let id = NextSubmissionId::<T>::get();
+	NextSubmissionId::<T>::put(id.saturating_add(1));
+	PendingPerAccount::<T>::mutate(&who, |n| *n = n.saturating_add(1));
+	Pending::<T>::insert(
+		id,
+		Submission {
+			who,
+			envelope,
+			commitment: revealed.commitment(),
+			max_weight,
+			deposit,
+			key_epoch: epoch,
+			submitted_at: frame_system::Pallet::<T>::block_number(),
+		},
+	);
+	(id, revealed)
+}
+
+fn remark<T: Config>() -> Vec<u8> {
+	<T as Config>::RuntimeCall::from(frame_system::Call::<T>::remark { remark: Vec::new() })
+		.encode()
+}
+
+fn policy() -> AccessPolicy {
+	AccessPolicy {
+		allowed_operations: OperationSet::ALL,
+		requires_pqc: true,
+		requires_tee: true,
+		risk_threshold: RiskScore::MAX,
+	}
+}
+
+/// `n` assets protected by governance, written straight into storage.
+fn governance_assets<T: Config>(n: u32) -> Vec<AssetId> {
+	(0..n)
+		.map(|id| {
+			ProtectedAssets::<T>::insert(
+				id,
+				ProtectedAsset {
+					asset_type: AssetType::OnChainToken,
+					policy: policy(),
+					migration: MigrationState::Active,
+					owner: None,
+					deposit: Zero::zero(),
+					chain_id: None,
+					location: BoundedVec::new(),
+				},
+			);
+			id
+		})
+		.collect()
+}
+
+fn governance<T: Config>() -> Result<T::RuntimeOrigin, BenchmarkError> {
+	T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)
+}
+
+/// A migration of `n` assets with `MaxCheckpoints` checkpoints recorded.
+fn migration_with_checkpoints<T: Config>(n: u32) -> Result<(), BenchmarkError> {
+	let assets = governance_assets::<T>(n);
+	Pallet::<T>::start_migration(governance::<T>()?, assets.clone().try_into().expect("fits"))?;
+	let worker: T::AccountId = account("primary", 0, 0);
+	let policies: BoundedVec<_, _> = assets
+		.iter()
+		.map(|id| (*id, AccessPolicy::default()))
+		.collect::<Vec<_>>()
+		.try_into()
+		.expect("fits");
+	let now = frame_system::Pallet::<T>::block_number();
+	for sequence in 0..T::MaxCheckpoints::get() {
+		Checkpoints::<T>::insert(
+			0,
+			sequence,
+			CheckpointRecord {
+				hash: [sequence as u8; 32],
+				block_number: 1,
+				block_hash: [1; 32],
+				worker: worker.clone(),
+				committed_at: now,
+				policies: policies.clone(),
+			},
+		);
+	}
+	Migrations::<T>::mutate(0, |m| {
+		if let Some(m) = m {
+			m.checkpoints = T::MaxCheckpoints::get();
+		}
+	});
+	Ok(())
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn submit_encrypted() {
+		let (_, epoch) = primary::<T>();
+		let who = funded::<T>("user", 0);
+		let envelope = envelope::<T>(epoch, T::MaxEnvelopeLen::get());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), envelope, [7; 32], T::MaxCallWeight::get());
+		assert_eq!(Pending::<T>::count(), 1);
+	}
+
+	#[benchmark]
+	fn commit_batch(
+		n: Linear<1, MAX_BATCH_ENTRIES>,
+		c: Linear<0, { T::MaxCosigners::get() }>,
+	) -> Result<(), BenchmarkError> {
+		T::BenchmarkHelper::set_emergency();
+		let (worker, epoch) = primary::<T>();
+		let cosigners: Vec<T::AccountId> = (0..c)
+			.map(|j| {
+				let who: T::AccountId = account("cosigner", j, 0);
+				T::BenchmarkHelper::activate_worker(&who, WorkerRole::Redundancy);
+				who
+			})
+			.collect();
+		T::BenchmarkHelper::set_redundancy(c as u8);
+		let call = remark::<T>();
+		let entries: Vec<BatchEntry> = (0..n)
+			.map(|i| {
+				let (submission_id, revealed) = pend::<T>(i, epoch, &call);
+				BatchEntry { submission_id, revealed }
+			})
+			.collect();
+		let chain = Batches::<T>::get();
+		let batch = Batch::new(
+			Pallet::<T>::genesis_hash(),
+			chain.next_sequence,
+			chain.last_hash,
+			epoch,
+			ActiveRule::<T>::get(),
+			entries,
+		)
+		.map_err(|_| BenchmarkError::Stop("batch builds"))?;
+		let hash = batch.hash();
+		let signatures =
+			T::BenchmarkHelper::sign(&worker, SuiteSet::BOTH, pqc::context::BATCH, &hash);
+		let cosignatures: CosignaturesOf<T> = cosigners
+			.iter()
+			.map(|who| {
+				(
+					who.clone(),
+					T::BenchmarkHelper::sign(
+						who,
+						SuiteSet::BOTH,
+						pqc::context::BATCH_COSIGN,
+						&hash,
+					),
+				)
+			})
+			.collect::<Vec<_>>()
+			.try_into()
+			.map_err(|_| BenchmarkError::Stop("cosigners fit"))?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(worker), batch, signatures, cosignatures);
+
+		assert_eq!(Pending::<T>::count(), 0);
+		assert_eq!(Batches::<T>::get().next_sequence, chain.next_sequence + 1);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn reject_entries(n: Linear<1, { T::MaxRejects::get() }>) {
+		let (worker, epoch) = primary::<T>();
+		let entries: Vec<(SubmissionId, RejectReason)> =
+			(0..n).map(|i| (pend::<T>(i, epoch, &[0]).0, RejectReason::DecryptionFailed)).collect();
+		let entries: BoundedVec<_, T::MaxRejects> = entries.try_into().expect("fits");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(worker), entries);
+		assert_eq!(Pending::<T>::count(), 0);
+	}
+
+	#[benchmark]
+	fn refund_expired() {
+		let (_, epoch) = primary::<T>();
+		let (id, _) = pend::<T>(0, epoch, &[0]);
+		let expired_at =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::MaxPendingAge::get());
+		frame_system::Pallet::<T>::set_block_number(expired_at);
+		let caller = funded::<T>("caller", 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), id);
+		assert!(!Pending::<T>::contains_key(id));
+	}
+
+	#[benchmark]
+	fn set_rule() -> Result<(), BenchmarkError> {
+		let origin = governance::<T>()?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, OrderingRule::RiskAware);
+		assert_eq!(ActiveRule::<T>::get(), OrderingRule::RiskAware);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn on_initialize_expiries(n: Linear<0, { T::MaxExpiriesPerBlock::get() }>) {
+		let (_, epoch) = primary::<T>();
+		for i in 0..n {
+			pend::<T>(i, epoch, &[0]);
+		}
+		let now = frame_system::Pallet::<T>::block_number().saturating_add(T::MaxPendingAge::get());
+		frame_system::Pallet::<T>::set_block_number(now);
+		#[block]
+		{
+			Pallet::<T>::on_initialize(now);
+		}
+		assert_eq!(Pending::<T>::count(), 0);
+	}
+
+	#[benchmark]
+	fn register_asset() {
+		let owner = funded::<T>("owner", 0);
+		T::BenchmarkHelper::make_asset_owner(&owner, 0);
+		let location: BoundedVec<u8, ConstU32<MAX_LOCATION_LEN>> =
+			vec![0xab; MAX_LOCATION_LEN as usize].try_into().expect("fits");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), 0, AssetType::OnChainToken, policy(), Some(1), location);
+		assert!(ProtectedAssets::<T>::contains_key(0));
+	}
+
+	#[benchmark]
+	fn update_policy() -> Result<(), BenchmarkError> {
+		let owner = funded::<T>("owner", 0);
+		T::BenchmarkHelper::make_asset_owner(&owner, 0);
+		let origin: T::RuntimeOrigin = RawOrigin::Signed(owner.clone()).into();
+		Pallet::<T>::register_asset(
+			origin,
+			0,
+			AssetType::OnChainToken,
+			policy(),
+			None,
+			BoundedVec::new(),
+		)?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), 0, AccessPolicy::default());
+		assert_eq!(ProtectedAssets::<T>::get(0).map(|a| a.policy), Some(AccessPolicy::default()));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn remove_asset() -> Result<(), BenchmarkError> {
+		let owner = funded::<T>("owner", 0);
+		T::BenchmarkHelper::make_asset_owner(&owner, 0);
+		let origin: T::RuntimeOrigin = RawOrigin::Signed(owner.clone()).into();
+		Pallet::<T>::register_asset(
+			origin,
+			0,
+			AssetType::OnChainToken,
+			policy(),
+			None,
+			BoundedVec::new(),
+		)?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), 0);
+		assert!(!ProtectedAssets::<T>::contains_key(0));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn start_migration(
+		n: Linear<1, { T::MaxMigrationAssets::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let assets: BoundedVec<AssetId, T::MaxMigrationAssets> =
+			governance_assets::<T>(n).try_into().expect("fits");
+		let origin = governance::<T>()?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, assets);
+		assert_eq!(CurrentMigration::<T>::get(), Some(0));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn commit_checkpoint(
+		n: Linear<1, { T::MaxMigrationAssets::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let (worker, _) = primary::<T>();
+		let assets = governance_assets::<T>(n);
+		let block = frame_system::Pallet::<T>::block_number().saturating_add(1u32.into());
+		frame_system::Pallet::<T>::set_block_number(block);
+		Pallet::<T>::start_migration(governance::<T>()?, assets.clone().try_into().expect("fits"))?;
+		let block_hash = <T as frame_system::Config>::Hashing::hash(b"checkpointed block");
+		frame_system::BlockHash::<T>::insert(block, block_hash);
+		frame_system::Pallet::<T>::set_block_number(block.saturating_add(1u32.into()));
+		let mut state_hash = [0u8; 32];
+		state_hash.copy_from_slice(block_hash.as_ref());
+		let checkpoint = Checkpoint {
+			genesis_hash: Pallet::<T>::genesis_hash(),
+			migration_id: 0,
+			sequence: 0,
+			block_number: block.try_into().map_err(|_| BenchmarkError::Stop("block fits u32"))?,
+			state_hash,
+			asset_snapshots: assets
+				.iter()
+				.map(|id| AssetSnapshot {
+					asset_id: *id,
+					state_hash: aegis_primitives::assets::asset_state_hash(
+						*id,
+						AssetType::OnChainToken,
+						&policy(),
+					),
+				})
+				.collect::<Vec<_>>()
+				.try_into()
+				.map_err(|_| BenchmarkError::Stop("snapshots fit"))?,
+		};
+		let signatures = T::BenchmarkHelper::sign(
+			&worker,
+			SuiteSet::BOTH,
+			pqc::context::CHECKPOINT,
+			&checkpoint.hash(),
+		);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(worker), checkpoint, signatures);
+		assert!(Checkpoints::<T>::contains_key(0, 0));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn complete_migration(
+		n: Linear<1, { T::MaxMigrationAssets::get() }>,
+	) -> Result<(), BenchmarkError> {
+		migration_with_checkpoints::<T>(n)?;
+		let origin = governance::<T>()?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin);
+		assert_eq!(CurrentMigration::<T>::get(), None);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn rollback_migration(
+		n: Linear<1, { T::MaxMigrationAssets::get() }>,
+	) -> Result<(), BenchmarkError> {
+		migration_with_checkpoints::<T>(n)?;
+		let origin = governance::<T>()?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, 0);
+		assert_eq!(ProtectedAssets::<T>::get(0).map(|a| a.policy), Some(AccessPolicy::default()));
+		Ok(())
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+
+	#[cfg(test)]
+	mod weight_file {
+		use super::*;
+		use crate::mock::{new_test_ext, Test};
+		use aegis_weight_gen::{generate, measure, Component, Spec};
+
+		/// Max encoded sizes in the mock, with their keys (prefix 32 B, Twox64Concat 8 B or
+		/// Blake2_128Concat 16 B + key): a `Pending` entry ~4 250 B (envelope 4 096); a
+		/// `ProtectedAssets` entry 220 B (location 128); a `Migrations` entry 1 100 B (256 asset
+		/// ids); a `Checkpoints` entry 2 450 B (256 policies); a registry `Workers` entry
+		/// 4 250 B; an account or hold record 120 B; small values 40 B.
+		#[test]
+		#[ignore = "writes src/weights.rs; run through scripts/pallet-weights.sh"]
+		fn generate_weights() {
+			let (pending, asset, migration, checkpoint, worker, account, small) =
+				(4_250, 220, 1_100, 2_450, 4_250, 120, 40);
+			const COSIGNERS: &[Component] =
+				&[Component { name: "c", proof: 4_250 + 40, reads: 2, writes: 0 }];
+			let ext = new_test_ext;
+			let specs = vec![
+				(Spec { name: "submit_encrypted", component: None, doc: "Storage: `TeeRegistry::CurrentClusterKey` (r:1), `Sequencer::Pending` (r:1 w:1), `Sequencer::CounterForPending` (r:1 w:1), `Sequencer::PendingPerAccount` (r:1 w:1), `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1), `Sequencer::NextSubmissionId` (r:1 w:1)", reads: 7, writes: 6, proof: (1_300 + pending + 2 * small + 2 * account + small, 0), ..Default::default() }, measure::<Test, _>(&submit_encrypted, ext)),
+				(Spec { name: "commit_batch", component: Some("n"), doc: "Storage: `TeeRegistry::Workers` (r:1), `TeeRegistry::Redundancy` (r:1), `RiskOracle` level and score (r:2), `System::BlockHash` (r:1), `Sequencer::Batches` (r:1 w:1), `Sequencer::ActiveRule` (r:1), `Sequencer::EncryptedDispatch` (w:2); per entry `Sequencer::Pending` (r:1 w:1), `Sequencer::CounterForPending` (w:1), `Sequencer::PendingPerAccount` (r:1 w:1), `Sequencer::ProtectedAssets` (r:2), `Balances::Holds` (r:1 w:1), `System::Account` (r:2 w:2); per co-signer `TeeRegistry::Workers` (r:2). Both suites verified; the revealed calls' own weight is added on top", reads: 7, writes: 3, proof: (worker + 6 * small, pending + 2 * asset + 3 * account + small), reads_per: 7, writes_per: 6, more: COSIGNERS }, measure::<Test, _>(&commit_batch, ext)),
+				(Spec { name: "reject_entries", component: Some("n"), doc: "Storage: `TeeRegistry::Workers` (r:1); per entry `Sequencer::Pending` (r:2 w:1), `Sequencer::CounterForPending` (w:1), `Sequencer::PendingPerAccount` (r:1 w:1), `Balances::Holds` (r:1 w:1), `System::Account` (r:2 w:2)", reads: 1, writes: 0, proof: (worker, pending + 3 * account + small), reads_per: 6, writes_per: 6, ..Default::default() }, measure::<Test, _>(&reject_entries, ext)),
+				(Spec { name: "refund_expired", component: None, doc: "Storage: `Sequencer::Pending` (r:1 w:1), `Sequencer::CounterForPending` (r:1 w:1), `Sequencer::PendingPerAccount` (r:1 w:1), `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1)", reads: 5, writes: 5, proof: (pending + 2 * small + 2 * account, 0), ..Default::default() }, measure::<Test, _>(&refund_expired, ext)),
+				(Spec { name: "set_rule", component: None, doc: "Storage: `Sequencer::ActiveRule` (w:1)", reads: 0, writes: 1, proof: (0, 0), ..Default::default() }, measure::<Test, _>(&set_rule, ext)),
+				(Spec { name: "on_initialize_expiries", component: Some("n"), doc: "Storage: `Sequencer::ExpiryCursor` (r:1 w:1), `Sequencer::NextSubmissionId` (r:1); per refund `Sequencer::Pending` (r:1 w:1), `Sequencer::CounterForPending` (r:1 w:1), `Sequencer::PendingPerAccount` (r:1 w:1), `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1)", reads: 3, writes: 1, proof: (2 * small + pending, pending + 2 * small + 2 * account), reads_per: 5, writes_per: 5, ..Default::default() }, measure::<Test, _>(&on_initialize_expiries, ext)),
+				(Spec { name: "register_asset", component: None, doc: "Storage: `Sequencer::ProtectedAssets` (r:1 w:1), the runtime's asset ownership (r:1), `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1)", reads: 4, writes: 3, proof: (asset + 3 * account, 0), ..Default::default() }, measure::<Test, _>(&register_asset, ext)),
+				(Spec { name: "update_policy", component: None, doc: "Storage: `Sequencer::ProtectedAssets` (r:1 w:1)", reads: 1, writes: 1, proof: (asset, 0), ..Default::default() }, measure::<Test, _>(&update_policy, ext)),
+				(Spec { name: "remove_asset", component: None, doc: "Storage: `Sequencer::ProtectedAssets` (r:1 w:1), `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1)", reads: 3, writes: 3, proof: (asset + 2 * account, 0), ..Default::default() }, measure::<Test, _>(&remove_asset, ext)),
+				(Spec { name: "start_migration", component: Some("n"), doc: "Storage: `Sequencer::CurrentMigration` (r:1 w:1), `Sequencer::NextMigrationId` (r:1 w:1), `Sequencer::Migrations` (w:1), `Sequencer::ProtectedAssets` (r:n w:n)", reads: 2, writes: 3, proof: (2 * small, asset), reads_per: 1, writes_per: 1, ..Default::default() }, measure::<Test, _>(&start_migration, ext)),
+				(Spec { name: "commit_checkpoint", component: Some("n"), doc: "Storage: `TeeRegistry::Workers` (r:2), `System::BlockHash` (r:2), `Sequencer::CurrentMigration` (r:1), `Sequencer::Migrations` (r:1 w:1), `Sequencer::Checkpoints` (w:1), `Sequencer::ProtectedAssets` (r:n). Both suites verified", reads: 6, writes: 2, proof: (2 * worker + 3 * small + migration + checkpoint, asset), reads_per: 1, writes_per: 0, ..Default::default() }, measure::<Test, _>(&commit_checkpoint, ext)),
+				(Spec { name: "complete_migration", component: Some("n"), doc: "Storage: `Sequencer::CurrentMigration` (r:1 w:1), `Sequencer::Migrations` (r:1 w:1), `Sequencer::ProtectedAssets` (r:n w:n), `Sequencer::Checkpoints` (w:`MaxCheckpoints`, added by the call)", reads: 2, writes: 2, proof: (small + migration, asset), reads_per: 1, writes_per: 1, ..Default::default() }, measure::<Test, _>(&complete_migration, ext)),
+				(Spec { name: "rollback_migration", component: Some("n"), doc: "Storage: `Sequencer::CurrentMigration` (r:1 w:1), `Sequencer::Migrations` (r:1 w:1), `Sequencer::Checkpoints` (r:1 w:`MaxCheckpoints`, added by the call), `Sequencer::ProtectedAssets` (r:n w:n)", reads: 3, writes: 2, proof: (small + migration + checkpoint, asset), reads_per: 1, writes_per: 1, ..Default::default() }, measure::<Test, _>(&rollback_migration, ext)),
+			];
+			let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/weights.rs");
+			generate("pallet_sequencer", "sequencer", path, specs);
+		}
+	}
+}
