@@ -1,7 +1,8 @@
 //! Measured weights for a pallet, from its FRAME v2 benchmarks run natively (release build) in
 //! the pallet's mock runtime: each benchmark is run [`REPEAT`] times per component value (at
-//! most [`STEPS`] values over each component's range, the other components at their highest,
-//! as `frame-benchmarking-cli` does), the median time taken, and a least-squares line fitted
+//! most [`STEPS`] values over each component's range, the other components at their lowest, so
+//! that a cheap component is not lost in the noise of an expensive one at its highest), the
+//! median time taken, and a least-squares line fitted
 //! through the medians of each component. Storage read and write counts and proof sizes are
 //! given per benchmark by the pallet ([`Spec`]), from the items each call touches.
 //!
@@ -46,7 +47,7 @@ pub fn steps(low: u32, high: u32) -> Vec<u32> {
 }
 
 /// Median execution times in picoseconds, one series per component (each component stepped
-/// over its range, the others at their highest; a single point for a benchmark without
+/// over its range, the others at their lowest; a single point for a benchmark without
 /// components), each run in fresh externalities from `ext`.
 pub fn measure<T, B: BenchmarkingSetup<T>>(
 	bench: &B,
@@ -64,7 +65,7 @@ pub fn measure<T, B: BenchmarkingSetup<T>>(
 				.map(|value| {
 					let selected: Vec<(BenchmarkParameter, u32)> = components
 						.iter()
-						.map(|&(which, _, high)| (which, if which == param { value } else { high }))
+						.map(|&(which, low, _)| (which, if which == param { value } else { low }))
 						.collect();
 					(value, median_time(bench, &ext, &selected))
 				})
@@ -145,19 +146,23 @@ pub struct Component {
 pub type Measured = (Spec, (u64, Vec<u64>), Vec<Vec<(u32, f64)>>);
 
 /// Base and per-component slopes from one series per component. Each series was measured with
-/// the other components at their highest, so the base is the first series' intercept less the
-/// other components' share at those values.
+/// the other components at their lowest, so each gives an estimate of the base: its intercept
+/// less the other components' share at those values. The largest estimate is kept, so that a
+/// noisy slope never hides fixed work (such as a signature check) from the weight.
 pub fn fit_all(series: &[Vec<(u32, f64)>]) -> (u64, Vec<u64>) {
 	let fits: Vec<(u64, u64)> = series.iter().map(|points| fit(points)).collect();
 	let slopes: Vec<u64> = fits.iter().map(|f| f.1).collect();
-	let others: u64 = series
+	let lows: Vec<u64> =
+		series.iter().map(|p| u64::from(p.first().map(|p| p.0).unwrap_or_default())).collect();
+	let shares: Vec<u64> = slopes.iter().zip(&lows).map(|(s, l)| s.saturating_mul(*l)).collect();
+	let total: u64 = shares.iter().sum();
+	let base = fits
 		.iter()
-		.zip(&slopes)
-		.skip(1)
-		.map(|(points, slope)| slope * u64::from(points.last().map(|p| p.0).unwrap_or_default()))
-		.sum();
-	let intercept = fits.first().map(|f| f.0).unwrap_or_default();
-	(intercept.saturating_sub(others), slopes)
+		.zip(&shares)
+		.map(|((intercept, _), own)| intercept.saturating_sub(total.saturating_sub(*own)))
+		.max()
+		.unwrap_or_default();
+	(base, slopes)
 }
 
 /// Fits each benchmark's points and writes `weights.rs` for `pallet` (e.g. `pallet_tee_registry`)
@@ -350,10 +355,13 @@ mod tests {
 
 	#[test]
 	fn a_second_component_gets_its_own_slope_and_the_base_is_corrected() {
-		// t = 100 + 5n + 30c; n measured with c = 4, c measured with n = 10.
-		let n: Vec<(u32, f64)> = (0..=10).map(|n| (n, 100.0 + 5.0 * n as f64 + 120.0)).collect();
-		let c: Vec<(u32, f64)> = (0..=4).map(|c| (c, 100.0 + 50.0 + 30.0 * c as f64)).collect();
+		// t = 100 + 5n + 30c; n measured over 1..=10 with c = 2, c over 2..=4 with n = 1.
+		let n: Vec<(u32, f64)> = (1..=10).map(|n| (n, 100.0 + 5.0 * n as f64 + 60.0)).collect();
+		let c: Vec<(u32, f64)> = (2..=4).map(|c| (c, 100.0 + 5.0 + 30.0 * c as f64)).collect();
 		assert_eq!(fit_all(&[n.clone(), c.clone()]), (100, vec![5, 30]));
+		// A slope fitted too steep on one series cannot push the base below the other's.
+		let steep: Vec<(u32, f64)> = n.iter().map(|&(x, y)| (x, y + 4.0 * x as f64)).collect();
+		assert!(fit_all(&[steep, c.clone()]).0 > 0);
 		let spec = Spec {
 			name: "g",
 			component: Some("n"),
