@@ -105,23 +105,22 @@ fn policy() -> AccessPolicy {
 
 /// `n` assets protected by governance, written straight into storage.
 fn governance_assets<T: Config>(n: u32) -> Vec<AssetId> {
-	(0..n)
-		.map(|id| {
-			ProtectedAssets::<T>::insert(
-				id,
-				ProtectedAsset {
-					asset_type: AssetType::OnChainToken,
-					policy: policy(),
-					migration: MigrationState::Active,
-					owner: None,
-					deposit: Zero::zero(),
-					chain_id: None,
-					location: BoundedVec::new(),
-				},
-			);
-			id
-		})
-		.collect()
+	let ids: Vec<AssetId> = (0..n).collect();
+	for id in &ids {
+		ProtectedAssets::<T>::insert(
+			id,
+			ProtectedAsset {
+				asset_type: AssetType::OnChainToken,
+				policy: policy(),
+				migration: MigrationState::Active,
+				owner: None,
+				deposit: Zero::zero(),
+				chain_id: None,
+				location: BoundedVec::new(),
+			},
+		);
+	}
+	ids
 }
 
 fn governance<T: Config>() -> Result<T::RuntimeOrigin, BenchmarkError> {

@@ -213,11 +213,13 @@ impl pallet_tee_registry::BenchmarkHelper<Test> for RegistryBenchmarks {
 #[cfg(feature = "runtime-benchmarks")]
 pub struct SequencerBenchmarks;
 
+/// Signatures made so far, by signer, suites, context and hash.
+#[cfg(feature = "runtime-benchmarks")]
+type SignatureCache = std::collections::HashMap<(u64, u8, Vec<u8>, [u8; 32]), SignatureSet>;
+
 #[cfg(feature = "runtime-benchmarks")]
 thread_local! {
-	static SIGNATURES: core::cell::RefCell<
-		std::collections::HashMap<(u64, u8, Vec<u8>, [u8; 32]), SignatureSet>,
-	> = Default::default();
+	static SIGNATURES: core::cell::RefCell<SignatureCache> = Default::default();
 }
 
 #[cfg(feature = "runtime-benchmarks")]

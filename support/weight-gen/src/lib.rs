@@ -52,7 +52,7 @@ pub fn steps(low: u32, high: u32) -> Vec<u32> {
 pub fn measure<T, B: BenchmarkingSetup<T>>(
 	bench: &B,
 	ext: impl Fn() -> sp_io::TestExternalities,
-) -> Vec<Vec<(u32, f64)>> {
+) -> Series {
 	let components = bench.components();
 	if components.is_empty() {
 		return vec![vec![(0, median_time(bench, &ext, &[]))]];
@@ -141,9 +141,12 @@ pub struct Component {
 	pub writes: u64,
 }
 
+/// Measured points: one series of `(component value, picoseconds)` per component.
+pub type Series = Vec<Vec<(u32, f64)>>;
+
 /// A benchmark's description, fitted base and slopes (one per component), and measured points
 /// (one series per component).
-pub type Measured = (Spec, (u64, Vec<u64>), Vec<Vec<(u32, f64)>>);
+pub type Measured = (Spec, (u64, Vec<u64>), Series);
 
 /// Base and per-component slopes from one series per component. Each series was measured with
 /// the other components at their lowest, so each gives an estimate of the base: its intercept
@@ -167,7 +170,7 @@ pub fn fit_all(series: &[Vec<(u32, f64)>]) -> (u64, Vec<u64>) {
 
 /// Fits each benchmark's points and writes `weights.rs` for `pallet` (e.g. `pallet_tee_registry`)
 /// to `path`; `folder` is the pallet's folder under `pallets/`, named in the header.
-pub fn generate(pallet: &str, folder: &str, path: &str, specs: Vec<(Spec, Vec<Vec<(u32, f64)>>)>) {
+pub fn generate(pallet: &str, folder: &str, path: &str, specs: Vec<(Spec, Series)>) {
 	let specs: Vec<Measured> =
 		specs.into_iter().map(|(spec, series)| (spec, fit_all(&series), series)).collect();
 	std::fs::write(path, render(pallet, folder, &specs)).expect("write weights.rs");
@@ -301,6 +304,7 @@ pub fn render(pallet: &str, folder: &str, specs: &[Measured]) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
 	use super::*;
 
