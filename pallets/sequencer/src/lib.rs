@@ -80,8 +80,8 @@ pub mod weights;
 pub use benchmarking::BenchmarkHelper;
 
 pub use protection::{
-	AssetAuthority, AssetRefusal, CallPath, CheckProtectedAssets, CheckpointRecord, Migration,
-	MigrationId, MigrationState, MigrationStatus, ProtectedAsset, ProtectedAssetGuard,
+	AssetAuthority, AssetRefusal, CallPath, CheckProtectedAssets, CheckpointRecord, Classified,
+	Migration, MigrationId, MigrationState, MigrationStatus, ProtectedAsset, ProtectedAssetGuard,
 	MAX_LOCATION_LEN,
 };
 
@@ -91,7 +91,7 @@ use aegis_primitives::{
 	binding::EnclaveKeys,
 	ordering::{is_ordered, EntryMeta, OrderingRule},
 	pqc::{self, SignatureSet, Suite},
-	risk::SuiteSet,
+	risk::{RiskScore, SuiteSet},
 	Hash,
 };
 use alloc::vec::Vec;
@@ -218,6 +218,16 @@ pub enum RejectReason {
 	/// The revealed call does not open the commitment.
 	#[codec(index = 2)]
 	CommitmentMismatch,
+}
+
+/// What `check_batch` found: each entry's submission with its decoded and classified call
+/// (`None`: not a call of this runtime), whether the batch carried both signature suites, and
+/// the oracle's score the order was checked against.
+struct CheckedBatch<T: Config> {
+	#[allow(clippy::type_complexity)]
+	entries: Vec<(SubmissionOf<T>, Option<(<T as Config>::RuntimeCall, Classified<T>)>)>,
+	full_pqc: bool,
+	risk: RiskScore,
 }
 
 /// The chain of batches.
@@ -674,19 +684,20 @@ pub mod pallet {
 			cosignatures: CosignaturesOf<T>,
 		) -> DispatchResultWithPostInfo {
 			let worker = ensure_signed(origin)?;
-			let (checked, full_pqc) =
-				Self::check_batch(&worker, &batch, &signatures, &cosignatures)?;
+			let checked = Self::check_batch(&worker, &batch, &signatures, &cosignatures)?;
 			let entries = batch.entries.len() as u32;
 			let mut used = T::WeightInfo::commit_batch(entries, cosignatures.len() as u32);
 			// Tells the protected-asset guard that these dispatches come by the encrypted path.
-			EncryptedDispatch::<T>::put(full_pqc);
-			for (entry, (submission, call)) in batch.entries.iter().zip(checked) {
+			EncryptedDispatch::<T>::put(checked.full_pqc);
+			let path = CallPath::Encrypted { full_pqc: checked.full_pqc };
+			for (entry, (submission, call)) in batch.entries.iter().zip(checked.entries) {
 				used = used.saturating_add(Self::execute(
 					&worker,
 					entry.submission_id,
 					submission,
 					call,
-					full_pqc,
+					path,
+					checked.risk,
 				));
 			}
 			EncryptedDispatch::<T>::kill();
@@ -951,7 +962,9 @@ pub mod pallet {
 		/// Completes the migration in progress (governance): its assets return to normal use
 		/// with their current policies. It needs at least one checkpoint.
 		#[pallet::call_index(10)]
-		#[pallet::weight(Pallet::<T>::complete_migration_weight(T::MaxMigrationAssets::get()))]
+		#[pallet::weight(Pallet::<T>::with_checkpoint_removal(
+			T::WeightInfo::complete_migration(T::MaxMigrationAssets::get())
+		))]
 		pub fn complete_migration(origin: OriginFor<T>) -> DispatchResultWithPostInfo {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			let (id, migration) = Self::current_migration().ok_or(Error::<T>::NoMigration)?;
@@ -966,13 +979,15 @@ pub mod pallet {
 			let n = migration.assets.len() as u32;
 			Self::end_migration(id, migration, MigrationStatus::Completed);
 			Self::deposit_event(Event::MigrationCompleted { id });
-			Ok(Some(Self::complete_migration_weight(n)).into())
+			Ok(Some(Self::with_checkpoint_removal(T::WeightInfo::complete_migration(n))).into())
 		}
 
 		/// Rolls the migration in progress back to its checkpoint `checkpoint` (governance):
 		/// each asset gets the policy recorded there and returns to normal use.
 		#[pallet::call_index(11)]
-		#[pallet::weight(Pallet::<T>::rollback_migration_weight(T::MaxMigrationAssets::get()))]
+		#[pallet::weight(Pallet::<T>::with_checkpoint_removal(
+			T::WeightInfo::rollback_migration(T::MaxMigrationAssets::get())
+		))]
 		pub fn rollback_migration(
 			origin: OriginFor<T>,
 			checkpoint: u32,
@@ -992,7 +1007,7 @@ pub mod pallet {
 			let n = migration.assets.len() as u32;
 			Self::end_migration(id, migration, MigrationStatus::RolledBack { to: checkpoint });
 			Self::deposit_event(Event::MigrationRolledBack { id, to: checkpoint });
-			Ok(Some(Self::rollback_migration_weight(n)).into())
+			Ok(Some(Self::with_checkpoint_removal(T::WeightInfo::rollback_migration(n))).into())
 		}
 	}
 }
@@ -1028,16 +1043,9 @@ impl<T: Config> Pallet<T> {
 		Ok(Some(who))
 	}
 
-	/// `complete_migration`'s weight with `n` assets, dropping up to `MaxCheckpoints` checkpoints.
-	fn complete_migration_weight(n: u32) -> Weight {
-		T::WeightInfo::complete_migration(n)
-			.saturating_add(T::DbWeight::get().writes(T::MaxCheckpoints::get().into()))
-	}
-
-	/// `rollback_migration`'s weight with `n` assets, dropping up to `MaxCheckpoints` checkpoints.
-	fn rollback_migration_weight(n: u32) -> Weight {
-		T::WeightInfo::rollback_migration(n)
-			.saturating_add(T::DbWeight::get().writes(T::MaxCheckpoints::get().into()))
+	/// `weight` of ending a migration plus dropping up to `MaxCheckpoints` checkpoints.
+	fn with_checkpoint_removal(weight: Weight) -> Weight {
+		weight.saturating_add(T::DbWeight::get().writes(T::MaxCheckpoints::get().into()))
 	}
 
 	/// The migration in progress.
@@ -1085,17 +1093,13 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::commit_batch(batch.entries.len() as u32, cosigners).saturating_add(calls)
 	}
 
-	/// Every check of a batch; returns each entry's submission and decoded call (`None`: not a
-	/// call of this runtime). Changes nothing.
-	/// Also returns whether the batch carried both signature suites.
-	#[allow(clippy::type_complexity)]
+	/// Every check of a batch. Changes nothing.
 	fn check_batch(
 		worker: &T::AccountId,
 		batch: &Batch,
 		signatures: &SignatureSet,
 		cosignatures: &[(T::AccountId, SignatureSet)],
-	) -> Result<(Vec<(SubmissionOf<T>, Option<<T as Config>::RuntimeCall>)>, bool), DispatchError>
-	{
+	) -> Result<CheckedBatch<T>, DispatchError> {
 		ensure!(T::Workers::is_active(worker), Error::<T>::NotActiveWorker);
 		ensure!(T::Workers::role(worker) == Some(WorkerRole::Primary), Error::<T>::NotPrimary);
 		batch.check_integrity().map_err(|_| Error::<T>::BatchIntegrity)?;
@@ -1148,18 +1152,19 @@ impl<T: Config> Pallet<T> {
 			let s = Pending::<T>::get(entry.submission_id).ok_or(Error::<T>::UnknownSubmission)?;
 			ensure!(s.key_epoch == header.key_epoch, Error::<T>::EpochMismatch);
 			ensure!(entry.revealed.commitment() == s.commitment, Error::<T>::CommitmentMismatch);
-			let call = <T as Config>::RuntimeCall::decode(&mut &entry.revealed.call[..]).ok();
-			let class = call.as_ref().map(T::CallClassifier::classify).unwrap_or_default();
-			metas.push(EntryMeta {
-				arrival: entry.submission_id,
-				risk,
-				protection: Self::protection_of(class.asset),
-				migration: class.migration,
-			});
+			let call = <T as Config>::RuntimeCall::decode(&mut &entry.revealed.call[..]).ok().map(
+				|call| {
+					let classified = Self::classify(&call);
+					(call, classified)
+				},
+			);
+			let (protection, migration) =
+				call.as_ref().map(|(_, c)| (c.tier(), c.class.migration)).unwrap_or_default();
+			metas.push(EntryMeta { arrival: entry.submission_id, risk, protection, migration });
 			out.push((s, call));
 		}
 		ensure!(is_ordered(header.rule, &metas), Error::<T>::Misordered);
-		Ok((out, signed.is_superset(SuiteSet::BOTH)))
+		Ok(CheckedBatch { entries: out, full_pqc: signed.is_superset(SuiteSet::BOTH), risk })
 	}
 
 	/// Runs one entry and settles its deposit; returns the weight the call used.
@@ -1167,38 +1172,48 @@ impl<T: Config> Pallet<T> {
 		worker: &T::AccountId,
 		id: SubmissionId,
 		s: SubmissionOf<T>,
-		call: Option<<T as Config>::RuntimeCall>,
-		full_pqc: bool,
+		call: Option<(<T as Config>::RuntimeCall, Classified<T>)>,
+		path: CallPath,
+		risk: RiskScore,
 	) -> Weight {
 		Self::forget(id, &s.who);
 		let inclusion = Self::deposit_for(s.envelope.len(), Weight::zero());
 		let (outcome, weight) = match call {
 			None => (EntryOutcome::Undecodable, Weight::zero()),
-			Some(call) if !T::CallFilter::contains(&call) => {
-				(EntryOutcome::Filtered, Weight::zero())
-			}
-			Some(call) => match Self::check_protected(&call, CallPath::Encrypted { full_pqc }) {
-				Err(refusal) => (EntryOutcome::Refused(refusal), Weight::zero()),
-				Ok(()) => {
-					let declared = call.get_dispatch_info().call_weight;
-					if !declared.all_lte(s.max_weight) {
-						(EntryOutcome::OverWeight, Weight::zero())
-					} else {
-						let origin = frame_system::RawOrigin::Signed(s.who.clone()).into();
-						let (result, post) = match call.dispatch(origin) {
-							Ok(post) => (Ok(()), post),
-							Err(e) => (Err(e.error), e.post_info),
-						};
-						let used = post.actual_weight.unwrap_or(declared).min(declared);
-						(EntryOutcome::Executed { result, weight: used }, used)
-					}
-				}
-			},
+			Some((call, classified)) => Self::run(&s, call, &classified, path, risk),
 		};
 		let fee = inclusion.saturating_add(T::WeightToFee::weight_to_fee(&weight));
 		let charged = Self::settle(&s, fee, worker);
 		Self::deposit_event(Event::EntryExecuted { id, who: s.who, outcome, charged });
 		weight
+	}
+
+	/// Runs a revealed call as its submitter if the call filter, the protected assets' policies
+	/// (as checked with the batch) and the submitter's `max_weight` let it.
+	fn run(
+		s: &SubmissionOf<T>,
+		call: <T as Config>::RuntimeCall,
+		classified: &Classified<T>,
+		path: CallPath,
+		risk: RiskScore,
+	) -> (EntryOutcome, Weight) {
+		if !T::CallFilter::contains(&call) {
+			return (EntryOutcome::Filtered, Weight::zero());
+		}
+		if let Err(refusal) = classified.refusal(path, || risk) {
+			return (EntryOutcome::Refused(refusal), Weight::zero());
+		}
+		let declared = call.get_dispatch_info().call_weight;
+		if !declared.all_lte(s.max_weight) {
+			return (EntryOutcome::OverWeight, Weight::zero());
+		}
+		let origin = frame_system::RawOrigin::Signed(s.who.clone()).into();
+		let (result, post) = match call.dispatch(origin) {
+			Ok(post) => (Ok(()), post),
+			Err(e) => (Err(e.error), e.post_info),
+		};
+		let used = post.actual_weight.unwrap_or(declared).min(declared);
+		(EntryOutcome::Executed { result, weight: used }, used)
 	}
 
 	/// Removes a pending submission and its count.

@@ -11,11 +11,12 @@
 //! policy's `allowed_operations` run, and while the asset is part of a migration only calls the
 //! runtime classifies as migration calls run.
 
-use crate::{CallClassifier, Config, EncryptedDispatch, Pallet, ProtectedAssets};
+use crate::{CallClass, CallClassifier, Config, EncryptedDispatch, Pallet, ProtectedAssets};
 use aegis_primitives::{
 	assets::{AccessPolicy, AssetType},
 	batch::{AssetId, MAX_CHECKPOINT_ASSETS},
 	ordering::ProtectionTier,
+	risk::RiskScore,
 	Hash,
 };
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
@@ -235,14 +236,62 @@ impl<AccountId> AssetAuthority<AccountId> for () {
 	}
 }
 
+/// A call as the policies see it: what the runtime's classifier says it does, and the on-chain
+/// protected asset it touches, if any (off-chain and bridge assets are enforced by the workers
+/// that hold their keys).
+pub struct Classified<T: Config> {
+	/// The classifier's verdict.
+	pub class: CallClass,
+	/// The protected on-chain asset the call touches.
+	pub asset: Option<crate::ProtectedAssetOf<T>>,
+}
+
+impl<T: Config> Classified<T> {
+	/// The ordering tier of the call.
+	pub fn tier(&self) -> ProtectionTier {
+		self.asset.as_ref().map(|a| a.policy.tier()).unwrap_or_default()
+	}
+
+	/// Whether the call may run on `path`; `score` is read only when the call touches a
+	/// protected asset.
+	pub fn refusal(
+		&self,
+		path: CallPath,
+		score: impl FnOnce() -> RiskScore,
+	) -> Result<(), AssetRefusal> {
+		let Some(asset) = &self.asset else { return Ok(()) };
+		if matches!(asset.migration, MigrationState::Migrating { .. }) && !self.class.migration {
+			return Err(AssetRefusal::AssetMigrating);
+		}
+		let policy = asset.policy;
+		match path {
+			CallPath::Plain if policy.encrypted_only() => Err(AssetRefusal::EncryptedPathRequired),
+			CallPath::Encrypted { full_pqc: false } if policy.requires_pqc => {
+				Err(AssetRefusal::FullPqcRequired)
+			}
+			_ if !policy.permits(self.class.operation, score()) => {
+				Err(AssetRefusal::OperationRestricted)
+			}
+			_ => Ok(()),
+		}
+	}
+}
+
 impl<T: Config> Pallet<T> {
+	/// The protected asset `id`, if it lives on this chain.
+	fn on_chain_asset(id: Option<AssetId>) -> Option<crate::ProtectedAssetOf<T>> {
+		id.and_then(ProtectedAssets::<T>::get).filter(|a| a.asset_type.is_on_chain())
+	}
+
 	/// The ordering tier of calls touching `asset`.
 	pub fn protection_of(asset: Option<AssetId>) -> ProtectionTier {
-		asset
-			.and_then(ProtectedAssets::<T>::get)
-			.filter(|a| a.asset_type.is_on_chain())
-			.map(|a| a.policy.tier())
-			.unwrap_or_default()
+		Self::on_chain_asset(asset).map(|a| a.policy.tier()).unwrap_or_default()
+	}
+
+	/// Classifies `call` and looks up the asset it touches.
+	pub fn classify(call: &<T as Config>::RuntimeCall) -> Classified<T> {
+		let class = T::CallClassifier::classify(call);
+		Classified { class, asset: Self::on_chain_asset(class.asset) }
 	}
 
 	/// Whether `call` may run on `path` under the protected assets' policies and the oracle's
@@ -251,28 +300,7 @@ impl<T: Config> Pallet<T> {
 		call: &<T as Config>::RuntimeCall,
 		path: CallPath,
 	) -> Result<(), AssetRefusal> {
-		let class = T::CallClassifier::classify(call);
-		let Some(asset) = class.asset.and_then(ProtectedAssets::<T>::get) else { return Ok(()) };
-		if !asset.asset_type.is_on_chain() {
-			return Ok(());
-		}
-		if matches!(asset.migration, MigrationState::Migrating { .. }) && !class.migration {
-			return Err(AssetRefusal::AssetMigrating);
-		}
-		let policy = asset.policy;
-		match path {
-			CallPath::Plain if policy.encrypted_only() => {
-				return Err(AssetRefusal::EncryptedPathRequired)
-			}
-			CallPath::Encrypted { full_pqc: false } if policy.requires_pqc => {
-				return Err(AssetRefusal::FullPqcRequired)
-			}
-			_ => {}
-		}
-		if !policy.permits(class.operation, T::Risk::score()) {
-			return Err(AssetRefusal::OperationRestricted);
-		}
-		Ok(())
+		Self::classify(call).refusal(path, T::Risk::score)
 	}
 
 	/// The path the call being dispatched now came by.
