@@ -110,25 +110,19 @@ pub fn fit(points: &[(u32, f64)]) -> (u64, u64) {
 pub struct Spec {
 	/// The weight function's name.
 	pub name: &'static str,
-	/// The component, if any.
-	pub component: Option<&'static str>,
 	/// The storage items touched, as the doc line of the weight function.
 	pub doc: &'static str,
 	/// Storage reads.
 	pub reads: u64,
 	/// Storage writes.
 	pub writes: u64,
-	/// Proof size: fixed part and part per component unit, from the items' max sizes.
-	pub proof: (u64, u64),
-	/// Storage reads per component unit.
-	pub reads_per: u64,
-	/// Storage writes per component unit.
-	pub writes_per: u64,
-	/// Components after the first, in the benchmark's order.
-	pub more: &'static [Component],
+	/// Proof size of the fixed part, from the items' max sizes.
+	pub proof: u64,
+	/// The benchmark's components, in its order.
+	pub components: Vec<Component>,
 }
 
-/// A benchmark component after the first.
+/// A benchmark component and what each unit of it adds.
 #[derive(Default)]
 pub struct Component {
 	/// Its name.
@@ -208,12 +202,7 @@ pub fn render(pallet: &str, folder: &str, specs: &[Measured]) -> String {
 		 pub trait WeightInfo {{\n"
 	);
 	let signature = |spec: &Spec| {
-		let params: String = spec
-			.component
-			.into_iter()
-			.chain(spec.more.iter().map(|c| c.name))
-			.map(|c| format!("{c}: u32, "))
-			.collect();
+		let params: String = spec.components.iter().map(|c| format!("{}: u32, ", c.name)).collect();
 		format!("fn {}({params}) -> Weight", spec.name)
 	};
 	for (spec, _, _) in specs {
@@ -234,15 +223,13 @@ pub fn render(pallet: &str, folder: &str, specs: &[Measured]) -> String {
 			);
 		}
 		for (spec, (base, slopes), series) in specs {
-			let slope = slopes.first().copied().unwrap_or_default();
 			let _ = writeln!(out, "\t/// {}", spec.doc);
-			let names = spec.component.into_iter().chain(spec.more.iter().map(|c| c.name));
-			for (c, points) in names.zip(series) {
+			for (c, points) in spec.components.iter().zip(series) {
 				if let (Some(first), Some(last)) = (points.first(), points.last()) {
 					let _ = writeln!(
 						out,
-						"\t/// The range of component `{c}` is `[{}, {}]`.",
-						first.0, last.0
+						"\t/// The range of component `{}` is `[{}, {}]`.",
+						c.name, first.0, last.0
 					);
 				}
 			}
@@ -250,49 +237,24 @@ pub fn render(pallet: &str, folder: &str, specs: &[Measured]) -> String {
 			let min = series.iter().flatten().map(|p| p.1).fold(f64::MAX, f64::min);
 			let _ =
 				writeln!(out, "\t\t// Minimum execution time: {} picoseconds.", min.round() as u64);
-			let _ = writeln!(out, "\t\tWeight::from_parts({base}, {})", spec.proof.0);
-			if let Some(c) = spec.component {
+			let _ = writeln!(out, "\t\tWeight::from_parts({base}, {})", spec.proof);
+			for (c, slope) in spec.components.iter().zip(slopes) {
 				let _ = writeln!(
 					out,
-					"\t\t\t.saturating_add(Weight::from_parts({slope}, {}).saturating_mul({c}.into()))",
-					spec.proof.1
+					"\t\t\t.saturating_add(Weight::from_parts({slope}, {}).saturating_mul({}.into()))",
+					c.proof, c.name
 				);
 			}
-			let _ = writeln!(out, "\t\t\t.saturating_add({db}.reads({}_u64))", spec.reads);
-			if let (Some(c), true) = (spec.component, spec.reads_per > 0) {
-				let _ = writeln!(
-					out,
-					"\t\t\t.saturating_add({db}.reads(({}_u64).saturating_mul({c}.into())))",
-					spec.reads_per
-				);
-			}
-			let _ = writeln!(out, "\t\t\t.saturating_add({db}.writes({}_u64))", spec.writes);
-			if let (Some(c), true) = (spec.component, spec.writes_per > 0) {
-				let _ = writeln!(
-					out,
-					"\t\t\t.saturating_add({db}.writes(({}_u64).saturating_mul({c}.into())))",
-					spec.writes_per
-				);
-			}
-			for (c, slope) in spec.more.iter().zip(slopes.iter().skip(1)) {
-				let name = c.name;
-				let _ = writeln!(
-					out,
-					"\t\t\t.saturating_add(Weight::from_parts({slope}, {}).saturating_mul({name}.into()))",
-					c.proof
-				);
-				if c.reads > 0 {
+			for (kind, fixed, per) in [
+				("reads", spec.reads, spec.components.iter().map(|c| c.reads).collect::<Vec<_>>()),
+				("writes", spec.writes, spec.components.iter().map(|c| c.writes).collect()),
+			] {
+				let _ = writeln!(out, "\t\t\t.saturating_add({db}.{kind}({fixed}_u64))");
+				for (c, n) in spec.components.iter().zip(per).filter(|(_, n)| *n > 0) {
 					let _ = writeln!(
 						out,
-						"\t\t\t.saturating_add({db}.reads(({}_u64).saturating_mul({name}.into())))",
-						c.reads
-					);
-				}
-				if c.writes > 0 {
-					let _ = writeln!(
-						out,
-						"\t\t\t.saturating_add({db}.writes(({}_u64).saturating_mul({name}.into())))",
-						c.writes
+						"\t\t\t.saturating_add({db}.{kind}(({n}_u64).saturating_mul({}.into())))",
+						c.name
 					);
 				}
 			}
@@ -320,13 +282,11 @@ mod tests {
 	fn render_writes_both_impls_with_the_component() {
 		let spec = Spec {
 			name: "f",
-			component: Some("n"),
 			doc: "Storage: `X` (r:1 w:1)",
 			reads: 1,
 			writes: 2,
-			proof: (40, 8),
-			writes_per: 3,
-			..Default::default()
+			proof: 40,
+			components: vec![Component { name: "n", proof: 8, reads: 0, writes: 3 }],
 		};
 		let text = render(
 			"pallet_x",
@@ -368,8 +328,10 @@ mod tests {
 		assert!(fit_all(&[steep, c.clone()]).0 > 0);
 		let spec = Spec {
 			name: "g",
-			component: Some("n"),
-			more: &[Component { name: "c", proof: 7, reads: 1, writes: 0 }],
+			components: vec![
+				Component { name: "n", ..Default::default() },
+				Component { name: "c", proof: 7, reads: 1, writes: 0 },
+			],
 			..Default::default()
 		};
 		let text = render("pallet_x", "x", &[(spec, fit_all(&[n, c]), Vec::new())]);
