@@ -360,9 +360,13 @@ impl<T: Config + Send + Sync> TransactionExtension<<T as frame_system::Config>::
 	type Val = ();
 	type Pre = ();
 
-	fn weight(&self, _: &<T as frame_system::Config>::RuntimeCall) -> Weight {
-		// The asset record and the oracle's score.
-		T::DbWeight::get().reads(2)
+	fn weight(&self, call: &<T as frame_system::Config>::RuntimeCall) -> Weight {
+		// Classifying is pure; only a call touching an asset reads its record and the score.
+		let call = <T as Config>::RuntimeCall::from_ref(call);
+		match T::CallClassifier::classify(call).asset {
+			Some(_) => T::DbWeight::get().reads(2),
+			None => Weight::zero(),
+		}
 	}
 
 	fn validate(

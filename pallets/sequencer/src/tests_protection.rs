@@ -250,6 +250,17 @@ fn tee_only_assets_are_refused_outside_the_encrypted_path() {
 			2,
 			&RuntimeCall::System(frame_system::Call::remark { remark: vec![] })
 		));
+		// Only calls touching an asset pay for the extension's two reads.
+		use frame_support::traits::Get;
+		use sp_runtime::traits::TransactionExtension;
+		let ext = CheckProtectedAssets::<Test>::new();
+		let db: frame_support::weights::RuntimeDbWeight =
+			<Test as frame_system::Config>::DbWeight::get();
+		assert_eq!(ext.weight(&transfer(OTHER, 3, 1)), db.reads(2));
+		assert_eq!(
+			ext.weight(&RuntimeCall::System(frame_system::Call::remark { remark: vec![] })),
+			Weight::zero()
+		);
 
 		// Encrypted path: runs as the submitter.
 		let outcome = run_encrypted(2, transfer(TOKEN, 3, 10), SuiteSet::ML_DSA);
