@@ -37,8 +37,8 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `TeeRegistry::CurrentClusterKey` (r:1), `Sequencer::Pending` (r:1 w:1), `Sequencer::CounterForPending` (r:1 w:1), `Sequencer::PendingPerAccount` (r:1 w:1), `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1), `Sequencer::NextSubmissionId` (r:1 w:1)
 	fn submit_encrypted() -> Weight {
-		// Minimum execution time: 49051000 picoseconds.
-		Weight::from_parts(49051000, 5910)
+		// Minimum execution time: 52148000 picoseconds.
+		Weight::from_parts(52148000, 5910)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -46,22 +46,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 1024]`.
 	/// The range of component `c` is `[0, 3]`.
 	fn commit_batch(n: u32, c: u32, ) -> Weight {
-		// Minimum execution time: 1134817000 picoseconds.
-		Weight::from_parts(1335218113, 4490)
-			.saturating_add(Weight::from_parts(45109187, 5090).saturating_mul(n.into()))
+		// Minimum execution time: 1043805000 picoseconds.
+		Weight::from_parts(1000405416, 4490)
+			.saturating_add(Weight::from_parts(40137584, 5090).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(953086000, 4290).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(817219300, 4290).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
 	}
 	/// Storage: `TeeRegistry::Workers` (r:1); per entry `Sequencer::Pending` (r:2 w:1), `Sequencer::CounterForPending` (w:1), `Sequencer::PendingPerAccount` (r:1 w:1), `Balances::Holds` (r:1 w:1), `System::Account` (r:2 w:2)
 	/// The range of component `n` is `[1, 8]`.
 	fn reject_entries(n: u32, ) -> Weight {
-		// Minimum execution time: 57588000 picoseconds.
-		Weight::from_parts(27980357, 4250)
-			.saturating_add(Weight::from_parts(29864810, 4650).saturating_mul(n.into()))
+		// Minimum execution time: 62600000 picoseconds.
+		Weight::from_parts(31162964, 4250)
+			.saturating_add(Weight::from_parts(29321702, 4650).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(0_u64))
@@ -69,24 +69,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// Storage: `Sequencer::Pending` (r:1 w:1), `Sequencer::CounterForPending` (r:1 w:1), `Sequencer::PendingPerAccount` (r:1 w:1), `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1)
 	fn refund_expired() -> Weight {
-		// Minimum execution time: 38440000 picoseconds.
-		Weight::from_parts(38440000, 4570)
+		// Minimum execution time: 35223000 picoseconds.
+		Weight::from_parts(35223000, 4570)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Sequencer::ActiveRule` (w:1)
 	fn set_rule() -> Weight {
-		// Minimum execution time: 13893000 picoseconds.
-		Weight::from_parts(13893000, 0)
+		// Minimum execution time: 6675000 picoseconds.
+		Weight::from_parts(6675000, 0)
 			.saturating_add(T::DbWeight::get().reads(0_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Sequencer::ExpiryCursor` (r:1 w:1), `Sequencer::NextSubmissionId` (r:1); per refund `Sequencer::Pending` (r:1 w:1), `Sequencer::CounterForPending` (r:1 w:1), `Sequencer::PendingPerAccount` (r:1 w:1), `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1)
 	/// The range of component `n` is `[0, 2]`.
 	fn on_initialize_expiries(n: u32, ) -> Weight {
-		// Minimum execution time: 2068000 picoseconds.
-		Weight::from_parts(2906500, 4330)
-			.saturating_add(Weight::from_parts(17931500, 4570).saturating_mul(n.into()))
+		// Minimum execution time: 1880000 picoseconds.
+		Weight::from_parts(2710167, 4330)
+			.saturating_add(Weight::from_parts(17825500, 4570).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -94,31 +94,31 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// Storage: `Sequencer::ProtectedAssets` (r:1 w:1), the runtime's asset ownership (r:1), `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1)
 	fn register_asset() -> Weight {
-		// Minimum execution time: 29357000 picoseconds.
-		Weight::from_parts(29357000, 580)
+		// Minimum execution time: 30918000 picoseconds.
+		Weight::from_parts(30918000, 580)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Sequencer::ProtectedAssets` (r:1 w:1)
 	fn update_policy() -> Weight {
-		// Minimum execution time: 7076000 picoseconds.
-		Weight::from_parts(7076000, 220)
+		// Minimum execution time: 7602000 picoseconds.
+		Weight::from_parts(7602000, 220)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Sequencer::ProtectedAssets` (r:1 w:1), `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1)
 	fn remove_asset() -> Weight {
-		// Minimum execution time: 21543000 picoseconds.
-		Weight::from_parts(21543000, 460)
+		// Minimum execution time: 21273000 picoseconds.
+		Weight::from_parts(21273000, 460)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Sequencer::CurrentMigration` (r:1 w:1), `Sequencer::NextMigrationId` (r:1 w:1), `Sequencer::Migrations` (w:1), `Sequencer::ProtectedAssets` (r:n w:n)
 	/// The range of component `n` is `[1, 64]`.
 	fn start_migration(n: u32, ) -> Weight {
-		// Minimum execution time: 14291000 picoseconds.
-		Weight::from_parts(6243506, 80)
-			.saturating_add(Weight::from_parts(1827995, 220).saturating_mul(n.into()))
+		// Minimum execution time: 15485000 picoseconds.
+		Weight::from_parts(33075657, 80)
+			.saturating_add(Weight::from_parts(1106611, 220).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -127,9 +127,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `TeeRegistry::Workers` (r:2), `System::BlockHash` (r:2), `Sequencer::CurrentMigration` (r:1), `Sequencer::Migrations` (r:1 w:1), `Sequencer::Checkpoints` (w:1), `Sequencer::ProtectedAssets` (r:n). Both suites verified
 	/// The range of component `n` is `[1, 64]`.
 	fn commit_checkpoint(n: u32, ) -> Weight {
-		// Minimum execution time: 1001464000 picoseconds.
-		Weight::from_parts(1012269080, 12170)
-			.saturating_add(Weight::from_parts(932351, 220).saturating_mul(n.into()))
+		// Minimum execution time: 984344000 picoseconds.
+		Weight::from_parts(967502733, 12170)
+			.saturating_add(Weight::from_parts(4355089, 220).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -137,9 +137,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Sequencer::CurrentMigration` (r:1 w:1), `Sequencer::Migrations` (r:1 w:1), `Sequencer::ProtectedAssets` (r:n w:n), `Sequencer::Checkpoints` (w:`MaxCheckpoints`, added by the call)
 	/// The range of component `n` is `[1, 64]`.
 	fn complete_migration(n: u32, ) -> Weight {
-		// Minimum execution time: 20977000 picoseconds.
-		Weight::from_parts(16487466, 1140)
-			.saturating_add(Weight::from_parts(972121, 220).saturating_mul(n.into()))
+		// Minimum execution time: 19183000 picoseconds.
+		Weight::from_parts(13585632, 1140)
+			.saturating_add(Weight::from_parts(1640598, 220).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -148,9 +148,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Sequencer::CurrentMigration` (r:1 w:1), `Sequencer::Migrations` (r:1 w:1), `Sequencer::Checkpoints` (r:1 w:`MaxCheckpoints`, added by the call), `Sequencer::ProtectedAssets` (r:n w:n)
 	/// The range of component `n` is `[1, 64]`.
 	fn rollback_migration(n: u32, ) -> Weight {
-		// Minimum execution time: 18969000 picoseconds.
-		Weight::from_parts(18991335, 3590)
-			.saturating_add(Weight::from_parts(1251595, 220).saturating_mul(n.into()))
+		// Minimum execution time: 32242000 picoseconds.
+		Weight::from_parts(28848388, 3590)
+			.saturating_add(Weight::from_parts(855715, 220).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -162,8 +162,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 impl WeightInfo for () {
 	/// Storage: `TeeRegistry::CurrentClusterKey` (r:1), `Sequencer::Pending` (r:1 w:1), `Sequencer::CounterForPending` (r:1 w:1), `Sequencer::PendingPerAccount` (r:1 w:1), `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1), `Sequencer::NextSubmissionId` (r:1 w:1)
 	fn submit_encrypted() -> Weight {
-		// Minimum execution time: 49051000 picoseconds.
-		Weight::from_parts(49051000, 5910)
+		// Minimum execution time: 52148000 picoseconds.
+		Weight::from_parts(52148000, 5910)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
@@ -171,22 +171,22 @@ impl WeightInfo for () {
 	/// The range of component `n` is `[1, 1024]`.
 	/// The range of component `c` is `[0, 3]`.
 	fn commit_batch(n: u32, c: u32, ) -> Weight {
-		// Minimum execution time: 1134817000 picoseconds.
-		Weight::from_parts(1335218113, 4490)
-			.saturating_add(Weight::from_parts(45109187, 5090).saturating_mul(n.into()))
+		// Minimum execution time: 1043805000 picoseconds.
+		Weight::from_parts(1000405416, 4490)
+			.saturating_add(Weight::from_parts(40137584, 5090).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(953086000, 4290).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 			.saturating_add(RocksDbWeight::get().writes((6_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(817219300, 4290).saturating_mul(c.into()))
-			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(c.into())))
 	}
 	/// Storage: `TeeRegistry::Workers` (r:1); per entry `Sequencer::Pending` (r:2 w:1), `Sequencer::CounterForPending` (w:1), `Sequencer::PendingPerAccount` (r:1 w:1), `Balances::Holds` (r:1 w:1), `System::Account` (r:2 w:2)
 	/// The range of component `n` is `[1, 8]`.
 	fn reject_entries(n: u32, ) -> Weight {
-		// Minimum execution time: 57588000 picoseconds.
-		Weight::from_parts(27980357, 4250)
-			.saturating_add(Weight::from_parts(29864810, 4650).saturating_mul(n.into()))
+		// Minimum execution time: 62600000 picoseconds.
+		Weight::from_parts(31162964, 4250)
+			.saturating_add(Weight::from_parts(29321702, 4650).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(0_u64))
@@ -194,24 +194,24 @@ impl WeightInfo for () {
 	}
 	/// Storage: `Sequencer::Pending` (r:1 w:1), `Sequencer::CounterForPending` (r:1 w:1), `Sequencer::PendingPerAccount` (r:1 w:1), `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1)
 	fn refund_expired() -> Weight {
-		// Minimum execution time: 38440000 picoseconds.
-		Weight::from_parts(38440000, 4570)
+		// Minimum execution time: 35223000 picoseconds.
+		Weight::from_parts(35223000, 4570)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Sequencer::ActiveRule` (w:1)
 	fn set_rule() -> Weight {
-		// Minimum execution time: 13893000 picoseconds.
-		Weight::from_parts(13893000, 0)
+		// Minimum execution time: 6675000 picoseconds.
+		Weight::from_parts(6675000, 0)
 			.saturating_add(RocksDbWeight::get().reads(0_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Sequencer::ExpiryCursor` (r:1 w:1), `Sequencer::NextSubmissionId` (r:1); per refund `Sequencer::Pending` (r:1 w:1), `Sequencer::CounterForPending` (r:1 w:1), `Sequencer::PendingPerAccount` (r:1 w:1), `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1)
 	/// The range of component `n` is `[0, 2]`.
 	fn on_initialize_expiries(n: u32, ) -> Weight {
-		// Minimum execution time: 2068000 picoseconds.
-		Weight::from_parts(2906500, 4330)
-			.saturating_add(Weight::from_parts(17931500, 4570).saturating_mul(n.into()))
+		// Minimum execution time: 1880000 picoseconds.
+		Weight::from_parts(2710167, 4330)
+			.saturating_add(Weight::from_parts(17825500, 4570).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -219,31 +219,31 @@ impl WeightInfo for () {
 	}
 	/// Storage: `Sequencer::ProtectedAssets` (r:1 w:1), the runtime's asset ownership (r:1), `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1)
 	fn register_asset() -> Weight {
-		// Minimum execution time: 29357000 picoseconds.
-		Weight::from_parts(29357000, 580)
+		// Minimum execution time: 30918000 picoseconds.
+		Weight::from_parts(30918000, 580)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Sequencer::ProtectedAssets` (r:1 w:1)
 	fn update_policy() -> Weight {
-		// Minimum execution time: 7076000 picoseconds.
-		Weight::from_parts(7076000, 220)
+		// Minimum execution time: 7602000 picoseconds.
+		Weight::from_parts(7602000, 220)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Sequencer::ProtectedAssets` (r:1 w:1), `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1)
 	fn remove_asset() -> Weight {
-		// Minimum execution time: 21543000 picoseconds.
-		Weight::from_parts(21543000, 460)
+		// Minimum execution time: 21273000 picoseconds.
+		Weight::from_parts(21273000, 460)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Sequencer::CurrentMigration` (r:1 w:1), `Sequencer::NextMigrationId` (r:1 w:1), `Sequencer::Migrations` (w:1), `Sequencer::ProtectedAssets` (r:n w:n)
 	/// The range of component `n` is `[1, 64]`.
 	fn start_migration(n: u32, ) -> Weight {
-		// Minimum execution time: 14291000 picoseconds.
-		Weight::from_parts(6243506, 80)
-			.saturating_add(Weight::from_parts(1827995, 220).saturating_mul(n.into()))
+		// Minimum execution time: 15485000 picoseconds.
+		Weight::from_parts(33075657, 80)
+			.saturating_add(Weight::from_parts(1106611, 220).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -252,9 +252,9 @@ impl WeightInfo for () {
 	/// Storage: `TeeRegistry::Workers` (r:2), `System::BlockHash` (r:2), `Sequencer::CurrentMigration` (r:1), `Sequencer::Migrations` (r:1 w:1), `Sequencer::Checkpoints` (w:1), `Sequencer::ProtectedAssets` (r:n). Both suites verified
 	/// The range of component `n` is `[1, 64]`.
 	fn commit_checkpoint(n: u32, ) -> Weight {
-		// Minimum execution time: 1001464000 picoseconds.
-		Weight::from_parts(1012269080, 12170)
-			.saturating_add(Weight::from_parts(932351, 220).saturating_mul(n.into()))
+		// Minimum execution time: 984344000 picoseconds.
+		Weight::from_parts(967502733, 12170)
+			.saturating_add(Weight::from_parts(4355089, 220).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
@@ -262,9 +262,9 @@ impl WeightInfo for () {
 	/// Storage: `Sequencer::CurrentMigration` (r:1 w:1), `Sequencer::Migrations` (r:1 w:1), `Sequencer::ProtectedAssets` (r:n w:n), `Sequencer::Checkpoints` (w:`MaxCheckpoints`, added by the call)
 	/// The range of component `n` is `[1, 64]`.
 	fn complete_migration(n: u32, ) -> Weight {
-		// Minimum execution time: 20977000 picoseconds.
-		Weight::from_parts(16487466, 1140)
-			.saturating_add(Weight::from_parts(972121, 220).saturating_mul(n.into()))
+		// Minimum execution time: 19183000 picoseconds.
+		Weight::from_parts(13585632, 1140)
+			.saturating_add(Weight::from_parts(1640598, 220).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
@@ -273,9 +273,9 @@ impl WeightInfo for () {
 	/// Storage: `Sequencer::CurrentMigration` (r:1 w:1), `Sequencer::Migrations` (r:1 w:1), `Sequencer::Checkpoints` (r:1 w:`MaxCheckpoints`, added by the call), `Sequencer::ProtectedAssets` (r:n w:n)
 	/// The range of component `n` is `[1, 64]`.
 	fn rollback_migration(n: u32, ) -> Weight {
-		// Minimum execution time: 18969000 picoseconds.
-		Weight::from_parts(18991335, 3590)
-			.saturating_add(Weight::from_parts(1251595, 220).saturating_mul(n.into()))
+		// Minimum execution time: 32242000 picoseconds.
+		Weight::from_parts(28848388, 3590)
+			.saturating_add(Weight::from_parts(855715, 220).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
