@@ -885,9 +885,8 @@ pub mod pallet {
 			let worker = ensure_signed(origin)?;
 			ensure!(T::Workers::is_active(&worker), Error::<T>::NotActiveWorker);
 			ensure!(checkpoint.genesis_hash == Self::genesis_hash(), Error::<T>::WrongChain);
-			let id = CurrentMigration::<T>::get().ok_or(Error::<T>::NoMigration)?;
+			let (id, mut migration) = Self::current_migration().ok_or(Error::<T>::NoMigration)?;
 			ensure!(checkpoint.migration_id == id, Error::<T>::WrongMigration);
-			let mut migration = Migrations::<T>::get(id).ok_or(Error::<T>::NoMigration)?;
 			ensure!(
 				checkpoint.sequence == migration.checkpoints,
 				Error::<T>::WrongCheckpointSequence
