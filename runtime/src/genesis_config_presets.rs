@@ -2,7 +2,7 @@
 //! funded), `local_testnet` (Alice and Bob validators) and `production` (Intel's root only, no
 //! simulated measurement, no funded dev accounts).
 
-use crate::{AccountId, BalancesConfig, RuntimeGenesisConfig, SudoConfig, UNIT};
+use crate::{AccountId, BalancesConfig, RuntimeGenesisConfig, SudoConfig};
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
