@@ -2,7 +2,7 @@
 //! funded), `local_testnet` (Alice and Bob validators) and `production` (Intel's root only, no
 //! simulated measurement, no funded dev accounts).
 
-use crate::{AccountId, BalancesConfig, RuntimeGenesisConfig, SudoConfig};
+use crate::{AccountId, BalancesConfig, RuntimeGenesisConfig, SudoConfig, TeeRegistryConfig};
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
@@ -14,14 +14,48 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 /// Name of the production-shaped preset.
 pub const PRODUCTION_PRESET: &str = "production";
 
+/// Intel's Provisioning Certification Service (PCS API v4 paths are appended per request).
+pub const INTEL_PCS_URL: &str = "https://api.trustedservices.intel.com";
+
 /// Each funded dev account starts with this much.
 pub const DEV_ENDOWMENT: u128 = 1u128 << 60;
+
+/// Whom the TEE registry trusts at genesis.
+struct TeeTrust {
+	roots: Vec<Vec<u8>>,
+	measurements: Vec<aegis_attestation::Measurement>,
+	pccs_url: Vec<u8>,
+}
+
+impl TeeTrust {
+	/// The shared simulated dev TEE's root and the dev worker enclave: dev and local chains,
+	/// where `aegis-worker --tee sim` enrols. No PCCS: the dev root's collateral comes with
+	/// each registration.
+	fn simulated() -> Self {
+		Self {
+			roots: vec![aegis_attestation::dev::SIM_ROOT_CA_DER.to_vec()],
+			measurements: vec![aegis_attestation::dev::worker_measurement()],
+			pccs_url: Vec::new(),
+		}
+	}
+
+	/// Intel's SGX root only, no measurement (governance allows each release's), collateral
+	/// refreshed from Intel's PCS.
+	fn intel() -> Self {
+		Self {
+			roots: vec![aegis_attestation::INTEL_SGX_ROOT_CA_DER.to_vec()],
+			measurements: Vec::new(),
+			pccs_url: INTEL_PCS_URL.as_bytes().to_vec(),
+		}
+	}
+}
 
 fn genesis(
 	authorities: Vec<(AuraId, GrandpaId)>,
 	endowed: Vec<AccountId>,
-	root: AccountId,
+	root: Option<AccountId>,
 	feeders: Vec<AccountId>,
+	tee: TeeTrust,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
@@ -33,8 +67,13 @@ fn genesis(
 		grandpa: pallet_grandpa::GenesisConfig {
 			authorities: authorities.iter().map(|x| (x.1.clone(), 1)).collect::<Vec<_>>(),
 		},
-		sudo: SudoConfig { key: Some(root) },
+		sudo: SudoConfig { key: root },
 		risk_oracle: pallet_risk_oracle::GenesisConfig { feeders, initial_score: 1_000 },
+		tee_registry: TeeRegistryConfig {
+			trusted_roots: tee.roots,
+			measurements: tee.measurements,
+			pccs_url: tee.pccs_url,
+		},
 	})
 }
 
@@ -46,21 +85,41 @@ fn dev_accounts() -> Vec<AccountId> {
 	Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect()
 }
 
-/// One validator (Alice), Alice sudo and risk feeder, the dev accounts funded.
+/// One validator (Alice), Alice sudo and risk feeder, the dev accounts funded, the simulated
+/// TEE trusted.
 pub fn development_config_genesis() -> Value {
 	let alice = Sr25519Keyring::Alice.to_account_id();
-	genesis(vec![keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice)], dev_accounts(), alice.clone(), vec![alice])
+	genesis(
+		vec![keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		dev_accounts(),
+		Some(alice.clone()),
+		vec![alice],
+		TeeTrust::simulated(),
+	)
 }
 
 /// Alice and Bob validate; otherwise as `development`.
 pub fn local_config_genesis() -> Value {
 	let alice = Sr25519Keyring::Alice.to_account_id();
 	genesis(
-		vec![keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice), keys(Sr25519Keyring::Bob, Ed25519Keyring::Bob)],
+		vec![
+			keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+			keys(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+		],
 		dev_accounts(),
-		alice.clone(),
+		Some(alice.clone()),
 		vec![alice],
+		TeeTrust::simulated(),
 	)
+}
+
+/// The shape of a production chain: only Intel's root is trusted, no measurement is allowed
+/// until governance allows a release's, collateral comes from Intel's PCS, and no account is
+/// funded. It names no validators, sudo key or feeders: an operator fills `aura`, `grandpa`,
+/// `sudo` and `balances` in the chain spec (`aegis-node build-spec --chain production`)
+/// with its own keys.
+pub fn production_config_genesis() -> Value {
+	genesis(Vec::new(), Vec::new(), None, Vec::new(), TeeTrust::intel())
 }
 
 /// The preset `id`, if it exists.
@@ -68,6 +127,7 @@ pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 	let patch = match id.as_ref() {
 		sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
 		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_config_genesis(),
+		PRODUCTION_PRESET => production_config_genesis(),
 		_ => return None,
 	};
 	Some(
@@ -82,5 +142,6 @@ pub fn preset_names() -> Vec<PresetId> {
 	vec![
 		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
 		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+		PresetId::from(PRODUCTION_PRESET),
 	]
 }

@@ -21,7 +21,7 @@ use frame_support::{pallet_prelude::ConstU32, traits::Get, BoundedVec};
 use frame_system::{offchain::SubmitTransaction, pallet_prelude::BlockNumberFor};
 use scale_info::TypeInfo;
 use sp_runtime::{
-	offchain::{http, Duration},
+	offchain::{http, storage::StorageValueRef, Duration},
 	traits::Zero,
 };
 
@@ -64,13 +64,24 @@ pub enum FetchError {
 	TooLarge,
 }
 
+/// Key, in the node's persistent off-chain storage, of the PCCS base URL this node uses
+/// instead of the chain's [`crate::PccsUrl`] (SCALE `Vec<u8>`; written by
+/// `aegis-node --pccs-url`).
+pub const LOCAL_PCCS_URL_KEY: &[u8] = b"aegis/tee-registry/pccs-url";
+
 /// The hook's body: refresh every enrolled platform when the interval comes round.
 pub fn run<T: Config>(now: BlockNumberFor<T>) {
 	let interval = T::CollateralRefreshInterval::get();
 	if interval.is_zero() || !(now % interval).is_zero() {
 		return;
 	}
-	let base = PccsUrl::<T>::get();
+	// The node operator's own PCCS (`aegis-node --pccs-url`) wins over the chain's.
+	let base = StorageValueRef::persistent(LOCAL_PCCS_URL_KEY)
+		.get::<Vec<u8>>()
+		.ok()
+		.flatten()
+		.filter(|url| !url.is_empty())
+		.unwrap_or_else(|| PccsUrl::<T>::get().into_inner());
 	let Ok(base) = core::str::from_utf8(&base) else { return };
 	if base.is_empty() {
 		return;

@@ -821,11 +821,11 @@ fn the_chains_collateral_guards_registration() {
 
 #[test]
 fn the_offchain_worker_fetches_collateral_from_the_pccs() {
-	use codec::Decode;
+	use codec::{Decode, Encode};
 	use frame_support::traits::Hooks;
 	use sp_core::offchain::{
 		testing::{PendingRequest, TestOffchainExt, TestTransactionPoolExt},
-		OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
+		OffchainDbExt, OffchainStorage, OffchainWorkerExt, TransactionPoolExt,
 	};
 
 	let (offchain, state) = TestOffchainExt::new();
@@ -883,7 +883,18 @@ fn the_offchain_worker_fetches_collateral_from_the_pccs() {
 			vec![],
 		));
 	}
+	// This node's operator points it at its own PCCS; the chain names another. (The test
+	// database keeps persistent values under the empty prefix; a node under `b"storage"`.)
+	state.write().persistent_storage.set(
+		b"",
+		offchain::LOCAL_PCCS_URL_KEY,
+		&b"https://pccs.test".to_vec().encode(),
+	);
 	ext.execute_with(|| {
+		assert_ok!(TeeRegistry::set_pccs_url(
+			RuntimeOrigin::root(),
+			b"https://pccs.chain.invalid".to_vec()
+		));
 		let (tee, fmspc) = platform();
 		assert_ok!(TeeRegistry::enroll_platform(RuntimeOrigin::root(), tee, fmspc));
 		// Not a refresh block: nothing fetched.

@@ -120,6 +120,18 @@ pub struct SgxEnclave {
 }
 
 impl SgxEnclave {
+	/// The dev worker enclave, whose measurement dev chains allow
+	/// ([`crate::dev::worker_measurement`]).
+	pub fn dev_worker() -> Self {
+		Self {
+			mr_enclave: crate::dev::WORKER_MR_ENCLAVE,
+			mr_signer: crate::dev::WORKER_MR_SIGNER,
+			isv_prod_id: crate::dev::WORKER_ISV_PROD_ID,
+			isv_svn: crate::dev::WORKER_ISV_SVN,
+			debug: false,
+		}
+	}
+
 	/// The measurement a verified quote of this enclave reports.
 	pub fn measurement(&self) -> Measurement {
 		Measurement::Sgx {
@@ -379,6 +391,12 @@ impl SimTee {
 			attestation_key,
 			qe_mr_signer,
 		}
+	}
+
+	/// The shared dev TEE ([`crate::dev::SIM_SEED`], default platform), whose root is
+	/// [`crate::dev::SIM_ROOT_CA_DER`].
+	pub fn dev() -> Self {
+		Self::new(crate::dev::SIM_SEED, SimPlatform::default())
 	}
 
 	/// The dev root CA certificate (DER): what a dev chain trusts.

@@ -281,3 +281,20 @@ fn edited_or_mismatched_platform_collateral_is_refused() {
 	// Not JSON at all.
 	assert_eq!(verify("{", &tcb_sig, &qe, &qe_sig), Err(AttestationError::MalformedCollateral));
 }
+
+/// The dev chain's genesis trusts committed bytes, not the simulator: they must be the dev
+/// TEE's own root and the dev worker's measurement, and a dev worker quote must verify
+/// under them.
+#[test]
+fn committed_dev_trust_matches_the_dev_simulator() {
+	let tee = SimTee::dev();
+	assert_eq!(tee.root_der(), aegis_attestation::dev::SIM_ROOT_CA_DER);
+	let worker = SgxEnclave::dev_worker();
+	assert_eq!(worker.measurement(), aegis_attestation::dev::worker_measurement());
+	let quote = tee.sgx_quote(&worker, &[5; 64]);
+	let collateral = tee.collateral(TeeKind::Sgx, &CollateralParams::valid_around(NOW));
+	let verified =
+		verify_quote(&quote, &collateral, aegis_attestation::dev::SIM_ROOT_CA_DER, NOW).unwrap();
+	assert_eq!(verified.measurement, aegis_attestation::dev::worker_measurement());
+	assert!(verify_quote(&quote, &collateral, INTEL_SGX_ROOT_CA_DER, NOW).is_err());
+}
