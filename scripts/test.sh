@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, runnable on a fresh machine: installs the toolchain pieces it needs,
-# checks formatting, builds the no_std crates for the wasm runtime target, and runs every test.
+# checks formatting and lints, builds the no_std crates for the wasm runtime target, builds the
+# node (release, with the wasm runtime), and runs every test: the crates' and the runtime's
+# natively, then the node's, which start `aegis-node` processes on loopback.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,7 +11,11 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 # Benchmarks also run as tests (`impl_benchmark_test_suite!`): one feature set for every step,
 # so clippy and the tests share one build of the FRAME dependencies.
-FEATURES="pallet-risk-oracle/runtime-benchmarks pallet-tee-registry/runtime-benchmarks pallet-sequencer/runtime-benchmarks aegis-attestation/sim"
+# The runtime takes the same feature, so its configuration matches the pallets'. These native
+# builds skip the wasm runtime (SKIP_WASM_BUILD): the node's release build makes the one the
+# node runs, without benchmarks.
+FEATURES="pallet-risk-oracle/runtime-benchmarks pallet-tee-registry/runtime-benchmarks pallet-sequencer/runtime-benchmarks aegis-runtime/runtime-benchmarks aegis-attestation/sim"
+export WASM_BUILD_WORKSPACE_HINT="$PWD"
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -24,8 +30,8 @@ grep -q '^clippy' <<<"$installed_components" || rustup component add clippy
 step "format check"
 cargo fmt --all -- --check
 
-step "lints (clippy, warnings are errors)"
-cargo clippy --locked --workspace --all-targets --features "$FEATURES" -- -D warnings
+step "lints (clippy, warnings are errors): every crate but the node"
+SKIP_WASM_BUILD=1 cargo clippy --locked --workspace --exclude aegis-node --all-targets --features "$FEATURES" -- -D warnings
 
 step "no_std build of aegis-primitives for wasm32v1-none (what the runtime links)"
 cargo build --locked -p aegis-primitives --no-default-features --target wasm32v1-none
@@ -34,12 +40,23 @@ step "no_std check of the runtime crates for wasm32v1-none (as substrate-wasm-bu
 RUSTFLAGS="--cfg substrate_runtime" cargo check --locked --target wasm32v1-none --no-default-features \
 	-p pallet-risk-oracle -p pallet-tee-registry -p pallet-sequencer -p aegis-attestation
 
+step "the node and its wasm runtime (release, as the README's run command builds them)"
+cargo build --locked --release -p aegis-node
+
+step "lints of the node (clippy, warnings are errors)"
+cargo clippy --locked --release -p aegis-node --all-targets -- -D warnings
+
 step "tests"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-cargo test --locked --workspace --features "$FEATURES" 2>&1 | tee "$log"
+SKIP_WASM_BUILD=1 cargo test --locked --workspace --exclude aegis-node --features "$FEATURES" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+if [ "$status" -eq 0 ]; then
+	step "node tests (dev chain and a two-validator network on loopback)"
+	cargo test --locked --release -p aegis-node 2>&1 | tee -a "$log"
+	status=${PIPESTATUS[0]}
+fi
 set -e
 # One closing line for the whole suite (cargo prints one per test binary).
 passed=$(grep -Eo '^test result: [A-Za-z]+\. [0-9]+ passed' "$log" | awk '{n += $4} END {print n + 0}')

@@ -69,7 +69,7 @@ pub struct SimPlatform {
 impl Default for SimPlatform {
 	fn default() -> Self {
 		Self {
-			fmspc: [0x00, 0xae, 0x91, 0x5e, 0x00, 0x00],
+			fmspc: crate::dev::SIM_FMSPC,
 			cpu_svn: [4, 4, 2, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
 			pce_svn: 13,
 		}

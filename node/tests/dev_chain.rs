@@ -1,0 +1,139 @@
+//! `aegis-node --dev` on loopback: it produces blocks, answers the standard RPC, takes a
+//! signed extrinsic (and refuses a forged one), and answers each QuantumAegis runtime API.
+#![allow(clippy::indexing_slicing)]
+
+mod common;
+
+use aegis_primitives::ordering::OrderingRule;
+use aegis_runtime::{
+	AccountId, Balance, BalancesCall, Runtime, RuntimeCall, SignedPayload, TxExtension,
+	UncheckedExtrinsic, UNIT, VERSION,
+};
+use codec::{Decode, Encode};
+use common::{hex, unhex, Node};
+use pallet_risk_oracle::RiskStatus;
+use pallet_sequencer::BatchChain;
+use pallet_tee_registry::{ActiveWorker, RedundancyConfig};
+use serde_json::json;
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::generic::Era;
+use std::time::Duration;
+
+/// A signed extrinsic of `call` from `signer` with `nonce`, for the chain of `genesis`.
+fn signed(call: RuntimeCall, signer: Sr25519Keyring, nonce: u32, genesis: [u8; 32]) -> Vec<u8> {
+	let genesis = sp_core::H256(genesis);
+	let ext: TxExtension = (
+		frame_system::AuthorizeCall::new(),
+		frame_system::CheckNonZeroSender::new(),
+		frame_system::CheckSpecVersion::new(),
+		frame_system::CheckTxVersion::new(),
+		frame_system::CheckGenesis::new(),
+		frame_system::CheckEra::from(Era::Immortal),
+		frame_system::CheckNonce::from(nonce),
+		frame_system::CheckWeight::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::from(0),
+		pallet_sequencer::CheckProtectedAssets::new(),
+		frame_system::WeightReclaim::new(),
+	);
+	let implicit = (
+		(),
+		(),
+		VERSION.spec_version,
+		VERSION.transaction_version,
+		genesis,
+		genesis,
+		(),
+		(),
+		(),
+		(),
+		(),
+	);
+	let payload = SignedPayload::from_raw(call.clone(), ext.clone(), implicit);
+	let signature = payload.using_encoded(|bytes| signer.sign(bytes));
+	UncheckedExtrinsic::new_signed(
+		call,
+		signer.to_account_id().into(),
+		sp_runtime::MultiSignature::Sr25519(signature),
+		ext,
+	)
+	.encode()
+}
+
+/// `who`'s free balance, from storage.
+fn free_balance(node: &Node, who: &AccountId) -> Balance {
+	let key = frame_system::Account::<Runtime>::hashed_key_for(who);
+	let raw = node.rpc("state_getStorage", json!([format!("0x{}", hex(&key))]));
+	let info = frame_system::AccountInfo::<u32, pallet_balances::AccountData<Balance>>::decode(
+		&mut &unhex(raw.as_str().expect("account exists"))[..],
+	)
+	.unwrap();
+	info.data.free
+}
+
+fn nonce(node: &Node, who: Sr25519Keyring) -> u64 {
+	node.rpc("system_accountNextIndex", json!([who.to_account_id().to_string()]))
+		.as_u64()
+		.unwrap()
+}
+
+#[test]
+fn the_dev_chain_produces_blocks_and_answers_standard_clients() {
+	let node = Node::start("dev", &["--dev", "--block-time", "500"]);
+	node.wait_for(Duration::from_secs(60), "block 2", |n| (n.best_number() >= 2).then_some(()));
+	// Each dev block is final at once.
+	assert!(node.finalized_number() >= 1);
+
+	assert_eq!(node.rpc("system_chain", json!([])), "QuantumAegis Development");
+	assert_eq!(node.rpc("system_properties", json!([]))["tokenSymbol"], "AEGIS");
+	let version = node.rpc("state_getRuntimeVersion", json!([]));
+	assert_eq!(version["specName"], "quantum-aegis");
+	assert!(node.rpc("state_getMetadata", json!([])).as_str().unwrap().len() > 1000);
+
+	let genesis: [u8; 32] =
+		unhex(node.rpc("chain_getBlockHash", json!([0])).as_str().unwrap()).try_into().unwrap();
+	let bob = Sr25519Keyring::Bob.to_account_id();
+	let bob_before = free_balance(&node, &bob);
+	let amount = 5 * UNIT;
+	let transfer = RuntimeCall::Balances(BalancesCall::transfer_keep_alive {
+		dest: bob.clone().into(),
+		value: amount,
+	});
+
+	// A forged signature (Bob signing for Alice's nonce) is refused at the pool, with a reason.
+	let mut forged = signed(transfer.clone(), Sr25519Keyring::Alice, 0, genesis);
+	let len = forged.len();
+	forged[len - 40] ^= 0xff;
+	let refused = node.try_rpc("author_submitExtrinsic", json!([format!("0x{}", hex(&forged))]));
+	assert!(refused.is_err(), "a forged extrinsic was accepted");
+	// So is garbage.
+	assert!(node.try_rpc("author_submitExtrinsic", json!(["0x0badc0de"])).is_err());
+
+	let xt = signed(transfer, Sr25519Keyring::Alice, 0, genesis);
+	let fee = node.rpc("payment_queryInfo", json!([format!("0x{}", hex(&xt))]));
+	assert!(fee["partialFee"].as_str().unwrap().parse::<u128>().unwrap() > 0);
+	node.rpc("author_submitExtrinsic", json!([format!("0x{}", hex(&xt))]));
+	node.wait_for(Duration::from_secs(60), "the transfer", |n| {
+		(nonce(n, Sr25519Keyring::Alice) == 1).then_some(())
+	});
+	assert_eq!(free_balance(&node, &bob), bob_before + amount);
+
+	// The QuantumAegis runtime APIs, at the dev genesis state.
+	let status = RiskStatus::<u32>::decode(&mut &node.state_call("RiskOracleApi_risk_status", &[])[..])
+		.unwrap();
+	assert_eq!(status.score, 1_000);
+	assert_eq!(status.level, aegis_primitives::risk::RiskLevel::Normal);
+	let workers = Vec::<ActiveWorker<AccountId, u32>>::decode(
+		&mut &node.state_call("TeeRegistryApi_active_workers", &[])[..],
+	)
+	.unwrap();
+	assert!(workers.is_empty());
+	RedundancyConfig::decode(&mut &node.state_call("TeeRegistryApi_redundancy", &[])[..]).unwrap();
+	let (count, ids) = <(u32, Vec<u64>)>::decode(
+		&mut &node.state_call("SequencerApi_pending", &1u32.encode())[..],
+	)
+	.unwrap();
+	assert_eq!((count, ids), (0, vec![]));
+	let chain = BatchChain::decode(&mut &node.state_call("SequencerApi_last_batch", &[])[..]).unwrap();
+	assert_eq!(chain.next_sequence, 0);
+	OrderingRule::decode(&mut &node.state_call("SequencerApi_active_rule", &[])[..]).unwrap();
+}

@@ -1,0 +1,199 @@
+//! Benchmark material for the QuantumAegis runtime, made outside the wasm runtime.
+//!
+//! The runtime's benchmarks of `pallet-tee-registry` and `pallet-sequencer` need what only a
+//! TEE worker has: quotes of an enclave (with collateral) and ML-DSA-87 / SLH-DSA-256s
+//! signatures over batches the benchmark builds as it runs. The runtime holds no secret keys
+//! and never signs, so these host functions make that material natively, for real: quotes and
+//! collateral of the shared dev simulated TEE ([`aegis_attestation::dev`]) for the dev worker
+//! enclave, and signatures by benchmark key sets derived from a public index. Signatures are
+//! cached by what they sign (SLH-DSA-256s signing takes about a second), so repeated runs of a
+//! benchmark sign once.
+//!
+//! Only a node built with `runtime-benchmarks` registers [`HostFunctions`]; a runtime that
+//! calls them anywhere else fails to instantiate on a normal node.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+use aegis_primitives::{binding::EnclaveKeys, pqc::SignatureSet};
+use alloc::vec::Vec;
+use sp_runtime_interface::{
+	pass_by::{AllocateAndReturnByCodec, PassFatPointerAndRead},
+	runtime_interface,
+};
+
+/// A platform collateral update as the PCCS serves it: TCB info, its signature, QE identity,
+/// its signature, the signer's PEM chain, the root CA's CRL (DER).
+pub type CollateralDocuments = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>);
+
+#[cfg(feature = "std")]
+mod host {
+	use super::*;
+	use aegis_attestation::{
+		sim::{CollateralParams, SgxEnclave, SimPlatform, SimTee},
+		TeeKind,
+	};
+	use aegis_primitives::{
+		pqc::{self, SecretKey, Suite},
+		risk::SuiteSet,
+	};
+	use std::{
+		collections::HashMap,
+		sync::{Mutex, OnceLock},
+	};
+
+	/// The dev simulated TEE, built once.
+	pub fn tee() -> &'static SimTee {
+		static TEE: OnceLock<SimTee> = OnceLock::new();
+		TEE.get_or_init(SimTee::dev)
+	}
+
+	/// Key set `index`'s ML-DSA-87 and SLH-DSA-256s secret keys.
+	pub fn secret_keys(index: u64) -> [SecretKey; 2] {
+		let mut seed = [0x77; 32];
+		seed[..8].copy_from_slice(&index.to_le_bytes());
+		[
+			SecretKey::from_seed(Suite::MlDsa87, &seed),
+			SecretKey::from_seed(Suite::SlhDsaSha2_256s, &seed),
+		]
+	}
+
+	pub fn key_set(index: u64) -> EnclaveKeys {
+		let [ml, slh] = secret_keys(index);
+		EnclaveKeys {
+			hpke: [index as u8; aegis_primitives::binding::HPKE_XWING_PUBLIC_KEY_LEN],
+			ml_dsa: ml.public_key().try_into().expect("ML-DSA-87 public key length"),
+			slh_dsa: slh.public_key().try_into().expect("SLH-DSA-256s public key length"),
+		}
+	}
+
+	type CacheKey = (u64, u8, Vec<u8>, Vec<u8>);
+
+	pub fn sign(index: u64, suites: u8, context: &[u8], message: &[u8]) -> SignatureSet {
+		static CACHE: OnceLock<Mutex<HashMap<CacheKey, SignatureSet>>> = OnceLock::new();
+		let cache = CACHE.get_or_init(Default::default);
+		let key = (index, suites, context.to_vec(), message.to_vec());
+		if let Some(hit) = cache.lock().expect("signature cache").get(&key) {
+			return hit.clone();
+		}
+		let suites = SuiteSet::from_bits(suites).expect("benchmarks ask for known suites");
+		let [ml, slh] = secret_keys(index);
+		let signed =
+			pqc::sign_set(suites, &[&ml, &slh], context, message).expect("benchmark key signs");
+		cache.lock().expect("signature cache").insert(key, signed.clone());
+		signed
+	}
+
+	pub fn roots(count: u32) -> Vec<Vec<u8>> {
+		let mut roots: Vec<Vec<u8>> = (1..count)
+			.map(|i| SimTee::new([i as u8; 32], SimPlatform::default()).root_der())
+			.collect();
+		roots.push(tee().root_der());
+		roots
+	}
+
+	pub fn quote(report_data: &[u8]) -> Vec<u8> {
+		let mut rd = [0u8; 64];
+		let n = report_data.len().min(64);
+		rd[..n].copy_from_slice(&report_data[..n]);
+		tee().sgx_quote(&SgxEnclave::dev_worker(), &rd)
+	}
+
+	pub fn collateral(now_secs: u64) -> Vec<u8> {
+		tee().collateral(TeeKind::Sgx, &CollateralParams::valid_around(now_secs))
+	}
+
+	pub fn collateral_update(now_secs: u64) -> CollateralDocuments {
+		let p = CollateralParams::valid_around(now_secs);
+		let t = tee();
+		let (tcb, qe) = (t.tcb_info(TeeKind::Sgx, &p), t.qe_identity(TeeKind::Sgx, &p));
+		let tcb_sig = t.sign_collateral(&tcb);
+		let qe_sig = t.sign_collateral(&qe);
+		(
+			tcb.into_bytes(),
+			tcb_sig,
+			qe.into_bytes(),
+			qe_sig,
+			t.tcb_issuer_chain().into_bytes(),
+			t.root_ca_crl(&p),
+		)
+	}
+}
+
+/// Benchmark material, made by the node.
+#[runtime_interface]
+pub trait AegisBenchmarking {
+	/// Public keys of benchmark key set `index` (the X-Wing key is a placeholder pattern: the
+	/// chain stores it unread).
+	fn key_set(index: u64) -> AllocateAndReturnByCodec<EnclaveKeys> {
+		host::key_set(index)
+	}
+
+	/// Key set `index`'s signatures over `message` with the suites `suites` (a `SuiteSet`'s
+	/// bits) under `context`.
+	fn sign(
+		index: u64,
+		suites: u8,
+		context: PassFatPointerAndRead<&[u8]>,
+		message: PassFatPointerAndRead<&[u8]>,
+	) -> AllocateAndReturnByCodec<SignatureSet> {
+		host::sign(index, suites, context, message)
+	}
+
+	/// `count` simulated root CAs (DER): other seeds' first, the dev TEE's last.
+	fn sim_roots(count: u32) -> AllocateAndReturnByCodec<Vec<Vec<u8>>> {
+		host::roots(count)
+	}
+
+	/// A dev-TEE SGX quote of the dev worker enclave carrying `report_data` (64 bytes).
+	fn sim_quote(report_data: PassFatPointerAndRead<&[u8]>) -> AllocateAndReturnByCodec<Vec<u8>> {
+		host::quote(report_data)
+	}
+
+	/// The dev TEE's up-to-date collateral, valid around `now_secs`.
+	fn sim_collateral(now_secs: u64) -> AllocateAndReturnByCodec<Vec<u8>> {
+		host::collateral(now_secs)
+	}
+
+	/// The dev platform's collateral documents as a PCCS serves them, valid around `now_secs`.
+	fn sim_collateral_update(now_secs: u64) -> AllocateAndReturnByCodec<CollateralDocuments> {
+		host::collateral_update(now_secs)
+	}
+}
+
+/// The host functions a benchmarking node registers.
+#[cfg(feature = "std")]
+pub type HostFunctions = (aegis_benchmarking::HostFunctions,);
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use aegis_primitives::{pqc, risk::SuiteSet};
+
+	#[test]
+	fn signatures_verify_under_the_key_set_and_repeat_from_the_cache() {
+		let keys = aegis_benchmarking::key_set(3);
+		let sigs = aegis_benchmarking::sign(3, SuiteSet::BOTH.bits(), b"ctx", b"message");
+		let public = |suite| match suite {
+			pqc::Suite::MlDsa87 => &keys.ml_dsa[..],
+			pqc::Suite::SlhDsaSha2_256s => &keys.slh_dsa[..],
+		};
+		assert_eq!(pqc::verify_set(SuiteSet::BOTH, public, b"ctx", b"message", &sigs), Ok(SuiteSet::BOTH));
+		assert!(pqc::verify_set(SuiteSet::BOTH, public, b"ctx", b"other", &sigs).is_err());
+		assert_eq!(aegis_benchmarking::sign(3, SuiteSet::BOTH.bits(), b"ctx", b"message"), sigs);
+	}
+
+	#[test]
+	fn quotes_verify_under_the_dev_root() {
+		let quote = aegis_benchmarking::sim_quote(&[7; 64]);
+		let collateral = aegis_benchmarking::sim_collateral(1_800_000_000);
+		let roots = aegis_benchmarking::sim_roots(3);
+		assert_eq!(roots.len(), 3);
+		assert_eq!(roots[2], aegis_attestation::dev::SIM_ROOT_CA_DER);
+		let verified =
+			aegis_attestation::verify_quote(&quote, &collateral, &roots[2], 1_800_000_000).unwrap();
+		assert_eq!(verified.report_data, [7; 64]);
+		assert_eq!(verified.measurement, aegis_attestation::dev::worker_measurement());
+	}
+}

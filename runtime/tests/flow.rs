@@ -1,0 +1,373 @@
+//! The runtime end to end on its native build: the development genesis, a simulated TEE worker
+//! enrolling with a dev-TEE quote, the risk feed, encrypted submissions from several users, a
+//! signed batch executed in the rule's order as its submitters, and protected assets kept off
+//! the plain path by the runtime's own filter.
+#![allow(clippy::indexing_slicing)]
+
+use aegis_attestation::sim::{CollateralParams, SgxEnclave, SimTee};
+use aegis_primitives::{
+	batch::{Batch, BatchEntry, RevealedCall},
+	binding::{cluster_key_message, keys_hash, report_data, EnclaveKeys},
+	ordering::{order, EntryMeta},
+	pqc::{self, SecretKey, SignatureSet, Suite},
+	risk::RiskLevel,
+};
+use aegis_runtime::{
+	configs::RuntimeCallClassifier, genesis_config_presets, AccountId, Balances, RiskOracle,
+	Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin, Sequencer, System,
+	TeeRegistry,
+};
+use codec::Encode;
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::fungible::Inspect,
+	weights::Weight,
+};
+use pallet_sequencer::{CallClassifier, EntryOutcome};
+use pallet_tee_registry::WorkerRole;
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::{traits::Dispatchable, BuildStorage};
+
+const NOW_SECS: u64 = 1_800_000_000;
+
+/// Merges the JSON `patch` into `base` (RFC 7386), as the genesis builder does.
+fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
+	match (base, patch) {
+		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
+			for (k, v) in patch {
+				merge(base.entry(k).or_insert(serde_json::Value::Null), v);
+			}
+		},
+		(base, patch) => *base = patch,
+	}
+}
+
+/// Externalities at block 1 of the `development` preset's genesis.
+fn dev_chain() -> sp_io::TestExternalities {
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
+	merge(&mut config, genesis_config_presets::development_config_genesis());
+	let config: RuntimeGenesisConfig = serde_json::from_value(config).unwrap();
+	let mut ext = sp_io::TestExternalities::new(config.build_storage().unwrap());
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		pallet_timestamp::Now::<Runtime>::put(NOW_SECS * 1000);
+	});
+	ext
+}
+
+fn account(k: Sr25519Keyring) -> AccountId {
+	k.to_account_id()
+}
+
+/// A simulated worker: the dev TEE, the dev worker enclave, real post-quantum keys.
+struct Worker {
+	account: AccountId,
+	ml_dsa: SecretKey,
+	slh_dsa: SecretKey,
+	cluster: aegis_envelope::RecipientKey,
+}
+
+impl Worker {
+	fn new(k: Sr25519Keyring) -> Self {
+		let seed = [k as u8; 32];
+		Self {
+			account: account(k),
+			ml_dsa: SecretKey::from_seed(Suite::MlDsa87, &seed),
+			slh_dsa: SecretKey::from_seed(Suite::SlhDsaSha2_256s, &seed),
+			cluster: aegis_envelope::RecipientKey::derive(&seed, 1),
+		}
+	}
+
+	fn keys(&self) -> EnclaveKeys {
+		EnclaveKeys {
+			hpke: self.cluster.public_key().to_bytes(),
+			ml_dsa: self.ml_dsa.public_key().try_into().unwrap(),
+			slh_dsa: self.slh_dsa.public_key().try_into().unwrap(),
+		}
+	}
+
+	/// Enrols with a dev-TEE quote of `enclave` binding its keys to this chain.
+	fn register_as(&self, enclave: &SgxEnclave) -> sp_runtime::DispatchResult {
+		let tee = SimTee::dev();
+		let report = report_data(
+			&TeeRegistry::genesis_hash(),
+			&TeeRegistry::account_bytes(&self.account),
+			&keys_hash(&self.keys()),
+			1,
+		);
+		let quote = tee.sgx_quote(enclave, &report);
+		let collateral = tee.collateral(
+			aegis_attestation::TeeKind::Sgx,
+			&CollateralParams::valid_around(NOW_SECS),
+		);
+		TeeRegistry::register_worker(
+			RuntimeOrigin::signed(self.account.clone()),
+			quote.try_into().unwrap(),
+			collateral.try_into().unwrap(),
+			self.keys(),
+			WorkerRole::Primary,
+			1,
+		)
+	}
+
+	fn publish_cluster_key(&self) {
+		let pk = self.cluster.public_key().to_bytes();
+		let message = cluster_key_message(&TeeRegistry::genesis_hash(), 1, &pk);
+		let sig = pqc::sign(Suite::MlDsa87, &self.ml_dsa, pqc::context::CLUSTER_KEY, &message)
+			.unwrap();
+		assert_ok!(TeeRegistry::publish_cluster_key(
+			RuntimeOrigin::signed(self.account.clone()),
+			1,
+			pk,
+			sig.try_into().unwrap(),
+		));
+	}
+
+	/// Decrypts pending submission `id`, as the enclave does.
+	fn reveal(&self, id: u64) -> RevealedCall {
+		use codec::Decode;
+		let pending = pallet_sequencer::Pending::<Runtime>::get(id).expect("pending");
+		let plain = aegis_envelope::open(
+			&self.cluster,
+			&TeeRegistry::genesis_hash(),
+			&TeeRegistry::account_bytes(&pending.who),
+			&pending.envelope,
+		)
+		.expect("decrypts");
+		RevealedCall::decode(&mut &plain[..]).unwrap()
+	}
+
+	/// The pending `ids` in the active rule's order, continuing the batch chain.
+	fn batch(&self, ids: &[u64]) -> Batch {
+		use codec::Decode;
+		let rule = pallet_sequencer::ActiveRule::<Runtime>::get();
+		let risk = <RiskOracle as pallet_risk_oracle::RiskProvider<u32>>::score();
+		let revealed: Vec<RevealedCall> = ids.iter().map(|id| self.reveal(*id)).collect();
+		let metas: Vec<EntryMeta> = ids
+			.iter()
+			.zip(&revealed)
+			.map(|(id, r)| {
+				let class = RuntimeCall::decode(&mut &r.call[..])
+					.map(|c| RuntimeCallClassifier::classify(&c))
+					.unwrap_or_default();
+				let protection = class
+					.asset
+					.and_then(pallet_sequencer::ProtectedAssets::<Runtime>::get)
+					.map(|a| a.policy.tier())
+					.unwrap_or_default();
+				EntryMeta { arrival: *id, risk, protection, migration: class.migration }
+			})
+			.collect();
+		let entries = order(rule, &metas)
+			.into_iter()
+			.map(|i| BatchEntry {
+				submission_id: ids[i as usize],
+				revealed: revealed[i as usize].clone(),
+			})
+			.collect();
+		let chain = pallet_sequencer::Batches::<Runtime>::get();
+		Batch::new(TeeRegistry::genesis_hash(), chain.next_sequence, chain.last_hash, 1, rule, entries)
+			.unwrap()
+	}
+
+	fn sign(&self, batch: &Batch) -> SignatureSet {
+		let suites = <RiskOracle as pallet_risk_oracle::RiskProvider<u32>>::policy().batch_suites;
+		pqc::sign_set(suites, &[&self.ml_dsa, &self.slh_dsa], pqc::context::BATCH, &batch.hash())
+			.unwrap()
+	}
+
+	fn commit(&self, batch: &Batch, signatures: SignatureSet) -> sp_runtime::DispatchResult {
+		Sequencer::commit_batch(
+			RuntimeOrigin::signed(self.account.clone()),
+			batch.clone(),
+			signatures,
+			Default::default(),
+		)
+		.map(|_| ())
+		.map_err(|e| e.error)
+	}
+}
+
+/// Encrypts `call` for `who` to the published cluster key and submits it; returns its id.
+fn submit(who: &AccountId, call: RuntimeCall, salt: u8) -> u64 {
+	let id = pallet_sequencer::NextSubmissionId::<Runtime>::get();
+	let revealed = RevealedCall { call: call.encode().try_into().unwrap(), salt: [salt; 32] };
+	let (epoch, pk) =
+		<TeeRegistry as pallet_tee_registry::WorkerRegistry<AccountId>>::cluster_key().unwrap();
+	let recipient = aegis_envelope::RecipientPublicKey::from_bytes(epoch, &pk).unwrap();
+	let envelope = aegis_envelope::seal(
+		&recipient,
+		&TeeRegistry::genesis_hash(),
+		&TeeRegistry::account_bytes(who),
+		&revealed.encode(),
+	)
+	.unwrap();
+	assert_ok!(Sequencer::submit_encrypted(
+		RuntimeOrigin::signed(who.clone()),
+		envelope.try_into().unwrap(),
+		revealed.commitment(),
+		Weight::from_parts(2_000_000_000, 100_000),
+	));
+	id
+}
+
+fn transfer(to: Sr25519Keyring, amount: u128) -> RuntimeCall {
+	RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+		dest: account(to).into(),
+		value: amount,
+	})
+}
+
+/// `(from, to, amount)` of every balance transfer so far, in execution order.
+fn transfers() -> Vec<(AccountId, AccountId, u128)> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::Balances(pallet_balances::Event::Transfer { from, to, amount }) => {
+				Some((from, to, amount))
+			},
+			_ => None,
+		})
+		.collect()
+}
+
+#[test]
+fn the_dev_genesis_trusts_the_simulated_tee_and_nothing_else() {
+	dev_chain().execute_with(|| {
+		let roots = pallet_tee_registry::TrustedRoots::<Runtime>::get();
+		assert_eq!(roots.len(), 1);
+		assert_eq!(&roots[0][..], aegis_attestation::dev::SIM_ROOT_CA_DER);
+		let worker = Worker::new(Sr25519Keyring::Dave);
+		// Another enclave on the same trusted TEE is not an allowed measurement.
+		let rogue = SgxEnclave { mr_enclave: [0xbb; 32], ..SgxEnclave::dev_worker() };
+		assert_noop!(
+			worker.register_as(&rogue),
+			pallet_tee_registry::Error::<Runtime>::MeasurementNotAllowed
+		);
+		assert_ok!(worker.register_as(&SgxEnclave::dev_worker()));
+		assert!(pallet_tee_registry::Workers::<Runtime>::get(&worker.account).is_some());
+	});
+}
+
+#[test]
+fn encrypted_transfers_run_in_the_rules_order_as_their_submitters() {
+	dev_chain().execute_with(|| {
+		let worker = Worker::new(Sr25519Keyring::Dave);
+		assert_ok!(worker.register_as(&SgxEnclave::dev_worker()));
+		worker.publish_cluster_key();
+
+		// Alice feeds the oracle (she is the dev chain's feeder); the level stays Normal.
+		assert_ok!(RiskOracle::feed(RuntimeOrigin::signed(account(Sr25519Keyring::Alice)), 3_000));
+		assert_eq!(<RiskOracle as pallet_risk_oracle::RiskProvider<u32>>::score(), 3_000);
+
+		let eve_before = Balances::balance(&account(Sr25519Keyring::Eve));
+		let ids = [
+			submit(&account(Sr25519Keyring::Charlie), transfer(Sr25519Keyring::Eve, 3_000), 1),
+			submit(&account(Sr25519Keyring::Bob), transfer(Sr25519Keyring::Eve, 1_000), 2),
+			submit(&account(Sr25519Keyring::Ferdie), transfer(Sr25519Keyring::Eve, 2_000), 3),
+		];
+		// Nothing has moved: the chain holds only ciphertext.
+		assert!(transfers().is_empty());
+
+		let batch = worker.batch(&ids);
+		assert_ok!(worker.commit(&batch, worker.sign(&batch)));
+		let order: Vec<u64> = batch.entries.iter().map(|e| e.submission_id).collect();
+		assert_eq!(order, ids.to_vec(), "equal risk and protection: arrival order");
+		assert_eq!(
+			transfers(),
+			vec![
+				(account(Sr25519Keyring::Charlie), account(Sr25519Keyring::Eve), 3_000),
+				(account(Sr25519Keyring::Bob), account(Sr25519Keyring::Eve), 1_000),
+				(account(Sr25519Keyring::Ferdie), account(Sr25519Keyring::Eve), 2_000),
+			]
+		);
+		assert_eq!(Balances::balance(&account(Sr25519Keyring::Eve)), eve_before + 6_000);
+		assert_eq!(pallet_sequencer::Pending::<Runtime>::count(), 0);
+		let executed = System::events()
+			.iter()
+			.filter(|r| {
+				matches!(
+					r.event,
+					RuntimeEvent::Sequencer(pallet_sequencer::Event::EntryExecuted {
+						outcome: EntryOutcome::Executed { result: Ok(()), .. },
+						..
+					})
+				)
+			})
+			.count();
+		assert_eq!(executed, 3);
+	});
+}
+
+#[test]
+fn at_emergency_a_batch_without_slh_dsa_is_refused() {
+	dev_chain().execute_with(|| {
+		let worker = Worker::new(Sr25519Keyring::Dave);
+		assert_ok!(worker.register_as(&SgxEnclave::dev_worker()));
+		worker.publish_cluster_key();
+		// Emergency takes effect at once.
+		assert_ok!(RiskOracle::feed(RuntimeOrigin::signed(account(Sr25519Keyring::Alice)), 9_500));
+		assert_eq!(<RiskOracle as pallet_risk_oracle::RiskProvider<u32>>::level(), RiskLevel::Emergency);
+
+		let id = submit(&account(Sr25519Keyring::Bob), transfer(Sr25519Keyring::Eve, 1_000), 9);
+		let batch = worker.batch(&[id]);
+		let ml_only = pqc::sign_set(
+			aegis_primitives::risk::SuiteSet::ML_DSA,
+			&[&worker.ml_dsa, &worker.slh_dsa],
+			pqc::context::BATCH,
+			&batch.hash(),
+		)
+		.unwrap();
+		assert!(worker.commit(&batch, ml_only).is_err());
+		assert!(transfers().is_empty());
+		assert_ok!(worker.commit(&batch, worker.sign(&batch)));
+		assert_eq!(transfers().len(), 1);
+	});
+}
+
+#[test]
+fn a_protected_asset_is_kept_off_the_plain_path() {
+	dev_chain().execute_with(|| {
+		let alice = account(Sr25519Keyring::Alice);
+		let bob = account(Sr25519Keyring::Bob);
+		assert_ok!(pallet_assets::Pallet::<Runtime>::create(
+			RuntimeOrigin::signed(alice.clone()),
+			7u32.into(),
+			alice.clone().into(),
+			1
+		));
+		assert_ok!(pallet_assets::Pallet::<Runtime>::mint(
+			RuntimeOrigin::signed(alice.clone()),
+			7u32.into(),
+			alice.clone().into(),
+			1_000
+		));
+		let send = RuntimeCall::Assets(pallet_assets::Call::transfer {
+			id: 7u32.into(),
+			target: bob.clone().into(),
+			amount: 10,
+		});
+		// Unprotected: a plain extrinsic moves it.
+		assert_ok!(send.clone().dispatch(RuntimeOrigin::signed(alice.clone())));
+
+		// Alice owns the token, so she may protect it (holding the deposit).
+		let policy = aegis_primitives::assets::AccessPolicy {
+			allowed_operations: Default::default(),
+			requires_pqc: false,
+			requires_tee: true,
+			risk_threshold: 10_000,
+		};
+		assert_ok!(Sequencer::register_asset(
+			RuntimeOrigin::signed(alice.clone()),
+			7,
+			aegis_primitives::assets::AssetType::OnChainToken,
+			policy,
+			None,
+			Vec::new().try_into().unwrap(),
+		));
+		// Now the runtime's call filter refuses the plain path, nested or not.
+		let refused = send.clone().dispatch(RuntimeOrigin::signed(alice.clone()));
+		assert_eq!(refused.unwrap_err().error, frame_system::Error::<Runtime>::CallFiltered.into());
+		assert_eq!(pallet_assets::Pallet::<Runtime>::balance(7, &bob), 10);
+	});
+}
