@@ -103,6 +103,7 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 			config,
 			telemetry.as_ref().map(|(_, telemetry)| telemetry.handle()),
 			executor,
+			Vec::new(),
 		)?;
 	let client = Arc::new(client);
 
@@ -246,18 +247,20 @@ pub fn new_full<
 		warp_sync_config = Some(WarpSyncConfig::WithProvider(warp_sync));
 	}
 
-	let (network, system_rpc_tx, tx_handler_controller, sync_service) =
+	let (network, system_rpc_tx, tx_handler_controller, sync_service, _bitswap) =
 		sc_service::build_network(sc_service::BuildNetworkParams {
 			config: &config,
 			net_config,
 			client: client.clone(),
 			transaction_pool: transaction_pool.clone(),
 			spawn_handle: task_manager.spawn_handle(),
+			spawn_essential_handle: task_manager.spawn_essential_handle(),
 			import_queue,
 			block_announce_validator_builder: None,
 			warp_sync_config,
 			block_relay: None,
 			metrics,
+			gap_sync_body_policy: None,
 		})?;
 
 	if config.offchain_worker.enabled {
@@ -300,7 +303,9 @@ pub fn new_full<
 				rpc::create_full(rpc::FullDeps { client: client.clone(), pool: pool.clone() })?;
 			if is_dev {
 				use sc_consensus_manual_seal::rpc::{ManualSeal, ManualSealApiServer};
-				module.merge(ManualSeal::new(seal_tx.clone()).into_rpc())?;
+				module
+					.merge(ManualSeal::new(seal_tx.clone()).into_rpc())
+					.map_err(|e| sc_service::Error::Other(e.to_string()))?;
 			}
 			Ok(module)
 		})
@@ -319,6 +324,7 @@ pub fn new_full<
 		sync_service: sync_service.clone(),
 		config,
 		telemetry: telemetry.as_mut(),
+		tracing_execute_block: None,
 	})?;
 
 	let proposer_factory = sc_basic_authorship::ProposerFactory::new(
@@ -332,7 +338,7 @@ pub fn new_full<
 	match consensus {
 		Consensus::Dev => {
 			// Each block is sealed on a timer (or on each transaction) and final at once.
-			let seal = |_| EngineCommand::SealNewBlock {
+			let seal = || EngineCommand::SealNewBlock {
 				create_empty: true,
 				finalize: true,
 				parent_hash: None,
@@ -340,15 +346,14 @@ pub fn new_full<
 			};
 			let triggers = if options.block_time_ms == 0 {
 				log::info!("Development chain: a block for each transaction");
-				transaction_pool.import_notification_stream().map(seal).boxed()
+				transaction_pool.import_notification_stream().map(move |_| seal()).boxed()
 			} else {
 				log::info!("Development chain: a block every {} ms", options.block_time_ms);
 				let period = Duration::from_millis(options.block_time_ms);
 				futures::stream::unfold((), move |()| async move {
 					futures_timer::Delay::new(period).await;
-					Some(((), ()))
+					Some((seal(), ()))
 				})
-				.map(seal)
 				.boxed()
 			};
 			let commands_stream = futures::stream::select(triggers, seal_rx);

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Regenerates the weights.rs of every QuantumAegis pallet from the wasm runtime: builds
+# `aegis-node` with `runtime-benchmarks` (its wasm runtime then carries the benchmarks) and runs
+# `aegis-node benchmark pallet` on the development chain for each pallet, writing the result
+# through `scripts/frame-weight-template.hbs`.
+#
+#   scripts/benchmark-weights.sh                   # all three pallets
+#   scripts/benchmark-weights.sh pallet_sequencer  # one
+#   STEPS=50 REPEAT=20 scripts/benchmark-weights.sh
+#
+# The benchmarks get their quotes and post-quantum signatures from the `aegis-benchmarking`
+# host functions, which only this build of the node registers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/aegis-target}"
+export WASM_BUILD_WORKSPACE_HINT="$PWD"
+STEPS="${STEPS:-10}"
+REPEAT="${REPEAT:-5}"
+
+declare -A FOLDER=(
+	[pallet_risk_oracle]=pallets/risk-oracle
+	[pallet_tee_registry]=pallets/tee-registry
+	[pallet_sequencer]=pallets/sequencer
+)
+pallets=("$@")
+[ ${#pallets[@]} -gt 0 ] || pallets=(pallet_risk_oracle pallet_tee_registry pallet_sequencer)
+
+cargo build --locked --release -p aegis-node --features runtime-benchmarks
+node="$CARGO_TARGET_DIR/release/aegis-node"
+
+for pallet in "${pallets[@]}"; do
+	folder="${FOLDER[$pallet]:?unknown pallet $pallet}"
+	echo "==> $pallet -> $folder/src/weights.rs"
+	"$node" benchmark pallet \
+		--chain dev \
+		--pallet "$pallet" \
+		--extrinsic '*' \
+		--steps "$STEPS" \
+		--repeat "$REPEAT" \
+		--wasm-execution compiled \
+		--heap-pages 4096 \
+		--template scripts/frame-weight-template.hbs \
+		--output "$folder/src/weights.rs"
+done
+
+# The benchmarking build wrote its wasm runtime where the plain build keeps its own: make the
+# runtime's build script run again so the node gets the runtime without benchmarks back.
+touch runtime/build.rs
+cargo build --locked --release -p aegis-node
