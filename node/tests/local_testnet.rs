@@ -9,6 +9,8 @@ use std::time::Duration;
 
 /// Alice's fixed libp2p key, so Bob can name her as his bootnode.
 const ALICE_NODE_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000001";
+/// Bob's.
+const BOB_NODE_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000002";
 
 fn peer_id_of(node_key: &str) -> String {
 	let dir = std::env::temp_dir().join(format!("aegis-node-key-{}", std::process::id()));
@@ -28,7 +30,10 @@ fn peer_id_of(node_key: &str) -> String {
 fn two_validators_reach_grandpa_finality() {
 	let alice = Node::start("alice", &["--chain", "local", "--alice", "--node-key", ALICE_NODE_KEY]);
 	let bootnode = format!("/ip4/127.0.0.1/tcp/{}/p2p/{}", alice.p2p_port, peer_id_of(ALICE_NODE_KEY));
-	let bob = Node::start("bob", &["--chain", "local", "--bob", "--bootnodes", &bootnode]);
+	let bob = Node::start(
+		"bob",
+		&["--chain", "local", "--bob", "--node-key", BOB_NODE_KEY, "--bootnodes", &bootnode],
+	);
 
 	bob.wait_for(Duration::from_secs(60), "a peer", |n| {
 		(n.rpc("system_health", json!([]))["peers"].as_u64() >= Some(1)).then_some(())
