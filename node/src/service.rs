@@ -27,8 +27,7 @@ pub type AegisHostFunctions = aegis_attestation::HostFunctions;
 /// QuantumAegis's own host functions: `aegis-attestation`'s DCAP quote verification and the
 /// signing and simulated-TEE helpers the runtime's benchmarks use.
 #[cfg(feature = "runtime-benchmarks")]
-pub type AegisHostFunctions =
-	(aegis_attestation::HostFunctions, aegis_benchmarking::HostFunctions);
+pub type AegisHostFunctions = (aegis_attestation::HostFunctions, aegis_benchmarking::HostFunctions);
 
 /// Every host function the runtime may call. A runtime importing a function missing here fails
 /// to instantiate, naming the function, rather than misbehaving later.
@@ -141,32 +140,33 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 			telemetry.as_ref().map(|x| x.handle()),
 		)?;
 		let cidp_client = client.clone();
-		let queue = sc_consensus_aura::import_queue::<AuraPair, _, _, _, _, _>(ImportQueueParams {
-			block_import: block_import.clone(),
-			justification_import: Some(Box::new(block_import.clone())),
-			client: client.clone(),
-			create_inherent_data_providers: move |parent_hash, _| {
-				let cidp_client = cidp_client.clone();
-				async move {
-					let slot_duration = sc_consensus_aura::standalone::slot_duration_at(
-						&*cidp_client,
-						parent_hash,
-					)?;
-					let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
-					let slot =
+		let queue =
+			sc_consensus_aura::import_queue::<AuraPair, _, _, _, _, _>(ImportQueueParams {
+				block_import: block_import.clone(),
+				justification_import: Some(Box::new(block_import.clone())),
+				client: client.clone(),
+				create_inherent_data_providers: move |parent_hash, _| {
+					let cidp_client = cidp_client.clone();
+					async move {
+						let slot_duration = sc_consensus_aura::standalone::slot_duration_at(
+							&*cidp_client,
+							parent_hash,
+						)?;
+						let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
+						let slot =
 						sp_consensus_aura::inherents::InherentDataProvider::from_timestamp_and_slot_duration(
 							*timestamp,
 							slot_duration,
 						);
-					Ok((slot, timestamp))
-				}
-			},
-			spawner: &task_manager.spawn_essential_handle(),
-			registry: config.prometheus_registry(),
-			check_for_equivocation: Default::default(),
-			telemetry: telemetry.as_ref().map(|x| x.handle()),
-			compatibility_mode: Default::default(),
-		})?;
+						Ok((slot, timestamp))
+					}
+				},
+				spawner: &task_manager.spawn_essential_handle(),
+				registry: config.prometheus_registry(),
+				check_for_equivocation: Default::default(),
+				telemetry: telemetry.as_ref().map(|x| x.handle()),
+				compatibility_mode: Default::default(),
+			})?;
 		(queue, Consensus::AuraGrandpa { block_import, link })
 	};
 
@@ -191,7 +191,7 @@ fn set_local_pccs(backend: &FullBackend, pccs_url: Option<&str>) {
 		Some(url) => {
 			log::info!("Off-chain workers fetch platform collateral from {url}");
 			storage.set(sp_offchain::STORAGE_PREFIX, key, &url.as_bytes().to_vec().encode());
-		},
+		}
 		None => storage.remove(sp_offchain::STORAGE_PREFIX, key),
 	}
 }
@@ -383,7 +383,7 @@ pub fn new_full<
 				Some("block-authoring"),
 				authorship,
 			);
-		},
+		}
 		Consensus::AuraGrandpa { block_import, link } => {
 			if role.is_authority() {
 				let slot_duration = sc_consensus_aura::slot_duration::<AuraId, _, _>(&*client)?;
@@ -447,9 +447,7 @@ pub fn new_full<
 					prometheus_registry,
 					shared_voter_state: SharedVoterState::empty(),
 					telemetry: telemetry.as_ref().map(|x| x.handle()),
-					offchain_tx_pool_factory: OffchainTransactionPoolFactory::new(
-						transaction_pool,
-					),
+					offchain_tx_pool_factory: OffchainTransactionPoolFactory::new(transaction_pool),
 				};
 				task_manager.spawn_essential_handle().spawn_blocking(
 					"grandpa-voter",
@@ -457,7 +455,7 @@ pub fn new_full<
 					sc_consensus_grandpa::run_grandpa_voter(params)?,
 				);
 			}
-		},
+		}
 	}
 
 	Ok(task_manager)
@@ -474,7 +472,10 @@ mod tests {
 		let fetcher = WrappedRuntimeCode(wasm.into());
 		let code = RuntimeCode { code_fetcher: &fetcher, hash: vec![1], heap_pages: None };
 		let mut ext = sp_state_machine::BasicExternalities::default();
-		executor.call(&mut ext, &code, "Core_version", &[], CallContext::Offchain).0.map_err(|e| e.to_string())
+		executor
+			.call(&mut ext, &code, "Core_version", &[], CallContext::Offchain)
+			.0
+			.map_err(|e| e.to_string())
 	}
 
 	/// The runtime imports the DCAP verification host function: a node without it must refuse
@@ -484,7 +485,8 @@ mod tests {
 		let error = core_version::<sp_io::SubstrateHostFunctions>().unwrap_err();
 		assert!(error.contains("dcap_attestation"), "unclear error: {error}");
 		let version = core_version::<HostFunctions>().expect("the node's host functions suffice");
-		let version = <sp_version::RuntimeVersion as codec::Decode>::decode(&mut &version[..]).unwrap();
+		let version =
+			<sp_version::RuntimeVersion as codec::Decode>::decode(&mut &version[..]).unwrap();
 		assert_eq!(version.spec_name, "quantum-aegis");
 	}
 }

@@ -71,9 +71,7 @@ fn free_balance(node: &Node, who: &AccountId) -> Balance {
 }
 
 fn nonce(node: &Node, who: Sr25519Keyring) -> u64 {
-	node.rpc("system_accountNextIndex", json!([who.to_account_id().to_string()]))
-		.as_u64()
-		.unwrap()
+	node.rpc("system_accountNextIndex", json!([who.to_account_id().to_string()])).as_u64().unwrap()
 }
 
 #[test]
@@ -119,8 +117,9 @@ fn the_dev_chain_produces_blocks_and_answers_standard_clients() {
 	});
 
 	// The QuantumAegis runtime APIs, at the dev genesis state.
-	let status = RiskStatus::<u32>::decode(&mut &node.state_call("RiskOracleApi_risk_status", &[])[..])
-		.unwrap();
+	let status =
+		RiskStatus::<u32>::decode(&mut &node.state_call("RiskOracleApi_risk_status", &[])[..])
+			.unwrap();
 	assert_eq!(status.score.get(), 1_000);
 	assert_eq!(status.level, aegis_primitives::risk::RiskLevel::Normal);
 	let workers = Vec::<ActiveWorker<AccountId, u32>>::decode(
@@ -134,7 +133,8 @@ fn the_dev_chain_produces_blocks_and_answers_standard_clients() {
 	)
 	.unwrap();
 	assert_eq!((count, ids), (0, vec![]));
-	let chain = BatchChain::decode(&mut &node.state_call("SequencerApi_last_batch", &[])[..]).unwrap();
+	let chain =
+		BatchChain::decode(&mut &node.state_call("SequencerApi_last_batch", &[])[..]).unwrap();
 	assert_eq!(chain.next_sequence, 0);
 	OrderingRule::decode(&mut &node.state_call("SequencerApi_active_rule", &[])[..]).unwrap();
 }

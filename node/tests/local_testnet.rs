@@ -28,8 +28,10 @@ fn peer_id_of(node_key: &str) -> String {
 
 #[test]
 fn two_validators_reach_grandpa_finality() {
-	let alice = Node::start("alice", &["--chain", "local", "--alice", "--node-key", ALICE_NODE_KEY]);
-	let bootnode = format!("/ip4/127.0.0.1/tcp/{}/p2p/{}", alice.p2p_port, peer_id_of(ALICE_NODE_KEY));
+	let alice =
+		Node::start("alice", &["--chain", "local", "--alice", "--node-key", ALICE_NODE_KEY]);
+	let bootnode =
+		format!("/ip4/127.0.0.1/tcp/{}/p2p/{}", alice.p2p_port, peer_id_of(ALICE_NODE_KEY));
 	let bob = Node::start(
 		"bob",
 		&["--chain", "local", "--bob", "--node-key", BOB_NODE_KEY, "--bootnodes", &bootnode],

@@ -7,9 +7,7 @@
 //! collateral of the shared dev simulated TEE for the dev worker enclave, and signatures of
 //! benchmark key sets derived from each worker's account.
 
-use crate::{
-	AccountId, Assets, Balances, RiskOracle, Runtime, RuntimeOrigin, TeeRegistry, Timestamp,
-};
+use crate::{AccountId, Assets, Balances, RiskOracle, Runtime, RuntimeOrigin, TeeRegistry};
 use aegis_benchmarking::aegis_benchmarking as host;
 use aegis_primitives::{
 	batch::AssetId,
@@ -179,7 +177,11 @@ impl pallet_sequencer::BenchmarkHelper<Runtime> for SequencerBenchmarks {
 
 	fn make_asset_owner(who: &AccountId, id: AssetId) {
 		let _ = Balances::mint_into(who, 1_000 * crate::UNIT);
-		assert_ok!(Assets::create(RuntimeOrigin::signed(who.clone()), id.into(), who.clone(), 1));
+		assert_ok!(Assets::create(
+			RuntimeOrigin::signed(who.clone()),
+			id.into(),
+			who.clone().into(),
+			1
+		));
 	}
 }
-

@@ -18,11 +18,7 @@ use aegis_runtime::{
 	TeeRegistry,
 };
 use codec::Encode;
-use frame_support::{
-	assert_noop, assert_ok,
-	traits::fungible::Inspect,
-	weights::Weight,
-};
+use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect, weights::Weight};
 use pallet_sequencer::{CallClassifier, EntryOutcome};
 use pallet_tee_registry::WorkerRole;
 use sp_keyring::Sr25519Keyring;
@@ -37,7 +33,7 @@ fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
 			for (k, v) in patch {
 				merge(base.entry(k).or_insert(serde_json::Value::Null), v);
 			}
-		},
+		}
 		(base, patch) => *base = patch,
 	}
 }
@@ -96,10 +92,8 @@ impl Worker {
 			1,
 		);
 		let quote = tee.sgx_quote(enclave, &report);
-		let collateral = tee.collateral(
-			aegis_attestation::TeeKind::Sgx,
-			&CollateralParams::valid_around(NOW_SECS),
-		);
+		let collateral = tee
+			.collateral(aegis_attestation::TeeKind::Sgx, &CollateralParams::valid_around(NOW_SECS));
 		TeeRegistry::register_worker(
 			RuntimeOrigin::signed(self.account.clone()),
 			quote.try_into().unwrap(),
@@ -113,8 +107,8 @@ impl Worker {
 	fn publish_cluster_key(&self) {
 		let pk = self.cluster.public_key().to_bytes();
 		let message = cluster_key_message(&TeeRegistry::genesis_hash(), 1, &pk);
-		let sig = pqc::sign(Suite::MlDsa87, &self.ml_dsa, pqc::context::CLUSTER_KEY, &message)
-			.unwrap();
+		let sig =
+			pqc::sign(Suite::MlDsa87, &self.ml_dsa, pqc::context::CLUSTER_KEY, &message).unwrap();
 		assert_ok!(TeeRegistry::publish_cluster_key(
 			RuntimeOrigin::signed(self.account.clone()),
 			1,
@@ -166,8 +160,15 @@ impl Worker {
 			})
 			.collect();
 		let chain = pallet_sequencer::Batches::<Runtime>::get();
-		Batch::new(TeeRegistry::genesis_hash(), chain.next_sequence, chain.last_hash, 1, rule, entries)
-			.unwrap()
+		Batch::new(
+			TeeRegistry::genesis_hash(),
+			chain.next_sequence,
+			chain.last_hash,
+			1,
+			rule,
+			entries,
+		)
+		.unwrap()
 	}
 
 	fn sign(&self, batch: &Batch) -> SignatureSet {
@@ -225,7 +226,7 @@ fn transfers() -> Vec<(AccountId, AccountId, u128)> {
 		.filter_map(|r| match r.event {
 			RuntimeEvent::Balances(pallet_balances::Event::Transfer { from, to, amount }) => {
 				Some((from, to, amount))
-			},
+			}
 			_ => None,
 		})
 		.collect()
@@ -258,7 +259,7 @@ fn encrypted_transfers_run_in_the_rules_order_as_their_submitters() {
 
 		// Alice feeds the oracle (she is the dev chain's feeder); the level stays Normal.
 		assert_ok!(RiskOracle::feed(RuntimeOrigin::signed(account(Sr25519Keyring::Alice)), 3_000));
-		assert_eq!(<RiskOracle as pallet_risk_oracle::RiskProvider<u32>>::score(), 3_000);
+		assert_eq!(<RiskOracle as pallet_risk_oracle::RiskProvider<u32>>::score().get(), 3_000);
 
 		let eve_before = Balances::balance(&account(Sr25519Keyring::Eve));
 		let ids = [
@@ -307,7 +308,10 @@ fn at_emergency_a_batch_without_slh_dsa_is_refused() {
 		worker.publish_cluster_key();
 		// Emergency takes effect at once.
 		assert_ok!(RiskOracle::feed(RuntimeOrigin::signed(account(Sr25519Keyring::Alice)), 9_500));
-		assert_eq!(<RiskOracle as pallet_risk_oracle::RiskProvider<u32>>::level(), RiskLevel::Emergency);
+		assert_eq!(
+			<RiskOracle as pallet_risk_oracle::RiskProvider<u32>>::level(),
+			RiskLevel::Emergency
+		);
 
 		let id = submit(&account(Sr25519Keyring::Bob), transfer(Sr25519Keyring::Eve, 1_000), 9);
 		let batch = worker.batch(&[id]);
@@ -355,7 +359,7 @@ fn a_protected_asset_is_kept_off_the_plain_path() {
 			allowed_operations: Default::default(),
 			requires_pqc: false,
 			requires_tee: true,
-			risk_threshold: 10_000,
+			risk_threshold: aegis_primitives::risk::RiskScore::MAX,
 		};
 		assert_ok!(Sequencer::register_asset(
 			RuntimeOrigin::signed(alice.clone()),

@@ -33,7 +33,8 @@ impl Node {
 	pub fn start(name: &str, args: &[&str]) -> Self {
 		let rpc_port = free_port();
 		let p2p_port = free_port();
-		let base = std::env::temp_dir().join(format!("aegis-node-test-{name}-{}", std::process::id()));
+		let base =
+			std::env::temp_dir().join(format!("aegis-node-test-{name}-{}", std::process::id()));
 		let _ = std::fs::remove_dir_all(&base);
 		let mut child = Command::new(env!("CARGO_BIN_EXE_aegis-node"))
 			.args(args)
@@ -64,8 +65,10 @@ impl Node {
 
 	/// Calls `method` over HTTP JSON-RPC.
 	pub fn try_rpc(&self, method: &str, params: Value) -> Result<Value, String> {
-		let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
-		let mut stream = TcpStream::connect(("127.0.0.1", self.rpc_port)).map_err(|e| e.to_string())?;
+		let body =
+			json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
+		let mut stream =
+			TcpStream::connect(("127.0.0.1", self.rpc_port)).map_err(|e| e.to_string())?;
 		stream.set_read_timeout(Some(Duration::from_secs(30))).map_err(|e| e.to_string())?;
 		write!(
 			stream,
@@ -91,7 +94,12 @@ impl Node {
 
 	/// Polls `check` every 250 ms until it gives a value, or panics after `timeout` naming
 	/// `what`, with the node's log.
-	pub fn wait_for<T>(&self, timeout: Duration, what: &str, mut check: impl FnMut(&Self) -> Option<T>) -> T {
+	pub fn wait_for<T>(
+		&self,
+		timeout: Duration,
+		what: &str,
+		mut check: impl FnMut(&Self) -> Option<T>,
+	) -> T {
 		let start = Instant::now();
 		loop {
 			if let Some(v) = check(self) {

@@ -179,7 +179,10 @@ mod tests {
 			pqc::Suite::MlDsa87 => &keys.ml_dsa[..],
 			pqc::Suite::SlhDsaSha2_256s => &keys.slh_dsa[..],
 		};
-		assert_eq!(pqc::verify_set(SuiteSet::BOTH, public, b"ctx", b"message", &sigs), Ok(SuiteSet::BOTH));
+		assert_eq!(
+			pqc::verify_set(SuiteSet::BOTH, public, b"ctx", b"message", &sigs),
+			Ok(SuiteSet::BOTH)
+		);
 		assert!(pqc::verify_set(SuiteSet::BOTH, public, b"ctx", b"other", &sigs).is_err());
 		assert_eq!(aegis_benchmarking::sign(3, SuiteSet::BOTH.bits(), b"ctx", b"message"), sigs);
 	}

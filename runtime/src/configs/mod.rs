@@ -7,9 +7,8 @@ pub use sequencing::{EncryptedCalls, ProtectableAssets, RuntimeCallClassifier};
 use crate::{
 	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, RiskOracle,
 	Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin,
-	RuntimeTask, System, TeeRegistry, Timestamp, TxExtension,
-	UncheckedExtrinsic, DAYS, EXISTENTIAL_DEPOSIT, MICRO_UNIT, MILLI_UNIT, MINUTES,
-	SLOT_DURATION, UNIT, VERSION,
+	RuntimeTask, System, TeeRegistry, Timestamp, TxExtension, UncheckedExtrinsic, DAYS,
+	EXISTENTIAL_DEPOSIT, MICRO_UNIT, MILLI_UNIT, MINUTES, SLOT_DURATION, UNIT, VERSION,
 };
 use aegis_primitives::risk::RiskLevel;
 use frame_support::{

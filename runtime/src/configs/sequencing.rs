@@ -23,24 +23,24 @@ impl CallClassifier<RuntimeCall> for RuntimeCallClassifier {
 		let (id, operation, migration) = match call {
 			A::transfer { id, .. } | A::transfer_keep_alive { id, .. } => {
 				(id, Operation::Transfer, false)
-			},
+			}
 			A::transfer_approved { id, .. } => (id, Operation::Transfer, true),
 			A::approve_transfer { id, .. } | A::cancel_approval { id, .. } => {
 				(id, Operation::Approve, false)
-			},
+			}
 			A::mint { id, .. } => (id, Operation::Mint, false),
 			A::burn { id, .. } => (id, Operation::Burn, false),
-			A::freeze { id, .. } |
-			A::thaw { id, .. } |
-			A::freeze_asset { id } |
-			A::thaw_asset { id } |
-			A::transfer_ownership { id, .. } |
-			A::set_team { id, .. } |
-			A::set_metadata { id, .. } |
-			A::clear_metadata { id } |
-			A::start_destroy { id } |
-			A::set_min_balance { id, .. } |
-			A::block { id, .. } => (id, Operation::Manage, false),
+			A::freeze { id, .. }
+			| A::thaw { id, .. }
+			| A::freeze_asset { id }
+			| A::thaw_asset { id }
+			| A::transfer_ownership { id, .. }
+			| A::set_team { id, .. }
+			| A::set_metadata { id, .. }
+			| A::clear_metadata { id }
+			| A::start_destroy { id }
+			| A::set_min_balance { id, .. }
+			| A::block { id, .. } => (id, Operation::Manage, false),
 			_ => return CallClass::default(),
 		};
 		CallClass { asset: Some(id.0), operation, migration }
@@ -59,13 +59,15 @@ impl Contains<RuntimeCall> for EncryptedCalls {
 		matches!(
 			call,
 			RuntimeCall::Balances(
-				B::transfer_allow_death { .. } | B::transfer_keep_alive { .. } | B::transfer_all { .. }
+				B::transfer_allow_death { .. }
+					| B::transfer_keep_alive { .. }
+					| B::transfer_all { .. }
 			) | RuntimeCall::Assets(
-				A::transfer { .. } |
-					A::transfer_keep_alive { .. } |
-					A::transfer_approved { .. } |
-					A::approve_transfer { .. } |
-					A::cancel_approval { .. }
+				A::transfer { .. }
+					| A::transfer_keep_alive { .. }
+					| A::transfer_approved { .. }
+					| A::approve_transfer { .. }
+					| A::cancel_approval { .. }
 			) | RuntimeCall::System(
 				frame_system::Call::remark { .. } | frame_system::Call::remark_with_event { .. }
 			)
