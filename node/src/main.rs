@@ -10,6 +10,9 @@
 //! Intel DCAP quotes; its off-chain workers refresh the TEE registry's collateral from a PCCS
 //! (the chain's, or `--pccs-url`).
 
+// Substrate's command runners return `sc_cli::Error`, which is large by its design.
+#![allow(clippy::result_large_err)]
+
 mod chain_spec;
 mod cli;
 mod command;

@@ -51,7 +51,8 @@ type GrandpaBlockImport =
 /// Blocks between GRANDPA justifications kept for import.
 const GRANDPA_JUSTIFICATION_PERIOD: u32 = 512;
 
-/// How the chain reaches consensus.
+/// How the chain reaches consensus (built once per node, so the size difference is moot).
+#[allow(clippy::large_enum_variant)]
 pub enum Consensus {
 	/// A development chain: this node seals every block and finalizes it at once.
 	Dev,

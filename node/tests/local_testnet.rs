@@ -1,6 +1,8 @@
 //! Two validators of `--chain local` (Alice and Bob) on loopback: Aura produces blocks and
 //! GRANDPA finalizes them, which needs both of them voting.
 
+#![allow(clippy::indexing_slicing)]
+
 mod common;
 
 use common::Node;

@@ -1,5 +1,5 @@
 //! Running `aegis-node` processes on loopback for the tests, and a small JSON-RPC client.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::indexing_slicing)]
 
 use serde_json::{json, Value};
 use std::{
