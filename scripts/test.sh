@@ -38,7 +38,7 @@ cargo build --locked -p aegis-primitives --no-default-features --target wasm32v1
 
 step "no_std check of the runtime crates for wasm32v1-none (as substrate-wasm-builder compiles them)"
 RUSTFLAGS="--cfg substrate_runtime" cargo check --locked --target wasm32v1-none --no-default-features \
-	-p pallet-risk-oracle -p pallet-tee-registry -p pallet-sequencer -p aegis-attestation
+	-p pallet-risk-oracle -p pallet-tee-registry -p pallet-sequencer -p aegis-attestation -p aegis-benchmarking
 
 step "the node and its wasm runtime (release, as the README's run command builds them)"
 cargo build --locked --release -p aegis-node
