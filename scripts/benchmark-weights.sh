@@ -13,7 +13,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/aegis-target}"
+# Its own target directory: the wasm runtime with benchmarks must never be embedded by the plain
+# node build that CI and the README's run command use (both put the wasm in the same place).
+export CARGO_TARGET_DIR="${BENCH_TARGET_DIR:-$HOME/.cache/aegis-target-bench}"
 export WASM_BUILD_WORKSPACE_HINT="$PWD"
 STEPS="${STEPS:-10}"
 REPEAT="${REPEAT:-5}"
@@ -43,8 +45,3 @@ for pallet in "${pallets[@]}"; do
 		--template scripts/frame-weight-template.hbs \
 		--output "$folder/src/weights.rs"
 done
-
-# The benchmarking build wrote its wasm runtime where the plain build keeps its own: make the
-# runtime's build script run again so the node gets the runtime without benchmarks back.
-touch runtime/build.rs
-cargo build --locked --release -p aegis-node
