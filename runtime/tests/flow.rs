@@ -13,13 +13,12 @@ use aegis_primitives::{
 	risk::RiskLevel,
 };
 use aegis_runtime::{
-	configs::RuntimeCallClassifier, genesis_config_presets, AccountId, Balances, RiskOracle,
-	Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin, Sequencer, System,
-	TeeRegistry,
+	genesis_config_presets, AccountId, Balances, RiskOracle, Runtime, RuntimeCall, RuntimeEvent,
+	RuntimeGenesisConfig, RuntimeOrigin, Sequencer, System, TeeRegistry,
 };
 use codec::Encode;
 use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect, weights::Weight};
-use pallet_sequencer::{CallClassifier, EntryOutcome};
+use pallet_sequencer::EntryOutcome;
 use pallet_tee_registry::WorkerRole;
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::{traits::Dispatchable, BuildStorage};
@@ -141,15 +140,12 @@ impl Worker {
 			.iter()
 			.zip(&revealed)
 			.map(|(id, r)| {
-				let class = RuntimeCall::decode(&mut &r.call[..])
-					.map(|c| RuntimeCallClassifier::classify(&c))
+				// Classified as the chain does when it checks the order.
+				let (protection, migration) = RuntimeCall::decode(&mut &r.call[..])
+					.map(|c| Sequencer::classify(&c))
+					.map(|c| (c.tier(), c.class.migration))
 					.unwrap_or_default();
-				let protection = class
-					.asset
-					.and_then(pallet_sequencer::ProtectedAssets::<Runtime>::get)
-					.map(|a| a.policy.tier())
-					.unwrap_or_default();
-				EntryMeta { arrival: *id, risk, protection, migration: class.migration }
+				EntryMeta { arrival: *id, risk, protection, migration }
 			})
 			.collect();
 		let entries = order(rule, &metas)

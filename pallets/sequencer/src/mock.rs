@@ -532,16 +532,12 @@ impl SimWorker {
 			.iter()
 			.zip(&revealed)
 			.map(|(id, r)| {
-				use pallet_sequencer::CallClassifier;
-				let class = RuntimeCall::decode(&mut &r.call[..])
-					.map(|c| TestClassifier::classify(&c))
+				// Classified as the chain does when it checks the order.
+				let (protection, migration) = RuntimeCall::decode(&mut &r.call[..])
+					.map(|c| Sequencer::classify(&c))
+					.map(|c| (c.tier(), c.class.migration))
 					.unwrap_or_default();
-				let protection = class
-					.asset
-					.and_then(crate::ProtectedAssets::<Test>::get)
-					.map(|a| a.policy.tier())
-					.unwrap_or_default();
-				EntryMeta { arrival: *id, risk, protection, migration: class.migration }
+				EntryMeta { arrival: *id, risk, protection, migration }
 			})
 			.collect();
 		let entries: Vec<BatchEntry> = order(rule, &metas)
