@@ -16,7 +16,6 @@ use pallet_sequencer::BatchChain;
 use pallet_tee_registry::{ActiveWorker, RedundancyConfig};
 use serde_json::json;
 use sp_keyring::Sr25519Keyring;
-use sp_runtime::generic::Era;
 use std::time::Duration;
 
 /// A signed extrinsic of `call` from `signer` with `nonce`, for the chain of `genesis`.
@@ -33,19 +32,7 @@ fn signed_as(
 	genesis: [u8; 32],
 ) -> Vec<u8> {
 	let genesis = sp_core::H256(genesis);
-	let ext: TxExtension = (
-		frame_system::AuthorizeCall::new(),
-		frame_system::CheckNonZeroSender::new(),
-		frame_system::CheckSpecVersion::new(),
-		frame_system::CheckTxVersion::new(),
-		frame_system::CheckGenesis::new(),
-		frame_system::CheckEra::from(Era::Immortal),
-		frame_system::CheckNonce::from(nonce),
-		frame_system::CheckWeight::new(),
-		pallet_transaction_payment::ChargeTransactionPayment::from(0),
-		pallet_sequencer::CheckProtectedAssets::new(),
-		frame_system::WeightReclaim::new(),
-	);
+	let ext: TxExtension = aegis_runtime::tx_extension(nonce);
 	let implicit = (
 		(),
 		(),

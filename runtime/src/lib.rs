@@ -173,6 +173,24 @@ pub type TxExtension = (
 	frame_system::WeightReclaim<Runtime>,
 );
 
+/// The transaction extensions of an immortal extrinsic with `nonce` and no tip: what a client
+/// (or the registry's off-chain worker, with nonce 0 and no signer) attaches to a call.
+pub fn tx_extension(nonce: Nonce) -> TxExtension {
+	(
+		frame_system::AuthorizeCall::<Runtime>::new(),
+		frame_system::CheckNonZeroSender::<Runtime>::new(),
+		frame_system::CheckSpecVersion::<Runtime>::new(),
+		frame_system::CheckTxVersion::<Runtime>::new(),
+		frame_system::CheckGenesis::<Runtime>::new(),
+		frame_system::CheckEra::<Runtime>::from(generic::Era::Immortal),
+		frame_system::CheckNonce::<Runtime>::from(nonce),
+		frame_system::CheckWeight::<Runtime>::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+		pallet_sequencer::CheckProtectedAssets::<Runtime>::new(),
+		frame_system::WeightReclaim::<Runtime>::new(),
+	)
+}
+
 /// Extrinsics as the runtime sees them.
 pub type UncheckedExtrinsic =
 	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;

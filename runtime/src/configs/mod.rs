@@ -28,7 +28,7 @@ use frame_system::{
 };
 use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
-use sp_runtime::{generic::Era, traits::One, Perbill};
+use sp_runtime::{traits::One, Perbill};
 use sp_version::RuntimeVersion;
 
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
@@ -268,18 +268,6 @@ where
 	RuntimeCall: From<C>,
 {
 	fn create_extension() -> TxExtension {
-		(
-			frame_system::AuthorizeCall::<Runtime>::new(),
-			frame_system::CheckNonZeroSender::<Runtime>::new(),
-			frame_system::CheckSpecVersion::<Runtime>::new(),
-			frame_system::CheckTxVersion::<Runtime>::new(),
-			frame_system::CheckGenesis::<Runtime>::new(),
-			frame_system::CheckEra::<Runtime>::from(Era::Immortal),
-			frame_system::CheckNonce::<Runtime>::from(0),
-			frame_system::CheckWeight::<Runtime>::new(),
-			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
-			pallet_sequencer::CheckProtectedAssets::<Runtime>::new(),
-			frame_system::WeightReclaim::<Runtime>::new(),
-		)
+		crate::tx_extension(0)
 	}
 }
