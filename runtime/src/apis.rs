@@ -8,7 +8,7 @@ use crate::{
 };
 use aegis_primitives::{
 	batch::{AssetId, SubmissionId},
-	ordering::OrderingRule,
+	ordering::{OrderingRule, ProtectionTier},
 	risk::{PqcPolicy, RiskLevel},
 };
 use alloc::vec::Vec;
@@ -258,6 +258,10 @@ impl_runtime_apis! {
 
 		fn asset_protection(id: AssetId) -> Option<ProtectedAsset<AccountId, Balance>> {
 			pallet_sequencer::ProtectedAssets::<Runtime>::get(id)
+		}
+
+		fn order_classes(calls: Vec<Vec<u8>>) -> Vec<(ProtectionTier, bool)> {
+			calls.iter().map(|c| pallet_sequencer::Pallet::<Runtime>::order_class(c)).collect()
 		}
 
 		fn migration(id: Option<MigrationId>) -> Option<(MigrationId, Migration<BlockNumber>)> {

@@ -191,6 +191,40 @@ pub fn tx_extension(nonce: Nonce) -> TxExtension {
 	)
 }
 
+/// A signed extrinsic of `call` from `who` with `nonce`, for the chain whose genesis hash is
+/// `genesis` and which runs this runtime version: `sign` signs the SCALE-encoded payload (the
+/// call, [`tx_extension`] and the data it implies). Workers and clients build every
+/// transaction through this, so they sign what the runtime checks.
+pub fn signed_extrinsic(
+	call: RuntimeCall,
+	who: AccountId,
+	nonce: Nonce,
+	genesis: Hash,
+	sign: impl FnOnce(&[u8]) -> Signature,
+) -> UncheckedExtrinsic {
+	use codec::Encode;
+	let extension = tx_extension(nonce);
+	// What `tx_extension`'s parts imply: spec and transaction version, genesis hash, and the
+	// hash of the (immortal) era's birth block, which is also the genesis.
+	let implicit = (
+		(),
+		(),
+		VERSION.spec_version,
+		VERSION.transaction_version,
+		genesis,
+		genesis,
+		(),
+		(),
+		(),
+		(),
+		(),
+	);
+	let payload = SignedPayload::from_raw(call, extension, implicit);
+	let signature = payload.using_encoded(sign);
+	let (call, extension, _) = payload.deconstruct();
+	UncheckedExtrinsic::new_signed(call, MultiAddress::Id(who), signature, extension)
+}
+
 /// Extrinsics as the runtime sees them.
 pub type UncheckedExtrinsic =
 	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;

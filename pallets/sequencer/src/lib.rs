@@ -89,7 +89,7 @@ use aegis_primitives::{
 	assets::{AccessPolicy, AssetType, Operation},
 	batch::{AssetId, Batch, Checkpoint, SubmissionId},
 	binding::EnclaveKeys,
-	ordering::{is_ordered, EntryMeta, OrderingRule},
+	ordering::{is_ordered, EntryMeta, OrderingRule, ProtectionTier},
 	pqc::{self, SignatureSet, Suite},
 	risk::{RiskScore, SuiteSet},
 	Hash,
@@ -1157,8 +1157,7 @@ impl<T: Config> Pallet<T> {
 					(call, classified)
 				},
 			);
-			let (protection, migration) =
-				call.as_ref().map(|(_, c)| (c.tier(), c.class.migration)).unwrap_or_default();
+			let (protection, migration) = Self::order_class_of(call.as_ref().map(|(_, c)| c));
 			metas.push(EntryMeta { arrival: entry.submission_id, risk, protection, migration });
 			out.push((s, call));
 		}
@@ -1294,6 +1293,20 @@ impl<T: Config> Pallet<T> {
 		refunded
 	}
 
+	/// What the ordering rule sees of a revealed call: its protection tier and whether it is a
+	/// migration call. A call that does not decode gets the defaults (unprotected, no
+	/// migration); it will fail as `Undecodable` when run. The worker asks this (through
+	/// [`SequencerApi::order_classes`]) so that it orders exactly as [`Pallet::commit_batch`]
+	/// checks.
+	pub fn order_class(call: &[u8]) -> (ProtectionTier, bool) {
+		let call = <T as Config>::RuntimeCall::decode(&mut &call[..]).ok();
+		Self::order_class_of(call.map(|c| Self::classify(&c)).as_ref())
+	}
+
+	fn order_class_of(classified: Option<&Classified<T>>) -> (ProtectionTier, bool) {
+		classified.map(|c| (c.tier(), c.class.migration)).unwrap_or_default()
+	}
+
 	/// Pending submission ids encrypted to `key_epoch`, oldest first.
 	pub fn pending_ids(key_epoch: u32) -> Vec<SubmissionId> {
 		let mut ids: Vec<SubmissionId> = Pending::<T>::iter()
@@ -1339,5 +1352,8 @@ sp_api::decl_runtime_apis! {
 		fn asset_protection(id: AssetId) -> Option<ProtectedAsset<AccountId, Balance>>;
 		/// Migration `id`, or the one in progress when `id` is `None`.
 		fn migration(id: Option<MigrationId>) -> Option<(MigrationId, Migration<BlockNumber>)>;
+		/// For each SCALE-encoded call, the protection tier and migration flag the ordering
+		/// rule sees when a batch carrying it is checked now.
+		fn order_classes(calls: Vec<Vec<u8>>) -> Vec<(ProtectionTier, bool)>;
 	}
 }

@@ -351,6 +351,23 @@ fn ordering_uses_the_registered_protection_tiers() {
 		assert_eq!(Sequencer::protection_of(Some(TOKEN)), ProtectionTier::Critical);
 		assert_eq!(Sequencer::protection_of(Some(OTHER)), ProtectionTier::Standard);
 		assert_eq!(Sequencer::protection_of(Some(99)), ProtectionTier::None);
+		// What the worker is told through `SequencerApi::order_classes`.
+		assert_eq!(
+			Sequencer::order_class(&transfer(TOKEN, 3, 1).encode()),
+			(ProtectionTier::Critical, false)
+		);
+		assert_eq!(
+			Sequencer::order_class(&transfer(OTHER, 3, 1).encode()),
+			(ProtectionTier::Standard, false)
+		);
+		let migrate = RuntimeCall::Assets(pallet_assets::Call::transfer_approved {
+			id: TOKEN,
+			owner: 2,
+			destination: 3,
+			amount: 1,
+		});
+		assert_eq!(Sequencer::order_class(&migrate.encode()), (ProtectionTier::Critical, true));
+		assert_eq!(Sequencer::order_class(&[0xff, 0xff, 0x01]), (ProtectionTier::None, false));
 
 		// Arrival order is wrong under this rule: the TEE-only asset goes first.
 		let mut fifo = w.batch(&ids);

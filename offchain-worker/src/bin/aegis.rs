@@ -1,0 +1,239 @@
+//! `aegis`: the QuantumAegis user client. Sends calls encrypted to the attested sequencer and
+//! reads the risk oracle and the worker registry.
+//!
+//! ```text
+//! aegis submit --from //Alice transfer --to //Bob --amount 1.5
+//! aegis risk
+//! aegis workers
+//! ```
+
+use aegis_runtime::{AccountId, RuntimeCall, UNIT};
+use aegis_worker::{
+	chain::{BlockNumber, RpcChain},
+	client::{self, Outcome},
+};
+use clap::{Parser, Subcommand};
+use sp_core::{crypto::Ss58Codec, sr25519, Pair};
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(version, about = "QuantumAegis client: encrypted submission, risk and workers")]
+struct Cli {
+	/// The node's WebSocket RPC endpoint.
+	#[arg(long, global = true, default_value = "ws://127.0.0.1:9944")]
+	rpc_url: String,
+	#[command(subcommand)]
+	command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+	/// Encrypts a call to the attested cluster key, submits it and waits for its execution.
+	Submit {
+		/// The signer: a secret URI (`//Alice`, a mnemonic, or 0x-hex seed).
+		#[arg(long)]
+		from: String,
+		/// Return once submitted, without waiting for the sequencer.
+		#[arg(long)]
+		no_wait: bool,
+		/// How long to wait for execution, in seconds.
+		#[arg(long, default_value_t = 120)]
+		timeout: u64,
+		#[command(subcommand)]
+		call: CallArg,
+	},
+	/// The risk oracle's score, level and policy.
+	Risk,
+	/// The active attested workers.
+	Workers,
+}
+
+#[derive(Debug, Subcommand)]
+enum CallArg {
+	/// A balance transfer.
+	Transfer {
+		/// The recipient: an SS58 address or a dev URI such as //Bob.
+		#[arg(long)]
+		to: String,
+		/// The amount in units (12 decimals), e.g. `1.5`.
+		#[arg(long)]
+		amount: String,
+	},
+	/// A remark (with an event).
+	Remark {
+		/// The remark's text.
+		text: String,
+	},
+}
+
+fn parse_amount(s: &str) -> Result<u128, String> {
+	let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+	if frac.len() > 12 || whole.is_empty() && frac.is_empty() {
+		return Err(format!("`{s}` is not an amount with at most 12 decimals"));
+	}
+	let digits = |d: &str| d.chars().all(|c| c.is_ascii_digit());
+	if !digits(whole) || !digits(frac) {
+		return Err(format!("`{s}` is not a decimal amount"));
+	}
+	let whole: u128 = if whole.is_empty() {
+		0
+	} else {
+		whole.parse().map_err(|_| format!("`{s}` is too large"))?
+	};
+	let frac: u128 = format!("{frac:0<12}").parse().map_err(|_| format!("`{s}`: bad decimals"))?;
+	whole
+		.checked_mul(UNIT)
+		.and_then(|w| w.checked_add(frac))
+		.ok_or_else(|| format!("`{s}` is too large"))
+}
+
+fn account(s: &str) -> Result<AccountId, String> {
+	if s.starts_with("//") {
+		return sr25519::Pair::from_string(s, None)
+			.map(|p| p.public().into())
+			.map_err(|e| format!("`{s}`: {e:?}"));
+	}
+	AccountId::from_ss58check(s).map_err(|e| format!("`{s}` is not an SS58 address: {e:?}"))
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+	let cli = Cli::parse();
+	match run(cli).await {
+		Ok(()) => std::process::ExitCode::SUCCESS,
+		Err(e) => {
+			eprintln!("aegis: {e}");
+			std::process::ExitCode::FAILURE
+		}
+	}
+}
+
+async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+	let chain = RpcChain::connect(&cli.rpc_url, 3).await?;
+	match cli.command {
+		Command::Submit { from, no_wait, timeout, call } => {
+			let signer = sr25519::Pair::from_string(&from, None)
+				.map_err(|e| format!("--from `{from}`: {e:?}"))?;
+			let call = match call {
+				CallArg::Transfer { to, amount } => {
+					RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+						dest: account(&to)?.into(),
+						value: parse_amount(&amount)?,
+					})
+				}
+				CallArg::Remark { text } => {
+					RuntimeCall::System(frame_system::Call::remark_with_event {
+						remark: text.into_bytes(),
+					})
+				}
+			};
+			let key = client::checked_cluster_key(&chain).await?;
+			println!(
+				"cluster key epoch {} published by attested worker {}",
+				key.epoch, key.publisher
+			);
+			let submitted = client::submit_encrypted(&chain, &signer, &call, &key).await?;
+			println!(
+				"submitted encrypted: submission #{} (block {})",
+				submitted.id, submitted.block
+			);
+			if no_wait {
+				return Ok(());
+			}
+			let outcome = client::wait_outcome(
+				&chain,
+				submitted.id,
+				submitted.block,
+				Duration::from_secs(timeout),
+			)
+			.await?;
+			let elapsed = submitted.at.elapsed();
+			match outcome {
+				Outcome::Executed { block, result: Ok(()) } => {
+					println!("executed in block {block} ({elapsed:.1?} after submission)")
+				}
+				Outcome::Executed { block, result: Err(e) } => {
+					return Err(
+						format!("sequenced in block {block}, but the call failed: {e}").into()
+					)
+				}
+				Outcome::Rejected { block, reason } => {
+					return Err(
+						format!("rejected by the worker in block {block}: {reason:?}").into()
+					)
+				}
+				Outcome::Expired { block } => {
+					return Err(
+						format!("expired unsequenced in block {block}; deposit refunded").into()
+					)
+				}
+			}
+		}
+		Command::Risk => {
+			let r: pallet_risk_oracle::RiskStatus<BlockNumber> =
+				chain.runtime_call("RiskOracleApi_risk_status", vec![], None).await?;
+			let suites = |s: aegis_primitives::risk::SuiteSet| {
+				s.iter().map(|s| s.name()).collect::<Vec<_>>().join(" + ")
+			};
+			println!("score        {} / 10000", r.score.get());
+			println!("level        {:?}{}", r.level, if r.stale { " (stale)" } else { "" });
+			println!("batches need {}", suites(r.policy.batch_suites));
+			println!("checkpoints  {}", suites(r.policy.checkpoint_suites));
+			println!("key rotation every {} blocks", r.policy.key_rotation_blocks);
+			if let Some((level, at)) = r.pending {
+				println!("pending      {level:?} at block {at}");
+			}
+		}
+		Command::Workers => {
+			let workers: Vec<pallet_tee_registry::ActiveWorker<AccountId, BlockNumber>> =
+				chain.runtime_call("TeeRegistryApi_active_workers", vec![], None).await?;
+			if workers.is_empty() {
+				println!("no active workers");
+			}
+			for w in workers {
+				println!(
+					"{}  {:?} {:?} tcb={:?} attested@{} expires@{} heartbeat@{}",
+					w.account,
+					w.info.tee,
+					w.info.role,
+					w.info.tcb_status,
+					w.info.attested_at,
+					w.info.expires_at,
+					w.info.last_heartbeat
+				);
+			}
+		}
+	}
+	Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn amounts_parse_with_up_to_twelve_decimals() {
+		assert_eq!(parse_amount("1").unwrap(), UNIT);
+		assert_eq!(parse_amount("1.5").unwrap(), UNIT + UNIT / 2);
+		assert_eq!(parse_amount("0.000000000001").unwrap(), 1);
+		assert_eq!(parse_amount(".25").unwrap(), UNIT / 4);
+		for bad in [
+			"",
+			".",
+			"1.0000000000001",
+			"-1",
+			"1e3",
+			"abc",
+			"340282366920938463463374607431768211455",
+		] {
+			assert!(parse_amount(bad).is_err(), "{bad}");
+		}
+	}
+
+	#[test]
+	fn recipients_are_dev_uris_or_ss58() {
+		let bob = account("//Bob").unwrap();
+		assert_eq!(account(&bob.to_ss58check()).unwrap(), bob);
+		assert!(account("bob").is_err());
+	}
+}

@@ -1,0 +1,576 @@
+//! What the worker needs from the chain, as a trait ([`Chain`]) so that the pipeline can be
+//! tested against a fake, and its implementation over a node's JSON-RPC ([`RpcChain`], on
+//! subxt's RPC client). Calls and storage values are the runtime's own types, so what the
+//! worker encodes is exactly what the runtime decodes; at connect time the worker checks that
+//! the chain runs the runtime version it was built with.
+
+use aegis_primitives::{batch::SubmissionId, ordering::ProtectionTier};
+use aegis_runtime::{AccountId, Runtime, RuntimeCall, RuntimeEvent};
+use codec::{Decode, Encode};
+use pallet_risk_oracle::RiskStatus;
+use pallet_sequencer::BatchChain;
+use pallet_tee_registry::{ClusterKey, WorkerInfo};
+use sp_core::{sr25519, Pair, H256};
+use std::{future::Future, time::Duration};
+
+/// Block numbers.
+pub type BlockNumber = u32;
+/// A pending encrypted submission.
+pub type Submission = pallet_sequencer::SubmissionOf<Runtime>;
+
+/// What the worker reads of the chain at one finalized block.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+	/// The block.
+	pub number: BlockNumber,
+	/// Its hash.
+	pub hash: H256,
+	/// The risk oracle's score, level and policy.
+	pub risk: RiskStatus<BlockNumber>,
+	/// The ordering rule in force.
+	pub rule: aegis_primitives::ordering::OrderingRule,
+	/// The batch chain's tip.
+	pub batches: BatchChain,
+	/// The current cluster key, and the deadline for the next one if a rekey is due.
+	pub cluster_key: Option<ClusterKey<AccountId, BlockNumber>>,
+	/// See `cluster_key`.
+	pub rekey_deadline: Option<BlockNumber>,
+	/// This worker's record, if it is registered.
+	pub me: Option<WorkerInfo<BlockNumber>>,
+	/// How many submissions are pending in all.
+	pub pending_total: u32,
+	/// The chain's time (ms since the Unix epoch).
+	pub now_ms: u64,
+	/// The last attestation nonce this worker used (the next must be larger).
+	pub last_nonce: Option<u64>,
+	/// Of the current and the previous cluster key epochs, those this worker holds the key of.
+	pub held_epochs: Vec<u32>,
+}
+
+/// A protected asset's record.
+pub type ProtectedAsset = pallet_sequencer::ProtectedAsset<AccountId, aegis_runtime::Balance>;
+
+/// Why a chain operation failed.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum ChainError {
+	/// The node could not be reached or answered garbage; worth retrying.
+	#[error("RPC: {0}")]
+	Rpc(String),
+	/// The transaction pool refused the extrinsic.
+	#[error("transaction refused: {0}")]
+	Refused(String),
+	/// The extrinsic was included and its dispatch failed.
+	#[error("dispatch failed: {0}")]
+	Dispatch(String),
+	/// The chain is not one this worker can serve.
+	#[error("{0}")]
+	Incompatible(String),
+}
+
+impl ChainError {
+	/// Whether trying again may help.
+	pub fn is_transient(&self) -> bool {
+		matches!(self, Self::Rpc(_))
+	}
+}
+
+/// An included extrinsic.
+#[derive(Clone, Debug)]
+pub struct Included {
+	/// The block that holds it.
+	pub block: H256,
+	/// The events it emitted.
+	pub events: Vec<RuntimeEvent>,
+}
+
+/// The chain, as the worker uses it.
+pub trait Chain: Send + Sync + 'static {
+	/// The genesis hash (what quotes, envelopes and batches are bound to).
+	fn genesis(&self) -> [u8; 32];
+
+	/// The chain state at the latest finalized block, as seen by `me`.
+	fn snapshot(&self, me: &AccountId)
+		-> impl Future<Output = Result<Snapshot, ChainError>> + Send;
+
+	/// Pending submissions encrypted to `epoch` at block `at`, oldest first.
+	fn pending(
+		&self,
+		at: H256,
+		epoch: u32,
+	) -> impl Future<Output = Result<Vec<(SubmissionId, Submission)>, ChainError>> + Send;
+
+	/// What the ordering rule sees of each call at block `at`.
+	fn order_classes(
+		&self,
+		at: H256,
+		calls: Vec<Vec<u8>>,
+	) -> impl Future<Output = Result<Vec<(ProtectionTier, bool)>, ChainError>> + Send;
+
+	/// Signs `call` as `signer`, submits it and waits until it is in a finalized block.
+	fn submit(
+		&self,
+		signer: &sr25519::Pair,
+		call: RuntimeCall,
+	) -> impl Future<Output = Result<Included, ChainError>> + Send;
+
+	/// Returns once a block after `number` is finalized, or after `timeout`.
+	fn wait_finalized_after(
+		&self,
+		number: BlockNumber,
+		timeout: Duration,
+	) -> impl Future<Output = ()> + Send;
+
+	/// `who`'s free balance.
+	fn free_balance(
+		&self,
+		who: &AccountId,
+	) -> impl Future<Output = Result<u128, ChainError>> + Send;
+
+	/// Asset `id`'s protection record, if it is protected.
+	fn asset_protection(
+		&self,
+		id: u32,
+	) -> impl Future<Output = Result<Option<ProtectedAsset>, ChainError>> + Send;
+
+	/// The chain type (`Development`, `Local`, `Live`).
+	fn chain_type(&self) -> impl Future<Output = Result<String, ChainError>> + Send;
+}
+
+/// The worker's view of the RPC types.
+pub enum AegisRpc {}
+
+impl subxt_rpcs::RpcConfig for AegisRpc {
+	type Header = aegis_runtime::Header;
+	type Hash = H256;
+	type AccountId = AccountId;
+}
+
+type Rpc = subxt_rpcs::LegacyRpcMethods<AegisRpc>;
+
+/// The chain over a node's JSON-RPC.
+pub struct RpcChain {
+	url: String,
+	rpc: tokio::sync::RwLock<Rpc>,
+	genesis: [u8; 32],
+	finalized: tokio::sync::watch::Receiver<BlockNumber>,
+	retries: u32,
+}
+
+fn rpc_err(e: impl std::fmt::Display) -> ChainError {
+	ChainError::Rpc(e.to_string())
+}
+
+async fn connect(url: &str) -> Result<Rpc, ChainError> {
+	let client = subxt_rpcs::RpcClient::from_insecure_url(url)
+		.await
+		.map_err(|e| ChainError::Rpc(format!("cannot connect to {url}: {e}")))?;
+	Ok(subxt_rpcs::LegacyRpcMethods::new(client))
+}
+
+/// Follows finalized heads into `tx`, reconnecting when the subscription ends.
+async fn follow_finalized(url: String, tx: tokio::sync::watch::Sender<BlockNumber>) {
+	let mut delay = Duration::from_millis(200);
+	loop {
+		if let Ok(rpc) = connect(&url).await {
+			if let Ok(mut sub) = rpc.chain_subscribe_finalized_heads().await {
+				delay = Duration::from_millis(200);
+				while let Some(Ok(header)) = sub.next().await {
+					tx.send_replace(header.number);
+				}
+			}
+		}
+		if tx.is_closed() {
+			return;
+		}
+		tokio::time::sleep(delay).await;
+		delay = (delay * 2).min(Duration::from_secs(5));
+	}
+}
+
+impl RpcChain {
+	/// Connects to `url`, checks the chain runs this build's runtime, and starts following
+	/// finalized blocks.
+	pub async fn connect(url: &str, retries: u32) -> Result<Self, ChainError> {
+		let rpc = connect(url).await?;
+		let genesis = rpc.genesis_hash().await.map_err(rpc_err)?;
+		let version = rpc.state_get_runtime_version(None).await.map_err(rpc_err)?;
+		let ours = aegis_runtime::VERSION;
+		if version.spec_version != ours.spec_version
+			|| version.transaction_version != ours.transaction_version
+		{
+			return Err(ChainError::Incompatible(format!(
+				"the chain at {url} runs spec version {} (transaction version {}); this worker \
+				 was built for {} ({})",
+				version.spec_version,
+				version.transaction_version,
+				ours.spec_version,
+				ours.transaction_version
+			)));
+		}
+		let (tx, finalized) = tokio::sync::watch::channel(0);
+		tokio::spawn(follow_finalized(url.to_string(), tx));
+		Ok(Self {
+			url: url.into(),
+			rpc: tokio::sync::RwLock::new(rpc),
+			genesis: genesis.0,
+			finalized,
+			retries,
+		})
+	}
+
+	/// Runs `f` against the connection, reconnecting and retrying transient failures with
+	/// exponential backoff.
+	async fn with_retry<T, F, Fut>(&self, what: &str, f: F) -> Result<T, ChainError>
+	where
+		F: Fn(Rpc) -> Fut,
+		Fut: Future<Output = Result<T, ChainError>>,
+	{
+		let mut delay = Duration::from_millis(100);
+		let mut attempt = 0;
+		loop {
+			let rpc = self.rpc.read().await.clone();
+			match f(rpc).await {
+				Err(e) if e.is_transient() && attempt < self.retries => {
+					attempt += 1;
+					tracing::warn!(%e, attempt, "{what} failed; retrying in {delay:?}");
+					tokio::time::sleep(delay).await;
+					delay = (delay * 2).min(Duration::from_secs(5));
+					if let Ok(fresh) = connect(&self.url).await {
+						*self.rpc.write().await = fresh;
+					}
+				}
+				other => {
+					return other.map_err(|e| match e {
+						ChainError::Rpc(m) => ChainError::Rpc(format!("{what}: {m}")),
+						e => e,
+					})
+				}
+			}
+		}
+	}
+
+	/// Calls runtime API `method` with SCALE `args` at `at` and decodes the answer.
+	pub async fn runtime_call<T: Decode>(
+		&self,
+		method: &str,
+		args: Vec<u8>,
+		at: Option<H256>,
+	) -> Result<T, ChainError> {
+		let bytes = self
+			.with_retry(method, |rpc| {
+				let args = args.clone();
+				async move { rpc.state_call(method, Some(&args), at).await.map_err(rpc_err) }
+			})
+			.await?;
+		T::decode(&mut &bytes[..])
+			.map_err(|e| ChainError::Incompatible(format!("{method} answer does not decode: {e}")))
+	}
+
+	/// Reads and decodes storage `key` at `at`.
+	pub async fn storage<T: Decode>(
+		&self,
+		key: Vec<u8>,
+		at: Option<H256>,
+	) -> Result<Option<T>, ChainError> {
+		let bytes = self
+			.with_retry("state_getStorage", |rpc| {
+				let key = key.clone();
+				async move { rpc.state_get_storage(&key, at).await.map_err(rpc_err) }
+			})
+			.await?;
+		bytes
+			.map(|b| {
+				T::decode(&mut &b[..]).map_err(|e| {
+					ChainError::Incompatible(format!("storage value does not decode: {e}"))
+				})
+			})
+			.transpose()
+	}
+
+	async fn finalized_head(&self) -> Result<(H256, BlockNumber), ChainError> {
+		self.with_retry("finalized head", |rpc| async move {
+			let hash = rpc.chain_get_finalized_head().await.map_err(rpc_err)?;
+			let header = rpc
+				.chain_get_header(Some(hash))
+				.await
+				.map_err(rpc_err)?
+				.ok_or_else(|| ChainError::Rpc("finalized header missing".into()))?;
+			Ok((hash, header.number))
+		})
+		.await
+	}
+
+	async fn events_of(
+		&self,
+		block: H256,
+		extrinsic: &[u8],
+	) -> Result<Vec<RuntimeEvent>, ChainError> {
+		let details = self
+			.with_retry("chain_getBlock", |rpc| async move {
+				rpc.chain_get_block(Some(block)).await.map_err(rpc_err)
+			})
+			.await?
+			.ok_or_else(|| ChainError::Rpc(format!("block {block:?} not found")))?;
+		let index = details
+			.block
+			.extrinsics
+			.iter()
+			.position(|x| x.0 == extrinsic)
+			.ok_or_else(|| ChainError::Rpc(format!("extrinsic not found in block {block:?}")))?
+			as u32;
+		let records: Vec<frame_system::EventRecord<RuntimeEvent, H256>> =
+			self.storage(events_key(), Some(block)).await?.unwrap_or_default();
+		Ok(records
+			.into_iter()
+			.filter(|r| r.phase == frame_system::Phase::ApplyExtrinsic(index))
+			.map(|r| r.event)
+			.collect())
+	}
+}
+
+/// The storage key of `System::Events`.
+fn events_key() -> Vec<u8> {
+	frame_support::storage::storage_prefix(b"System", b"Events").to_vec()
+}
+
+/// A readable name for a dispatch error, from the runtime's metadata-free view of it.
+pub fn describe_dispatch_error(e: &sp_runtime::DispatchError) -> String {
+	match e {
+		sp_runtime::DispatchError::Module(m) => {
+			let pallet = match m.index {
+				i if i == pallet_index::<aegis_runtime::Sequencer>() => "Sequencer",
+				i if i == pallet_index::<aegis_runtime::TeeRegistry>() => "TeeRegistry",
+				i if i == pallet_index::<aegis_runtime::RiskOracle>() => "RiskOracle",
+				i if i == pallet_index::<aegis_runtime::Balances>() => "Balances",
+				_ => "pallet",
+			};
+			let name = match pallet {
+				"Sequencer" => error_name::<pallet_sequencer::Error<Runtime>>(m.error),
+				"TeeRegistry" => error_name::<pallet_tee_registry::Error<Runtime>>(m.error),
+				"RiskOracle" => error_name::<pallet_risk_oracle::Error<Runtime>>(m.error),
+				"Balances" => error_name::<pallet_balances::Error<Runtime>>(m.error),
+				_ => None,
+			};
+			match name {
+				Some(n) => format!("{pallet}::{n}"),
+				None => format!("{pallet} #{} error {:?}", m.index, m.error),
+			}
+		}
+		other => format!("{other:?}"),
+	}
+}
+
+fn pallet_index<P: frame_support::traits::PalletInfoAccess>() -> u8 {
+	P::index() as u8
+}
+
+fn error_name<E: Decode + Into<&'static str>>(raw: [u8; 4]) -> Option<String> {
+	E::decode(&mut &raw[..]).ok().map(|e| e.into().to_string())
+}
+
+impl Chain for RpcChain {
+	fn genesis(&self) -> [u8; 32] {
+		self.genesis
+	}
+
+	async fn snapshot(&self, me: &AccountId) -> Result<Snapshot, ChainError> {
+		let (hash, number) = self.finalized_head().await?;
+		let at = Some(hash);
+		let risk = self.runtime_call("RiskOracleApi_risk_status", vec![], at).await?;
+		let rule = self.runtime_call("SequencerApi_active_rule", vec![], at).await?;
+		let batches = self.runtime_call("SequencerApi_last_batch", vec![], at).await?;
+		let (cluster_key, rekey_deadline): (Option<ClusterKey<AccountId, BlockNumber>>, _) =
+			self.runtime_call("TeeRegistryApi_cluster_key", vec![], at).await?;
+		let record = self.runtime_call("TeeRegistryApi_worker", me.encode(), at).await?;
+		let (pending_total, _): (u32, Vec<SubmissionId>) =
+			self.runtime_call("SequencerApi_pending", u32::MAX.encode(), at).await?;
+		let now_ms: u64 = self
+			.storage(pallet_timestamp::Now::<Runtime>::hashed_key().to_vec(), at)
+			.await?
+			.unwrap_or_default();
+		let last_nonce =
+			self.storage(pallet_tee_registry::LastNonce::<Runtime>::hashed_key_for(me), at).await?;
+		let mut held_epochs = Vec::new();
+		if let Some(current) = cluster_key.as_ref().map(|k| k.epoch) {
+			for epoch in [current.saturating_sub(1), current] {
+				let key = pallet_tee_registry::KeyHolders::<Runtime>::hashed_key_for(epoch, me);
+				if epoch > 0
+					&& !held_epochs.contains(&epoch)
+					&& self.storage::<()>(key, at).await?.is_some()
+				{
+					held_epochs.push(epoch);
+				}
+			}
+		}
+		Ok(Snapshot {
+			number,
+			hash,
+			risk,
+			rule,
+			batches,
+			cluster_key,
+			rekey_deadline,
+			me: record,
+			pending_total,
+			now_ms,
+			last_nonce,
+			held_epochs,
+		})
+	}
+
+	async fn pending(
+		&self,
+		at: H256,
+		epoch: u32,
+	) -> Result<Vec<(SubmissionId, Submission)>, ChainError> {
+		let (_, ids): (u32, Vec<SubmissionId>) =
+			self.runtime_call("SequencerApi_pending", epoch.encode(), Some(at)).await?;
+		let mut out = Vec::with_capacity(ids.len());
+		for id in ids {
+			let key = pallet_sequencer::Pending::<Runtime>::hashed_key_for(id);
+			// Gone between the two reads only if the block changed under us; skip it.
+			if let Some(s) = self.storage::<Submission>(key, Some(at)).await? {
+				out.push((id, s));
+			}
+		}
+		Ok(out)
+	}
+
+	async fn order_classes(
+		&self,
+		at: H256,
+		calls: Vec<Vec<u8>>,
+	) -> Result<Vec<(ProtectionTier, bool)>, ChainError> {
+		self.runtime_call("SequencerApi_order_classes", calls.encode(), Some(at)).await
+	}
+
+	async fn submit(
+		&self,
+		signer: &sr25519::Pair,
+		call: RuntimeCall,
+	) -> Result<Included, ChainError> {
+		let who: AccountId = signer.public().into();
+		let mut attempt = 0;
+		loop {
+			let nonce = self
+				.with_retry("system_accountNextIndex", |rpc| {
+					let who = who.clone();
+					async move { rpc.system_account_next_index(&who).await.map_err(rpc_err) }
+				})
+				.await? as u32;
+			let xt = aegis_runtime::signed_extrinsic(
+				call.clone(),
+				who.clone(),
+				nonce,
+				H256(self.genesis),
+				|payload| sp_runtime::MultiSignature::Sr25519(signer.sign(payload)),
+			)
+			.encode();
+			match self.submit_and_watch(&xt).await {
+				Ok(block) => {
+					let events = self.events_of(block, &xt).await?;
+					for e in &events {
+						if let RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
+							dispatch_error,
+							..
+						}) = e
+						{
+							return Err(ChainError::Dispatch(describe_dispatch_error(
+								dispatch_error,
+							)));
+						}
+					}
+					return Ok(Included { block, events });
+				}
+				// A nonce taken by a concurrent submission from the same account: re-read it.
+				Err(ChainError::Refused(m))
+					if attempt < self.retries
+						&& (m.contains("Stale")
+							|| m.contains("priority is too low")
+							|| m.contains("Future")) =>
+				{
+					attempt += 1;
+				}
+				Err(e) if e.is_transient() && attempt < self.retries => {
+					attempt += 1;
+					tokio::time::sleep(Duration::from_millis(200 << attempt.min(5))).await;
+				}
+				Err(e) => return Err(e),
+			}
+		}
+	}
+
+	async fn wait_finalized_after(&self, number: BlockNumber, timeout: Duration) {
+		let mut rx = self.finalized.clone();
+		let _ = tokio::time::timeout(timeout, rx.wait_for(|n| *n > number)).await;
+	}
+
+	async fn free_balance(&self, who: &AccountId) -> Result<u128, ChainError> {
+		let key = frame_system::Account::<Runtime>::hashed_key_for(who);
+		let info: Option<frame_system::AccountInfo<u32, pallet_balances::AccountData<u128>>> =
+			self.storage(key, None).await?;
+		Ok(info.map_or(0, |i| i.data.free))
+	}
+
+	async fn asset_protection(&self, id: u32) -> Result<Option<ProtectedAsset>, ChainError> {
+		self.runtime_call("SequencerApi_asset_protection", id.encode(), None).await
+	}
+
+	async fn chain_type(&self) -> Result<String, ChainError> {
+		self.with_retry("system_chainType", |rpc| async move {
+			rpc.system_chain_type().await.map_err(rpc_err)
+		})
+		.await
+	}
+}
+
+impl RpcChain {
+	/// The latest finalized block number seen.
+	pub fn finalized_number(&self) -> BlockNumber {
+		*self.finalized.borrow()
+	}
+
+	/// The events of block `number` (with its hash), if the block exists.
+	pub async fn block_events(
+		&self,
+		number: BlockNumber,
+	) -> Result<Option<(H256, Vec<frame_system::EventRecord<RuntimeEvent, H256>>)>, ChainError> {
+		let hash = self
+			.with_retry("chain_getBlockHash", |rpc| async move {
+				rpc.chain_get_block_hash(Some(number.into())).await.map_err(rpc_err)
+			})
+			.await?;
+		let Some(hash) = hash else { return Ok(None) };
+		let events = self.storage(events_key(), Some(hash)).await?.unwrap_or_default();
+		Ok(Some((hash, events)))
+	}
+
+	async fn submit_and_watch(&self, xt: &[u8]) -> Result<H256, ChainError> {
+		use subxt_rpcs::methods::legacy::TransactionStatus as S;
+		let rpc = self.rpc.read().await.clone();
+		let mut sub = rpc.author_submit_and_watch_extrinsic(xt).await.map_err(|e| {
+			let m = e.to_string();
+			// The pool's verdicts come back as JSON-RPC errors; transport failures do not.
+			if m.contains("Invalid Transaction")
+				|| m.contains("1010")
+				|| m.contains("1012")
+				|| m.contains("1014")
+			{
+				ChainError::Refused(m)
+			} else {
+				ChainError::Rpc(m)
+			}
+		})?;
+		while let Some(status) = sub.next().await {
+			match status.map_err(rpc_err)? {
+				S::Finalized(block) => return Ok(block),
+				S::Dropped => return Err(ChainError::Refused("dropped from the pool".into())),
+				S::Invalid => return Err(ChainError::Refused("became invalid in the pool".into())),
+				S::Usurped(_) => return Err(ChainError::Refused("usurped (Stale nonce)".into())),
+				S::FinalityTimeout(_) => return Err(ChainError::Rpc("finality timeout".into())),
+				_ => {}
+			}
+		}
+		Err(ChainError::Rpc("the node closed the transaction watch".into()))
+	}
+}

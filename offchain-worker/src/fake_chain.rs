@@ -1,0 +1,197 @@
+//! A chain for the worker's unit tests: the real runtime, natively, on the `development`
+//! preset's genesis, in memory. Extrinsics are dispatched directly as their signer (no fees,
+//! no pool), one block each, so the worker's batches meet the pallets' real checks: the
+//! attestation, the signatures the policy requires, the batch chain and the ordering rule.
+
+use crate::chain::{
+	BlockNumber, Chain, ChainError, Included, ProtectedAsset, Snapshot, Submission,
+};
+use aegis_primitives::{batch::SubmissionId, ordering::ProtectionTier};
+use aegis_runtime::{
+	AccountId, Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin, System,
+};
+use sp_core::{sr25519, Pair, H256};
+use sp_runtime::{traits::Dispatchable, BuildStorage};
+use std::{
+	sync::{
+		atomic::{AtomicU32, Ordering},
+		Mutex,
+	},
+	time::Duration,
+};
+
+/// Chain time at genesis (2027-01-15).
+pub const NOW_SECS: u64 = 1_800_000_000;
+
+/// The runtime in memory.
+pub struct FakeChain {
+	ext: Mutex<sp_io::TestExternalities>,
+	log: Mutex<Vec<RuntimeEvent>>,
+	/// Refuse this many upcoming `commit_batch` submissions (as a lost connection would).
+	pub drop_commits: AtomicU32,
+}
+
+fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
+	match (base, patch) {
+		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
+			for (k, v) in patch {
+				merge(base.entry(k).or_insert(serde_json::Value::Null), v);
+			}
+		}
+		(base, patch) => *base = patch,
+	}
+}
+
+impl FakeChain {
+	/// Block 1 of the development chain.
+	pub fn dev() -> Self {
+		let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
+		merge(&mut config, aegis_runtime::genesis_config_presets::development_config_genesis());
+		let config: RuntimeGenesisConfig = serde_json::from_value(config).unwrap();
+		let mut ext = sp_io::TestExternalities::new(config.build_storage().unwrap());
+		ext.execute_with(|| {
+			System::set_block_number(1);
+			pallet_timestamp::Now::<Runtime>::put(NOW_SECS * 1000);
+		});
+		Self { ext: Mutex::new(ext), log: Mutex::new(Vec::new()), drop_commits: AtomicU32::new(0) }
+	}
+
+	/// Runs `f` against the chain's state.
+	pub fn with<R>(&self, f: impl FnOnce() -> R) -> R {
+		self.ext.lock().unwrap_or_else(|e| e.into_inner()).execute_with(f)
+	}
+
+	/// Dispatches `call` as `origin` in a new block; returns its events.
+	pub fn dispatch(
+		&self,
+		origin: RuntimeOrigin,
+		call: RuntimeCall,
+	) -> Result<Vec<RuntimeEvent>, ChainError> {
+		let (result, events) = self.with(|| {
+			System::reset_events();
+			next_block();
+			let result = call.dispatch(origin);
+			let events: Vec<RuntimeEvent> = System::events().into_iter().map(|r| r.event).collect();
+			(result, events)
+		});
+		self.log.lock().unwrap_or_else(|e| e.into_inner()).extend(events.iter().cloned());
+		result
+			.map(|_| events)
+			.map_err(|e| ChainError::Dispatch(crate::chain::describe_dispatch_error(&e.error)))
+	}
+
+	/// Advances `blocks` empty blocks.
+	pub fn advance(&self, blocks: BlockNumber) {
+		self.with(|| {
+			for _ in 0..blocks {
+				next_block();
+			}
+		})
+	}
+
+	/// Every event since genesis.
+	pub fn events(&self) -> Vec<RuntimeEvent> {
+		self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
+	}
+}
+
+/// Starts the next block: number, time (6 s per block) and every pallet's `on_initialize`.
+fn next_block() {
+	use frame_support::traits::OnInitialize;
+	let n = System::block_number() + 1;
+	System::set_block_number(n);
+	pallet_timestamp::Now::<Runtime>::mutate(|t| *t += 6_000);
+	<aegis_runtime::AllPalletsWithSystem as OnInitialize<BlockNumber>>::on_initialize(n);
+}
+
+impl Chain for FakeChain {
+	fn genesis(&self) -> [u8; 32] {
+		self.with(pallet_tee_registry::Pallet::<Runtime>::genesis_hash)
+	}
+
+	async fn snapshot(&self, me: &AccountId) -> Result<Snapshot, ChainError> {
+		Ok(self.with(|| {
+			let cluster = pallet_tee_registry::CurrentClusterKey::<Runtime>::get();
+			let mut held_epochs = Vec::new();
+			if let Some(k) = &cluster {
+				for epoch in [k.epoch.saturating_sub(1), k.epoch] {
+					if epoch > 0
+						&& !held_epochs.contains(&epoch)
+						&& pallet_tee_registry::KeyHolders::<Runtime>::contains_key(epoch, me)
+					{
+						held_epochs.push(epoch);
+					}
+				}
+			}
+			Snapshot {
+				number: System::block_number(),
+				hash: H256::repeat_byte(System::block_number() as u8),
+				risk: pallet_risk_oracle::Pallet::<Runtime>::status(),
+				rule: pallet_sequencer::ActiveRule::<Runtime>::get(),
+				batches: pallet_sequencer::Batches::<Runtime>::get(),
+				cluster_key: cluster,
+				rekey_deadline: pallet_tee_registry::RekeyDeadline::<Runtime>::get(),
+				me: pallet_tee_registry::Workers::<Runtime>::get(me),
+				pending_total: pallet_sequencer::Pending::<Runtime>::count(),
+				now_ms: pallet_timestamp::Now::<Runtime>::get(),
+				last_nonce: pallet_tee_registry::LastNonce::<Runtime>::get(me),
+				held_epochs,
+			}
+		}))
+	}
+
+	async fn pending(
+		&self,
+		_at: H256,
+		epoch: u32,
+	) -> Result<Vec<(SubmissionId, Submission)>, ChainError> {
+		Ok(self.with(|| {
+			pallet_sequencer::Pallet::<Runtime>::pending_ids(epoch)
+				.into_iter()
+				.filter_map(|id| pallet_sequencer::Pending::<Runtime>::get(id).map(|s| (id, s)))
+				.collect()
+		}))
+	}
+
+	async fn order_classes(
+		&self,
+		_at: H256,
+		calls: Vec<Vec<u8>>,
+	) -> Result<Vec<(ProtectionTier, bool)>, ChainError> {
+		Ok(self.with(|| {
+			calls.iter().map(|c| pallet_sequencer::Pallet::<Runtime>::order_class(c)).collect()
+		}))
+	}
+
+	async fn submit(
+		&self,
+		signer: &sr25519::Pair,
+		call: RuntimeCall,
+	) -> Result<Included, ChainError> {
+		if matches!(call, RuntimeCall::Sequencer(pallet_sequencer::Call::commit_batch { .. }))
+			&& self
+				.drop_commits
+				.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+				.is_ok()
+		{
+			return Err(ChainError::Rpc("connection lost".into()));
+		}
+		let who: AccountId = signer.public().into();
+		let events = self.dispatch(RuntimeOrigin::signed(who), call)?;
+		Ok(Included { block: H256::zero(), events })
+	}
+
+	async fn wait_finalized_after(&self, _number: BlockNumber, _timeout: Duration) {}
+
+	async fn free_balance(&self, who: &AccountId) -> Result<u128, ChainError> {
+		Ok(self.with(|| pallet_balances::Pallet::<Runtime>::free_balance(who)))
+	}
+
+	async fn asset_protection(&self, id: u32) -> Result<Option<ProtectedAsset>, ChainError> {
+		Ok(self.with(|| pallet_sequencer::ProtectedAssets::<Runtime>::get(id)))
+	}
+
+	async fn chain_type(&self) -> Result<String, ChainError> {
+		Ok("Development".into())
+	}
+}

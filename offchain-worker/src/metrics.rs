@@ -1,0 +1,94 @@
+//! The worker's Prometheus metrics (`GET /metrics`).
+
+use prometheus::{
+	Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntGauge, Registry, TextEncoder,
+};
+
+/// Every metric the worker exports.
+pub struct Metrics {
+	registry: Registry,
+	/// Batches committed on chain.
+	pub batches: IntCounter,
+	/// Entries carried by committed batches.
+	pub entries: IntCounter,
+	/// Batches the chain refused.
+	pub batch_failures: IntCounter,
+	/// Submissions that did not open (rejected on chain).
+	pub decrypt_failures: IntCounter,
+	/// Entries rejected on chain.
+	pub rejected: IntCounter,
+	/// Seconds to sign a batch, by suite set.
+	pub sign_seconds: HistogramVec,
+	/// Seconds to verify the batch's own signatures before submitting.
+	pub verify_seconds: Histogram,
+	/// Seconds to obtain a quote and its collateral.
+	pub attest_seconds: Histogram,
+	/// Seconds from cutting a batch to its finalized inclusion.
+	pub commit_seconds: Histogram,
+	/// Entries mirrored.
+	pub mempool: IntGauge,
+	/// Latest finalized block seen.
+	pub finalized: IntGauge,
+	/// The oracle's risk score.
+	pub risk_score: IntGauge,
+}
+
+fn seconds(name: &str, help: &str) -> HistogramOpts {
+	HistogramOpts::new(name, help)
+		.buckets(vec![0.000_5, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0])
+}
+
+impl Metrics {
+	/// A fresh registry with every metric at zero.
+	pub fn new() -> Self {
+		let registry =
+			Registry::new_custom(Some("aegis_worker".into()), None).expect("valid prefix");
+		let counter = |n: &str, h: &str| {
+			let c = IntCounter::new(n, h).expect("valid metric");
+			registry.register(Box::new(c.clone())).expect("unique metric");
+			c
+		};
+		let gauge = |n: &str, h: &str| {
+			let g = IntGauge::new(n, h).expect("valid metric");
+			registry.register(Box::new(g.clone())).expect("unique metric");
+			g
+		};
+		let histogram = |n: &str, h: &str| {
+			let m = Histogram::with_opts(seconds(n, h)).expect("valid metric");
+			registry.register(Box::new(m.clone())).expect("unique metric");
+			m
+		};
+		let sign_seconds =
+			HistogramVec::new(seconds("sign_seconds", "Time to sign a batch"), &["suites"])
+				.expect("valid metric");
+		registry.register(Box::new(sign_seconds.clone())).expect("unique metric");
+		Self {
+			batches: counter("batches_total", "Batches committed on chain"),
+			entries: counter("entries_total", "Entries carried by committed batches"),
+			batch_failures: counter("batch_failures_total", "Batches the chain refused"),
+			decrypt_failures: counter("decrypt_failures_total", "Submissions that did not open"),
+			rejected: counter("rejected_total", "Entries rejected on chain"),
+			sign_seconds,
+			verify_seconds: histogram("verify_seconds", "Time to verify a batch's signatures"),
+			attest_seconds: histogram("attest_seconds", "Time to obtain a quote and collateral"),
+			commit_seconds: histogram("commit_seconds", "Time from cutting a batch to finality"),
+			mempool: gauge("mempool_entries", "Pending submissions mirrored"),
+			finalized: gauge("finalized_block", "Latest finalized block seen"),
+			risk_score: gauge("risk_score", "The risk oracle's score"),
+			registry,
+		}
+	}
+
+	/// The Prometheus text exposition.
+	pub fn render(&self) -> String {
+		let mut out = Vec::new();
+		TextEncoder::new().encode(&self.registry.gather(), &mut out).expect("text encoding");
+		String::from_utf8(out).expect("the text format is UTF-8")
+	}
+}
+
+impl Default for Metrics {
+	fn default() -> Self {
+		Self::new()
+	}
+}

@@ -1,0 +1,698 @@
+//! The worker service: each finalized block it reads the chain, keeps its enrolment alive
+//! (register, re-attest before expiry, rotate keys when the PQC policy says, heartbeat,
+//! publish cluster keys), feeds risk when configured, mirrors the encrypted mempool, rejects
+//! what does not open and commits signed, ordered batches. Everything it decides comes from
+//! chain state, so a restarted worker resumes where the chain is: a committed batch is never
+//! sent again, a pending submission is never skipped.
+
+use crate::{
+	chain::{BlockNumber, Chain, ChainError, Snapshot},
+	config::{OrderingMode, Settings},
+	keys::KeySet,
+	metrics::Metrics,
+	pipeline::{self, BatchLimits, Mempool},
+	tee::Tee,
+};
+use aegis_primitives::{
+	batch::{Batch, SubmissionId},
+	binding::{cluster_key_message, report_data},
+	pqc,
+	risk::SuiteSet,
+};
+use aegis_runtime::{AccountId, Runtime, RuntimeCall};
+use frame_support::traits::Get;
+use pallet_sequencer::BatchChain;
+use pallet_tee_registry::WorkerState;
+use serde::Serialize;
+use std::{
+	collections::VecDeque,
+	sync::{Arc, RwLock},
+	time::{Duration, Instant},
+};
+
+/// How many committed batches the status API remembers.
+pub const RECENT_BATCHES: usize = 100;
+
+/// A committed (or refused) batch, as the status API shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct BatchRecord {
+	/// Its sequence number.
+	pub sequence: u64,
+	/// Its hash (hex).
+	pub hash: String,
+	/// The key epoch.
+	pub key_epoch: u32,
+	/// The ordering rule.
+	pub rule: String,
+	/// Submission ids in execution order.
+	pub entries: Vec<SubmissionId>,
+	/// The suites it was signed with.
+	pub suites: Vec<String>,
+	/// Milliseconds spent signing.
+	pub sign_ms: u64,
+	/// Milliseconds from cutting it to finalized inclusion.
+	pub commit_ms: u64,
+	/// The block that holds it (hex), or the chain's refusal.
+	pub outcome: Result<String, String>,
+}
+
+/// The last attestation, as the status API shows it.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct AttestationView {
+	/// The quote (hex).
+	pub quote: String,
+	/// The report data it carries (hex).
+	pub report_data: String,
+	/// The nonce bound in it.
+	pub nonce: u64,
+	/// The key generation it enrolled.
+	pub generation: u32,
+	/// Milliseconds to obtain quote and collateral.
+	pub attest_ms: u64,
+}
+
+/// Everything the status API reads.
+#[derive(Default)]
+pub struct Status {
+	/// The latest chain snapshot.
+	pub snapshot: Option<Snapshot>,
+	/// The last attestation.
+	pub attestation: Option<AttestationView>,
+	/// Recent batches, newest last.
+	pub batches: VecDeque<BatchRecord>,
+	/// Entries mirrored.
+	pub mempool: usize,
+	/// What the worker is doing.
+	pub phase: String,
+	/// The last error, if the last step failed.
+	pub last_error: Option<String>,
+	/// The key generation in use.
+	pub generation: u32,
+	/// The worker's public keys (hex): ml_dsa, slh_dsa, hpke.
+	pub keys: Option<serde_json::Value>,
+}
+
+/// What the service and the status API share.
+pub struct Shared {
+	/// The worker's state for `GET /status` and friends.
+	pub status: RwLock<Status>,
+	/// Prometheus metrics.
+	pub metrics: Metrics,
+	/// The worker's account.
+	pub account: AccountId,
+	/// Which TEE backend runs the worker.
+	pub backend: String,
+	/// What the TEE says of itself.
+	pub platform: serde_json::Value,
+}
+
+impl Shared {
+	fn update(&self, f: impl FnOnce(&mut Status)) {
+		let mut s = self.status.write().unwrap_or_else(|e| e.into_inner());
+		f(&mut s);
+	}
+}
+
+/// Why a step failed.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+	/// The chain.
+	#[error(transparent)]
+	Chain(#[from] ChainError),
+	/// The TEE.
+	#[error("TEE: {0}")]
+	Tee(#[from] crate::tee::TeeError),
+	/// The sealed key store.
+	#[error(transparent)]
+	Keys(#[from] crate::keys::KeyStoreError),
+	/// Signing, or checking the worker's own signatures.
+	#[error("signing: {0}")]
+	Sign(String),
+	/// Building a batch.
+	#[error("batch: {0:?}")]
+	Batch(aegis_primitives::batch::BatchError),
+}
+
+/// What one step did (for tests and logs).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StepReport {
+	/// Registered or re-attested.
+	pub attested: bool,
+	/// Rotated to a new key generation.
+	pub rotated: bool,
+	/// Published a cluster key of this epoch.
+	pub published_epoch: Option<u32>,
+	/// Sent a heartbeat.
+	pub heartbeat: bool,
+	/// Fed this risk score.
+	pub fed: Option<u16>,
+	/// Rejected these submissions.
+	pub rejected: Vec<SubmissionId>,
+	/// Committed batches, each as its entries in execution order.
+	pub batches: Vec<Vec<SubmissionId>>,
+	/// Batches the chain refused, with its reason.
+	pub refused: Vec<String>,
+}
+
+/// The worker.
+pub struct Worker<C: Chain> {
+	chain: Arc<C>,
+	tee: Arc<dyn Tee>,
+	keys: Arc<KeySet>,
+	sealing_key: zeroize::Zeroizing<[u8; 32]>,
+	settings: Settings,
+	limits: BatchLimits,
+	mempool: Mempool,
+	shared: Arc<Shared>,
+	last_feed: Option<BlockNumber>,
+}
+
+fn suite_names(suites: SuiteSet) -> Vec<String> {
+	suites.iter().map(|s| s.name().to_string()).collect()
+}
+
+impl<C: Chain> Worker<C> {
+	/// A worker over `chain` in `tee`, with its key set unsealed (or created) in the data
+	/// directory.
+	pub fn new(chain: Arc<C>, tee: Arc<dyn Tee>, settings: Settings) -> Result<Self, WorkerError> {
+		let sealing_key = tee.sealing_key()?;
+		let (keys, created) = KeySet::load_or_create(&settings.raw.worker.data_dir, &sealing_key)?;
+		if created {
+			tracing::info!(dir = %settings.raw.worker.data_dir.display(), "created and sealed a new key set");
+		}
+		let platform = tee.platform().map(|p| serde_json::to_value(p).unwrap_or_default())?;
+		let shared = Arc::new(Shared {
+			status: RwLock::new(Status::default()),
+			metrics: Metrics::new(),
+			account: keys.account_id(),
+			backend: settings.backend.to_string(),
+			platform,
+		});
+		let w = &settings.raw.worker;
+		let limits = BatchLimits {
+			min: w.batch_min as usize,
+			max: w.batch_max as usize,
+			max_wait: settings.max_wait,
+		};
+		let mempool = Mempool::new(w.mempool_capacity);
+		let worker = Self {
+			chain,
+			tee,
+			keys: Arc::new(keys),
+			sealing_key,
+			settings,
+			limits,
+			mempool,
+			shared,
+			last_feed: None,
+		};
+		worker.publish_keys();
+		Ok(worker)
+	}
+
+	/// The state shared with the status API.
+	pub fn shared(&self) -> Arc<Shared> {
+		self.shared.clone()
+	}
+
+	/// The key set in use.
+	pub fn keys(&self) -> &KeySet {
+		&self.keys
+	}
+
+	fn publish_keys(&self) {
+		let k = self.keys.enclave_keys();
+		let generation = self.keys.generation();
+		self.shared.update(|s| {
+			s.generation = generation;
+			s.keys = Some(serde_json::json!({
+				"ml_dsa_87": hex::encode(k.ml_dsa),
+				"slh_dsa_sha2_256s": hex::encode(k.slh_dsa),
+				"hpke_x_wing": hex::encode(k.hpke),
+			}));
+		});
+	}
+
+	async fn submit(&self, call: RuntimeCall) -> Result<crate::chain::Included, ChainError> {
+		self.chain.submit(self.keys.account(), call).await
+	}
+
+	/// On a development chain with `chain.dev_funder` set, tops the worker's account up so it
+	/// can pay fees.
+	pub async fn ensure_funds(&self) -> Result<(), WorkerError> {
+		const ENOUGH: u128 = 100 * aegis_runtime::UNIT;
+		let Some(funder) = self.settings.raw.chain.dev_funder.as_deref() else { return Ok(()) };
+		let me = self.keys.account_id();
+		if self.chain.free_balance(&me).await? >= ENOUGH {
+			return Ok(());
+		}
+		let chain_type = self.chain.chain_type().await?;
+		if chain_type != "Development" && chain_type != "Local" {
+			return Err(ChainError::Incompatible(format!(
+				"chain.dev_funder is set but the chain is `{chain_type}`; fund {me} instead"
+			))
+			.into());
+		}
+		let funder = crate::keys::dev_pair(funder).ok_or_else(|| {
+			ChainError::Incompatible(format!("chain.dev_funder `{funder}` is not a dev account"))
+		})?;
+		let call = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+			dest: me.clone().into(),
+			value: 10 * ENOUGH,
+		});
+		self.chain.submit(&funder, call).await?;
+		tracing::info!(%me, "funded the worker account from the dev funder");
+		Ok(())
+	}
+
+	/// Runs until `shutdown` resolves.
+	pub async fn run(mut self, shutdown: impl std::future::Future<Output = ()>) {
+		tokio::pin!(shutdown);
+		let mut seen: BlockNumber = 0;
+		loop {
+			match self.step().await {
+				Ok(report) => {
+					if report != StepReport::default() {
+						tracing::debug!(?report, "step");
+					}
+					self.shared.update(|s| s.last_error = None);
+				}
+				Err(e) => {
+					tracing::warn!("{e}");
+					self.shared.update(|s| s.last_error = Some(e.to_string()));
+				}
+			}
+			if let Some(n) =
+				self.shared.status.read().ok().and_then(|s| s.snapshot.as_ref().map(|s| s.number))
+			{
+				seen = n;
+			}
+			// Wake on the next finalized block, or when the oldest ready entry's wait is up.
+			let wait = self.settings.max_wait.min(Duration::from_secs(6));
+			tokio::select! {
+				_ = &mut shutdown => break,
+				_ = self.chain.wait_finalized_after(seen, wait) => {}
+			}
+		}
+		tracing::info!("worker stopped");
+	}
+
+	/// One pass over the chain's state.
+	pub async fn step(&mut self) -> Result<StepReport, WorkerError> {
+		let me = self.keys.account_id();
+		let snap = self.chain.snapshot(&me).await?;
+		let m = &self.shared.metrics;
+		m.finalized.set(snap.number.into());
+		m.risk_score.set(snap.risk.score.get().into());
+		self.shared.update(|s| s.snapshot = Some(snap.clone()));
+		let mut report = StepReport::default();
+		if self.maintain(&snap, &mut report).await? {
+			// The enrolment changed; act on the new state next time.
+			return Ok(report);
+		}
+		self.sequence(&snap, &mut report).await?;
+		Ok(report)
+	}
+
+	/// Keeps the enrolment alive. Returns whether it changed it.
+	async fn maintain(
+		&mut self,
+		snap: &Snapshot,
+		report: &mut StepReport,
+	) -> Result<bool, WorkerError> {
+		let now = snap.number;
+		let q = &self.settings.raw.quantum;
+		match &snap.me {
+			None => {
+				self.set_phase("registering");
+				self.attest(snap, true).await?;
+				report.attested = true;
+				return Ok(true);
+			}
+			Some(w) => {
+				let rotation_due = now.saturating_add(q.rotation_margin_blocks)
+					>= w.attested_at.saturating_add(snap.risk.policy.key_rotation_blocks);
+				let stale_keys = w.keys != self.keys.enclave_keys();
+				let expiring = w.state != WorkerState::Active
+					|| now.saturating_add(q.reattest_margin_blocks) >= w.expires_at;
+				if rotation_due && !stale_keys {
+					self.set_phase("rotating keys");
+					let next = self.keys.rotated();
+					// Sealed before use: a crash after this re-attests with the new keys.
+					next.store(&self.settings.raw.worker.data_dir, &self.sealing_key)?;
+					self.keys = Arc::new(next);
+					self.publish_keys();
+					report.rotated = true;
+				}
+				if rotation_due || stale_keys || expiring {
+					self.set_phase("re-attesting");
+					self.attest(snap, false).await?;
+					report.attested = true;
+					return Ok(true);
+				}
+				let timeout: BlockNumber =
+					<Runtime as pallet_tee_registry::Config>::HeartbeatTimeout::get();
+				if now >= w.last_heartbeat.saturating_add(timeout / 2) {
+					self.submit(RuntimeCall::TeeRegistry(pallet_tee_registry::Call::heartbeat {}))
+						.await?;
+					report.heartbeat = true;
+				}
+				if w.role == pallet_tee_registry::WorkerRole::Primary {
+					let next = match (&snap.cluster_key, snap.rekey_deadline) {
+						(None, _) => Some(1),
+						(Some(k), Some(_)) => Some(k.epoch.saturating_add(1)),
+						(Some(_), None) => None,
+					};
+					if let Some(epoch) = next {
+						self.publish_cluster_key(epoch).await?;
+						report.published_epoch = Some(epoch);
+						return Ok(true);
+					}
+				}
+			}
+		}
+		self.feed_risk(snap, report).await?;
+		Ok(false)
+	}
+
+	fn set_phase(&self, phase: &str) {
+		self.shared.update(|s| s.phase = phase.into());
+	}
+
+	/// Registers (or re-attests) with a fresh quote binding the current keys.
+	async fn attest(&self, snap: &Snapshot, register: bool) -> Result<(), WorkerError> {
+		let genesis = self.chain.genesis();
+		let me = self.keys.account_id();
+		let keys = self.keys.enclave_keys();
+		let nonce = snap.last_nonce.map_or(1, |n| n.saturating_add(1));
+		let account: &[u8] = me.as_ref();
+		let account: [u8; 32] = account.try_into().expect("32-byte account ids");
+		let data = report_data(&genesis, &account, &self.keys.keys_hash(), nonce);
+		let started = Instant::now();
+		let tee = self.tee.clone();
+		let now_secs = snap.now_ms / 1000;
+		let (quote, collateral) = tokio::task::spawn_blocking(move || {
+			let quote = tee.quote(&data)?;
+			let collateral = tee.collateral(&quote, now_secs)?;
+			Ok::<_, crate::tee::TeeError>((quote, collateral))
+		})
+		.await
+		.map_err(|e| crate::tee::TeeError::Unavailable(format!("attestation task: {e}")))??;
+		let elapsed = started.elapsed();
+		self.shared.metrics.attest_seconds.observe(elapsed.as_secs_f64());
+		let too_big = |what: &str, len: usize| {
+			WorkerError::Tee(crate::tee::TeeError::Protocol(format!(
+				"the {what} ({len} bytes) exceeds what the chain accepts"
+			)))
+		};
+		let q_len = quote.len();
+		let c_len = collateral.len();
+		let view = AttestationView {
+			quote: hex::encode(&quote),
+			report_data: hex::encode(data),
+			nonce,
+			generation: self.keys.generation(),
+			attest_ms: elapsed.as_millis() as u64,
+		};
+		let quote = quote.try_into().map_err(|_| too_big("quote", q_len))?;
+		let collateral = collateral.try_into().map_err(|_| too_big("collateral", c_len))?;
+		let call = if register {
+			pallet_tee_registry::Call::register_worker {
+				quote,
+				collateral,
+				keys,
+				role: self.settings.role,
+				nonce,
+			}
+		} else {
+			pallet_tee_registry::Call::reattest { quote, collateral, keys, nonce }
+		};
+		self.submit(RuntimeCall::TeeRegistry(call)).await?;
+		tracing::info!(
+			account = %me,
+			generation = self.keys.generation(),
+			nonce,
+			"{} with a fresh quote",
+			if register { "registered" } else { "re-attested" }
+		);
+		self.shared.update(|s| s.attestation = Some(view));
+		Ok(())
+	}
+
+	async fn publish_cluster_key(&self, epoch: u32) -> Result<(), WorkerError> {
+		let genesis = self.chain.genesis();
+		let public_key = self.keys.cluster_key(epoch).public_key().to_bytes();
+		let message = cluster_key_message(&genesis, epoch, &public_key);
+		let signature = pqc::sign(
+			pqc::Suite::MlDsa87,
+			self.keys.signing_key(pqc::Suite::MlDsa87),
+			pqc::context::CLUSTER_KEY,
+			&message,
+		)
+		.map_err(|e| WorkerError::Sign(format!("{e:?}")))?;
+		let signature = signature
+			.try_into()
+			.map_err(|_| WorkerError::Sign("ML-DSA-87 signature length".into()))?;
+		self.submit(RuntimeCall::TeeRegistry(pallet_tee_registry::Call::publish_cluster_key {
+			epoch,
+			public_key,
+			signature,
+		}))
+		.await?;
+		tracing::info!(epoch, "published the cluster key");
+		Ok(())
+	}
+
+	async fn feed_risk(
+		&mut self,
+		snap: &Snapshot,
+		report: &mut StepReport,
+	) -> Result<(), WorkerError> {
+		let i = &self.settings.raw.intelligence;
+		let (true, Some(file), Some(interval)) = (i.feed, i.score_file.as_ref(), i.interval_blocks)
+		else {
+			return Ok(());
+		};
+		if self.last_feed.is_some_and(|last| snap.number < last.saturating_add(interval)) {
+			return Ok(());
+		}
+		self.last_feed = Some(snap.number);
+		let text = match std::fs::read_to_string(file) {
+			Ok(t) => t,
+			Err(e) => {
+				tracing::warn!("intelligence.score_file {}: {e}; not feeding", file.display());
+				return Ok(());
+			}
+		};
+		let Some(score) = text.trim().parse::<u16>().ok().filter(|s| *s <= 10_000) else {
+			tracing::warn!(
+				"intelligence.score_file {} holds {:?}, not a score 0-10000; not feeding",
+				file.display(),
+				text.trim()
+			);
+			return Ok(());
+		};
+		self.submit(RuntimeCall::RiskOracle(pallet_risk_oracle::Call::feed { score })).await?;
+		report.fed = Some(score);
+		Ok(())
+	}
+
+	/// Mirrors the mempool, rejects what does not open, commits batches.
+	async fn sequence(
+		&mut self,
+		snap: &Snapshot,
+		report: &mut StepReport,
+	) -> Result<(), WorkerError> {
+		let genesis = self.chain.genesis();
+		let mut pending = Vec::new();
+		for epoch in &snap.held_epochs {
+			for (id, s) in self.chain.pending(snap.hash, *epoch).await? {
+				pending.push((*epoch, id, s));
+			}
+		}
+		let keys = self.keys.clone();
+		let cluster: std::collections::BTreeMap<u32, aegis_envelope::RecipientKey> =
+			snap.held_epochs.iter().map(|e| (*e, keys.cluster_key(*e))).collect();
+		let sync =
+			self.mempool.sync(&pending, Instant::now(), |epoch, s| match cluster.get(&epoch) {
+				Some(key) => pipeline::open(key, &genesis, s),
+				None => Err(pallet_sequencer::RejectReason::DecryptionFailed),
+			});
+		let m = &self.shared.metrics;
+		m.decrypt_failures.inc_by(sync.undecryptable as u64);
+		m.mempool.set(self.mempool.len() as i64);
+		if sync.deferred > 0 {
+			tracing::info!(
+				deferred = sync.deferred,
+				"mempool mirror full; the rest waits on chain"
+			);
+		}
+		self.shared.update(|s| s.mempool = self.mempool.len());
+		if snap.me.as_ref().is_none_or(|w| w.state != WorkerState::Active) {
+			return Ok(());
+		}
+
+		// Undecryptable entries are refunded on chain (minus the fee), never just dropped.
+		let max_rejects: u32 = <Runtime as pallet_sequencer::Config>::MaxRejects::get();
+		let rejects = self.mempool.rejects(max_rejects as usize);
+		if !rejects.is_empty() {
+			let ids: Vec<SubmissionId> = rejects.iter().map(|(id, _)| *id).collect();
+			let entries = rejects.try_into().expect("at most MaxRejects");
+			self.mempool.set_in_flight(&ids, true);
+			let result = self
+				.submit(RuntimeCall::Sequencer(pallet_sequencer::Call::reject_entries { entries }))
+				.await;
+			self.mempool.set_in_flight(&ids, false);
+			result?;
+			self.mempool.remove(&ids);
+			m.rejected.inc_by(ids.len() as u64);
+			tracing::info!(?ids, "rejected undecryptable submissions");
+			report.rejected = ids;
+		}
+
+		let rule = match self.settings.ordering {
+			OrderingMode::FollowChain => snap.rule,
+			OrderingMode::Fixed(rule) if rule == snap.rule => rule,
+			OrderingMode::Fixed(rule) => {
+				self.set_phase(&format!(
+					"paused: configured for {} but the chain enforces {}",
+					rule.config_name(),
+					snap.rule.config_name()
+				));
+				return Ok(());
+			}
+		};
+		self.set_phase("sequencing");
+		let mut tip = snap.batches;
+		let suites = snap.risk.policy.batch_suites;
+		for epoch in self.mempool.ready_epochs() {
+			loop {
+				let ready = self.mempool.ready(epoch);
+				let seen: Vec<Instant> = ready.iter().map(|(_, _, t)| *t).collect();
+				let take = self.limits.take(&seen, Instant::now());
+				if take == 0 {
+					break;
+				}
+				let chosen: Vec<(SubmissionId, aegis_primitives::batch::RevealedCall)> =
+					ready.into_iter().take(take).map(|(id, c, _)| (id, c.clone())).collect();
+				match self.commit(snap, &tip, epoch, rule, suites, chosen).await? {
+					Ok((batch, record)) => {
+						tip = BatchChain {
+							next_sequence: batch.header.sequence.saturating_add(1),
+							last_hash: batch.hash(),
+						};
+						report.batches.push(record.entries.clone());
+					}
+					Err(reason) => {
+						report.refused.push(reason);
+						break;
+					}
+				}
+			}
+		}
+		Ok(())
+	}
+
+	/// Orders, signs and commits one batch. `Ok(Err(reason))` when the chain refused it (the
+	/// entries stay pending and are tried again with fresh state).
+	async fn commit(
+		&mut self,
+		snap: &Snapshot,
+		tip: &BatchChain,
+		epoch: u32,
+		rule: aegis_primitives::ordering::OrderingRule,
+		suites: SuiteSet,
+		chosen: Vec<(SubmissionId, aegis_primitives::batch::RevealedCall)>,
+	) -> Result<Result<(Batch, BatchRecord), String>, WorkerError> {
+		let cut = Instant::now();
+		let calls: Vec<Vec<u8>> = chosen.iter().map(|(_, c)| c.call.to_vec()).collect();
+		let classes = self.chain.order_classes(snap.hash, calls).await?;
+		let entries =
+			chosen.into_iter().zip(classes).map(|((id, call), class)| (id, call, class)).collect();
+		let batch =
+			pipeline::build_batch(self.chain.genesis(), tip, epoch, rule, snap.risk.score, entries)
+				.map_err(WorkerError::Batch)?;
+		let ids: Vec<SubmissionId> = batch.entries.iter().map(|e| e.submission_id).collect();
+
+		// SLH-DSA takes hundreds of milliseconds: off the async runtime.
+		let keys = self.keys.clone();
+		let to_sign = batch.clone();
+		let (signatures, sign_time, verify_time) = tokio::task::spawn_blocking(move || {
+			let started = Instant::now();
+			let signatures =
+				pipeline::sign_batch(&keys, suites, &to_sign).map_err(|e| format!("{e:?}"))?;
+			let sign_time = started.elapsed();
+			let started = Instant::now();
+			let enclave = keys.enclave_keys();
+			pqc::verify_set(
+				suites,
+				|s| enclave.signing_key(s),
+				pqc::context::BATCH,
+				&to_sign.hash(),
+				&signatures,
+			)
+			.map_err(|e| format!("the batch's own signatures do not verify: {e:?}"))?;
+			Ok::<_, String>((signatures, sign_time, started.elapsed()))
+		})
+		.await
+		.map_err(|e| WorkerError::Sign(format!("signing task: {e}")))?
+		.map_err(WorkerError::Sign)?;
+		let m = &self.shared.metrics;
+		m.sign_seconds
+			.with_label_values(&[&suite_names(suites).join("+")])
+			.observe(sign_time.as_secs_f64());
+		m.verify_seconds.observe(verify_time.as_secs_f64());
+
+		self.mempool.set_in_flight(&ids, true);
+		let result = self
+			.submit(RuntimeCall::Sequencer(pallet_sequencer::Call::commit_batch {
+				batch: batch.clone(),
+				signatures,
+				cosignatures: Default::default(),
+			}))
+			.await;
+		self.mempool.set_in_flight(&ids, false);
+		let mut record = BatchRecord {
+			sequence: batch.header.sequence,
+			hash: hex::encode(batch.hash()),
+			key_epoch: epoch,
+			rule: rule.config_name().into(),
+			entries: ids.clone(),
+			suites: suite_names(suites),
+			sign_ms: sign_time.as_millis() as u64,
+			commit_ms: cut.elapsed().as_millis() as u64,
+			outcome: Err(String::new()),
+		};
+		let outcome = match result {
+			Ok(included) => {
+				self.mempool.remove(&ids);
+				m.batches.inc();
+				m.entries.inc_by(ids.len() as u64);
+				m.commit_seconds.observe(cut.elapsed().as_secs_f64());
+				m.mempool.set(self.mempool.len() as i64);
+				record.outcome = Ok(format!("{:?}", included.block));
+				tracing::info!(
+					sequence = batch.header.sequence,
+					entries = ids.len(),
+					suites = ?record.suites,
+					"batch committed"
+				);
+				Ok(batch)
+			}
+			Err(ChainError::Dispatch(reason)) | Err(ChainError::Refused(reason)) => {
+				m.batch_failures.inc();
+				tracing::warn!(sequence = batch.header.sequence, %reason, "batch refused");
+				record.outcome = Err(reason.clone());
+				Err(reason)
+			}
+			Err(e) => return Err(e.into()),
+		};
+		self.shared.update(|s| {
+			s.batches.push_back(record.clone());
+			while s.batches.len() > RECENT_BATCHES {
+				s.batches.pop_front();
+			}
+		});
+		Ok(outcome.map(|b| (b, record)))
+	}
+}

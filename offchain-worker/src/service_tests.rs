@@ -1,0 +1,410 @@
+//! The worker against the real runtime in memory ([`FakeChain`]) and the simulated TEE:
+//! enrolment, the rule's order, batching limits, policy-driven suites, rejections, key
+//! rotation, and a restart that loses and duplicates nothing.
+#![allow(clippy::indexing_slicing)]
+
+use crate::{
+	chain::{Chain, ChainError},
+	config::Config,
+	fake_chain::FakeChain,
+	service::{StepReport, Worker, WorkerError},
+	tee::sim::SimBackend,
+};
+use aegis_primitives::batch::{RevealedCall, SubmissionId};
+use aegis_runtime::{AccountId, Runtime, RuntimeCall, RuntimeEvent, RuntimeOrigin};
+use codec::Encode;
+use frame_support::{traits::Get, weights::Weight};
+use pallet_sequencer::{EntryOutcome, RejectReason};
+use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie, Dave, Eve};
+use std::{path::Path, sync::Arc, time::Duration};
+
+fn worker(
+	chain: &Arc<FakeChain>,
+	dir: &Path,
+	min: u32,
+	max: u32,
+	wait_ms: u64,
+) -> Worker<FakeChain> {
+	let mut config = Config::default();
+	config.worker.data_dir = dir.into();
+	config.worker.batch_min = min;
+	config.worker.batch_max = max;
+	config.worker.max_wait_ms = wait_ms;
+	let settings = config.check().unwrap();
+	Worker::new(chain.clone(), Arc::new(SimBackend::dev()), settings).unwrap()
+}
+
+/// Registers and publishes the cluster key (two steps).
+async fn enrolled(
+	chain: &Arc<FakeChain>,
+	dir: &Path,
+	min: u32,
+	max: u32,
+	wait_ms: u64,
+) -> Worker<FakeChain> {
+	let mut w = worker(chain, dir, min, max, wait_ms);
+	// Its account needs no funds on the fake chain; enrolment is by quote.
+	let r = w.step().await.unwrap();
+	assert!(r.attested, "{r:?}");
+	let r = w.step().await.unwrap();
+	assert_eq!(r.published_epoch, Some(1));
+	w
+}
+
+fn acct(k: Sr25519Keyring) -> AccountId {
+	k.to_account_id()
+}
+
+fn transfer(to: Sr25519Keyring, amount: u128) -> RuntimeCall {
+	RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+		dest: acct(to).into(),
+		value: amount,
+	})
+}
+
+fn weight() -> Weight {
+	Weight::from_parts(2_000_000_000, 100_000)
+}
+
+/// `who` submits `call` encrypted to the current cluster key, as a client does.
+fn submit(chain: &FakeChain, who: Sr25519Keyring, call: &RuntimeCall) -> SubmissionId {
+	let key = chain.with(|| {
+		let k = pallet_tee_registry::CurrentClusterKey::<Runtime>::get().unwrap();
+		aegis_envelope::RecipientPublicKey::from_bytes(k.epoch, &k.public_key).unwrap()
+	});
+	let (envelope, commitment) = crate::client::encrypt(&chain.genesis(), &acct(who), call, &key);
+	submit_raw(chain, who, envelope, commitment)
+}
+
+fn submit_raw(
+	chain: &FakeChain,
+	who: Sr25519Keyring,
+	envelope: Vec<u8>,
+	commitment: [u8; 32],
+) -> SubmissionId {
+	let events = chain
+		.dispatch(
+			RuntimeOrigin::signed(acct(who)),
+			RuntimeCall::Sequencer(pallet_sequencer::Call::submit_encrypted {
+				envelope: envelope.try_into().unwrap(),
+				commitment,
+				max_weight: weight(),
+			}),
+		)
+		.unwrap();
+	events
+		.iter()
+		.find_map(|e| match e {
+			RuntimeEvent::Sequencer(pallet_sequencer::Event::Submitted { id, .. }) => Some(*id),
+			_ => None,
+		})
+		.unwrap()
+}
+
+/// Every executed entry so far: (id, submitter, succeeded), in execution order.
+fn executed(chain: &FakeChain) -> Vec<(SubmissionId, AccountId, bool)> {
+	chain
+		.events()
+		.into_iter()
+		.filter_map(|e| match e {
+			RuntimeEvent::Sequencer(pallet_sequencer::Event::EntryExecuted {
+				id,
+				who,
+				outcome,
+				..
+			}) => Some((id, who, matches!(outcome, EntryOutcome::Executed { result: Ok(()), .. }))),
+			_ => None,
+		})
+		.collect()
+}
+
+fn root(chain: &FakeChain, call: RuntimeCall) {
+	chain.dispatch(RuntimeOrigin::root(), call).unwrap();
+}
+
+#[tokio::test]
+async fn it_enrols_and_sequences_in_the_rules_order_as_the_submitters() {
+	let chain = Arc::new(FakeChain::dev());
+	let dir = tempfile::tempdir().unwrap();
+	let mut w = enrolled(&chain, dir.path(), 1, 50, 60_000).await;
+	let me = w.keys().account_id();
+	let info = chain.with(|| pallet_tee_registry::Workers::<Runtime>::get(&me)).unwrap();
+	assert_eq!(info.keys, w.keys().enclave_keys());
+
+	// A token Alice protects (TEE-only): under the Hybrid rule its transfers go first.
+	let alice = acct(Alice);
+	chain
+		.dispatch(
+			RuntimeOrigin::signed(alice.clone()),
+			RuntimeCall::Assets(pallet_assets::Call::create {
+				id: 7u32.into(),
+				admin: alice.clone().into(),
+				min_balance: 1,
+			}),
+		)
+		.unwrap();
+	chain
+		.dispatch(
+			RuntimeOrigin::signed(alice.clone()),
+			RuntimeCall::Assets(pallet_assets::Call::mint {
+				id: 7u32.into(),
+				beneficiary: alice.clone().into(),
+				amount: 1_000,
+			}),
+		)
+		.unwrap();
+	chain
+		.dispatch(
+			RuntimeOrigin::signed(alice.clone()),
+			RuntimeCall::Sequencer(pallet_sequencer::Call::register_asset {
+				id: 7,
+				asset_type: aegis_primitives::assets::AssetType::OnChainToken,
+				policy: aegis_primitives::assets::AccessPolicy {
+					allowed_operations: Default::default(),
+					requires_pqc: false,
+					requires_tee: true,
+					risk_threshold: aegis_primitives::risk::RiskScore::MAX,
+				},
+				chain_id: None,
+				location: Default::default(),
+			}),
+		)
+		.unwrap();
+
+	let a = submit(&chain, Bob, &transfer(Charlie, 5));
+	let b = submit(
+		&chain,
+		Alice,
+		&RuntimeCall::Assets(pallet_assets::Call::transfer {
+			id: 7u32.into(),
+			target: acct(Dave).into(),
+			amount: 3,
+		}),
+	);
+	let c = submit(
+		&chain,
+		Charlie,
+		&RuntimeCall::System(frame_system::Call::remark_with_event { remark: b"hi".to_vec() }),
+	);
+	let d = submit(&chain, Dave, &transfer(Eve, 7));
+
+	let r = w.step().await.unwrap();
+	assert_eq!(r.batches, vec![vec![b, a, c, d]], "{r:?}");
+	assert!(r.refused.is_empty());
+	assert_eq!(
+		executed(&chain),
+		vec![
+			(b, acct(Alice), true),
+			(a, acct(Bob), true),
+			(c, acct(Charlie), true),
+			(d, acct(Dave), true)
+		]
+	);
+	assert_eq!(chain.with(|| pallet_assets::Pallet::<Runtime>::balance(7, acct(Dave))), 3);
+	// Nothing left, nothing sent twice.
+	assert_eq!(w.step().await.unwrap(), StepReport::default());
+	assert_eq!(chain.with(|| pallet_sequencer::Batches::<Runtime>::get().next_sequence), 1);
+}
+
+#[tokio::test]
+async fn batches_respect_the_size_limits_and_the_wait() {
+	let chain = Arc::new(FakeChain::dev());
+	let dir = tempfile::tempdir().unwrap();
+	let mut w = enrolled(&chain, dir.path(), 3, 4, 300).await;
+	let ids: Vec<_> = (0..2).map(|i| submit(&chain, Bob, &transfer(Charlie, 1 + i))).collect();
+	// Two ready, fewer than the minimum, and not waited long: no batch.
+	assert!(w.step().await.unwrap().batches.is_empty());
+	tokio::time::sleep(Duration::from_millis(350)).await;
+	// The oldest has waited long enough: the two go.
+	assert_eq!(w.step().await.unwrap().batches, vec![ids]);
+
+	let ids: Vec<_> = (0..10).map(|i| submit(&chain, Charlie, &transfer(Dave, 1 + i))).collect();
+	let r = w.step().await.unwrap();
+	// Never more than four; the last two wait for company or for time.
+	assert_eq!(r.batches, vec![ids[0..4].to_vec(), ids[4..8].to_vec()]);
+	tokio::time::sleep(Duration::from_millis(350)).await;
+	assert_eq!(w.step().await.unwrap().batches, vec![ids[8..10].to_vec()]);
+	assert_eq!(executed(&chain).len(), 12);
+}
+
+#[tokio::test]
+async fn the_policy_decides_the_suites_and_emergency_rotates_the_cluster_key() {
+	let chain = Arc::new(FakeChain::dev());
+	let dir = tempfile::tempdir().unwrap();
+	let mut w = enrolled(&chain, dir.path(), 1, 50, 60_000).await;
+	let shared = w.shared();
+	submit(&chain, Bob, &transfer(Charlie, 1));
+	assert_eq!(w.step().await.unwrap().batches.len(), 1);
+	let suites = |s: &crate::service::Shared| {
+		s.status.read().unwrap().batches.back().unwrap().suites.clone()
+	};
+	assert_eq!(suites(&shared), vec!["ML-DSA-87"]);
+
+	// Emergency takes effect at once: both suites, and a new cluster key epoch is due.
+	root(&chain, RuntimeCall::RiskOracle(pallet_risk_oracle::Call::force_score { score: 9_500 }));
+	chain.advance(1);
+	let r = w.step().await.unwrap();
+	assert_eq!(r.published_epoch, Some(2), "{r:?}");
+	let id = submit(&chain, Dave, &transfer(Eve, 2));
+	let r = w.step().await.unwrap();
+	assert_eq!(r.batches, vec![vec![id]], "{r:?}");
+	assert_eq!(suites(&shared), vec!["ML-DSA-87", "SLH-DSA-SHA2-256s"]);
+	assert!(executed(&chain).iter().all(|(_, _, ok)| *ok));
+}
+
+#[tokio::test]
+async fn undecryptable_entries_are_rejected_on_chain_with_their_reason() {
+	let chain = Arc::new(FakeChain::dev());
+	let dir = tempfile::tempdir().unwrap();
+	let mut w = enrolled(&chain, dir.path(), 1, 50, 60_000).await;
+	let genesis = chain.genesis();
+	let bob: [u8; 32] = *acct(Bob).as_ref();
+	let good =
+		RevealedCall { call: transfer(Charlie, 1).encode().try_into().unwrap(), salt: [1; 32] };
+
+	// Sealed to a key of the right epoch that is not the cluster key.
+	let stranger = aegis_envelope::RecipientKey::derive(&[9; 32], 1).public_key();
+	let wrong_key = submit_raw(
+		&chain,
+		Bob,
+		aegis_envelope::seal(&stranger, &genesis, &bob, &good.encode()).unwrap(),
+		good.commitment(),
+	);
+	let cluster = w.keys().cluster_key(1).public_key();
+	let garbage = submit_raw(
+		&chain,
+		Bob,
+		aegis_envelope::seal(&cluster, &genesis, &bob, b"not a revealed call").unwrap(),
+		[0; 32],
+	);
+	let lying = submit_raw(
+		&chain,
+		Bob,
+		aegis_envelope::seal(&cluster, &genesis, &bob, &good.encode()).unwrap(),
+		[7; 32],
+	);
+	let fine = submit(&chain, Bob, &transfer(Dave, 1));
+	let before = chain.with(|| pallet_balances::Pallet::<Runtime>::free_balance(acct(Bob)));
+
+	let r = w.step().await.unwrap();
+	assert_eq!(r.rejected, vec![wrong_key, garbage, lying]);
+	assert_eq!(r.batches, vec![vec![fine]]);
+	let reasons: Vec<(SubmissionId, RejectReason)> = chain
+		.events()
+		.into_iter()
+		.filter_map(|e| match e {
+			RuntimeEvent::Sequencer(pallet_sequencer::Event::EntryRejected {
+				id, reason, ..
+			}) => Some((id, reason)),
+			_ => None,
+		})
+		.collect();
+	assert_eq!(
+		reasons,
+		vec![
+			(wrong_key, RejectReason::DecryptionFailed),
+			(garbage, RejectReason::Malformed),
+			(lying, RejectReason::CommitmentMismatch),
+		]
+	);
+	assert_eq!(chain.with(|| pallet_sequencer::Pending::<Runtime>::count()), 0);
+	// Each rejected deposit came back minus the reject fee; nothing stays held.
+	let fee: u128 = <Runtime as pallet_sequencer::Config>::RejectFee::get();
+	let charged: Vec<u128> = chain
+		.events()
+		.into_iter()
+		.filter_map(|e| match e {
+			RuntimeEvent::Sequencer(pallet_sequencer::Event::EntryRejected { charged, .. }) => {
+				Some(charged)
+			}
+			_ => None,
+		})
+		.collect();
+	assert_eq!(charged, vec![fee; 3]);
+	use frame_support::traits::fungible::InspectHold;
+	assert_eq!(
+		chain.with(|| pallet_balances::Pallet::<Runtime>::total_balance_on_hold(&acct(Bob))),
+		0
+	);
+	let after = chain.with(|| pallet_balances::Pallet::<Runtime>::free_balance(acct(Bob)));
+	assert!(after > before, "the held deposits came back");
+	assert_eq!(w.shared().metrics.decrypt_failures.get(), 3);
+}
+
+#[tokio::test]
+async fn a_restarted_worker_resumes_from_the_chain_without_loss_or_duplicates() {
+	let chain = Arc::new(FakeChain::dev());
+	let dir = tempfile::tempdir().unwrap();
+	let first: Vec<_>;
+	let account;
+	{
+		let mut w = enrolled(&chain, dir.path(), 1, 3, 60_000).await;
+		account = w.keys().account_id();
+		first = (0..3).map(|i| submit(&chain, Bob, &transfer(Charlie, 1 + i))).collect();
+		assert_eq!(w.step().await.unwrap().batches, vec![first.clone()]);
+		for i in 0..5 {
+			submit(&chain, Charlie, &transfer(Dave, 10 + i));
+		}
+		// The connection drops while the next batch is on its way; the worker dies.
+		chain.drop_commits.store(1, std::sync::atomic::Ordering::SeqCst);
+		let e = w.step().await.unwrap_err();
+		assert!(matches!(e, WorkerError::Chain(ChainError::Rpc(_))), "{e}");
+	}
+	let mut w = worker(&chain, dir.path(), 1, 3, 60_000);
+	assert_eq!(w.keys().account_id(), account, "the sealed key set came back");
+	let r = w.step().await.unwrap();
+	assert!(!r.attested, "no second enrolment: {r:?}");
+	assert_eq!(r.batches.iter().map(Vec::len).collect::<Vec<_>>(), vec![3, 2]);
+	let ids: Vec<SubmissionId> = executed(&chain).iter().map(|(id, _, _)| *id).collect();
+	let mut unique = ids.clone();
+	unique.sort_unstable();
+	unique.dedup();
+	assert_eq!(ids.len(), 8);
+	assert_eq!(unique.len(), 8, "nothing executed twice: {ids:?}");
+	assert_eq!(chain.with(|| pallet_sequencer::Batches::<Runtime>::get().next_sequence), 3);
+}
+
+#[tokio::test]
+async fn keys_rotate_before_the_policys_deadline_and_batches_keep_verifying() {
+	let chain = Arc::new(FakeChain::dev());
+	let dir = tempfile::tempdir().unwrap();
+	let mut w = enrolled(&chain, dir.path(), 1, 50, 60_000).await;
+	let old = w.keys().enclave_keys();
+	// Emergency: keys must rotate every 100 blocks.
+	root(&chain, RuntimeCall::RiskOracle(pallet_risk_oracle::Call::force_score { score: 9_500 }));
+	chain.advance(1);
+	assert_eq!(w.step().await.unwrap().published_epoch, Some(2));
+	chain.advance(95);
+	let r = w.step().await.unwrap();
+	assert!(r.rotated && r.attested, "{r:?}");
+	let me = w.keys().account_id();
+	let on_chain = chain.with(|| pallet_tee_registry::Workers::<Runtime>::get(&me)).unwrap();
+	assert_ne!(on_chain.keys, old);
+	assert_eq!(on_chain.keys, w.keys().enclave_keys());
+	assert_eq!(w.keys().generation(), 1);
+
+	let id = submit(&chain, Bob, &transfer(Charlie, 1));
+	assert_eq!(w.step().await.unwrap().batches, vec![vec![id]]);
+	// A restart keeps the rotated generation.
+	drop(w);
+	let w = worker(&chain, dir.path(), 1, 50, 60_000);
+	assert_eq!(w.keys().generation(), 1);
+}
+
+#[tokio::test]
+async fn an_enclave_the_chain_does_not_allow_is_refused_with_the_reason() {
+	let chain = Arc::new(FakeChain::dev());
+	let dir = tempfile::tempdir().unwrap();
+	let mut enclave = aegis_attestation::sim::SgxEnclave::dev_worker();
+	enclave.mr_enclave[0] ^= 0xff;
+	let settings = {
+		let mut c = Config::default();
+		c.worker.data_dir = dir.path().into();
+		c.check().unwrap()
+	};
+	let mut w =
+		Worker::new(chain.clone(), Arc::new(SimBackend::with_enclave(enclave)), settings).unwrap();
+	let e = w.step().await.unwrap_err();
+	assert!(e.to_string().contains("MeasurementNotAllowed"), "{e}");
+	assert!(w.shared().status.read().unwrap().snapshot.as_ref().unwrap().me.is_none());
+}
