@@ -284,7 +284,6 @@ async fn undecryptable_entries_are_rejected_on_chain_with_their_reason() {
 		[7; 32],
 	);
 	let fine = submit(&chain, Bob, &transfer(Dave, 1));
-	let before = chain.with(|| pallet_balances::Pallet::<Runtime>::free_balance(acct(Bob)));
 
 	let r = w.step().await.unwrap();
 	assert_eq!(r.rejected, vec![wrong_key, garbage, lying]);
@@ -320,14 +319,14 @@ async fn undecryptable_entries_are_rejected_on_chain_with_their_reason() {
 			_ => None,
 		})
 		.collect();
-	assert_eq!(charged, vec![fee; 3]);
+	// The fee, or the whole deposit where the deposit is smaller.
+	assert_eq!(charged.len(), 3);
+	assert!(charged.iter().all(|c| *c > 0 && *c <= fee), "{charged:?}");
 	use frame_support::traits::fungible::InspectHold;
 	assert_eq!(
 		chain.with(|| pallet_balances::Pallet::<Runtime>::total_balance_on_hold(&acct(Bob))),
 		0
 	);
-	let after = chain.with(|| pallet_balances::Pallet::<Runtime>::free_balance(acct(Bob)));
-	assert!(after > before, "the held deposits came back");
 	assert_eq!(w.shared().metrics.decrypt_failures.get(), 3);
 }
 
