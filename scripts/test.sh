@@ -2,7 +2,8 @@
 # The whole test suite, runnable on a fresh machine: installs the toolchain pieces it needs,
 # checks formatting and lints, builds the no_std crates for the wasm runtime target, builds the
 # node (release, with the wasm runtime), and runs every test: the crates' and the runtime's
-# natively, then the node's, which start `aegis-node` processes on loopback.
+# natively, then the node's and the worker's in release, which start `aegis-node` and
+# `aegis-worker` processes on loopback (the worker's end-to-end test runs both).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,8 +41,9 @@ step "no_std check of the runtime crates for wasm32v1-none (as substrate-wasm-bu
 RUSTFLAGS="--cfg substrate_runtime" cargo check --locked --target wasm32v1-none --no-default-features \
 	-p pallet-risk-oracle -p pallet-tee-registry -p pallet-sequencer -p aegis-attestation -p aegis-benchmarking
 
-step "the node and its wasm runtime (release, as the README's run command builds them)"
-cargo build --locked --release -p aegis-node
+step "the node, its wasm runtime and the worker (release, as the README's run command builds them)"
+# Always together: one feature resolution for the crates both link, so neither rebuilds them.
+cargo build --locked --release -p aegis-node -p aegis-worker
 
 step "lints of the node (clippy, warnings are errors)"
 cargo clippy --locked --release -p aegis-node --all-targets -- -D warnings
@@ -50,11 +52,11 @@ step "tests"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-SKIP_WASM_BUILD=1 cargo test --locked --workspace --exclude aegis-node --features "$FEATURES" 2>&1 | tee "$log"
+SKIP_WASM_BUILD=1 cargo test --locked --workspace --exclude aegis-node --exclude aegis-worker --features "$FEATURES" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 if [ "$status" -eq 0 ]; then
-	step "node tests (dev chain and a two-validator network on loopback)"
-	cargo test --locked --release -p aegis-node 2>&1 | tee -a "$log"
+	step "node and worker tests, release (dev chain, two-validator network, worker end to end)"
+	cargo test --locked --release -p aegis-node -p aegis-worker 2>&1 | tee -a "$log"
 	status=${PIPESTATUS[0]}
 fi
 set -e

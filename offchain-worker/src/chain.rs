@@ -315,7 +315,7 @@ impl RpcChain {
 			.block
 			.extrinsics
 			.iter()
-			.position(|x| x.0 == extrinsic)
+			.position(|x| same_extrinsic(&x.0, extrinsic))
 			.ok_or_else(|| ChainError::Rpc(format!("extrinsic not found in block {block:?}")))?
 			as u32;
 		let records: Vec<frame_system::EventRecord<RuntimeEvent, H256>> =
@@ -326,6 +326,21 @@ impl RpcChain {
 			.map(|r| r.event)
 			.collect())
 	}
+}
+
+/// Whether `in_block` (as `chain_getBlock` returns it) is the extrinsic `ours` (as encoded).
+/// Nodes return the extrinsic's own encoding, possibly wrapped once more as opaque bytes.
+fn same_extrinsic(in_block: &[u8], ours: &[u8]) -> bool {
+	in_block == ours || (in_block.len() > ours.len() && in_block.ends_with(ours))
+}
+
+/// Decodes an extrinsic as `chain_getBlock` returns it.
+pub fn decode_extrinsic(bytes: &[u8]) -> Option<aegis_runtime::UncheckedExtrinsic> {
+	use codec::DecodeAll;
+	aegis_runtime::UncheckedExtrinsic::decode_all(&mut &bytes[..]).ok().or_else(|| {
+		let inner = Vec::<u8>::decode_all(&mut &bytes[..]).ok()?;
+		aegis_runtime::UncheckedExtrinsic::decode_all(&mut &inner[..]).ok()
+	})
 }
 
 /// The storage key of `System::Events`.
@@ -482,12 +497,14 @@ impl Chain for RpcChain {
 					}
 					return Ok(Included { block, events });
 				}
-				// A nonce taken by a concurrent submission from the same account: re-read it.
+				// A nonce taken meanwhile by another submission from the same account: re-read it.
 				Err(ChainError::Refused(m))
-					if attempt < self.retries
-						&& (m.contains("Stale")
+					if attempt < self.retries && {
+						let m = m.to_ascii_lowercase();
+						m.contains("outdated")
 							|| m.contains("priority is too low")
-							|| m.contains("Future")) =>
+							|| m.contains("usurped")
+					} =>
 				{
 					attempt += 1;
 				}
@@ -530,6 +547,17 @@ impl RpcChain {
 		*self.finalized.borrow()
 	}
 
+	/// The encoded extrinsics of block `hash`.
+	pub async fn block(&self, hash: H256) -> Result<Vec<Vec<u8>>, ChainError> {
+		let details = self
+			.with_retry("chain_getBlock", |rpc| async move {
+				rpc.chain_get_block(Some(hash)).await.map_err(rpc_err)
+			})
+			.await?
+			.ok_or_else(|| ChainError::Rpc(format!("block {hash:?} not found")))?;
+		Ok(details.block.extrinsics.into_iter().map(|x| x.0).collect())
+	}
+
 	/// The events of block `number` (with its hash), if the block exists.
 	pub async fn block_events(
 		&self,
@@ -561,8 +589,22 @@ impl RpcChain {
 				ChainError::Rpc(m)
 			}
 		})?;
-		while let Some(status) = sub.next().await {
+		// A block that is in the chain but whose finality the node never reports (it should)
+		// is taken after this long.
+		const AFTER_IN_BLOCK: Duration = Duration::from_secs(60);
+		let mut in_block = None;
+		loop {
+			let next = match in_block {
+				Some(_) => match tokio::time::timeout(AFTER_IN_BLOCK, sub.next()).await {
+					Ok(next) => next,
+					Err(_) => break,
+				},
+				None => sub.next().await,
+			};
+			let Some(status) = next else { break };
 			match status.map_err(rpc_err)? {
+				S::InBlock(block) => in_block = Some(block),
+				S::Retracted(_) => in_block = None,
 				S::Finalized(block) => return Ok(block),
 				S::Dropped => return Err(ChainError::Refused("dropped from the pool".into())),
 				S::Invalid => return Err(ChainError::Refused("became invalid in the pool".into())),
@@ -571,6 +613,6 @@ impl RpcChain {
 				_ => {}
 			}
 		}
-		Err(ChainError::Rpc("the node closed the transaction watch".into()))
+		in_block.ok_or_else(|| ChainError::Rpc("the node closed the transaction watch".into()))
 	}
 }

@@ -7,9 +7,7 @@ use crate::chain::{
 	BlockNumber, Chain, ChainError, Included, ProtectedAsset, Snapshot, Submission,
 };
 use aegis_primitives::{batch::SubmissionId, ordering::ProtectionTier};
-use aegis_runtime::{
-	AccountId, Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin, System,
-};
+use aegis_runtime::{AccountId, Runtime, RuntimeCall, RuntimeEvent, RuntimeOrigin, System};
 use sp_core::{sr25519, Pair, H256};
 use sp_runtime::{traits::Dispatchable, BuildStorage};
 use std::{
@@ -31,23 +29,10 @@ pub struct FakeChain {
 	pub drop_commits: AtomicU32,
 }
 
-fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
-	match (base, patch) {
-		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
-			for (k, v) in patch {
-				merge(base.entry(k).or_insert(serde_json::Value::Null), v);
-			}
-		}
-		(base, patch) => *base = patch,
-	}
-}
-
 impl FakeChain {
 	/// Block 1 of the development chain.
 	pub fn dev() -> Self {
-		let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
-		merge(&mut config, aegis_runtime::genesis_config_presets::development_config_genesis());
-		let config: RuntimeGenesisConfig = serde_json::from_value(config).unwrap();
+		let config = aegis_runtime::genesis_config_presets::development_genesis();
 		let mut ext = sp_io::TestExternalities::new(config.build_storage().unwrap());
 		ext.execute_with(|| {
 			System::set_block_number(1);

@@ -7,6 +7,7 @@ pub mod api;
 pub mod chain;
 pub mod client;
 pub mod config;
+pub mod devnet;
 pub mod http;
 pub mod keys;
 pub mod metrics;

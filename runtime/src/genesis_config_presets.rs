@@ -145,3 +145,24 @@ pub fn preset_names() -> Vec<PresetId> {
 		PresetId::from(PRODUCTION_PRESET),
 	]
 }
+
+/// The `development` preset as a whole genesis configuration: its patch merged over the
+/// defaults (RFC 7386), as the genesis builder does. For native tests and tools that build
+/// the dev chain's state in memory.
+#[cfg(feature = "std")]
+pub fn development_genesis() -> RuntimeGenesisConfig {
+	fn merge(base: &mut Value, patch: Value) {
+		match (base, patch) {
+			(Value::Object(base), Value::Object(patch)) => {
+				for (k, v) in patch {
+					merge(base.entry(k).or_insert(Value::Null), v);
+				}
+			}
+			(base, patch) => *base = patch,
+		}
+	}
+	let mut config =
+		serde_json::to_value(RuntimeGenesisConfig::default()).expect("genesis configs serialize");
+	merge(&mut config, development_config_genesis());
+	serde_json::from_value(config).expect("the development preset is a valid genesis config")
+}

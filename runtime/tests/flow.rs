@@ -14,7 +14,7 @@ use aegis_primitives::{
 };
 use aegis_runtime::{
 	genesis_config_presets, AccountId, Balances, RiskOracle, Runtime, RuntimeCall, RuntimeEvent,
-	RuntimeGenesisConfig, RuntimeOrigin, Sequencer, System, TeeRegistry,
+	RuntimeOrigin, Sequencer, System, TeeRegistry,
 };
 use codec::Encode;
 use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect, weights::Weight};
@@ -25,23 +25,9 @@ use sp_runtime::{traits::Dispatchable, BuildStorage};
 
 const NOW_SECS: u64 = 1_800_000_000;
 
-/// Merges the JSON `patch` into `base` (RFC 7386), as the genesis builder does.
-fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
-	match (base, patch) {
-		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
-			for (k, v) in patch {
-				merge(base.entry(k).or_insert(serde_json::Value::Null), v);
-			}
-		}
-		(base, patch) => *base = patch,
-	}
-}
-
 /// Externalities at block 1 of the `development` preset's genesis.
 fn dev_chain() -> sp_io::TestExternalities {
-	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
-	merge(&mut config, genesis_config_presets::development_config_genesis());
-	let config: RuntimeGenesisConfig = serde_json::from_value(config).unwrap();
+	let config = genesis_config_presets::development_genesis();
 	let mut ext = sp_io::TestExternalities::new(config.build_storage().unwrap());
 	ext.execute_with(|| {
 		System::set_block_number(1);
