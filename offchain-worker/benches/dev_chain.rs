@@ -8,6 +8,8 @@
 //! `cargo build --release -p aegis-node -p aegis-worker`). `AEGIS_BENCH_TXS` (default 400) and
 //! `AEGIS_BENCH_BLOCK_MS` (default 1000) change the load and the block time.
 
+#![allow(clippy::indexing_slicing)]
+
 use aegis_runtime::{RuntimeCall, RuntimeEvent};
 use aegis_worker::{chain::RpcChain, client, devnet};
 use sp_keyring::Sr25519Keyring;

@@ -166,7 +166,7 @@ async fn asset<C: Chain>(State(s): State<ApiState<C>>, Path(id): Path<String>) -
 	let Ok(id) = id.parse::<u32>() else {
 		return error(StatusCode::BAD_REQUEST, format!("asset id `{id}` is not a u32"));
 	};
-	match s.chain.asset_protection(id).await {
+	match s.chain.asset_protection(id, None).await {
 		Ok(Some(a)) => Json(json!({
 			"id": id,
 			"asset_type": format!("{:?}", a.asset_type),

@@ -45,6 +45,8 @@ pub struct Snapshot {
 	pub last_nonce: Option<u64>,
 	/// Of the current and the previous cluster key epochs, those this worker holds the key of.
 	pub held_epochs: Vec<u32>,
+	/// The migration in progress, if any.
+	pub migration: Option<(u32, pallet_sequencer::Migration<BlockNumber>)>,
 }
 
 /// A protected asset's record.
@@ -126,10 +128,12 @@ pub trait Chain: Send + Sync + 'static {
 		who: &AccountId,
 	) -> impl Future<Output = Result<u128, ChainError>> + Send;
 
-	/// Asset `id`'s protection record, if it is protected.
+	/// Asset `id`'s protection record at block `at` (the best block if `None`), if it is
+	/// protected.
 	fn asset_protection(
 		&self,
 		id: u32,
+		at: Option<H256>,
 	) -> impl Future<Output = Result<Option<ProtectedAsset>, ChainError>> + Send;
 
 	/// The chain type (`Development`, `Local`, `Live`).
@@ -405,6 +409,8 @@ impl Chain for RpcChain {
 			.unwrap_or_default();
 		let last_nonce =
 			self.storage(pallet_tee_registry::LastNonce::<Runtime>::hashed_key_for(me), at).await?;
+		let migration =
+			self.runtime_call("SequencerApi_migration", Option::<u32>::None.encode(), at).await?;
 		let mut held_epochs = Vec::new();
 		if let Some(current) = cluster_key.as_ref().map(|k| k.epoch) {
 			for epoch in [current.saturating_sub(1), current] {
@@ -430,6 +436,7 @@ impl Chain for RpcChain {
 			now_ms,
 			last_nonce,
 			held_epochs,
+			migration,
 		})
 	}
 
@@ -529,8 +536,12 @@ impl Chain for RpcChain {
 		Ok(info.map_or(0, |i| i.data.free))
 	}
 
-	async fn asset_protection(&self, id: u32) -> Result<Option<ProtectedAsset>, ChainError> {
-		self.runtime_call("SequencerApi_asset_protection", id.encode(), None).await
+	async fn asset_protection(
+		&self,
+		id: u32,
+		at: Option<H256>,
+	) -> Result<Option<ProtectedAsset>, ChainError> {
+		self.runtime_call("SequencerApi_asset_protection", id.encode(), at).await
 	}
 
 	async fn chain_type(&self) -> Result<String, ChainError> {

@@ -110,11 +110,18 @@ pub struct QuantumSection {
 	pub reattest_margin_blocks: u32,
 	/// Rotate keys this many blocks before the policy's rotation deadline.
 	pub rotation_margin_blocks: u32,
+	/// During a migration, commit a checkpoint every this many blocks (the first at once).
+	pub checkpoint_interval_blocks: u32,
 }
 
 impl Default for QuantumSection {
 	fn default() -> Self {
-		Self { ordering: "chain".into(), reattest_margin_blocks: 20, rotation_margin_blocks: 10 }
+		Self {
+			ordering: "chain".into(),
+			reattest_margin_blocks: 20,
+			rotation_margin_blocks: 10,
+			checkpoint_interval_blocks: 100,
+		}
 	}
 }
 
@@ -319,6 +326,9 @@ impl Config {
 				}
 			},
 		};
+		if self.quantum.checkpoint_interval_blocks == 0 {
+			problems.push("quantum.checkpoint_interval_blocks must be positive".to_string());
+		}
 		if self.quantum.reattest_margin_blocks == 0 {
 			problems.push("quantum.reattest_margin_blocks must be positive".to_string());
 		}

@@ -113,7 +113,9 @@ pub async fn connect(rpc_port: u16, timeout: Duration) -> crate::chain::RpcChain
 pub fn wait_enrolled(api_port: u16, epoch: u32, timeout: Duration) {
 	wait_until(&format!("the worker to be active with cluster key epoch {epoch}"), timeout, || {
 		api(api_port, "/status").is_some_and(|(_, s)| {
-			s["chain"]["active"] == true && s["chain"]["cluster_key_epoch"] == epoch
+			s.pointer("/chain/active") == Some(&serde_json::Value::Bool(true))
+				&& s.pointer("/chain/cluster_key_epoch").and_then(|e| e.as_u64())
+					== Some(epoch.into())
 		})
 	});
 }

@@ -80,10 +80,18 @@ impl FakeChain {
 	}
 }
 
-/// Starts the next block: number, time (6 s per block) and every pallet's `on_initialize`.
+/// The hash the fake chain gives block `n`.
+pub fn fake_hash(n: BlockNumber) -> H256 {
+	H256(sp_io::hashing::blake2_256(&n.to_le_bytes()))
+}
+
+/// Starts the next block: the parent's hash record, number, time (6 s per block) and every
+/// pallet's `on_initialize`.
 fn next_block() {
 	use frame_support::traits::OnInitialize;
-	let n = System::block_number() + 1;
+	let parent = System::block_number();
+	frame_system::BlockHash::<Runtime>::insert(parent, fake_hash(parent));
+	let n = parent + 1;
 	System::set_block_number(n);
 	pallet_timestamp::Now::<Runtime>::mutate(|t| *t += 6_000);
 	<aegis_runtime::AllPalletsWithSystem as OnInitialize<BlockNumber>>::on_initialize(n);
@@ -110,7 +118,7 @@ impl Chain for FakeChain {
 			}
 			Snapshot {
 				number: System::block_number(),
-				hash: H256::repeat_byte(System::block_number() as u8),
+				hash: fake_hash(System::block_number()),
 				risk: pallet_risk_oracle::Pallet::<Runtime>::status(),
 				rule: pallet_sequencer::ActiveRule::<Runtime>::get(),
 				batches: pallet_sequencer::Batches::<Runtime>::get(),
@@ -121,6 +129,7 @@ impl Chain for FakeChain {
 				now_ms: pallet_timestamp::Now::<Runtime>::get(),
 				last_nonce: pallet_tee_registry::LastNonce::<Runtime>::get(me),
 				held_epochs,
+				migration: pallet_sequencer::Pallet::<Runtime>::current_migration(),
 			}
 		}))
 	}
@@ -172,7 +181,11 @@ impl Chain for FakeChain {
 		Ok(self.with(|| pallet_balances::Pallet::<Runtime>::free_balance(who)))
 	}
 
-	async fn asset_protection(&self, id: u32) -> Result<Option<ProtectedAsset>, ChainError> {
+	async fn asset_protection(
+		&self,
+		id: u32,
+		_at: Option<H256>,
+	) -> Result<Option<ProtectedAsset>, ChainError> {
 		Ok(self.with(|| pallet_sequencer::ProtectedAssets::<Runtime>::get(id)))
 	}
 

@@ -88,6 +88,8 @@ fn configure(cli: &Cli) -> Result<aegis_worker::config::Settings, ConfigError> {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
 	tracing_subscriber::fmt()
+		.with_writer(std::io::stderr)
+		.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
 		.with_env_filter(
 			tracing_subscriber::EnvFilter::try_from_default_env()
 				.unwrap_or_else(|_| "info,jsonrpsee=warn,subxt=warn".into()),

@@ -155,6 +155,7 @@ impl Pccs {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
 	use super::*;
 	use aegis_attestation::{

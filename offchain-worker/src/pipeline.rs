@@ -125,7 +125,7 @@ impl Mempool {
 		self.entries
 			.iter()
 			.filter(|(_, e)| !e.in_flight)
-			.filter_map(|(id, e)| e.opened.as_ref().err().map(|r| (*id, r.clone())))
+			.filter_map(|(id, e)| e.opened.as_ref().err().map(|r| (*id, *r)))
 			.take(max)
 			.collect()
 	}

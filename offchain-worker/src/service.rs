@@ -152,6 +152,8 @@ pub struct StepReport {
 	pub batches: Vec<Vec<SubmissionId>>,
 	/// Batches the chain refused, with its reason.
 	pub refused: Vec<String>,
+	/// Committed this migration checkpoint: (migration, sequence).
+	pub checkpoint: Option<(u32, u32)>,
 }
 
 /// The worker.
@@ -165,6 +167,7 @@ pub struct Worker<C: Chain> {
 	mempool: Mempool,
 	shared: Arc<Shared>,
 	last_feed: Option<BlockNumber>,
+	last_checkpoint: Option<BlockNumber>,
 }
 
 fn suite_names(suites: SuiteSet) -> Vec<String> {
@@ -205,6 +208,7 @@ impl<C: Chain> Worker<C> {
 			mempool,
 			shared,
 			last_feed: None,
+			last_checkpoint: None,
 		};
 		worker.publish_keys();
 		Ok(worker)
@@ -311,7 +315,80 @@ impl<C: Chain> Worker<C> {
 			return Ok(report);
 		}
 		self.sequence(&snap, &mut report).await?;
+		self.checkpoint(&snap, &mut report).await?;
 		Ok(report)
+	}
+
+	/// During a migration, commits a checkpoint of the finalized block: its hash and the
+	/// migration's protected assets as they are there, signed with both suites.
+	async fn checkpoint(
+		&mut self,
+		snap: &Snapshot,
+		report: &mut StepReport,
+	) -> Result<(), WorkerError> {
+		let Some((id, migration)) = &snap.migration else { return Ok(()) };
+		let interval = self.settings.raw.quantum.checkpoint_interval_blocks;
+		let max: u32 = <Runtime as pallet_sequencer::Config>::MaxCheckpoints::get();
+		let due = migration.checkpoints == 0
+			|| self.last_checkpoint.is_none_or(|at| snap.number >= at.saturating_add(interval));
+		if !due
+			|| migration.checkpoints >= max
+			|| snap.number < migration.started_at
+			|| snap.me.as_ref().is_none_or(|w| w.state != WorkerState::Active)
+		{
+			return Ok(());
+		}
+		let mut snapshots = Vec::with_capacity(migration.assets.len());
+		for asset in migration.assets.iter() {
+			let record =
+				self.chain.asset_protection(*asset, Some(snap.hash)).await?.ok_or_else(|| {
+					ChainError::Incompatible(format!(
+						"migrating asset {asset} has no protection record"
+					))
+				})?;
+			snapshots.push(aegis_primitives::batch::AssetSnapshot {
+				asset_id: *asset,
+				state_hash: record.state_hash(*asset),
+			});
+		}
+		let checkpoint = aegis_primitives::batch::Checkpoint {
+			genesis_hash: self.chain.genesis(),
+			migration_id: *id,
+			sequence: migration.checkpoints,
+			block_number: snap.number,
+			state_hash: snap.hash.0,
+			asset_snapshots: snapshots
+				.try_into()
+				.map_err(|_| ChainError::Incompatible("too many migrating assets".into()))?,
+		};
+		let keys = self.keys.clone();
+		let hash = checkpoint.hash();
+		let started = Instant::now();
+		let signatures = tokio::task::spawn_blocking(move || {
+			pqc::sign_set(SuiteSet::BOTH, &keys.signing_keys(), pqc::context::CHECKPOINT, &hash)
+		})
+		.await
+		.map_err(|e| WorkerError::Sign(format!("signing task: {e}")))?
+		.map_err(|e| WorkerError::Sign(format!("{e:?}")))?;
+		self.shared
+			.metrics
+			.sign_seconds
+			.with_label_values(&["checkpoint"])
+			.observe(started.elapsed().as_secs_f64());
+		self.submit(RuntimeCall::Sequencer(pallet_sequencer::Call::commit_checkpoint {
+			checkpoint,
+			signatures,
+		}))
+		.await?;
+		self.last_checkpoint = Some(snap.number);
+		tracing::info!(
+			migration = id,
+			sequence = migration.checkpoints,
+			block = snap.number,
+			"checkpoint committed"
+		);
+		report.checkpoint = Some((*id, migration.checkpoints));
+		Ok(())
 	}
 
 	/// Keeps the enrolment alive. Returns whether it changed it.

@@ -306,7 +306,7 @@ async fn undecryptable_entries_are_rejected_on_chain_with_their_reason() {
 			(lying, RejectReason::CommitmentMismatch),
 		]
 	);
-	assert_eq!(chain.with(|| pallet_sequencer::Pending::<Runtime>::count()), 0);
+	assert_eq!(chain.with(pallet_sequencer::Pending::<Runtime>::count), 0);
 	// Each rejected deposit came back minus the reject fee; nothing stays held.
 	let fee: u128 = <Runtime as pallet_sequencer::Config>::RejectFee::get();
 	let charged: Vec<u128> = chain
@@ -406,4 +406,85 @@ async fn an_enclave_the_chain_does_not_allow_is_refused_with_the_reason() {
 	let e = w.step().await.unwrap_err();
 	assert!(e.to_string().contains("MeasurementNotAllowed"), "{e}");
 	assert!(w.shared().status.read().unwrap().snapshot.as_ref().unwrap().me.is_none());
+}
+
+#[tokio::test]
+async fn during_a_migration_checkpoints_are_committed_signed_with_both_suites() {
+	let chain = Arc::new(FakeChain::dev());
+	let dir = tempfile::tempdir().unwrap();
+	let mut w = enrolled(&chain, dir.path(), 1, 50, 60_000).await;
+	// No migration: no checkpoint.
+	assert_eq!(w.step().await.unwrap().checkpoint, None);
+	let alice = acct(Alice);
+	for call in [
+		RuntimeCall::Assets(pallet_assets::Call::create {
+			id: 9u32.into(),
+			admin: alice.clone().into(),
+			min_balance: 1,
+		}),
+		RuntimeCall::Sequencer(pallet_sequencer::Call::register_asset {
+			id: 9,
+			asset_type: aegis_primitives::assets::AssetType::OnChainToken,
+			policy: aegis_primitives::assets::AccessPolicy {
+				allowed_operations: Default::default(),
+				requires_pqc: true,
+				requires_tee: false,
+				risk_threshold: aegis_primitives::risk::RiskScore::MAX,
+			},
+			chain_id: None,
+			location: Default::default(),
+		}),
+	] {
+		chain.dispatch(RuntimeOrigin::signed(alice.clone()), call).unwrap();
+	}
+	root(
+		&chain,
+		RuntimeCall::Sequencer(pallet_sequencer::Call::start_migration {
+			assets: vec![9].try_into().unwrap(),
+		}),
+	);
+	chain.advance(1);
+	let r = w.step().await.unwrap();
+	assert_eq!(r.checkpoint, Some((0, 0)), "{r:?}");
+	let (_, migration) =
+		chain.with(pallet_sequencer::Pallet::<Runtime>::current_migration).unwrap();
+	assert_eq!(migration.checkpoints, 1);
+	// Not again before the interval (100 blocks)...
+	chain.advance(5);
+	assert_eq!(w.step().await.unwrap().checkpoint, None);
+	// ...then the next one.
+	chain.advance(100);
+	assert_eq!(w.step().await.unwrap().checkpoint, Some((0, 1)));
+}
+
+#[tokio::test]
+async fn it_heartbeats_and_feeds_risk_from_its_score_file() {
+	let chain = Arc::new(FakeChain::dev());
+	let dir = tempfile::tempdir().unwrap();
+	let score_file = dir.path().join("score");
+	std::fs::write(&score_file, "7200\n").unwrap();
+	let mut config = Config::default();
+	config.worker.data_dir = dir.path().join("keys");
+	config.intelligence.feed = true;
+	config.intelligence.score_file = Some(score_file.clone());
+	config.intelligence.interval_blocks = Some(10);
+	let mut w =
+		Worker::new(chain.clone(), Arc::new(SimBackend::dev()), config.check().unwrap()).unwrap();
+	assert!(w.step().await.unwrap().attested);
+	assert_eq!(w.step().await.unwrap().published_epoch, Some(1));
+	let me = w.keys().account_id();
+	root(&chain, RuntimeCall::RiskOracle(pallet_risk_oracle::Call::add_feeder { who: me.clone() }));
+	let r = w.step().await.unwrap();
+	assert_eq!(r.fed, Some(7200), "{r:?}");
+	// Not again within the interval; a bad file is skipped, not fed.
+	assert_eq!(w.step().await.unwrap().fed, None);
+	std::fs::write(&score_file, "lots").unwrap();
+	chain.advance(10);
+	assert_eq!(w.step().await.unwrap().fed, None);
+
+	let timeout: u32 = <Runtime as pallet_tee_registry::Config>::HeartbeatTimeout::get();
+	chain.advance(timeout / 2);
+	assert!(w.step().await.unwrap().heartbeat);
+	let info = chain.with(|| pallet_tee_registry::Workers::<Runtime>::get(&me)).unwrap();
+	assert_eq!(info.last_heartbeat, chain.with(aegis_runtime::System::block_number));
 }

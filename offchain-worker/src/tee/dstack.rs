@@ -117,6 +117,7 @@ impl Tee for DstackBackend {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
 	use super::*;
 	use aegis_attestation::sim::{CollateralParams, SimTee, TdGuest};

@@ -94,6 +94,7 @@ impl Tee for SgxBackend {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
 	use super::*;
 	use crate::tee::fake;

@@ -160,6 +160,7 @@ fn read_secret_file(path: &Path) -> Result<Zeroizing<[u8; 32]>, TeeError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 pub(crate) mod tests {
 	use super::*;
 	use crate::tee::fake;
