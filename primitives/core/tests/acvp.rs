@@ -7,7 +7,11 @@ use aegis_primitives::pqc::{self, SecretKey, SignError, Suite};
 use serde_json::Value;
 
 fn load(name: &str) -> Vec<Value> {
-	let path = format!("{}/tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
+	// The package directory as `cargo test` reports it when running the test (a path baked in
+	// at compile time goes stale when another checkout shares the target directory).
+	let dir = std::env::var("CARGO_MANIFEST_DIR")
+		.unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string());
+	let path = format!("{dir}/tests/vectors/{name}");
 	let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
 	let file: Value = serde_json::from_str(&text).expect("vector file is JSON");
 	let tests = file["tests"].as_array().expect("tests array").clone();
