@@ -53,14 +53,21 @@ node_pid=$!
 worker_pid=$!
 
 echo "==> waiting for the worker to enrol"
+enrolled=""
 for _ in $(seq 1 240); do
 	kill -0 "$node_pid" 2>/dev/null || { echo "aegis-node exited:" >&2; tail -20 "$run_dir/node.log" >&2; exit 1; }
 	kill -0 "$worker_pid" 2>/dev/null || { echo "aegis-worker exited:" >&2; tail -20 "$run_dir/worker.log" >&2; exit 1; }
 	if curl -fsS "http://127.0.0.1:$API_PORT/status" 2>/dev/null | grep -q '"cluster_key_epoch":1'; then
+		enrolled=1
 		break
 	fi
 	sleep 0.5
 done
+if [ -z "$enrolled" ]; then
+	echo "the worker did not enrol within 2 minutes:" >&2
+	tail -20 "$run_dir/worker.log" >&2
+	exit 1
+fi
 
 cat <<INFO
 
@@ -70,7 +77,7 @@ QuantumAegis development network
                    /attestation  /risk  /batches/recent?count=10  /assets/{id}  /metrics
 
 Send an encrypted transfer (in another terminal):
-  cargo run -q --release -p aegis-worker --bin aegis -- submit --from //Alice transfer --to //Bob --amount 1.5
+  $bin/aegis --rpc-url ws://127.0.0.1:$RPC_PORT submit --from //Alice transfer --to //Bob --amount 1.5
 
 Ctrl-C stops both.
 INFO

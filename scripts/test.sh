@@ -20,6 +20,15 @@ export WASM_BUILD_WORKSPACE_HINT="$PWD"
 
 step() { printf '\n==> %s\n' "$*"; }
 
+step "protoc (the node's networking generates its protobuf code with it)"
+if ! command -v protoc >/dev/null; then
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq protobuf-compiler
+fi
+protoc --version
+
 step "toolchain: wasm32v1-none target, rust-src, rustfmt, clippy"
 installed_targets=$(rustup target list --installed)
 grep -qx wasm32v1-none <<<"$installed_targets" || rustup target add wasm32v1-none

@@ -5,10 +5,7 @@
 mod common;
 
 use aegis_primitives::ordering::OrderingRule;
-use aegis_runtime::{
-	AccountId, Balance, BalancesCall, Runtime, RuntimeCall, SignedPayload, TxExtension,
-	UncheckedExtrinsic, UNIT, VERSION,
-};
+use aegis_runtime::{AccountId, Balance, BalancesCall, Runtime, RuntimeCall, UNIT};
 use codec::{Decode, Encode};
 use common::{hex, unhex, Node};
 use pallet_risk_oracle::RiskStatus;
@@ -31,28 +28,12 @@ fn signed_as(
 	nonce: u32,
 	genesis: [u8; 32],
 ) -> Vec<u8> {
-	let genesis = sp_core::H256(genesis);
-	let ext: TxExtension = aegis_runtime::tx_extension(nonce);
-	let implicit = (
-		(),
-		(),
-		VERSION.spec_version,
-		VERSION.transaction_version,
-		genesis,
-		genesis,
-		(),
-		(),
-		(),
-		(),
-		(),
-	);
-	let payload = SignedPayload::from_raw(call.clone(), ext.clone(), implicit);
-	let signature = payload.using_encoded(|bytes| signer.sign(bytes));
-	UncheckedExtrinsic::new_signed(
+	aegis_runtime::signed_extrinsic(
 		call,
-		sender.to_account_id().into(),
-		sp_runtime::MultiSignature::Sr25519(signature),
-		ext,
+		sender.to_account_id(),
+		nonce,
+		sp_core::H256(genesis),
+		|payload| sp_runtime::MultiSignature::Sr25519(signer.sign(payload)),
 	)
 	.encode()
 }

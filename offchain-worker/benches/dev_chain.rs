@@ -4,8 +4,8 @@
 //! execution) and each transaction's submission-to-execution latency (wall clock, from the
 //! client starting to submit to the client seeing the finalized block that executed it).
 //!
-//! `cargo bench -p aegis-worker --bench dev_chain` (build the node first:
-//! `cargo build --release -p aegis-node -p aegis-worker`). `AEGIS_BENCH_TXS` (default 400) and
+//! `cargo bench -p aegis-node -p aegis-worker --bench dev_chain` (the node and the worker built
+//! together, as everywhere else: `cargo build --release -p aegis-node -p aegis-worker`). `AEGIS_BENCH_TXS` (default 400) and
 //! `AEGIS_BENCH_BLOCK_MS` (default 1000) change the load and the block time.
 
 #![allow(clippy::indexing_slicing)]

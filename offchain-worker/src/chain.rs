@@ -47,6 +47,8 @@ pub struct Snapshot {
 	pub held_epochs: Vec<u32>,
 	/// The migration in progress, if any.
 	pub migration: Option<(u32, pallet_sequencer::Migration<BlockNumber>)>,
+	/// The block its last checkpoint was committed in, if it has one.
+	pub last_checkpoint_at: Option<BlockNumber>,
 }
 
 /// A protected asset's record.
@@ -81,6 +83,8 @@ impl ChainError {
 pub struct Included {
 	/// The block that holds it.
 	pub block: H256,
+	/// That block's number.
+	pub number: BlockNumber,
 	/// The events it emitted.
 	pub events: Vec<RuntimeEvent>,
 }
@@ -140,6 +144,14 @@ pub trait Chain: Send + Sync + 'static {
 	fn chain_type(&self) -> impl Future<Output = Result<String, ChainError>> + Send;
 }
 
+/// How following a submitted extrinsic failed.
+enum Watch {
+	/// It is not in the pool (refused, dropped, or never sent): sending it again is safe.
+	NotIn(ChainError),
+	/// It reached the pool and may be or become included: sending it again is not.
+	Lost(ChainError),
+}
+
 /// The worker's view of the RPC types.
 pub enum AegisRpc {}
 
@@ -154,7 +166,9 @@ type Rpc = subxt_rpcs::LegacyRpcMethods<AegisRpc>;
 /// The chain over a node's JSON-RPC.
 pub struct RpcChain {
 	url: String,
-	rpc: tokio::sync::RwLock<Rpc>,
+	// The connection and how many times it was replaced: concurrent calls that fail together
+	// reconnect once.
+	rpc: tokio::sync::RwLock<(u64, Rpc)>,
 	genesis: [u8; 32],
 	finalized: tokio::sync::watch::Receiver<BlockNumber>,
 	retries: u32,
@@ -215,7 +229,7 @@ impl RpcChain {
 		tokio::spawn(follow_finalized(url.to_string(), tx));
 		Ok(Self {
 			url: url.into(),
-			rpc: tokio::sync::RwLock::new(rpc),
+			rpc: tokio::sync::RwLock::new((0, rpc)),
 			genesis: genesis.0,
 			finalized,
 			retries,
@@ -232,15 +246,18 @@ impl RpcChain {
 		let mut delay = Duration::from_millis(100);
 		let mut attempt = 0;
 		loop {
-			let rpc = self.rpc.read().await.clone();
+			let (generation, rpc) = self.rpc.read().await.clone();
 			match f(rpc).await {
 				Err(e) if e.is_transient() && attempt < self.retries => {
 					attempt += 1;
 					tracing::warn!(%e, attempt, "{what} failed; retrying in {delay:?}");
 					tokio::time::sleep(delay).await;
 					delay = (delay * 2).min(Duration::from_secs(5));
-					if let Ok(fresh) = connect(&self.url).await {
-						*self.rpc.write().await = fresh;
+					let mut current = self.rpc.write().await;
+					if current.0 == generation {
+						if let Ok(fresh) = connect(&self.url).await {
+							*current = (generation + 1, fresh);
+						}
 					}
 				}
 				other => {
@@ -308,7 +325,7 @@ impl RpcChain {
 		&self,
 		block: H256,
 		extrinsic: &[u8],
-	) -> Result<Vec<RuntimeEvent>, ChainError> {
+	) -> Result<(BlockNumber, Vec<RuntimeEvent>), ChainError> {
 		let details = self
 			.with_retry("chain_getBlock", |rpc| async move {
 				rpc.chain_get_block(Some(block)).await.map_err(rpc_err)
@@ -324,11 +341,12 @@ impl RpcChain {
 			as u32;
 		let records: Vec<frame_system::EventRecord<RuntimeEvent, H256>> =
 			self.storage(events_key(), Some(block)).await?.unwrap_or_default();
-		Ok(records
+		let events = records
 			.into_iter()
 			.filter(|r| r.phase == frame_system::Phase::ApplyExtrinsic(index))
 			.map(|r| r.event)
-			.collect())
+			.collect();
+		Ok((details.block.header.number, events))
 	}
 }
 
@@ -352,39 +370,12 @@ fn events_key() -> Vec<u8> {
 	frame_support::storage::storage_prefix(b"System", b"Events").to_vec()
 }
 
-/// A readable name for a dispatch error, from the runtime's metadata-free view of it.
+/// A readable name for a dispatch error: `Pallet(Error)` for module errors.
 pub fn describe_dispatch_error(e: &sp_runtime::DispatchError) -> String {
-	match e {
-		sp_runtime::DispatchError::Module(m) => {
-			let pallet = match m.index {
-				i if i == pallet_index::<aegis_runtime::Sequencer>() => "Sequencer",
-				i if i == pallet_index::<aegis_runtime::TeeRegistry>() => "TeeRegistry",
-				i if i == pallet_index::<aegis_runtime::RiskOracle>() => "RiskOracle",
-				i if i == pallet_index::<aegis_runtime::Balances>() => "Balances",
-				_ => "pallet",
-			};
-			let name = match pallet {
-				"Sequencer" => error_name::<pallet_sequencer::Error<Runtime>>(m.error),
-				"TeeRegistry" => error_name::<pallet_tee_registry::Error<Runtime>>(m.error),
-				"RiskOracle" => error_name::<pallet_risk_oracle::Error<Runtime>>(m.error),
-				"Balances" => error_name::<pallet_balances::Error<Runtime>>(m.error),
-				_ => None,
-			};
-			match name {
-				Some(n) => format!("{pallet}::{n}"),
-				None => format!("{pallet} #{} error {:?}", m.index, m.error),
-			}
-		}
-		other => format!("{other:?}"),
+	match aegis_runtime::RuntimeError::from_dispatch_error(*e) {
+		Some(error) => format!("{error:?}"),
+		None => format!("{e:?}"),
 	}
-}
-
-fn pallet_index<P: frame_support::traits::PalletInfoAccess>() -> u8 {
-	P::index() as u8
-}
-
-fn error_name<E: Decode + Into<&'static str>>(raw: [u8; 4]) -> Option<String> {
-	E::decode(&mut &raw[..]).ok().map(|e| e.into().to_string())
 }
 
 impl Chain for RpcChain {
@@ -395,22 +386,39 @@ impl Chain for RpcChain {
 	async fn snapshot(&self, me: &AccountId) -> Result<Snapshot, ChainError> {
 		let (hash, number) = self.finalized_head().await?;
 		let at = Some(hash);
-		let risk = self.runtime_call("RiskOracleApi_risk_status", vec![], at).await?;
-		let rule = self.runtime_call("SequencerApi_active_rule", vec![], at).await?;
-		let batches = self.runtime_call("SequencerApi_last_batch", vec![], at).await?;
-		let (cluster_key, rekey_deadline): (Option<ClusterKey<AccountId, BlockNumber>>, _) =
-			self.runtime_call("TeeRegistryApi_cluster_key", vec![], at).await?;
-		let record = self.runtime_call("TeeRegistryApi_worker", me.encode(), at).await?;
-		let (pending_total, _): (u32, Vec<SubmissionId>) =
-			self.runtime_call("SequencerApi_pending", u32::MAX.encode(), at).await?;
-		let now_ms: u64 = self
-			.storage(pallet_timestamp::Now::<Runtime>::hashed_key().to_vec(), at)
-			.await?
-			.unwrap_or_default();
-		let last_nonce =
-			self.storage(pallet_tee_registry::LastNonce::<Runtime>::hashed_key_for(me), at).await?;
-		let migration =
-			self.runtime_call("SequencerApi_migration", Option::<u32>::None.encode(), at).await?;
+		// Independent reads of one block: sent together.
+		let (risk, rule, batches, cluster, record, pending_total, now_ms, last_nonce, migration) = tokio::try_join!(
+			self.runtime_call("RiskOracleApi_risk_status", vec![], at),
+			self.runtime_call("SequencerApi_active_rule", vec![], at),
+			self.runtime_call("SequencerApi_last_batch", vec![], at),
+			self.runtime_call::<(Option<ClusterKey<AccountId, BlockNumber>>, Option<BlockNumber>)>(
+				"TeeRegistryApi_cluster_key",
+				vec![],
+				at
+			),
+			self.runtime_call("TeeRegistryApi_worker", me.encode(), at),
+			self.storage::<u32>(pallet_sequencer::Pending::<Runtime>::counter_storage_final_key().to_vec(), at),
+			self.storage::<u64>(pallet_timestamp::Now::<Runtime>::hashed_key().to_vec(), at),
+			self.storage(pallet_tee_registry::LastNonce::<Runtime>::hashed_key_for(me), at),
+			self.runtime_call::<Option<(u32, pallet_sequencer::Migration<BlockNumber>)>>(
+				"SequencerApi_migration",
+				Option::<u32>::None.encode(),
+				at
+			),
+		)?;
+		let (cluster_key, rekey_deadline) = cluster;
+		let (pending_total, now_ms) =
+			(pending_total.unwrap_or_default(), now_ms.unwrap_or_default());
+		let last_checkpoint_at = match &migration {
+			Some((id, m)) if m.checkpoints > 0 => self
+				.storage::<pallet_sequencer::CheckpointRecord<AccountId, BlockNumber>>(
+					pallet_sequencer::Checkpoints::<Runtime>::hashed_key_for(id, m.checkpoints - 1),
+					at,
+				)
+				.await?
+				.map(|r| r.committed_at),
+			_ => None,
+		};
 		let mut held_epochs = Vec::new();
 		if let Some(current) = cluster_key.as_ref().map(|k| k.epoch) {
 			for epoch in [current.saturating_sub(1), current] {
@@ -437,6 +445,7 @@ impl Chain for RpcChain {
 			last_nonce,
 			held_epochs,
 			migration,
+			last_checkpoint_at,
 		})
 	}
 
@@ -473,24 +482,29 @@ impl Chain for RpcChain {
 	) -> Result<Included, ChainError> {
 		let who: AccountId = signer.public().into();
 		let mut attempt = 0;
-		loop {
-			let nonce = self
-				.with_retry("system_accountNextIndex", |rpc| {
-					let who = who.clone();
-					async move { rpc.system_account_next_index(&who).await.map_err(rpc_err) }
-				})
-				.await? as u32;
-			let xt = aegis_runtime::signed_extrinsic(
+		let sign = |nonce: u32| {
+			aegis_runtime::signed_extrinsic(
 				call.clone(),
 				who.clone(),
 				nonce,
 				H256(self.genesis),
-				|payload| sp_runtime::MultiSignature::Sr25519(signer.sign(payload)),
+				|p| sp_runtime::MultiSignature::Sr25519(signer.sign(p)),
 			)
-			.encode();
+			.encode()
+		};
+		let next_nonce = || {
+			self.with_retry("system_accountNextIndex", |rpc| {
+				let who = who.clone();
+				async move { rpc.system_account_next_index(&who).await.map_err(rpc_err) }
+			})
+		};
+		// Signed once per nonce: the same bytes are resent after a failure that left them out
+		// of the pool, so a call never goes in twice.
+		let mut xt = sign(next_nonce().await? as u32);
+		loop {
 			match self.submit_and_watch(&xt).await {
 				Ok(block) => {
-					let events = self.events_of(block, &xt).await?;
+					let (number, events) = self.events_of(block, &xt).await?;
 					for e in &events {
 						if let RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
 							dispatch_error,
@@ -502,24 +516,34 @@ impl Chain for RpcChain {
 							)));
 						}
 					}
-					return Ok(Included { block, events });
+					return Ok(Included { block, number, events });
 				}
-				// A nonce taken meanwhile by another submission from the same account: re-read it.
-				Err(ChainError::Refused(m))
+				// The nonce went to another extrinsic of this account (ours is not in the pool):
+				// sign again with the next one.
+				Err(Watch::NotIn(ChainError::Refused(m)))
 					if attempt < self.retries && {
 						let m = m.to_ascii_lowercase();
 						m.contains("outdated")
 							|| m.contains("priority is too low")
 							|| m.contains("usurped")
+							|| m.contains("dropped")
 					} =>
 				{
 					attempt += 1;
+					xt = sign(next_nonce().await? as u32);
 				}
-				Err(e) if e.is_transient() && attempt < self.retries => {
+				Err(Watch::NotIn(e)) if e.is_transient() && attempt < self.retries => {
 					attempt += 1;
 					tokio::time::sleep(Duration::from_millis(200 << attempt.min(5))).await;
 				}
-				Err(e) => return Err(e),
+				Err(Watch::NotIn(e)) => return Err(e),
+				// In the pool, maybe in a block: resending could run it twice.
+				Err(Watch::Lost(e)) => {
+					return Err(ChainError::Rpc(format!(
+						"submitted, but following it failed ({e}); not resent, its outcome is \
+						 on chain"
+					)))
+				}
 			}
 		}
 	}
@@ -584,21 +608,27 @@ impl RpcChain {
 		Ok(Some((hash, events)))
 	}
 
-	async fn submit_and_watch(&self, xt: &[u8]) -> Result<H256, ChainError> {
+	async fn submit_and_watch(&self, xt: &[u8]) -> Result<H256, Watch> {
 		use subxt_rpcs::methods::legacy::TransactionStatus as S;
-		let rpc = self.rpc.read().await.clone();
+		let rpc = self.rpc.read().await.1.clone();
 		let mut sub = rpc.author_submit_and_watch_extrinsic(xt).await.map_err(|e| {
 			let m = e.to_string();
 			// The pool's verdicts come back as JSON-RPC errors; transport failures do not.
-			if m.contains("Invalid Transaction")
-				|| m.contains("1010")
-				|| m.contains("1012")
-				|| m.contains("1014")
-			{
-				ChainError::Refused(m)
-			} else {
-				ChainError::Rpc(m)
-			}
+			Watch::NotIn(
+				if m.contains("Invalid Transaction")
+					|| m.contains("1010")
+					|| m.contains("1012")
+					|| m.contains("1014")
+				{
+					ChainError::Refused(m)
+				} else if m.contains("1013") || m.to_ascii_lowercase().contains("already imported")
+				{
+					// A copy is in the pool already: following it is lost.
+					return Watch::Lost(ChainError::Rpc(m));
+				} else {
+					ChainError::Rpc(m)
+				},
+			)
 		})?;
 		// A block that is in the chain but whose finality the node never reports (it should)
 		// is taken after this long.
@@ -613,17 +643,31 @@ impl RpcChain {
 				None => sub.next().await,
 			};
 			let Some(status) = next else { break };
-			match status.map_err(rpc_err)? {
+			match status.map_err(|e| Watch::Lost(rpc_err(e)))? {
 				S::InBlock(block) => in_block = Some(block),
 				S::Retracted(_) => in_block = None,
 				S::Finalized(block) => return Ok(block),
-				S::Dropped => return Err(ChainError::Refused("dropped from the pool".into())),
-				S::Invalid => return Err(ChainError::Refused("became invalid in the pool".into())),
-				S::Usurped(_) => return Err(ChainError::Refused("usurped (Stale nonce)".into())),
-				S::FinalityTimeout(_) => return Err(ChainError::Rpc("finality timeout".into())),
+				S::Dropped => {
+					return Err(Watch::NotIn(ChainError::Refused("dropped from the pool".into())))
+				}
+				S::Invalid => {
+					return Err(Watch::NotIn(ChainError::Refused(
+						"became invalid in the pool".into(),
+					)))
+				}
+				S::Usurped(_) => {
+					return Err(Watch::NotIn(ChainError::Refused(
+						"usurped by another extrinsic with its nonce".into(),
+					)))
+				}
+				S::FinalityTimeout(_) => {
+					return Err(Watch::Lost(ChainError::Rpc("finality timeout".into())))
+				}
 				_ => {}
 			}
 		}
-		in_block.ok_or_else(|| ChainError::Rpc("the node closed the transaction watch".into()))
+		in_block.ok_or_else(|| {
+			Watch::Lost(ChainError::Rpc("the node closed the transaction watch".into()))
+		})
 	}
 }

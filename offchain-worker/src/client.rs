@@ -74,8 +74,7 @@ pub fn encrypt(
 	let encoded = call.encode();
 	let commitment = commitment(&encoded, &salt);
 	let revealed = RevealedCall { call: encoded.try_into().expect("calls fit MAX_CALL_LEN"), salt };
-	let account: &[u8] = who.as_ref();
-	let account: [u8; 32] = account.try_into().expect("32-byte account ids");
+	let account = pallet_tee_registry::Pallet::<aegis_runtime::Runtime>::account_bytes(who);
 	let envelope = aegis_envelope::seal(key, genesis, &account, &revealed.encode())
 		.expect("sealing to a valid key succeeds");
 	(envelope, commitment)
@@ -123,8 +122,7 @@ pub async fn submit_encrypted(
 		.ok_or_else(|| {
 			ChainError::Incompatible("submit_encrypted emitted no Submitted event".into())
 		})?;
-	let block = chain.finalized_number();
-	Ok(Submitted { id, block, at })
+	Ok(Submitted { id, block: included.number, at })
 }
 
 /// What became of a submission.

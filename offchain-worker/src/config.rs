@@ -3,6 +3,7 @@
 //! as a whole at start so that every mistake is reported at once, with the key it concerns.
 
 use aegis_primitives::ordering::OrderingRule;
+use frame_support::traits::Get;
 use serde::Deserialize;
 use std::{
 	fmt,
@@ -270,9 +271,10 @@ impl Config {
 		if w.max_wait_ms == 0 {
 			problems.push("worker.max_wait_ms must be positive".to_string());
 		}
-		if w.mempool_capacity == 0 || w.mempool_capacity > 10_000 {
+		let pool: u32 = <aegis_runtime::Runtime as pallet_sequencer::Config>::MaxPending::get();
+		if w.mempool_capacity == 0 || w.mempool_capacity > pool as usize {
 			problems.push(format!(
-				"worker.mempool_capacity ({}) must be between 1 and 10000 (the chain's pool bound)",
+				"worker.mempool_capacity ({}) must be between 1 and {pool} (the chain's pool bound)",
 				w.mempool_capacity
 			));
 		}
@@ -312,6 +314,14 @@ impl Config {
 				 collateral the worker fetches from a PCCS",
 				self.tee.backend
 			));
+		}
+		if let Some(url) = &self.tee.pccs_url {
+			if !url.starts_with("http://") {
+				problems.push(format!(
+					"tee.pccs_url `{url}` must be an http:// URL (the cluster's PCCS; put a local \
+					 TLS proxy in front of an https one)"
+				));
+			}
 		}
 		let ordering = match self.quantum.ordering.as_str() {
 			"chain" => Some(OrderingMode::FollowChain),
@@ -459,12 +469,12 @@ mod tests {
 	fn hardware_backends_need_their_collateral_source() {
 		let e = Config::parse("[tee]\nbackend = \"sgx\"\n").unwrap().check().unwrap_err();
 		assert!(e.to_string().contains("tee.pccs_url"), "{e}");
-		let e = Config::parse("[tee]\nbackend = \"tdx\"\npccs_url = \"https://pccs\"\n")
+		let e = Config::parse("[tee]\nbackend = \"tdx\"\npccs_url = \"http://pccs\"\n")
 			.unwrap()
 			.check()
 			.unwrap_err();
 		assert!(e.to_string().contains("tee.tdx_sealing_key_file"), "{e}");
-		let ok = Config::parse("[tee]\nbackend = \"dstack\"\npccs_url = \"https://pccs\"\n")
+		let ok = Config::parse("[tee]\nbackend = \"dstack\"\npccs_url = \"http://pccs\"\n")
 			.unwrap()
 			.check()
 			.unwrap();

@@ -105,6 +105,7 @@ impl Chain for FakeChain {
 	async fn snapshot(&self, me: &AccountId) -> Result<Snapshot, ChainError> {
 		Ok(self.with(|| {
 			let cluster = pallet_tee_registry::CurrentClusterKey::<Runtime>::get();
+			let migration = pallet_sequencer::Pallet::<Runtime>::current_migration();
 			let mut held_epochs = Vec::new();
 			if let Some(k) = &cluster {
 				for epoch in [k.epoch.saturating_sub(1), k.epoch] {
@@ -129,7 +130,11 @@ impl Chain for FakeChain {
 				now_ms: pallet_timestamp::Now::<Runtime>::get(),
 				last_nonce: pallet_tee_registry::LastNonce::<Runtime>::get(me),
 				held_epochs,
-				migration: pallet_sequencer::Pallet::<Runtime>::current_migration(),
+				last_checkpoint_at: migration.as_ref().and_then(|(id, m)| {
+					let last = m.checkpoints.checked_sub(1)?;
+					pallet_sequencer::Checkpoints::<Runtime>::get(id, last).map(|r| r.committed_at)
+				}),
+				migration,
 			}
 		}))
 	}
@@ -172,7 +177,8 @@ impl Chain for FakeChain {
 		}
 		let who: AccountId = signer.public().into();
 		let events = self.dispatch(RuntimeOrigin::signed(who), call)?;
-		Ok(Included { block: H256::zero(), events })
+		let number = self.with(System::block_number);
+		Ok(Included { block: fake_hash(number), number, events })
 	}
 
 	async fn wait_finalized_after(&self, _number: BlockNumber, _timeout: Duration) {}

@@ -42,9 +42,6 @@ pub enum KeyStoreError {
 		 away to enrol as a new worker."
 	)]
 	Unseal(PathBuf),
-	/// The TEE would not give its sealing key.
-	#[error("sealing key: {0}")]
-	Tee(#[from] crate::tee::TeeError),
 }
 
 /// A dev account such as `//Alice`, if `uri` names one.
@@ -59,7 +56,9 @@ pub struct KeySet {
 	account: sr25519::Pair,
 	ml_dsa: SecretKey,
 	slh_dsa: SecretKey,
-	hpke: RecipientKey,
+	// The public keys, derived once: the worker compares them with its on-chain record
+	// every block.
+	public: EnclaveKeys,
 }
 
 impl KeySet {
@@ -79,7 +78,12 @@ impl KeySet {
 			&Self::sub_seed(&seed, b"slh-dsa-sha2-256s", generation),
 		);
 		let hpke = RecipientKey::derive(&Self::sub_seed(&seed, b"hpke", generation), 0);
-		Self { seed, generation, account, ml_dsa, slh_dsa, hpke }
+		let public = EnclaveKeys {
+			hpke: hpke.public_key().to_bytes(),
+			ml_dsa: ml_dsa.public_key().try_into().expect("ML-DSA-87 public key length"),
+			slh_dsa: slh_dsa.public_key().try_into().expect("SLH-DSA-256s public key length"),
+		};
+		Self { seed, generation, account, ml_dsa, slh_dsa, public }
 	}
 
 	/// A fresh seed from the OS's randomness.
@@ -124,11 +128,7 @@ impl KeySet {
 
 	/// The public keys the worker enrols with.
 	pub fn enclave_keys(&self) -> EnclaveKeys {
-		let ml: [u8; aegis_primitives::pqc::ML_DSA_87_PUBLIC_KEY_LEN] =
-			self.ml_dsa.public_key().try_into().expect("ML-DSA-87 public key length");
-		let slh: [u8; aegis_primitives::pqc::SLH_DSA_256S_PUBLIC_KEY_LEN] =
-			self.slh_dsa.public_key().try_into().expect("SLH-DSA-256s public key length");
-		EnclaveKeys { hpke: self.hpke.public_key().to_bytes(), ml_dsa: ml, slh_dsa: slh }
+		self.public.clone()
 	}
 
 	/// The hash the quote's report data binds.

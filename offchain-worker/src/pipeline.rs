@@ -10,7 +10,7 @@ use aegis_primitives::{
 	pqc::{self, SignatureSet},
 	risk::{RiskScore, SuiteSet},
 };
-use codec::{Decode, DecodeAll};
+use codec::DecodeAll;
 use pallet_sequencer::{BatchChain, RejectReason};
 use std::{
 	collections::BTreeMap,
@@ -24,8 +24,7 @@ pub fn open(
 	genesis: &[u8; 32],
 	s: &Submission,
 ) -> Result<RevealedCall, RejectReason> {
-	let who: &[u8] = s.who.as_ref();
-	let who: [u8; 32] = who.try_into().map_err(|_| RejectReason::DecryptionFailed)?;
+	let who = pallet_tee_registry::Pallet::<aegis_runtime::Runtime>::account_bytes(&s.who);
 	let plain = aegis_envelope::open(key, genesis, &who, &s.envelope)
 		.map_err(|_| RejectReason::DecryptionFailed)?;
 	let revealed =
@@ -45,8 +44,6 @@ pub struct Entry {
 	pub opened: Result<RevealedCall, RejectReason>,
 	/// When the worker first saw it.
 	pub seen: Instant,
-	/// A batch or rejection carrying it is in flight.
-	pub in_flight: bool,
 }
 
 /// What a sync changed.
@@ -114,7 +111,7 @@ impl Mempool {
 			if opened.is_err() {
 				report.undecryptable += 1;
 			}
-			self.entries.insert(*id, Entry { epoch: *epoch, opened, seen: now, in_flight: false });
+			self.entries.insert(*id, Entry { epoch: *epoch, opened, seen: now });
 			report.added += 1;
 		}
 		report
@@ -124,7 +121,6 @@ impl Mempool {
 	pub fn rejects(&self, max: usize) -> Vec<(SubmissionId, RejectReason)> {
 		self.entries
 			.iter()
-			.filter(|(_, e)| !e.in_flight)
 			.filter_map(|(id, e)| e.opened.as_ref().err().map(|r| (*id, *r)))
 			.take(max)
 			.collect()
@@ -134,31 +130,23 @@ impl Mempool {
 	pub fn ready(&self, epoch: u32) -> Vec<(SubmissionId, &RevealedCall, Instant)> {
 		self.entries
 			.iter()
-			.filter(|(_, e)| e.epoch == epoch && !e.in_flight)
+			.filter(|(_, e)| e.epoch == epoch)
 			.filter_map(|(id, e)| e.opened.as_ref().ok().map(|c| (*id, c, e.seen)))
 			.collect()
 	}
 
 	/// Epochs with opened entries ready, oldest epoch first.
 	pub fn ready_epochs(&self) -> Vec<u32> {
-		let mut epochs: Vec<u32> = self
-			.entries
-			.values()
-			.filter(|e| e.opened.is_ok() && !e.in_flight)
-			.map(|e| e.epoch)
-			.collect();
+		let mut epochs: Vec<u32> =
+			self.entries.values().filter(|e| e.opened.is_ok()).map(|e| e.epoch).collect();
 		epochs.sort_unstable();
 		epochs.dedup();
 		epochs
 	}
 
-	/// Marks `ids` as (not) carried by an in-flight extrinsic.
-	pub fn set_in_flight(&mut self, ids: &[SubmissionId], in_flight: bool) {
-		for id in ids {
-			if let Some(e) = self.entries.get_mut(id) {
-				e.in_flight = in_flight;
-			}
-		}
+	/// When the oldest opened entry was first seen.
+	pub fn oldest_ready(&self) -> Option<Instant> {
+		self.entries.values().filter(|e| e.opened.is_ok()).map(|e| e.seen).min()
 	}
 
 	/// Forgets `ids` (they left the chain's pool).
@@ -231,10 +219,4 @@ pub fn sign_batch(
 	batch: &Batch,
 ) -> Result<SignatureSet, pqc::SignSetError> {
 	pqc::sign_set(suites, &keys.signing_keys(), pqc::context::BATCH, &batch.hash())
-}
-
-/// Whether a revealed call decodes as a runtime call (for the status API; undecodable calls
-/// still go into batches, and the chain records them as `Undecodable`).
-pub fn decodes(call: &[u8]) -> bool {
-	aegis_runtime::RuntimeCall::decode(&mut &call[..]).is_ok()
 }

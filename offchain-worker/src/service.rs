@@ -167,7 +167,8 @@ pub struct Worker<C: Chain> {
 	mempool: Mempool,
 	shared: Arc<Shared>,
 	last_feed: Option<BlockNumber>,
-	last_checkpoint: Option<BlockNumber>,
+	// The last finalized block read.
+	seen: BlockNumber,
 }
 
 fn suite_names(suites: SuiteSet) -> Vec<String> {
@@ -208,7 +209,7 @@ impl<C: Chain> Worker<C> {
 			mempool,
 			shared,
 			last_feed: None,
-			last_checkpoint: None,
+			seen: 0,
 		};
 		worker.publish_keys();
 		Ok(worker)
@@ -272,7 +273,6 @@ impl<C: Chain> Worker<C> {
 	/// Runs until `shutdown` resolves.
 	pub async fn run(mut self, shutdown: impl std::future::Future<Output = ()>) {
 		tokio::pin!(shutdown);
-		let mut seen: BlockNumber = 0;
 		loop {
 			match self.step().await {
 				Ok(report) => {
@@ -286,16 +286,17 @@ impl<C: Chain> Worker<C> {
 					self.shared.update(|s| s.last_error = Some(e.to_string()));
 				}
 			}
-			if let Some(n) =
-				self.shared.status.read().ok().and_then(|s| s.snapshot.as_ref().map(|s| s.number))
-			{
-				seen = n;
-			}
 			// Wake on the next finalized block, or when the oldest ready entry's wait is up.
-			let wait = self.settings.max_wait.min(Duration::from_secs(6));
+			let wait = self
+				.mempool
+				.oldest_ready()
+				.map_or(Duration::from_secs(6), |seen| {
+					self.settings.max_wait.saturating_sub(seen.elapsed())
+				})
+				.max(Duration::from_millis(50));
 			tokio::select! {
 				_ = &mut shutdown => break,
-				_ = self.chain.wait_finalized_after(seen, wait) => {}
+				_ = self.chain.wait_finalized_after(self.seen, wait) => {}
 			}
 		}
 		tracing::info!("worker stopped");
@@ -305,6 +306,7 @@ impl<C: Chain> Worker<C> {
 	pub async fn step(&mut self) -> Result<StepReport, WorkerError> {
 		let me = self.keys.account_id();
 		let snap = self.chain.snapshot(&me).await?;
+		self.seen = snap.number;
 		let m = &self.shared.metrics;
 		m.finalized.set(snap.number.into());
 		m.risk_score.set(snap.risk.score.get().into());
@@ -329,8 +331,8 @@ impl<C: Chain> Worker<C> {
 		let Some((id, migration)) = &snap.migration else { return Ok(()) };
 		let interval = self.settings.raw.quantum.checkpoint_interval_blocks;
 		let max: u32 = <Runtime as pallet_sequencer::Config>::MaxCheckpoints::get();
-		let due = migration.checkpoints == 0
-			|| self.last_checkpoint.is_none_or(|at| snap.number >= at.saturating_add(interval));
+		let due =
+			snap.last_checkpoint_at.is_none_or(|at| snap.number >= at.saturating_add(interval));
 		if !due
 			|| migration.checkpoints >= max
 			|| snap.number < migration.started_at
@@ -380,7 +382,6 @@ impl<C: Chain> Worker<C> {
 			signatures,
 		}))
 		.await?;
-		self.last_checkpoint = Some(snap.number);
 		tracing::info!(
 			migration = id,
 			sequence = migration.checkpoints,
@@ -407,8 +408,10 @@ impl<C: Chain> Worker<C> {
 				return Ok(true);
 			}
 			Some(w) => {
-				let rotation_due = now.saturating_add(q.rotation_margin_blocks)
-					>= w.attested_at.saturating_add(snap.risk.policy.key_rotation_blocks);
+				let rotation_due = snap
+					.risk
+					.policy
+					.rotation_due(w.attested_at, now.saturating_add(q.rotation_margin_blocks));
 				let stale_keys = w.keys != self.keys.enclave_keys();
 				let expiring = w.state != WorkerState::Active
 					|| now.saturating_add(q.reattest_margin_blocks) >= w.expires_at;
@@ -462,8 +465,7 @@ impl<C: Chain> Worker<C> {
 		let me = self.keys.account_id();
 		let keys = self.keys.enclave_keys();
 		let nonce = snap.last_nonce.map_or(1, |n| n.saturating_add(1));
-		let account: &[u8] = me.as_ref();
-		let account: [u8; 32] = account.try_into().expect("32-byte account ids");
+		let account = pallet_tee_registry::Pallet::<Runtime>::account_bytes(&me);
 		let data = report_data(&genesis, &account, &self.keys.keys_hash(), nonce);
 		let started = Instant::now();
 		let tee = self.tee.clone();
@@ -615,11 +617,9 @@ impl<C: Chain> Worker<C> {
 		if !rejects.is_empty() {
 			let ids: Vec<SubmissionId> = rejects.iter().map(|(id, _)| *id).collect();
 			let entries = rejects.try_into().expect("at most MaxRejects");
-			self.mempool.set_in_flight(&ids, true);
 			let result = self
 				.submit(RuntimeCall::Sequencer(pallet_sequencer::Call::reject_entries { entries }))
 				.await;
-			self.mempool.set_in_flight(&ids, false);
 			result?;
 			self.mempool.remove(&ids);
 			m.rejected.inc_by(ids.len() as u64);
@@ -720,7 +720,6 @@ impl<C: Chain> Worker<C> {
 			.observe(sign_time.as_secs_f64());
 		m.verify_seconds.observe(verify_time.as_secs_f64());
 
-		self.mempool.set_in_flight(&ids, true);
 		let result = self
 			.submit(RuntimeCall::Sequencer(pallet_sequencer::Call::commit_batch {
 				batch: batch.clone(),
@@ -728,7 +727,6 @@ impl<C: Chain> Worker<C> {
 				cosignatures: Default::default(),
 			}))
 			.await;
-		self.mempool.set_in_flight(&ids, false);
 		let mut record = BatchRecord {
 			sequence: batch.header.sequence,
 			hash: hex::encode(batch.hash()),

@@ -118,6 +118,38 @@ fn executed(chain: &FakeChain) -> Vec<(SubmissionId, AccountId, bool)> {
 		.collect()
 }
 
+/// Alice creates token `id`, mints herself 1,000 and protects it with the given policy
+/// requirements.
+fn alice_protects_token(chain: &FakeChain, id: u32, requires_pqc: bool, requires_tee: bool) {
+	let alice = acct(Alice);
+	for call in [
+		RuntimeCall::Assets(pallet_assets::Call::create {
+			id: id.into(),
+			admin: alice.clone().into(),
+			min_balance: 1,
+		}),
+		RuntimeCall::Assets(pallet_assets::Call::mint {
+			id: id.into(),
+			beneficiary: alice.clone().into(),
+			amount: 1_000,
+		}),
+		RuntimeCall::Sequencer(pallet_sequencer::Call::register_asset {
+			id,
+			asset_type: aegis_primitives::assets::AssetType::OnChainToken,
+			policy: aegis_primitives::assets::AccessPolicy {
+				allowed_operations: Default::default(),
+				requires_pqc,
+				requires_tee,
+				risk_threshold: aegis_primitives::risk::RiskScore::MAX,
+			},
+			chain_id: None,
+			location: Default::default(),
+		}),
+	] {
+		chain.dispatch(RuntimeOrigin::signed(alice.clone()), call).unwrap();
+	}
+}
+
 fn root(chain: &FakeChain, call: RuntimeCall) {
 	chain.dispatch(RuntimeOrigin::root(), call).unwrap();
 }
@@ -132,44 +164,7 @@ async fn it_enrols_and_sequences_in_the_rules_order_as_the_submitters() {
 	assert_eq!(info.keys, w.keys().enclave_keys());
 
 	// A token Alice protects (TEE-only): under the Hybrid rule its transfers go first.
-	let alice = acct(Alice);
-	chain
-		.dispatch(
-			RuntimeOrigin::signed(alice.clone()),
-			RuntimeCall::Assets(pallet_assets::Call::create {
-				id: 7u32.into(),
-				admin: alice.clone().into(),
-				min_balance: 1,
-			}),
-		)
-		.unwrap();
-	chain
-		.dispatch(
-			RuntimeOrigin::signed(alice.clone()),
-			RuntimeCall::Assets(pallet_assets::Call::mint {
-				id: 7u32.into(),
-				beneficiary: alice.clone().into(),
-				amount: 1_000,
-			}),
-		)
-		.unwrap();
-	chain
-		.dispatch(
-			RuntimeOrigin::signed(alice.clone()),
-			RuntimeCall::Sequencer(pallet_sequencer::Call::register_asset {
-				id: 7,
-				asset_type: aegis_primitives::assets::AssetType::OnChainToken,
-				policy: aegis_primitives::assets::AccessPolicy {
-					allowed_operations: Default::default(),
-					requires_pqc: false,
-					requires_tee: true,
-					risk_threshold: aegis_primitives::risk::RiskScore::MAX,
-				},
-				chain_id: None,
-				location: Default::default(),
-			}),
-		)
-		.unwrap();
+	alice_protects_token(&chain, 7, false, true);
 
 	let a = submit(&chain, Bob, &transfer(Charlie, 5));
 	let b = submit(
@@ -309,19 +304,29 @@ async fn undecryptable_entries_are_rejected_on_chain_with_their_reason() {
 	assert_eq!(chain.with(pallet_sequencer::Pending::<Runtime>::count), 0);
 	// Each rejected deposit came back minus the reject fee; nothing stays held.
 	let fee: u128 = <Runtime as pallet_sequencer::Config>::RejectFee::get();
-	let charged: Vec<u128> = chain
-		.events()
-		.into_iter()
+	let events = chain.events();
+	let deposit = |id: SubmissionId| {
+		events.iter().find_map(|e| match e {
+			RuntimeEvent::Sequencer(pallet_sequencer::Event::Submitted {
+				id: i, deposit, ..
+			}) if *i == id => Some(*deposit),
+			_ => None,
+		})
+	};
+	let charged: Vec<(SubmissionId, u128)> = events
+		.iter()
 		.filter_map(|e| match e {
-			RuntimeEvent::Sequencer(pallet_sequencer::Event::EntryRejected { charged, .. }) => {
-				Some(charged)
-			}
+			RuntimeEvent::Sequencer(pallet_sequencer::Event::EntryRejected {
+				id, charged, ..
+			}) => Some((*id, *charged)),
 			_ => None,
 		})
 		.collect();
 	// The fee, or the whole deposit where the deposit is smaller.
 	assert_eq!(charged.len(), 3);
-	assert!(charged.iter().all(|c| *c > 0 && *c <= fee), "{charged:?}");
+	for (id, c) in charged {
+		assert_eq!(c, fee.min(deposit(id).unwrap()), "#{id}");
+	}
 	use frame_support::traits::fungible::InspectHold;
 	assert_eq!(
 		chain.with(|| pallet_balances::Pallet::<Runtime>::total_balance_on_hold(&acct(Bob))),
@@ -415,28 +420,7 @@ async fn during_a_migration_checkpoints_are_committed_signed_with_both_suites() 
 	let mut w = enrolled(&chain, dir.path(), 1, 50, 60_000).await;
 	// No migration: no checkpoint.
 	assert_eq!(w.step().await.unwrap().checkpoint, None);
-	let alice = acct(Alice);
-	for call in [
-		RuntimeCall::Assets(pallet_assets::Call::create {
-			id: 9u32.into(),
-			admin: alice.clone().into(),
-			min_balance: 1,
-		}),
-		RuntimeCall::Sequencer(pallet_sequencer::Call::register_asset {
-			id: 9,
-			asset_type: aegis_primitives::assets::AssetType::OnChainToken,
-			policy: aegis_primitives::assets::AccessPolicy {
-				allowed_operations: Default::default(),
-				requires_pqc: true,
-				requires_tee: false,
-				risk_threshold: aegis_primitives::risk::RiskScore::MAX,
-			},
-			chain_id: None,
-			location: Default::default(),
-		}),
-	] {
-		chain.dispatch(RuntimeOrigin::signed(alice.clone()), call).unwrap();
-	}
+	alice_protects_token(&chain, 9, true, false);
 	root(
 		&chain,
 		RuntimeCall::Sequencer(pallet_sequencer::Call::start_migration {

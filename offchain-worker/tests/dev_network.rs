@@ -108,8 +108,10 @@ async fn encrypted_transfers_survive_a_worker_restart_and_follow_the_risk_policy
 	wait_until("the Emergency rekey (cluster key epoch 2)", Duration::from_secs(120), || {
 		api(api_port, "/status").is_some_and(|(_, s)| s["chain"]["cluster_key_epoch"] == 2)
 	});
-	let (_, risk) = api(api_port, "/risk").unwrap();
-	assert!(risk["score"].is_u64());
+	wait_until("the worker to see the Emergency score", Duration::from_secs(60), || {
+		api(api_port, "/risk")
+			.is_some_and(|(_, r)| r["score"] == 9_500 && r["level"] == "Emergency")
+	});
 	sent.extend(send_from_all(&chain, 3, 6).await);
 	assert_eq!(sent.len(), 100);
 

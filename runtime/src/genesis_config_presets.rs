@@ -116,7 +116,7 @@ pub fn local_config_genesis() -> Value {
 /// The shape of a production chain: only Intel's root is trusted, no measurement is allowed
 /// until governance allows a release's, collateral comes from Intel's PCS, and no account is
 /// funded. It names no validators, sudo key or feeders: an operator fills `aura`, `grandpa`,
-/// `sudo` and `balances` in the chain spec (`aegis-node build-spec --chain production`)
+/// `sudo` and `balances` in the chain spec (`aegis-node export-chain-spec --chain production`)
 /// with its own keys.
 pub fn production_config_genesis() -> Value {
 	genesis(Vec::new(), Vec::new(), None, Vec::new(), TeeTrust::intel())

@@ -33,7 +33,6 @@ use sp_runtime::{
 };
 use sp_version::{runtime_version, RuntimeVersion};
 
-pub use frame_system::Call as SystemCall;
 pub use pallet_balances::Call as BalancesCall;
 #[cfg(any(feature = "std", test))]
 pub use sp_runtime::BuildStorage;
@@ -63,8 +62,6 @@ pub mod opaque {
 	pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
 	/// Block.
 	pub type Block = generic::Block<Header, UncheckedExtrinsic>;
-	/// Block identifier.
-	pub type BlockId = generic::BlockId<Block>;
 
 	impl_opaque_keys! {
 		/// The validator's session keys.

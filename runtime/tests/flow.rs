@@ -127,10 +127,7 @@ impl Worker {
 			.zip(&revealed)
 			.map(|(id, r)| {
 				// Classified as the chain does when it checks the order.
-				let (protection, migration) = RuntimeCall::decode(&mut &r.call[..])
-					.map(|c| Sequencer::classify(&c))
-					.map(|c| (c.tier(), c.class.migration))
-					.unwrap_or_default();
+				let (protection, migration) = Sequencer::order_class(&r.call);
 				EntryMeta { arrival: *id, risk, protection, migration }
 			})
 			.collect();

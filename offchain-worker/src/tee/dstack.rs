@@ -5,7 +5,6 @@
 
 use super::{derive_key, PlatformInfo, Tee, TeeError};
 use crate::pccs::Pccs;
-use aegis_attestation::TeeKind;
 use serde::Deserialize;
 use std::path::PathBuf;
 use zeroize::Zeroizing;
@@ -63,10 +62,6 @@ fn unhex(what: &str, s: &str) -> Result<Vec<u8>, TeeError> {
 }
 
 impl Tee for DstackBackend {
-	fn kind(&self) -> TeeKind {
-		TeeKind::Tdx
-	}
-
 	fn quote(&self, report_data: &[u8; 64]) -> Result<Vec<u8>, TeeError> {
 		let r: QuoteResponse =
 			self.call("GetQuote", serde_json::json!({ "report_data": hex::encode(report_data) }))?;
@@ -121,6 +116,7 @@ impl Tee for DstackBackend {
 mod tests {
 	use super::*;
 	use aegis_attestation::sim::{CollateralParams, SimTee, TdGuest};
+	use aegis_attestation::TeeKind;
 	use std::{
 		io::{BufRead, BufReader, Read, Write},
 		os::unix::net::UnixListener,

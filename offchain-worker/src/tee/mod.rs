@@ -14,7 +14,6 @@ pub mod sim;
 pub mod tdx;
 
 use crate::config::{Backend, Settings};
-use aegis_attestation::TeeKind;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
@@ -57,8 +56,6 @@ impl TeeError {
 
 /// A trusted execution environment, as the worker uses it.
 pub trait Tee: Send + Sync {
-	/// The kind of quote this TEE produces.
-	fn kind(&self) -> TeeKind;
 	/// A DCAP quote whose report data is `report_data`.
 	fn quote(&self, report_data: &[u8; 64]) -> Result<Vec<u8>, TeeError>;
 	/// The collateral the chain needs to verify `quote` at `now_secs`.

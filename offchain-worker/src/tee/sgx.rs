@@ -6,7 +6,6 @@
 
 use super::{derive_key, PlatformInfo, Tee, TeeError};
 use crate::pccs::Pccs;
-use aegis_attestation::TeeKind;
 use std::{io::Write, path::PathBuf, sync::Mutex};
 use zeroize::Zeroizing;
 
@@ -34,10 +33,6 @@ impl SgxBackend {
 }
 
 impl Tee for SgxBackend {
-	fn kind(&self) -> TeeKind {
-		TeeKind::Sgx
-	}
-
 	fn quote(&self, report_data: &[u8; 64]) -> Result<Vec<u8>, TeeError> {
 		let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
 		let kind = self.attestation_type()?;
@@ -99,6 +94,7 @@ mod tests {
 	use super::*;
 	use crate::tee::fake;
 	use aegis_attestation::sim::{CollateralParams, SgxEnclave, SimTee};
+	use aegis_attestation::TeeKind;
 
 	#[test]
 	fn the_quote_carries_the_written_report_data_and_verifies() {

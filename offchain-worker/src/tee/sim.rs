@@ -30,10 +30,6 @@ impl SimBackend {
 }
 
 impl Tee for SimBackend {
-	fn kind(&self) -> TeeKind {
-		TeeKind::Sgx
-	}
-
 	fn quote(&self, report_data: &[u8; 64]) -> Result<Vec<u8>, TeeError> {
 		Ok(self.tee.sgx_quote(&self.enclave, report_data))
 	}

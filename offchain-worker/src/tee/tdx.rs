@@ -7,7 +7,6 @@
 
 use super::{derive_key, PlatformInfo, Tee, TeeError};
 use crate::pccs::Pccs;
-use aegis_attestation::TeeKind;
 use std::{
 	io::Write,
 	path::{Path, PathBuf},
@@ -77,10 +76,6 @@ impl Drop for TdxBackend {
 }
 
 impl Tee for TdxBackend {
-	fn kind(&self) -> TeeKind {
-		TeeKind::Tdx
-	}
-
 	fn quote(&self, report_data: &[u8; 64]) -> Result<Vec<u8>, TeeError> {
 		let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
 		self.ensure_entry()?;
@@ -165,6 +160,7 @@ pub(crate) mod tests {
 	use super::*;
 	use crate::tee::fake;
 	use aegis_attestation::sim::{CollateralParams, SimTee};
+	use aegis_attestation::TeeKind;
 
 	#[test]
 	fn quotes_come_from_outblob_for_the_written_inblob() {

@@ -533,10 +533,7 @@ impl SimWorker {
 			.zip(&revealed)
 			.map(|(id, r)| {
 				// Classified as the chain does when it checks the order.
-				let (protection, migration) = RuntimeCall::decode(&mut &r.call[..])
-					.map(|c| Sequencer::classify(&c))
-					.map(|c| (c.tier(), c.class.migration))
-					.unwrap_or_default();
+				let (protection, migration) = Sequencer::order_class(&r.call);
 				EntryMeta { arrival: *id, risk, protection, migration }
 			})
 			.collect();
