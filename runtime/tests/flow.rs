@@ -118,7 +118,6 @@ impl Worker {
 
 	/// The pending `ids` in the active rule's order, continuing the batch chain.
 	fn batch(&self, ids: &[u64]) -> Batch {
-		use codec::Decode;
 		let rule = pallet_sequencer::ActiveRule::<Runtime>::get();
 		let risk = <RiskOracle as pallet_risk_oracle::RiskProvider<u32>>::score();
 		let revealed: Vec<RevealedCall> = ids.iter().map(|id| self.reveal(*id)).collect();
