@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Regenerates the weights.rs of every QuantumAegis pallet from the wasm runtime: builds
 # `aegis-node` with `runtime-benchmarks` (its wasm runtime then carries the benchmarks) and runs
-# `aegis-node benchmark pallet` on the development chain for each pallet, writing the result
-# through `scripts/frame-weight-template.hbs`.
+# `aegis-node benchmark pallet` for each pallet on the genesis state of the `development` preset
+# (`--genesis-builder spec-runtime`: the runtime from the dev chain spec builds it), writing the
+# result through `scripts/frame-weight-template.hbs`.
 #
 #   scripts/benchmark-weights.sh                   # all three pallets
 #   scripts/benchmark-weights.sh pallet_sequencer  # one
@@ -17,6 +18,10 @@ cd "$(dirname "$0")/.."
 # node build that CI and the README's run command use (both put the wasm in the same place).
 export CARGO_TARGET_DIR="${BENCH_TARGET_DIR:-$HOME/.cache/aegis-target-bench}"
 export WASM_BUILD_WORKSPACE_HINT="$PWD"
+# frame-benchmarking-cli links a test runtime of its own, used only by `benchmark storage`
+# (which this node does not offer). Its wasm build cannot find the package in this
+# workspace's metadata, where the CLI is an optional dependency, so it is skipped.
+export SKIP_FRAME_STORAGE_ACCESS_TEST_RUNTIME_WASM_BUILD=1
 STEPS="${STEPS:-10}"
 REPEAT="${REPEAT:-5}"
 
@@ -36,6 +41,8 @@ for pallet in "${pallets[@]}"; do
 	echo "==> $pallet -> $folder/src/weights.rs"
 	"$node" benchmark pallet \
 		--chain dev \
+		--genesis-builder spec-runtime \
+		--genesis-builder-preset development \
 		--pallet "$pallet" \
 		--extrinsic '*' \
 		--steps "$STEPS" \

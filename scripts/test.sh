@@ -50,6 +50,9 @@ step "no_std check of the runtime crates for wasm32v1-none (as substrate-wasm-bu
 RUSTFLAGS="--cfg substrate_runtime" cargo check --locked --target wasm32v1-none --no-default-features \
 	-p pallet-risk-oracle -p pallet-tee-registry -p pallet-sequencer -p aegis-attestation -p aegis-benchmarking
 
+step "the runtime with try-runtime (native check: the TryRuntime API and every pallet's hooks)"
+SKIP_WASM_BUILD=1 cargo check --locked -p aegis-runtime --features try-runtime
+
 step "the node, its wasm runtime and the worker (release, as the README's run command builds them)"
 # Always together: one feature resolution for the crates both link, so neither rebuilds them.
 cargo build --locked --release -p aegis-node -p aegis-worker

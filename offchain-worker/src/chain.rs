@@ -55,7 +55,7 @@ pub struct Snapshot {
 pub type ProtectedAsset = pallet_sequencer::ProtectedAsset<AccountId, aegis_runtime::Balance>;
 
 /// Why a chain operation failed.
-#[derive(Clone, Debug, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ChainError {
 	/// The node could not be reached or answered garbage; worth retrying.
 	#[error("RPC: {0}")]
@@ -98,11 +98,19 @@ pub trait Chain: Send + Sync + 'static {
 	fn snapshot(&self, me: &AccountId)
 		-> impl Future<Output = Result<Snapshot, ChainError>> + Send;
 
-	/// Pending submissions encrypted to `epoch` at block `at`, oldest first.
-	fn pending(
+	/// The ids of the submissions encrypted to `epoch` pending at block `at`, oldest first.
+	fn pending_ids(
 		&self,
 		at: H256,
 		epoch: u32,
+	) -> impl Future<Output = Result<Vec<SubmissionId>, ChainError>> + Send;
+
+	/// The pending submissions `ids` at block `at`, in the order given; an id no longer
+	/// pending there is left out.
+	fn submissions(
+		&self,
+		at: H256,
+		ids: Vec<SubmissionId>,
 	) -> impl Future<Output = Result<Vec<(SubmissionId, Submission)>, ChainError>> + Send;
 
 	/// What the ordering rule sees of each call at block `at`.
@@ -150,6 +158,60 @@ enum Watch {
 	NotIn(ChainError),
 	/// It reached the pool and may be or become included: sending it again is not.
 	Lost(ChainError),
+}
+
+/// What to do after following a submitted extrinsic failed.
+#[derive(Debug, PartialEq, Eq)]
+enum Retry {
+	/// Sign the call again with the account's next nonce (the old one went to another
+	/// extrinsic; ours is not in the pool).
+	Resign,
+	/// Send the same bytes again after a pause (they never reached the pool).
+	Resend,
+	/// Give up with this error.
+	No(ChainError),
+}
+
+/// The retry policy of [`Chain::submit`] after `attempt` earlier retries. An extrinsic that
+/// may be in the pool or in a block ([`Watch::Lost`]) is never sent again, under any nonce:
+/// that could run the call twice.
+fn after_failure(failure: Watch, attempt: u32, retries: u32) -> Retry {
+	match failure {
+		Watch::NotIn(ChainError::Refused(m))
+			if attempt < retries && {
+				let m = m.to_ascii_lowercase();
+				m.contains("outdated")
+					|| m.contains("priority is too low")
+					|| m.contains("usurped")
+					|| m.contains("dropped")
+			} =>
+		{
+			Retry::Resign
+		}
+		Watch::NotIn(e) if e.is_transient() && attempt < retries => Retry::Resend,
+		Watch::NotIn(e) => Retry::No(e),
+		Watch::Lost(e) => Retry::No(ChainError::Rpc(format!(
+			"submitted, but following it failed ({e}); not resent, its outcome is on chain"
+		))),
+	}
+}
+
+/// How `author_submitAndWatchExtrinsic` refusing with message `m` is read: the pool's verdicts
+/// (JSON-RPC errors 1010 invalid, 1012 limit, 1014 priority) leave the extrinsic out; 1013
+/// (already imported) means a copy is in the pool, so following it is lost; anything else is
+/// a transport failure before the pool saw it.
+fn submit_error(m: String) -> Watch {
+	if m.contains("Invalid Transaction")
+		|| m.contains("1010")
+		|| m.contains("1012")
+		|| m.contains("1014")
+	{
+		Watch::NotIn(ChainError::Refused(m))
+	} else if m.contains("1013") || m.to_ascii_lowercase().contains("already imported") {
+		Watch::Lost(ChainError::Rpc(m))
+	} else {
+		Watch::NotIn(ChainError::Rpc(m))
+	}
 }
 
 /// The worker's view of the RPC types.
@@ -449,19 +511,52 @@ impl Chain for RpcChain {
 		})
 	}
 
-	async fn pending(
-		&self,
-		at: H256,
-		epoch: u32,
-	) -> Result<Vec<(SubmissionId, Submission)>, ChainError> {
+	async fn pending_ids(&self, at: H256, epoch: u32) -> Result<Vec<SubmissionId>, ChainError> {
 		let (_, ids): (u32, Vec<SubmissionId>) =
 			self.runtime_call("SequencerApi_pending", epoch.encode(), Some(at)).await?;
+		Ok(ids)
+	}
+
+	async fn submissions(
+		&self,
+		at: H256,
+		ids: Vec<SubmissionId>,
+	) -> Result<Vec<(SubmissionId, Submission)>, ChainError> {
+		// One `state_queryStorageAt` per chunk rather than a read per submission, each answer
+		// (hex doubles the envelopes) within 4 MiB, well below the 10 MiB response limit of
+		// the node and of this client.
+		use frame_support::traits::Get;
+		let max_envelope: u32 = <Runtime as pallet_sequencer::Config>::MaxEnvelopeLen::get();
+		let per_entry = 2 * (max_envelope as usize + 512);
+		let chunk_len = (4 << 20) / per_entry;
 		let mut out = Vec::with_capacity(ids.len());
-		for id in ids {
-			let key = pallet_sequencer::Pending::<Runtime>::hashed_key_for(id);
-			// Gone between the two reads only if the block changed under us; skip it.
-			if let Some(s) = self.storage::<Submission>(key, Some(at)).await? {
-				out.push((id, s));
+		for chunk in ids.chunks(chunk_len.max(1)) {
+			let keys: Vec<Vec<u8>> =
+				chunk.iter().map(pallet_sequencer::Pending::<Runtime>::hashed_key_for).collect();
+			let sets = self
+				.with_retry("state_queryStorageAt", |rpc| {
+					let keys = keys.clone();
+					async move {
+						rpc.state_query_storage_at(keys.iter().map(Vec::as_slice), Some(at))
+							.await
+							.map_err(rpc_err)
+					}
+				})
+				.await?;
+			let mut values: std::collections::HashMap<Vec<u8>, Vec<u8>> = sets
+				.into_iter()
+				.flat_map(|set| set.changes)
+				.filter_map(|(key, value)| Some((key.0, value?.0)))
+				.collect();
+			for (id, key) in chunk.iter().zip(&keys) {
+				// Absent only if it left the pool at `at` after the ids were read.
+				let Some(bytes) = values.remove(key) else { continue };
+				let s = Submission::decode(&mut &bytes[..]).map_err(|e| {
+					ChainError::Incompatible(format!(
+						"pending submission {id} does not decode: {e}"
+					))
+				})?;
+				out.push((*id, s));
 			}
 		}
 		Ok(out)
@@ -502,7 +597,7 @@ impl Chain for RpcChain {
 		// of the pool, so a call never goes in twice.
 		let mut xt = sign(next_nonce().await? as u32);
 		loop {
-			match self.submit_and_watch(&xt).await {
+			let failure = match self.submit_and_watch(&xt).await {
 				Ok(block) => {
 					let (number, events) = self.events_of(block, &xt).await?;
 					for e in &events {
@@ -518,33 +613,16 @@ impl Chain for RpcChain {
 					}
 					return Ok(Included { block, number, events });
 				}
-				// The nonce went to another extrinsic of this account (ours is not in the pool):
-				// sign again with the next one.
-				Err(Watch::NotIn(ChainError::Refused(m)))
-					if attempt < self.retries && {
-						let m = m.to_ascii_lowercase();
-						m.contains("outdated")
-							|| m.contains("priority is too low")
-							|| m.contains("usurped")
-							|| m.contains("dropped")
-					} =>
-				{
-					attempt += 1;
-					xt = sign(next_nonce().await? as u32);
+				Err(failure) => failure,
+			};
+			match after_failure(failure, attempt, self.retries) {
+				Retry::Resign => xt = sign(next_nonce().await? as u32),
+				Retry::Resend => {
+					tokio::time::sleep(Duration::from_millis(200 << (attempt + 1).min(5))).await
 				}
-				Err(Watch::NotIn(e)) if e.is_transient() && attempt < self.retries => {
-					attempt += 1;
-					tokio::time::sleep(Duration::from_millis(200 << attempt.min(5))).await;
-				}
-				Err(Watch::NotIn(e)) => return Err(e),
-				// In the pool, maybe in a block: resending could run it twice.
-				Err(Watch::Lost(e)) => {
-					return Err(ChainError::Rpc(format!(
-						"submitted, but following it failed ({e}); not resent, its outcome is \
-						 on chain"
-					)))
-				}
+				Retry::No(e) => return Err(e),
 			}
+			attempt += 1;
 		}
 	}
 
@@ -611,25 +689,10 @@ impl RpcChain {
 	async fn submit_and_watch(&self, xt: &[u8]) -> Result<H256, Watch> {
 		use subxt_rpcs::methods::legacy::TransactionStatus as S;
 		let rpc = self.rpc.read().await.1.clone();
-		let mut sub = rpc.author_submit_and_watch_extrinsic(xt).await.map_err(|e| {
-			let m = e.to_string();
-			// The pool's verdicts come back as JSON-RPC errors; transport failures do not.
-			Watch::NotIn(
-				if m.contains("Invalid Transaction")
-					|| m.contains("1010")
-					|| m.contains("1012")
-					|| m.contains("1014")
-				{
-					ChainError::Refused(m)
-				} else if m.contains("1013") || m.to_ascii_lowercase().contains("already imported")
-				{
-					// A copy is in the pool already: following it is lost.
-					return Watch::Lost(ChainError::Rpc(m));
-				} else {
-					ChainError::Rpc(m)
-				},
-			)
-		})?;
+		let mut sub = rpc
+			.author_submit_and_watch_extrinsic(xt)
+			.await
+			.map_err(|e| submit_error(e.to_string()))?;
 		// A block that is in the chain but whose finality the node never reports (it should)
 		// is taken after this long.
 		const AFTER_IN_BLOCK: Duration = Duration::from_secs(60);
@@ -669,5 +732,61 @@ impl RpcChain {
 		in_block.ok_or_else(|| {
 			Watch::Lost(ChainError::Rpc("the node closed the transaction watch".into()))
 		})
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn lost(m: &str) -> Watch {
+		Watch::Lost(ChainError::Rpc(m.into()))
+	}
+
+	#[test]
+	fn an_extrinsic_that_may_be_in_the_pool_is_never_sent_again() {
+		let failures: [fn() -> Watch; 3] = [
+			|| lost("finality timeout"),
+			|| lost("the node closed the transaction watch"),
+			|| submit_error("RPC error 1013: Transaction Already Imported".into()),
+		];
+		for failure in failures {
+			// Whatever retries are left.
+			for attempt in [0, 1, 5] {
+				match after_failure(failure(), attempt, 5) {
+					Retry::No(ChainError::Rpc(m)) => assert!(m.contains("not resent"), "{m}"),
+					other => panic!("attempt {attempt}: {other:?}"),
+				}
+			}
+		}
+	}
+
+	#[test]
+	fn a_nonce_taken_by_another_extrinsic_is_signed_again_until_the_retries_run_out() {
+		for m in [
+			"Invalid Transaction (1010): Transaction is outdated",
+			"Priority is too low: (100 vs 100)",
+			"usurped by another extrinsic with its nonce",
+			"dropped from the pool",
+		] {
+			let refused = || Watch::NotIn(ChainError::Refused(m.into()));
+			assert_eq!(after_failure(refused(), 0, 3), Retry::Resign, "{m}");
+			assert_eq!(after_failure(refused(), 3, 3), Retry::No(ChainError::Refused(m.into())));
+		}
+	}
+
+	#[test]
+	fn an_extrinsic_the_pool_never_saw_is_resent_and_a_refused_one_is_not() {
+		let io = || submit_error("connection reset by peer".into());
+		assert_eq!(after_failure(io(), 0, 3), Retry::Resend);
+		assert_eq!(
+			after_failure(io(), 3, 3),
+			Retry::No(ChainError::Rpc("connection reset by peer".into()))
+		);
+		let m = "Invalid Transaction (1010): Inability to pay some fees";
+		assert_eq!(
+			after_failure(submit_error(m.into()), 0, 3),
+			Retry::No(ChainError::Refused(m.into()))
+		);
 	}
 }

@@ -27,6 +27,8 @@ pub struct FakeChain {
 	log: Mutex<Vec<RuntimeEvent>>,
 	/// Refuse this many upcoming `commit_batch` submissions (as a lost connection would).
 	pub drop_commits: AtomicU32,
+	/// How many pending submissions the worker has fetched.
+	pub submission_reads: std::sync::atomic::AtomicUsize,
 }
 
 impl FakeChain {
@@ -38,7 +40,12 @@ impl FakeChain {
 			System::set_block_number(1);
 			pallet_timestamp::Now::<Runtime>::put(NOW_SECS * 1000);
 		});
-		Self { ext: Mutex::new(ext), log: Mutex::new(Vec::new()), drop_commits: AtomicU32::new(0) }
+		Self {
+			ext: Mutex::new(ext),
+			log: Mutex::new(Vec::new()),
+			drop_commits: AtomicU32::new(0),
+			submission_reads: Default::default(),
+		}
 	}
 
 	/// Runs `f` against the chain's state.
@@ -139,14 +146,18 @@ impl Chain for FakeChain {
 		}))
 	}
 
-	async fn pending(
+	async fn pending_ids(&self, _at: H256, epoch: u32) -> Result<Vec<SubmissionId>, ChainError> {
+		Ok(self.with(|| pallet_sequencer::Pallet::<Runtime>::pending_ids(epoch)))
+	}
+
+	async fn submissions(
 		&self,
 		_at: H256,
-		epoch: u32,
+		ids: Vec<SubmissionId>,
 	) -> Result<Vec<(SubmissionId, Submission)>, ChainError> {
+		self.submission_reads.fetch_add(ids.len(), std::sync::atomic::Ordering::Relaxed);
 		Ok(self.with(|| {
-			pallet_sequencer::Pallet::<Runtime>::pending_ids(epoch)
-				.into_iter()
+			ids.into_iter()
 				.filter_map(|id| pallet_sequencer::Pending::<Runtime>::get(id).map(|s| (id, s)))
 				.collect()
 		}))

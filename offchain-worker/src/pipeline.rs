@@ -46,17 +46,16 @@ pub struct Entry {
 	pub seen: Instant,
 }
 
-/// What a sync changed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SyncReport {
-	/// Newly mirrored.
-	pub added: usize,
-	/// Gone from the chain (executed, rejected or expired).
+/// What pruning the mirror against the chain's pending set found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Prune {
+	/// Gone from the chain (executed, rejected or expired) and dropped from the mirror.
 	pub removed: usize,
 	/// Pending on chain but beyond the mirror's capacity (picked up once room frees).
 	pub deferred: usize,
-	/// Newly mirrored entries that did not open.
-	pub undecryptable: usize,
+	/// New on chain and with room in the mirror, oldest first: `(epoch, id)`, to be fetched,
+	/// opened and [`Mempool::add`]ed.
+	pub new: Vec<(u32, SubmissionId)>,
 }
 
 /// The bounded mirror of the chain's pending submissions.
@@ -82,39 +81,38 @@ impl Mempool {
 		self.entries.is_empty()
 	}
 
-	/// Makes the mirror match the chain's pending set for the epochs in `pending` (all the
-	/// epochs the worker serves): drops what the chain no longer holds, opens what is new
-	/// (oldest first, up to the capacity) with `open_fn`.
-	pub fn sync(
-		&mut self,
-		pending: &[(u32, SubmissionId, Submission)],
-		now: Instant,
-		open_fn: impl Fn(u32, &Submission) -> Result<RevealedCall, RejectReason>,
-	) -> SyncReport {
-		let mut report = SyncReport::default();
-		let live: std::collections::BTreeSet<SubmissionId> =
-			pending.iter().map(|(_, id, _)| *id).collect();
+	/// Drops what the chain no longer holds, given `live`: every pending `(epoch, id)` of the
+	/// epochs the worker serves. Returns what is new, oldest first, as far as the capacity
+	/// allows; only those need fetching and opening.
+	pub fn prune(&mut self, live: &[(u32, SubmissionId)]) -> Prune {
+		let ids: std::collections::BTreeSet<SubmissionId> =
+			live.iter().map(|(_, id)| *id).collect();
 		let before = self.entries.len();
-		self.entries.retain(|id, _| live.contains(id));
-		report.removed = before - self.entries.len();
-		let mut sorted: Vec<&(u32, SubmissionId, Submission)> = pending.iter().collect();
-		sorted.sort_by_key(|(_, id, _)| *id);
-		for (epoch, id, s) in sorted {
-			if self.entries.contains_key(id) {
-				continue;
-			}
-			if self.entries.len() >= self.capacity {
-				report.deferred += 1;
-				continue;
-			}
-			let opened = open_fn(*epoch, s);
-			if opened.is_err() {
-				report.undecryptable += 1;
-			}
-			self.entries.insert(*id, Entry { epoch: *epoch, opened, seen: now });
-			report.added += 1;
+		self.entries.retain(|id, _| ids.contains(id));
+		let mut prune = Prune { removed: before - self.entries.len(), ..Prune::default() };
+		let mut fresh: Vec<(u32, SubmissionId)> =
+			live.iter().filter(|(_, id)| !self.entries.contains_key(id)).copied().collect();
+		fresh.sort_by_key(|(_, id)| *id);
+		fresh.dedup_by_key(|(_, id)| *id);
+		let room = self.capacity.saturating_sub(self.entries.len());
+		prune.deferred = fresh.len().saturating_sub(room);
+		fresh.truncate(room);
+		prune.new = fresh;
+		prune
+	}
+
+	/// Mirrors submission `id` of `epoch`, first seen `now`, with what opening it gave. Ignored
+	/// when the mirror is full or already holds `id`.
+	pub fn add(
+		&mut self,
+		epoch: u32,
+		id: SubmissionId,
+		opened: Result<RevealedCall, RejectReason>,
+		now: Instant,
+	) {
+		if self.entries.len() < self.capacity {
+			self.entries.entry(id).or_insert(Entry { epoch, opened, seen: now });
 		}
-		report
 	}
 
 	/// Entries that must be rejected on chain, oldest first, at most `max`.
@@ -219,4 +217,67 @@ pub fn sign_batch(
 	batch: &Batch,
 ) -> Result<SignatureSet, pqc::SignSetError> {
 	pqc::sign_set(suites, &keys.signing_keys(), pqc::context::BATCH, &batch.hash())
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn call(byte: u8) -> RevealedCall {
+		RevealedCall { call: vec![byte].try_into().unwrap(), salt: [byte; 32] }
+	}
+
+	#[test]
+	fn prune_drops_what_left_the_chain_and_lists_what_is_new_oldest_first() {
+		let mut m = Mempool::new(10);
+		let now = Instant::now();
+		m.add(1, 5, Ok(call(5)), now);
+		m.add(1, 7, Err(RejectReason::Malformed), now);
+		let p = m.prune(&[(2, 9), (1, 7), (1, 3), (2, 9)]);
+		assert_eq!(p, Prune { removed: 1, deferred: 0, new: vec![(1, 3), (2, 9)] });
+		assert_eq!(m.len(), 1);
+		assert_eq!(m.rejects(10), vec![(7, RejectReason::Malformed)]);
+		// A second prune with nothing added lists the same new ids again.
+		assert_eq!(m.prune(&[(1, 7), (1, 3), (2, 9)]).new, vec![(1, 3), (2, 9)]);
+	}
+
+	#[test]
+	fn a_full_mirror_defers_the_newest_and_ignores_extra_adds() {
+		let mut m = Mempool::new(3);
+		let now = Instant::now();
+		m.add(1, 1, Ok(call(1)), now);
+		let p = m.prune(&[(1, 4), (1, 1), (1, 2), (1, 3)]);
+		assert_eq!(p, Prune { removed: 0, deferred: 1, new: vec![(1, 2), (1, 3)] });
+		for (epoch, id) in p.new {
+			m.add(epoch, id, Ok(call(id as u8)), now);
+		}
+		m.add(1, 4, Ok(call(4)), now);
+		assert_eq!(m.len(), 3);
+		let ready: Vec<SubmissionId> = m.ready(1).iter().map(|(id, _, _)| *id).collect();
+		assert_eq!(ready, vec![1, 2, 3]);
+		// Room frees once the chain executes one: the deferred entry comes in.
+		assert_eq!(m.prune(&[(1, 4), (1, 2), (1, 3)]).new, vec![(1, 4)]);
+	}
+
+	#[test]
+	fn adding_twice_keeps_the_first_sighting() {
+		let mut m = Mempool::new(3);
+		let first = Instant::now();
+		m.add(1, 1, Ok(call(1)), first);
+		m.add(1, 1, Err(RejectReason::DecryptionFailed), first + Duration::from_secs(5));
+		assert_eq!(m.oldest_ready(), Some(first));
+		assert!(m.rejects(10).is_empty());
+	}
+
+	#[test]
+	fn a_batch_is_cut_at_the_minimum_or_after_the_wait_and_never_above_the_maximum() {
+		let limits = BatchLimits { min: 3, max: 4, max_wait: Duration::from_millis(300) };
+		let t0 = Instant::now();
+		let wait = Duration::from_millis(300);
+		assert_eq!(limits.take(&[], t0 + wait), 0);
+		assert_eq!(limits.take(&[t0, t0], t0 + wait - Duration::from_millis(1)), 0);
+		assert_eq!(limits.take(&[t0, t0], t0 + wait), 2);
+		assert_eq!(limits.take(&[t0; 3], t0), 3);
+		assert_eq!(limits.take(&[t0; 10], t0), 4);
+	}
 }

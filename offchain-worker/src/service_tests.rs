@@ -202,14 +202,41 @@ async fn it_enrols_and_sequences_in_the_rules_order_as_the_submitters() {
 }
 
 #[tokio::test]
+async fn the_mirror_fetches_each_pending_submission_once() {
+	let chain = Arc::new(FakeChain::dev());
+	let dir = tempfile::tempdir().unwrap();
+	let mut w = enrolled(&chain, dir.path(), 5, 50, 60_000).await;
+	let reads = || chain.submission_reads.load(std::sync::atomic::Ordering::Relaxed);
+	let before = reads();
+	let mut ids: Vec<_> = (0..3).map(|i| submit(&chain, Bob, &transfer(Charlie, 1 + i))).collect();
+	// Below the minimum: mirrored, not batched.
+	assert!(w.step().await.unwrap().batches.is_empty());
+	assert_eq!(reads() - before, 3);
+	assert!(w.step().await.unwrap().batches.is_empty());
+	assert_eq!(reads() - before, 3, "nothing new, nothing fetched");
+	ids.extend((0..2).map(|i| submit(&chain, Charlie, &transfer(Dave, 1 + i))));
+	assert_eq!(w.step().await.unwrap().batches, vec![ids]);
+	assert_eq!(reads() - before, 5, "only the two new ones fetched");
+	assert_eq!(executed(&chain).len(), 5);
+}
+
+#[tokio::test]
 async fn batches_respect_the_size_limits_and_the_wait() {
 	let chain = Arc::new(FakeChain::dev());
 	let dir = tempfile::tempdir().unwrap();
-	let mut w = enrolled(&chain, dir.path(), 3, 4, 300).await;
+	// A clock the test moves by hand: the wait is exact whatever the machine's load.
+	let now = Arc::new(std::sync::Mutex::new(std::time::Instant::now()));
+	let clock = now.clone();
+	let mut w = enrolled(&chain, dir.path(), 3, 4, 300)
+		.await
+		.with_clock(Arc::new(move || *clock.lock().unwrap()));
+	let advance = |ms: u64| *now.lock().unwrap() += Duration::from_millis(ms);
 	let ids: Vec<_> = (0..2).map(|i| submit(&chain, Bob, &transfer(Charlie, 1 + i))).collect();
 	// Two ready, fewer than the minimum, and not waited long: no batch.
 	assert!(w.step().await.unwrap().batches.is_empty());
-	tokio::time::sleep(Duration::from_millis(350)).await;
+	advance(299);
+	assert!(w.step().await.unwrap().batches.is_empty());
+	advance(1);
 	// The oldest has waited long enough: the two go.
 	assert_eq!(w.step().await.unwrap().batches, vec![ids]);
 
@@ -217,7 +244,7 @@ async fn batches_respect_the_size_limits_and_the_wait() {
 	let r = w.step().await.unwrap();
 	// Never more than four; the last two wait for company or for time.
 	assert_eq!(r.batches, vec![ids[0..4].to_vec(), ids[4..8].to_vec()]);
-	tokio::time::sleep(Duration::from_millis(350)).await;
+	advance(300);
 	assert_eq!(w.step().await.unwrap().batches, vec![ids[8..10].to_vec()]);
 	assert_eq!(executed(&chain).len(), 12);
 }

@@ -16,8 +16,10 @@ use aegis_runtime::{
 	genesis_config_presets, AccountId, Balances, RiskOracle, Runtime, RuntimeCall, RuntimeEvent,
 	RuntimeOrigin, Sequencer, System, TeeRegistry,
 };
-use codec::Encode;
-use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect, weights::Weight};
+use codec::{Decode, Encode};
+use frame_support::{
+	assert_noop, assert_ok, dispatch::GetDispatchInfo, traits::fungible::Inspect, weights::Weight,
+};
 use pallet_sequencer::EntryOutcome;
 use pallet_tee_registry::WorkerRole;
 use sp_keyring::Sr25519Keyring;
@@ -167,6 +169,7 @@ impl Worker {
 	}
 }
 
+/// Encrypts `call` for `who` to the published cluster key and submits it; returns its id.
 /// Encrypts `call` for `who` to the published cluster key and submits it; returns its id.
 fn submit(who: &AccountId, call: RuntimeCall, salt: u8) -> u64 {
 	let id = pallet_sequencer::NextSubmissionId::<Runtime>::get();
@@ -351,5 +354,53 @@ fn a_protected_asset_is_kept_off_the_plain_path() {
 		let refused = send.clone().dispatch(RuntimeOrigin::signed(alice.clone()));
 		assert_eq!(refused.unwrap_err().error, frame_system::Error::<Runtime>::CallFiltered.into());
 		assert_eq!(pallet_assets::Pallet::<Runtime>::balance(7, &bob), 10);
+	});
+}
+
+#[test]
+fn a_batch_pays_for_the_protection_lookup_of_each_entry_touching_an_asset() {
+	use pallet_sequencer::WeightInfo;
+	dev_chain().execute_with(|| {
+		let worker = Worker::new(Sr25519Keyring::Dave);
+		assert_ok!(worker.register_as(&SgxEnclave::dev_worker()));
+		worker.publish_cluster_key();
+		let native = submit(&account(Sr25519Keyring::Bob), transfer(Sr25519Keyring::Eve, 1), 1);
+		let token = RuntimeCall::Assets(pallet_assets::Call::transfer {
+			id: 7u32.into(),
+			target: account(Sr25519Keyring::Eve).into(),
+			amount: 1,
+		});
+		let asset = submit(&account(Sr25519Keyring::Charlie), token, 2);
+		let base = <Runtime as pallet_sequencer::Config>::WeightInfo::commit_batch(1, 0);
+		let lookup = <Runtime as frame_system::Config>::DbWeight::get().reads(1);
+		// The declared weight: the benchmark's, plus the lookup for an asset call, plus the
+		// call's own.
+		let weigh = |id: u64| {
+			let batch = worker.batch(&[id]);
+			let call = RuntimeCall::decode(&mut &batch.entries[0].revealed.call[..]).unwrap();
+			let commit = RuntimeCall::Sequencer(pallet_sequencer::Call::commit_batch {
+				signatures: worker.sign(&batch),
+				batch,
+				cosignatures: Default::default(),
+			});
+			(commit.get_dispatch_info().call_weight, call.get_dispatch_info().call_weight)
+		};
+		let (declared, own) = weigh(native);
+		assert_eq!(declared, base + own);
+		let (declared, own) = weigh(asset);
+		assert_eq!(declared, base + lookup + own);
+
+		// What the batch is charged after running keeps the lookup (token 7 does not exist, so
+		// the transfer fails; the batch goes on).
+		let batch = worker.batch(&[asset]);
+		let post = Sequencer::commit_batch(
+			RuntimeOrigin::signed(worker.account.clone()),
+			batch.clone(),
+			worker.sign(&batch),
+			Default::default(),
+		)
+		.unwrap();
+		let charged = post.actual_weight.unwrap();
+		assert!(charged.all_gte(base + lookup) && charged.all_lte(declared), "{charged:?}");
 	});
 }

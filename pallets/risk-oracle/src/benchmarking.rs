@@ -112,33 +112,4 @@ mod benchmarks {
 	}
 
 	impl_benchmark_test_suite!(RiskOracle, crate::mock::new_test_ext(), crate::mock::Test);
-
-	/// Measures the benchmarks above natively in the mock runtime and writes `src/weights.rs`.
-	///
-	/// Run by `scripts/pallet-weights.sh risk-oracle` (release build). The runtime's
-	/// benchmark run over the wasm runtime replaces these numbers once the node exists.
-	#[cfg(test)]
-	mod weight_file {
-		use super::*;
-		use crate::mock::{new_test_ext, Test};
-		use aegis_weight_gen::{generate, measure, Component, Spec};
-
-		/// Max encoded sizes in the mock: storage key 32 B each; `Feeders` 1 + 8·n; `Feeds`
-		/// 1 + (8 + 2 + 8)·n; `Score` 2; `LastUpdated` 8; `Level` 10.
-		#[test]
-		#[ignore = "writes src/weights.rs; run through scripts/pallet-weights.sh"]
-		fn generate_weights() {
-			let feeders_item = 32 + 1;
-			let feeds_item = 32 + 1;
-			let specs = vec![
-				(Spec { name: "add_feeder", doc: "Storage: `RiskOracle::Feeders` (r:1 w:1)", reads: 1, writes: 1, proof: feeders_item, components: vec![Component { name: "f", proof: 8, reads: 0, writes: 0 }] }, measure::<Test, _>(&add_feeder, new_test_ext)),
-				(Spec { name: "remove_feeder", doc: "Storage: `RiskOracle::Feeders` (r:1 w:1), `RiskOracle::Feeds` (r:1 w:1)", reads: 2, writes: 2, proof: feeders_item + feeds_item, components: vec![Component { name: "f", proof: 8 + 18, reads: 0, writes: 0 }] }, measure::<Test, _>(&remove_feeder, new_test_ext)),
-				(Spec { name: "feed", doc: "Storage: `RiskOracle::Feeders` (r:1), `RiskOracle::Feeds` (r:1 w:1), `RiskOracle::Level` (r:1 w:1), `RiskOracle::Score` (w:1), `RiskOracle::LastUpdated` (w:1)", reads: 3, writes: 4, proof: feeders_item + feeds_item + 32 + 10, components: vec![Component { name: "f", proof: 8 + 18, reads: 0, writes: 0 }] }, measure::<Test, _>(&feed, new_test_ext)),
-				(Spec { name: "force_score", doc: "Storage: `RiskOracle::Level` (r:1 w:1), `RiskOracle::Score` (w:1), `RiskOracle::LastUpdated` (w:1)", reads: 1, writes: 3, proof: 32 + 10, ..Default::default() }, measure::<Test, _>(&force_score, new_test_ext)),
-				(Spec { name: "on_initialize_escalation", doc: "Storage: `RiskOracle::Level` (r:1 w:1)", reads: 1, writes: 1, proof: 32 + 10, ..Default::default() }, measure::<Test, _>(&on_initialize_escalation, new_test_ext)),
-			];
-			let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/weights.rs");
-			generate("pallet_risk_oracle", "risk-oracle", path, specs);
-		}
-	}
 }

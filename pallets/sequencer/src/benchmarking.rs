@@ -127,7 +127,8 @@ fn governance<T: Config>() -> Result<T::RuntimeOrigin, BenchmarkError> {
 	T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)
 }
 
-/// A migration of `n` assets with `MaxCheckpoints` checkpoints recorded.
+/// A migration of `n` assets with `MaxCheckpoints` checkpoints recorded: the most that ending it
+/// drops, so the measured weight of `complete_migration` and `rollback_migration` covers them.
 fn migration_with_checkpoints<T: Config>(n: u32) -> Result<(), BenchmarkError> {
 	let assets = governance_assets::<T>(n);
 	Pallet::<T>::start_migration(governance::<T>()?, assets.clone().try_into().expect("fits"))?;
@@ -416,41 +417,4 @@ mod benchmarks {
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
-
-	#[cfg(test)]
-	mod weight_file {
-		use super::*;
-		use crate::mock::{new_test_ext, Test};
-		use aegis_weight_gen::{generate, measure, Component, Spec};
-
-		/// Max encoded sizes in the mock, with their keys (prefix 32 B, Twox64Concat 8 B or
-		/// Blake2_128Concat 16 B + key): a `Pending` entry ~4 250 B (envelope 4 096); a
-		/// `ProtectedAssets` entry 220 B (location 128); a `Migrations` entry 1 100 B (256 asset
-		/// ids); a `Checkpoints` entry 2 450 B (256 policies); a registry `Workers` entry
-		/// 4 250 B; an account or hold record 120 B; small values 40 B.
-		#[test]
-		#[ignore = "writes src/weights.rs; run through scripts/pallet-weights.sh"]
-		fn generate_weights() {
-			let (pending, asset, migration, checkpoint, worker, account, small) =
-				(4_250, 220, 1_100, 2_450, 4_250, 120, 40);
-			let ext = new_test_ext;
-			let specs = vec![
-				(Spec { name: "submit_encrypted", doc: "Storage: `TeeRegistry::CurrentClusterKey` (r:1), `Sequencer::Pending` (r:1 w:1), `Sequencer::CounterForPending` (r:1 w:1), `Sequencer::PendingPerAccount` (r:1 w:1), `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1), `Sequencer::NextSubmissionId` (r:1 w:1)", reads: 7, writes: 6, proof: 1_300 + pending + 2 * small + 2 * account + small, ..Default::default() }, measure::<Test, _>(&submit_encrypted, ext)),
-				(Spec { name: "commit_batch", doc: "Storage: `TeeRegistry::Workers` (r:1), `TeeRegistry::Redundancy` (r:1), `RiskOracle` level and score (r:2), `System::BlockHash` (r:1), `Sequencer::Batches` (r:1 w:1), `Sequencer::ActiveRule` (r:1), `Sequencer::EncryptedDispatch` (w:2); per entry `Sequencer::Pending` (r:1 w:1), `Sequencer::CounterForPending` (w:1), `Sequencer::PendingPerAccount` (r:1 w:1), `Sequencer::ProtectedAssets` (r:2), `Balances::Holds` (r:1 w:1), `System::Account` (r:2 w:2); per co-signer `TeeRegistry::Workers` (r:2). Both suites verified; the revealed calls' own weight is added on top", reads: 7, writes: 3, proof: worker + 6 * small, components: vec![Component { name: "n", proof: pending + 2 * asset + 3 * account + small, reads: 7, writes: 6 }, Component { name: "c", proof: 4_250 + 40, reads: 2, writes: 0 }] }, measure::<Test, _>(&commit_batch, ext)),
-				(Spec { name: "reject_entries", doc: "Storage: `TeeRegistry::Workers` (r:1); per entry `Sequencer::Pending` (r:2 w:1), `Sequencer::CounterForPending` (w:1), `Sequencer::PendingPerAccount` (r:1 w:1), `Balances::Holds` (r:1 w:1), `System::Account` (r:2 w:2)", reads: 1, writes: 0, proof: worker, components: vec![Component { name: "n", proof: pending + 3 * account + small, reads: 6, writes: 6 }] }, measure::<Test, _>(&reject_entries, ext)),
-				(Spec { name: "refund_expired", doc: "Storage: `Sequencer::Pending` (r:1 w:1), `Sequencer::CounterForPending` (r:1 w:1), `Sequencer::PendingPerAccount` (r:1 w:1), `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1)", reads: 5, writes: 5, proof: pending + 2 * small + 2 * account, ..Default::default() }, measure::<Test, _>(&refund_expired, ext)),
-				(Spec { name: "set_rule", doc: "Storage: `Sequencer::ActiveRule` (w:1)", reads: 0, writes: 1, proof: 0, ..Default::default() }, measure::<Test, _>(&set_rule, ext)),
-				(Spec { name: "on_initialize_expiries", doc: "Storage: `Sequencer::ExpiryCursor` (r:1 w:1), `Sequencer::NextSubmissionId` (r:1); per refund `Sequencer::Pending` (r:1 w:1), `Sequencer::CounterForPending` (r:1 w:1), `Sequencer::PendingPerAccount` (r:1 w:1), `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1)", reads: 3, writes: 1, proof: 2 * small + pending, components: vec![Component { name: "n", proof: pending + 2 * small + 2 * account, reads: 5, writes: 5 }] }, measure::<Test, _>(&on_initialize_expiries, ext)),
-				(Spec { name: "register_asset", doc: "Storage: `Sequencer::ProtectedAssets` (r:1 w:1), the runtime's asset ownership (r:1), `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1)", reads: 4, writes: 3, proof: asset + 3 * account, ..Default::default() }, measure::<Test, _>(&register_asset, ext)),
-				(Spec { name: "update_policy", doc: "Storage: `Sequencer::ProtectedAssets` (r:1 w:1)", reads: 1, writes: 1, proof: asset, ..Default::default() }, measure::<Test, _>(&update_policy, ext)),
-				(Spec { name: "remove_asset", doc: "Storage: `Sequencer::ProtectedAssets` (r:1 w:1), `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1)", reads: 3, writes: 3, proof: asset + 2 * account, ..Default::default() }, measure::<Test, _>(&remove_asset, ext)),
-				(Spec { name: "start_migration", doc: "Storage: `Sequencer::CurrentMigration` (r:1 w:1), `Sequencer::NextMigrationId` (r:1 w:1), `Sequencer::Migrations` (w:1), `Sequencer::ProtectedAssets` (r:n w:n)", reads: 2, writes: 3, proof: 2 * small, components: vec![Component { name: "n", proof: asset, reads: 1, writes: 1 }] }, measure::<Test, _>(&start_migration, ext)),
-				(Spec { name: "commit_checkpoint", doc: "Storage: `TeeRegistry::Workers` (r:2), `System::BlockHash` (r:2), `Sequencer::CurrentMigration` (r:1), `Sequencer::Migrations` (r:1 w:1), `Sequencer::Checkpoints` (w:1), `Sequencer::ProtectedAssets` (r:n). Both suites verified", reads: 6, writes: 2, proof: 2 * worker + 3 * small + migration + checkpoint, components: vec![Component { name: "n", proof: asset, reads: 1, writes: 0 }] }, measure::<Test, _>(&commit_checkpoint, ext)),
-				(Spec { name: "complete_migration", doc: "Storage: `Sequencer::CurrentMigration` (r:1 w:1), `Sequencer::Migrations` (r:1 w:1), `Sequencer::ProtectedAssets` (r:n w:n), `Sequencer::Checkpoints` (w:`MaxCheckpoints`, added by the call)", reads: 2, writes: 2, proof: small + migration, components: vec![Component { name: "n", proof: asset, reads: 1, writes: 1 }] }, measure::<Test, _>(&complete_migration, ext)),
-				(Spec { name: "rollback_migration", doc: "Storage: `Sequencer::CurrentMigration` (r:1 w:1), `Sequencer::Migrations` (r:1 w:1), `Sequencer::Checkpoints` (r:1 w:`MaxCheckpoints`, added by the call), `Sequencer::ProtectedAssets` (r:n w:n)", reads: 3, writes: 2, proof: small + migration + checkpoint, components: vec![Component { name: "n", proof: asset, reads: 1, writes: 1 }] }, measure::<Test, _>(&rollback_migration, ext)),
-			];
-			let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/weights.rs");
-			generate("pallet_sequencer", "sequencer", path, specs);
-		}
-	}
 }
