@@ -3,6 +3,7 @@
 //! Elevated threshold, ML-DSA-87 + SLH-DSA-SHA2-256s above).
 
 use aegis_primitives::{
+	batch::BatchEntry,
 	ordering::{OrderingRule, ProtectionTier},
 	risk::{RiskScore, SuiteSet},
 };
@@ -54,18 +55,19 @@ fn batch(c: &mut Criterion) {
 							.iter()
 							.map(|(id, s)| {
 								let revealed = pipeline::open(&cluster, &genesis, s).unwrap();
-								(*id, revealed, (ProtectionTier::None, false))
+								let entry = BatchEntry { submission_id: *id, revealed };
+								(entry, (ProtectionTier::None, false))
 							})
 							.collect();
-						let batch = pipeline::build_batch(
-							genesis,
-							&BatchChain { next_sequence: 0, last_hash: [0; 32] },
-							1,
-							OrderingRule::Hybrid,
-							RiskScore::default(),
-							entries,
-						)
-						.unwrap();
+						let batch = BatchChain::default()
+							.next_batch(
+								genesis,
+								1,
+								OrderingRule::Hybrid,
+								RiskScore::default(),
+								entries,
+							)
+							.unwrap();
 						pipeline::sign_batch(&keys, suites, &batch).unwrap()
 					})
 				},

@@ -449,25 +449,25 @@ impl Chain for RpcChain {
 		let (hash, number) = self.finalized_head().await?;
 		let at = Some(hash);
 		// Independent reads of one block: sent together.
-		let (risk, rule, batches, cluster, record, pending_total, now_ms, last_nonce, migration) = tokio::try_join!(
-			self.runtime_call("RiskOracleApi_risk_status", vec![], at),
-			self.runtime_call("SequencerApi_active_rule", vec![], at),
-			self.runtime_call("SequencerApi_last_batch", vec![], at),
-			self.runtime_call::<(Option<ClusterKey<AccountId, BlockNumber>>, Option<BlockNumber>)>(
-				"TeeRegistryApi_cluster_key",
-				vec![],
-				at
-			),
-			self.runtime_call("TeeRegistryApi_worker", me.encode(), at),
-			self.storage::<u32>(pallet_sequencer::Pending::<Runtime>::counter_storage_final_key().to_vec(), at),
-			self.storage::<u64>(pallet_timestamp::Now::<Runtime>::hashed_key().to_vec(), at),
-			self.storage(pallet_tee_registry::LastNonce::<Runtime>::hashed_key_for(me), at),
-			self.runtime_call::<Option<(u32, pallet_sequencer::Migration<BlockNumber>)>>(
-				"SequencerApi_migration",
-				Option::<u32>::None.encode(),
-				at
-			),
-		)?;
+		let (risk, rule, batches, cluster, record, pending_total, now_ms, last_nonce, migration) =
+			tokio::try_join!(
+				self.risk_status(at),
+				self.runtime_call("SequencerApi_active_rule", vec![], at),
+				self.runtime_call("SequencerApi_last_batch", vec![], at),
+				self.cluster_key(at),
+				self.runtime_call("TeeRegistryApi_worker", me.encode(), at),
+				self.storage::<u32>(
+					pallet_sequencer::Pending::<Runtime>::counter_storage_final_key().to_vec(),
+					at
+				),
+				self.storage::<u64>(pallet_timestamp::Now::<Runtime>::hashed_key().to_vec(), at),
+				self.storage(pallet_tee_registry::LastNonce::<Runtime>::hashed_key_for(me), at),
+				self.runtime_call::<Option<(u32, pallet_sequencer::Migration<BlockNumber>)>>(
+					"SequencerApi_migration",
+					Option::<u32>::None.encode(),
+					at
+				),
+			)?;
 		let (cluster_key, rekey_deadline) = cluster;
 		let (pending_total, now_ms) =
 			(pending_total.unwrap_or_default(), now_ms.unwrap_or_default());
@@ -485,10 +485,7 @@ impl Chain for RpcChain {
 		if let Some(current) = cluster_key.as_ref().map(|k| k.epoch) {
 			for epoch in [current.saturating_sub(1), current] {
 				let key = pallet_tee_registry::KeyHolders::<Runtime>::hashed_key_for(epoch, me);
-				if epoch > 0
-					&& !held_epochs.contains(&epoch)
-					&& self.storage::<()>(key, at).await?.is_some()
-				{
+				if epoch > 0 && self.storage::<()>(key, at).await?.is_some() {
 					held_epochs.push(epoch);
 				}
 			}
@@ -655,6 +652,30 @@ impl Chain for RpcChain {
 }
 
 impl RpcChain {
+	/// The oracle's status at block `at` (the best block if `None`).
+	pub async fn risk_status(
+		&self,
+		at: Option<H256>,
+	) -> Result<pallet_risk_oracle::RiskStatus<BlockNumber>, ChainError> {
+		self.runtime_call("RiskOracleApi_risk_status", vec![], at).await
+	}
+
+	/// The current cluster key and the deadline of a due rekey, at block `at`.
+	pub async fn cluster_key(
+		&self,
+		at: Option<H256>,
+	) -> Result<(Option<ClusterKey<AccountId, BlockNumber>>, Option<BlockNumber>), ChainError> {
+		self.runtime_call("TeeRegistryApi_cluster_key", vec![], at).await
+	}
+
+	/// The active attested workers at block `at`.
+	pub async fn active_workers(
+		&self,
+		at: Option<H256>,
+	) -> Result<Vec<pallet_tee_registry::ActiveWorker<AccountId, BlockNumber>>, ChainError> {
+		self.runtime_call("TeeRegistryApi_active_workers", vec![], at).await
+	}
+
 	/// The latest finalized block number seen.
 	pub fn finalized_number(&self) -> BlockNumber {
 		*self.finalized.borrow()

@@ -10,7 +10,6 @@ use aegis_runtime::{AccountId, RuntimeCall, RuntimeEvent};
 use codec::Encode;
 use frame_support::dispatch::GetDispatchInfo;
 use pallet_sequencer::{EntryOutcome, RejectReason};
-use pallet_tee_registry::ActiveWorker;
 use sp_core::{sr25519, Pair};
 use std::time::{Duration, Instant};
 
@@ -41,15 +40,11 @@ pub enum ClientError {
 
 /// The current cluster key, provided its publisher is an active, attested worker now.
 pub async fn checked_cluster_key(chain: &RpcChain) -> Result<CheckedClusterKey, ClientError> {
-	let (key, _): (
-		Option<pallet_tee_registry::ClusterKey<AccountId, BlockNumber>>,
-		Option<BlockNumber>,
-	) = chain.runtime_call("TeeRegistryApi_cluster_key", vec![], None).await?;
+	let (key, _) = chain.cluster_key(None).await?;
 	let key = key.ok_or_else(|| {
 		ClientError::Untrusted("no cluster key is published yet: is a worker enrolled?".into())
 	})?;
-	let active: Vec<ActiveWorker<AccountId, BlockNumber>> =
-		chain.runtime_call("TeeRegistryApi_active_workers", vec![], None).await?;
+	let active = chain.active_workers(None).await?;
 	if !active.iter().any(|w| w.account == key.published_by) {
 		return Err(ClientError::Untrusted(format!(
 			"cluster key epoch {} was published by {}, which is not an active attested worker",

@@ -9,7 +9,6 @@ use std::{
 	fmt,
 	net::SocketAddr,
 	path::{Path, PathBuf},
-	time::Duration,
 };
 
 /// The whole configuration file.
@@ -207,8 +206,6 @@ pub struct Settings {
 	pub role: pallet_tee_registry::WorkerRole,
 	/// `[api] listen`.
 	pub listen: SocketAddr,
-	/// `[worker] max_wait_ms`.
-	pub max_wait: Duration,
 }
 
 /// Everything wrong with a configuration.
@@ -376,8 +373,7 @@ impl Config {
 		};
 		match (backend, ordering, role, listen) {
 			(Some(backend), Some(ordering), Some(role), Some(listen)) if problems.is_empty() => {
-				let max_wait = Duration::from_millis(self.worker.max_wait_ms);
-				Ok(Settings { raw: self, backend, ordering, role, listen, max_wait })
+				Ok(Settings { raw: self, backend, ordering, role, listen })
 			}
 			_ => Err(ConfigError::Invalid(problems)),
 		}

@@ -27,6 +27,9 @@ pub struct FakeChain {
 	log: Mutex<Vec<RuntimeEvent>>,
 	/// Refuse this many upcoming `commit_batch` submissions (as a lost connection would).
 	pub drop_commits: AtomicU32,
+	/// Run this many upcoming `commit_batch` submissions, then report the connection lost (as
+	/// a node that dies after inclusion would).
+	pub lose_commit_responses: AtomicU32,
 	/// How many pending submissions the worker has fetched.
 	pub submission_reads: std::sync::atomic::AtomicUsize,
 }
@@ -44,6 +47,7 @@ impl FakeChain {
 			ext: Mutex::new(ext),
 			log: Mutex::new(Vec::new()),
 			drop_commits: AtomicU32::new(0),
+			lose_commit_responses: AtomicU32::new(0),
 			submission_reads: Default::default(),
 		}
 	}
@@ -117,7 +121,6 @@ impl Chain for FakeChain {
 			if let Some(k) = &cluster {
 				for epoch in [k.epoch.saturating_sub(1), k.epoch] {
 					if epoch > 0
-						&& !held_epochs.contains(&epoch)
 						&& pallet_tee_registry::KeyHolders::<Runtime>::contains_key(epoch, me)
 					{
 						held_epochs.push(epoch);
@@ -186,8 +189,18 @@ impl Chain for FakeChain {
 		{
 			return Err(ChainError::Rpc("connection lost".into()));
 		}
+		let commit =
+			matches!(call, RuntimeCall::Sequencer(pallet_sequencer::Call::commit_batch { .. }));
 		let who: AccountId = signer.public().into();
 		let events = self.dispatch(RuntimeOrigin::signed(who), call)?;
+		if commit
+			&& self
+				.lose_commit_responses
+				.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+				.is_ok()
+		{
+			return Err(ChainError::Rpc("connection lost after inclusion".into()));
+		}
 		let number = self.with(System::block_number);
 		Ok(Included { block: fake_hash(number), number, events })
 	}

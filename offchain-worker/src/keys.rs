@@ -127,13 +127,13 @@ impl KeySet {
 	}
 
 	/// The public keys the worker enrols with.
-	pub fn enclave_keys(&self) -> EnclaveKeys {
-		self.public.clone()
+	pub fn enclave_keys(&self) -> &EnclaveKeys {
+		&self.public
 	}
 
 	/// The hash the quote's report data binds.
 	pub fn keys_hash(&self) -> Hash {
-		keys_hash(&self.enclave_keys())
+		keys_hash(self.enclave_keys())
 	}
 
 	/// The cluster encryption key of `epoch` this worker publishes (deterministic, so a
@@ -201,8 +201,13 @@ impl KeySet {
 		file.extend_from_slice(&sealed);
 		let path = dir.join(SEALED_FILE);
 		let tmp = dir.join(format!("{SEALED_FILE}.tmp"));
-		std::fs::write(&tmp, &file).map_err(io(&tmp))?;
+		// Durable before it replaces the old file, and the rename durable too: a crash right
+		// after a rotation must not leave a torn key set (the worker would refuse to start).
+		let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
+		std::io::Write::write_all(&mut f, &file).map_err(io(&tmp))?;
+		f.sync_all().map_err(io(&tmp))?;
 		std::fs::rename(&tmp, &path).map_err(io(&path))?;
+		std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))?;
 		Ok(())
 	}
 }

@@ -1,17 +1,17 @@
 //! The sequencing pipeline's pure parts: opening envelopes, the bounded mirror of the chain's
-//! encrypted mempool, when to cut a batch, ordering it with the rule the pallet checks, and
-//! signing it with the suites the policy requires.
+//! encrypted mempool, when to cut a batch, and signing it with the suites the policy requires
+//! (the batch itself is ordered by `pallet_sequencer::BatchChain::next_batch`, as the chain
+//! checks it).
 
 use crate::chain::Submission;
 use aegis_envelope::RecipientKey;
 use aegis_primitives::{
-	batch::{Batch, BatchEntry, BatchError, RevealedCall, SubmissionId},
-	ordering::{order, EntryMeta, OrderingRule, ProtectionTier},
+	batch::{Batch, RevealedCall, SubmissionId},
 	pqc::{self, SignatureSet},
-	risk::{RiskScore, SuiteSet},
+	risk::SuiteSet,
 };
 use codec::DecodeAll;
-use pallet_sequencer::{BatchChain, RejectReason};
+use pallet_sequencer::RejectReason;
 use std::{
 	collections::BTreeMap,
 	time::{Duration, Instant},
@@ -177,37 +177,6 @@ impl BatchLimits {
 			0
 		}
 	}
-}
-
-/// Orders `entries` (id, revealed call, and what the chain's classifier says of it) with
-/// `rule` at risk `risk` and builds the batch continuing `chain`.
-pub fn build_batch(
-	genesis: [u8; 32],
-	chain: &BatchChain,
-	key_epoch: u32,
-	rule: OrderingRule,
-	risk: RiskScore,
-	entries: Vec<(SubmissionId, RevealedCall, (ProtectionTier, bool))>,
-) -> Result<Batch, BatchError> {
-	let metas: Vec<EntryMeta> = entries
-		.iter()
-		.map(|(id, _, (protection, migration))| EntryMeta {
-			arrival: *id,
-			risk,
-			protection: *protection,
-			migration: *migration,
-		})
-		.collect();
-	let permutation = order(rule, &metas);
-	let mut slots: Vec<Option<BatchEntry>> = entries
-		.into_iter()
-		.map(|(submission_id, revealed, _)| Some(BatchEntry { submission_id, revealed }))
-		.collect();
-	let ordered: Vec<BatchEntry> = permutation
-		.iter()
-		.filter_map(|i| slots.get_mut(*i as usize).and_then(Option::take))
-		.collect();
-	Batch::new(genesis, chain.next_sequence, chain.last_hash, key_epoch, rule, ordered)
 }
 
 /// Signs `batch` with every suite in `suites`.

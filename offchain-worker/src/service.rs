@@ -14,7 +14,7 @@ use crate::{
 	tee::Tee,
 };
 use aegis_primitives::{
-	batch::{Batch, SubmissionId},
+	batch::{Batch, BatchEntry, SubmissionId},
 	binding::{cluster_key_message, report_data},
 	pqc,
 	risk::SuiteSet,
@@ -209,7 +209,7 @@ impl<C: Chain> Worker<C> {
 		let limits = BatchLimits {
 			min: w.batch_min as usize,
 			max: w.batch_max as usize,
-			max_wait: settings.max_wait,
+			max_wait: Duration::from_millis(settings.raw.worker.max_wait_ms),
 		};
 		let mempool = Mempool::new(w.mempool_capacity);
 		let worker = Self {
@@ -305,7 +305,7 @@ impl<C: Chain> Worker<C> {
 				.mempool
 				.oldest_ready()
 				.map_or(Duration::from_secs(6), |seen| {
-					self.settings
+					self.limits
 						.max_wait
 						.saturating_sub((self.clock)().saturating_duration_since(seen))
 				})
@@ -428,7 +428,7 @@ impl<C: Chain> Worker<C> {
 					.risk
 					.policy
 					.rotation_due(w.attested_at, now.saturating_add(q.rotation_margin_blocks));
-				let stale_keys = w.keys != self.keys.enclave_keys();
+				let stale_keys = w.keys != *self.keys.enclave_keys();
 				let expiring = w.state != WorkerState::Active
 					|| now.saturating_add(q.reattest_margin_blocks) >= w.expires_at;
 				if rotation_due && !stale_keys {
@@ -479,7 +479,7 @@ impl<C: Chain> Worker<C> {
 	async fn attest(&self, snap: &Snapshot, register: bool) -> Result<(), WorkerError> {
 		let genesis = self.chain.genesis();
 		let me = self.keys.account_id();
-		let keys = self.keys.enclave_keys();
+		let keys = self.keys.enclave_keys().clone();
 		let nonce = snap.last_nonce.map_or(1, |n| n.saturating_add(1));
 		let account = pallet_tee_registry::Pallet::<Runtime>::account_bytes(&me);
 		let data = report_data(&genesis, &account, &self.keys.keys_hash(), nonce);
@@ -720,11 +720,16 @@ impl<C: Chain> Worker<C> {
 		let cut = Instant::now();
 		let calls: Vec<Vec<u8>> = chosen.iter().map(|(_, c)| c.call.to_vec()).collect();
 		let classes = self.chain.order_classes(snap.hash, calls).await?;
-		let entries =
-			chosen.into_iter().zip(classes).map(|((id, call), class)| (id, call, class)).collect();
-		let batch =
-			pipeline::build_batch(self.chain.genesis(), tip, epoch, rule, snap.risk.score, entries)
-				.map_err(WorkerError::Batch)?;
+		let entries = chosen
+			.into_iter()
+			.zip(classes)
+			.map(|((submission_id, revealed), class)| {
+				(BatchEntry { submission_id, revealed }, class)
+			})
+			.collect();
+		let batch = tip
+			.next_batch(self.chain.genesis(), epoch, rule, snap.risk.score, entries)
+			.map_err(WorkerError::Batch)?;
 		let ids: Vec<SubmissionId> = batch.entries.iter().map(|e| e.submission_id).collect();
 
 		// SLH-DSA takes hundreds of milliseconds: off the async runtime.

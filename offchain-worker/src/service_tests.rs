@@ -161,7 +161,7 @@ async fn it_enrols_and_sequences_in_the_rules_order_as_the_submitters() {
 	let mut w = enrolled(&chain, dir.path(), 1, 50, 60_000).await;
 	let me = w.keys().account_id();
 	let info = chain.with(|| pallet_tee_registry::Workers::<Runtime>::get(&me)).unwrap();
-	assert_eq!(info.keys, w.keys().enclave_keys());
+	assert_eq!(&info.keys, w.keys().enclave_keys());
 
 	// A token Alice protects (TEE-only): under the Hybrid rule its transfers go first.
 	alice_protects_token(&chain, 7, false, true);
@@ -280,7 +280,7 @@ async fn undecryptable_entries_are_rejected_on_chain_with_their_reason() {
 	let dir = tempfile::tempdir().unwrap();
 	let mut w = enrolled(&chain, dir.path(), 1, 50, 60_000).await;
 	let genesis = chain.genesis();
-	let bob: [u8; 32] = *acct(Bob).as_ref();
+	let bob = pallet_tee_registry::Pallet::<Runtime>::account_bytes(&acct(Bob));
 	let good =
 		RevealedCall { call: transfer(Charlie, 1).encode().try_into().unwrap(), salt: [1; 32] };
 
@@ -396,11 +396,33 @@ async fn a_restarted_worker_resumes_from_the_chain_without_loss_or_duplicates() 
 }
 
 #[tokio::test]
+async fn a_batch_included_whose_confirmation_is_lost_is_not_sequenced_again() {
+	let chain = Arc::new(FakeChain::dev());
+	let dir = tempfile::tempdir().unwrap();
+	let ids: Vec<_> = {
+		let mut w = enrolled(&chain, dir.path(), 1, 3, 60_000).await;
+		let ids = (0..5).map(|i| submit(&chain, Bob, &transfer(Charlie, 1 + i))).collect();
+		// The first batch lands, but the worker never hears so; it dies.
+		chain.lose_commit_responses.store(1, std::sync::atomic::Ordering::SeqCst);
+		let e = w.step().await.unwrap_err();
+		assert!(matches!(e, WorkerError::Chain(ChainError::Rpc(_))), "{e}");
+		ids
+	};
+	assert_eq!(executed(&chain).len(), 3);
+	let mut w = worker(&chain, dir.path(), 1, 3, 60_000);
+	// Only what is still pending goes into the next batch.
+	assert_eq!(w.step().await.unwrap().batches, vec![ids[3..5].to_vec()]);
+	let done: Vec<SubmissionId> = executed(&chain).iter().map(|(id, _, _)| *id).collect();
+	assert_eq!(done, ids, "each once, in order");
+	assert_eq!(chain.with(|| pallet_sequencer::Batches::<Runtime>::get().next_sequence), 2);
+}
+
+#[tokio::test]
 async fn keys_rotate_before_the_policys_deadline_and_batches_keep_verifying() {
 	let chain = Arc::new(FakeChain::dev());
 	let dir = tempfile::tempdir().unwrap();
 	let mut w = enrolled(&chain, dir.path(), 1, 50, 60_000).await;
-	let old = w.keys().enclave_keys();
+	let old = w.keys().enclave_keys().clone();
 	// Emergency: keys must rotate every 100 blocks.
 	root(&chain, RuntimeCall::RiskOracle(pallet_risk_oracle::Call::force_score { score: 9_500 }));
 	chain.advance(1);
@@ -411,7 +433,7 @@ async fn keys_rotate_before_the_policys_deadline_and_batches_keep_verifying() {
 	let me = w.keys().account_id();
 	let on_chain = chain.with(|| pallet_tee_registry::Workers::<Runtime>::get(&me)).unwrap();
 	assert_ne!(on_chain.keys, old);
-	assert_eq!(on_chain.keys, w.keys().enclave_keys());
+	assert_eq!(&on_chain.keys, w.keys().enclave_keys());
 	assert_eq!(w.keys().generation(), 1);
 
 	let id = submit(&chain, Bob, &transfer(Charlie, 1));

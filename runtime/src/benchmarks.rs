@@ -7,7 +7,9 @@
 //! collateral of the shared dev simulated TEE for the dev worker enclave, and signatures of
 //! benchmark key sets derived from each worker's account.
 
-use crate::{AccountId, Assets, Balances, RiskOracle, Runtime, RuntimeOrigin, TeeRegistry};
+use crate::{
+	AccountId, Assets, Balances, RiskOracle, Runtime, RuntimeCall, RuntimeOrigin, TeeRegistry,
+};
 use aegis_benchmarking::aegis_benchmarking as host;
 use aegis_primitives::{
 	batch::AssetId,
@@ -183,5 +185,13 @@ impl pallet_sequencer::BenchmarkHelper<Runtime> for SequencerBenchmarks {
 			who.clone().into(),
 			1
 		));
+	}
+
+	fn asset_transfer(id: AssetId) -> RuntimeCall {
+		RuntimeCall::Assets(pallet_assets::Call::transfer {
+			id: id.into(),
+			target: AccountId::new([0; 32]).into(),
+			amount: 1,
+		})
 	}
 }

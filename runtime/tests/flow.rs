@@ -8,7 +8,6 @@ use aegis_attestation::sim::{CollateralParams, SgxEnclave, SimTee};
 use aegis_primitives::{
 	batch::{Batch, BatchEntry, RevealedCall},
 	binding::{cluster_key_message, keys_hash, report_data, EnclaveKeys},
-	ordering::{order, EntryMeta},
 	pqc::{self, SecretKey, SignatureSet, Suite},
 	risk::RiskLevel,
 };
@@ -16,10 +15,8 @@ use aegis_runtime::{
 	genesis_config_presets, AccountId, Balances, RiskOracle, Runtime, RuntimeCall, RuntimeEvent,
 	RuntimeOrigin, Sequencer, System, TeeRegistry,
 };
-use codec::{Decode, Encode};
-use frame_support::{
-	assert_noop, assert_ok, dispatch::GetDispatchInfo, traits::fungible::Inspect, weights::Weight,
-};
+use codec::Encode;
+use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect, weights::Weight};
 use pallet_sequencer::EntryOutcome;
 use pallet_tee_registry::WorkerRole;
 use sp_keyring::Sr25519Keyring;
@@ -123,32 +120,18 @@ impl Worker {
 		let rule = pallet_sequencer::ActiveRule::<Runtime>::get();
 		let risk = <RiskOracle as pallet_risk_oracle::RiskProvider<u32>>::score();
 		let revealed: Vec<RevealedCall> = ids.iter().map(|id| self.reveal(*id)).collect();
-		let metas: Vec<EntryMeta> = ids
+		let entries = ids
 			.iter()
-			.zip(&revealed)
-			.map(|(id, r)| {
+			.zip(revealed)
+			.map(|(id, revealed)| {
 				// Classified as the chain does when it checks the order.
-				let (protection, migration) = Sequencer::order_class(&r.call);
-				EntryMeta { arrival: *id, risk, protection, migration }
+				let class = Sequencer::order_class(&revealed.call);
+				(BatchEntry { submission_id: *id, revealed }, class)
 			})
 			.collect();
-		let entries = order(rule, &metas)
-			.into_iter()
-			.map(|i| BatchEntry {
-				submission_id: ids[i as usize],
-				revealed: revealed[i as usize].clone(),
-			})
-			.collect();
-		let chain = pallet_sequencer::Batches::<Runtime>::get();
-		Batch::new(
-			TeeRegistry::genesis_hash(),
-			chain.next_sequence,
-			chain.last_hash,
-			1,
-			rule,
-			entries,
-		)
-		.unwrap()
+		pallet_sequencer::Batches::<Runtime>::get()
+			.next_batch(TeeRegistry::genesis_hash(), 1, rule, risk, entries)
+			.unwrap()
 	}
 
 	fn sign(&self, batch: &Batch) -> SignatureSet {
@@ -169,7 +152,6 @@ impl Worker {
 	}
 }
 
-/// Encrypts `call` for `who` to the published cluster key and submits it; returns its id.
 /// Encrypts `call` for `who` to the published cluster key and submits it; returns its id.
 fn submit(who: &AccountId, call: RuntimeCall, salt: u8) -> u64 {
 	let id = pallet_sequencer::NextSubmissionId::<Runtime>::get();
@@ -354,53 +336,5 @@ fn a_protected_asset_is_kept_off_the_plain_path() {
 		let refused = send.clone().dispatch(RuntimeOrigin::signed(alice.clone()));
 		assert_eq!(refused.unwrap_err().error, frame_system::Error::<Runtime>::CallFiltered.into());
 		assert_eq!(pallet_assets::Pallet::<Runtime>::balance(7, &bob), 10);
-	});
-}
-
-#[test]
-fn a_batch_pays_for_the_protection_lookup_of_each_entry_touching_an_asset() {
-	use pallet_sequencer::WeightInfo;
-	dev_chain().execute_with(|| {
-		let worker = Worker::new(Sr25519Keyring::Dave);
-		assert_ok!(worker.register_as(&SgxEnclave::dev_worker()));
-		worker.publish_cluster_key();
-		let native = submit(&account(Sr25519Keyring::Bob), transfer(Sr25519Keyring::Eve, 1), 1);
-		let token = RuntimeCall::Assets(pallet_assets::Call::transfer {
-			id: 7u32.into(),
-			target: account(Sr25519Keyring::Eve).into(),
-			amount: 1,
-		});
-		let asset = submit(&account(Sr25519Keyring::Charlie), token, 2);
-		let base = <Runtime as pallet_sequencer::Config>::WeightInfo::commit_batch(1, 0);
-		let lookup = <Runtime as frame_system::Config>::DbWeight::get().reads(1);
-		// The declared weight: the benchmark's, plus the lookup for an asset call, plus the
-		// call's own.
-		let weigh = |id: u64| {
-			let batch = worker.batch(&[id]);
-			let call = RuntimeCall::decode(&mut &batch.entries[0].revealed.call[..]).unwrap();
-			let commit = RuntimeCall::Sequencer(pallet_sequencer::Call::commit_batch {
-				signatures: worker.sign(&batch),
-				batch,
-				cosignatures: Default::default(),
-			});
-			(commit.get_dispatch_info().call_weight, call.get_dispatch_info().call_weight)
-		};
-		let (declared, own) = weigh(native);
-		assert_eq!(declared, base + own);
-		let (declared, own) = weigh(asset);
-		assert_eq!(declared, base + lookup + own);
-
-		// What the batch is charged after running keeps the lookup (token 7 does not exist, so
-		// the transfer fails; the batch goes on).
-		let batch = worker.batch(&[asset]);
-		let post = Sequencer::commit_batch(
-			RuntimeOrigin::signed(worker.account.clone()),
-			batch.clone(),
-			worker.sign(&batch),
-			Default::default(),
-		)
-		.unwrap();
-		let charged = post.actual_weight.unwrap();
-		assert!(charged.all_gte(base + lookup) && charged.all_lte(declared), "{charged:?}");
 	});
 }

@@ -9,7 +9,7 @@
 
 use aegis_runtime::{AccountId, RuntimeCall, UNIT};
 use aegis_worker::{
-	chain::{BlockNumber, RpcChain},
+	chain::RpcChain,
 	client::{self, Outcome},
 };
 use clap::{Parser, Subcommand};
@@ -168,8 +168,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 			}
 		}
 		Command::Risk => {
-			let r: pallet_risk_oracle::RiskStatus<BlockNumber> =
-				chain.runtime_call("RiskOracleApi_risk_status", vec![], None).await?;
+			let r = chain.risk_status(None).await?;
 			let suites = |s: aegis_primitives::risk::SuiteSet| {
 				s.iter().map(|s| s.name()).collect::<Vec<_>>().join(" + ")
 			};
@@ -183,8 +182,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 			}
 		}
 		Command::Workers => {
-			let workers: Vec<pallet_tee_registry::ActiveWorker<AccountId, BlockNumber>> =
-				chain.runtime_call("TeeRegistryApi_active_workers", vec![], None).await?;
+			let workers = chain.active_workers(None).await?;
 			if workers.is_empty() {
 				println!("no active workers");
 			}

@@ -30,6 +30,9 @@ pub trait BenchmarkHelper<T: Config> {
 	fn set_emergency();
 	/// Makes `who` an account `AssetAuthority` lets protect asset `id` (e.g. the token's owner).
 	fn make_asset_owner(who: &T::AccountId, id: AssetId);
+	/// A call the runtime's classifier says transfers asset `id` (and the call filter admits
+	/// on the encrypted path).
+	fn asset_transfer(id: AssetId) -> <T as Config>::RuntimeCall;
 }
 
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
@@ -87,11 +90,6 @@ fn pend<T: Config>(i: u32, epoch: u32, call: &[u8]) -> (SubmissionId, RevealedCa
 		},
 	);
 	(id, revealed)
-}
-
-fn remark<T: Config>() -> Vec<u8> {
-	<T as Config>::RuntimeCall::from(frame_system::Call::<T>::remark { remark: Vec::new() })
-		.encode()
 }
 
 fn policy() -> AccessPolicy {
@@ -191,10 +189,24 @@ mod benchmarks {
 			})
 			.collect();
 		T::BenchmarkHelper::set_redundancy(c as u8);
-		let call = remark::<T>();
-		let entries: Vec<BatchEntry> = (0..n)
-			.map(|i| {
-				let (submission_id, revealed) = pend::<T>(i, epoch, &call);
+		// The costliest entry short of its call's own (declared) weight: each touches an asset
+		// of its own, so each reads a protection record, and the policy is checked to its last
+		// rule (allowed operations above the risk threshold), which refuses the call.
+		let refusing = AccessPolicy {
+			allowed_operations: OperationSet::EMPTY,
+			risk_threshold: RiskScore::ZERO,
+			..policy()
+		};
+		let entries: Vec<BatchEntry> = governance_assets::<T>(n)
+			.into_iter()
+			.map(|id| {
+				ProtectedAssets::<T>::mutate(id, |a| {
+					if let Some(a) = a {
+						a.policy = refusing;
+					}
+				});
+				let call = T::BenchmarkHelper::asset_transfer(id).encode();
+				let (submission_id, revealed) = pend::<T>(id, epoch, &call);
 				BatchEntry { submission_id, revealed }
 			})
 			.collect();

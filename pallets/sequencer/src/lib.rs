@@ -87,7 +87,7 @@ pub use protection::{
 
 use aegis_primitives::{
 	assets::{AccessPolicy, AssetType, Operation},
-	batch::{AssetId, Batch, Checkpoint, SubmissionId},
+	batch::{AssetId, Batch, BatchEntry, BatchError, Checkpoint, SubmissionId},
 	binding::EnclaveKeys,
 	ordering::{is_ordered, EntryMeta, OrderingRule, ProtectionTier},
 	pqc::{self, SignatureSet, Suite},
@@ -237,6 +237,38 @@ pub struct BatchChain {
 	pub next_sequence: u64,
 	/// Hash of the last batch (zeros before the first).
 	pub last_hash: Hash,
+}
+
+impl BatchChain {
+	/// The batch continuing this chain on the chain with `genesis`: `entries`, each with what
+	/// the ordering rule sees of its call (as [`Pallet::order_class`] gives it), put in `rule`'s
+	/// order at risk `risk`, the order [`Pallet::commit_batch`] checks.
+	pub fn next_batch(
+		&self,
+		genesis: Hash,
+		key_epoch: u32,
+		rule: OrderingRule,
+		risk: RiskScore,
+		entries: Vec<(BatchEntry, (ProtectionTier, bool))>,
+	) -> Result<Batch, BatchError> {
+		let metas: Vec<EntryMeta> = entries
+			.iter()
+			.map(|(e, (protection, migration))| EntryMeta {
+				arrival: e.submission_id,
+				risk,
+				protection: *protection,
+				migration: *migration,
+			})
+			.collect();
+		let entries: Vec<BatchEntry> = entries.into_iter().map(|(e, _)| e).collect();
+		// `order` always gives a permutation of its input, so `apply` always succeeds.
+		let ordered = aegis_primitives::ordering::apply(
+			&aegis_primitives::ordering::order(rule, &metas),
+			&entries,
+		)
+		.ok_or(BatchError::EntryCountMismatch)?;
+		Batch::new(genesis, self.next_sequence, self.last_hash, key_epoch, rule, ordered)
+	}
 }
 
 #[frame_support::pallet]
@@ -686,14 +718,7 @@ pub mod pallet {
 			let worker = ensure_signed(origin)?;
 			let checked = Self::check_batch(&worker, &batch, &signatures, &cosignatures)?;
 			let entries = batch.entries.len() as u32;
-			let mut used = T::WeightInfo::commit_batch(entries, cosignatures.len() as u32)
-				.saturating_add(Self::asset_lookups(
-					checked
-						.entries
-						.iter()
-						.filter(|(_, c)| c.as_ref().is_some_and(|(_, cl)| cl.class.asset.is_some()))
-						.count(),
-				));
+			let mut used = T::WeightInfo::commit_batch(entries, cosignatures.len() as u32);
 			// Tells the protected-asset guard that these dispatches come by the encrypted path.
 			EncryptedDispatch::<T>::put(checked.full_pqc);
 			let path = CallPath::Encrypted { full_pqc: checked.full_pqc };
@@ -1082,26 +1107,12 @@ impl<T: Config> Pallet<T> {
 	/// `commit_batch`'s weight before dispatch: the checks, plus every revealed call's
 	/// declared weight.
 	fn commit_batch_weight(batch: &Batch, cosigners: u32) -> Weight {
-		let calls: Vec<<T as Config>::RuntimeCall> = batch
+		let calls = batch
 			.entries
 			.iter()
 			.filter_map(|e| <T as Config>::RuntimeCall::decode(&mut &e.revealed.call[..]).ok())
-			.collect();
-		let declared = calls
-			.iter()
 			.fold(Weight::zero(), |w, c| w.saturating_add(c.get_dispatch_info().call_weight));
-		T::WeightInfo::commit_batch(batch.entries.len() as u32, cosigners)
-			.saturating_add(Self::asset_lookups(
-				calls.iter().filter(|c| T::CallClassifier::classify(c).asset.is_some()).count(),
-			))
-			.saturating_add(declared)
-	}
-
-	/// What the benchmark of `commit_batch` leaves out of its weight: its entries (remarks)
-	/// touch no asset, while each of the `touching` entries whose call does reads that
-	/// asset's protection record.
-	fn asset_lookups(touching: usize) -> Weight {
-		T::DbWeight::get().reads(touching as u64)
+		T::WeightInfo::commit_batch(batch.entries.len() as u32, cosigners).saturating_add(calls)
 	}
 
 	/// Every check of a batch. Changes nothing.

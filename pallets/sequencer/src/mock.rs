@@ -11,7 +11,6 @@ use aegis_envelope::RecipientKey;
 use aegis_primitives::{
 	batch::{Batch, BatchEntry, RevealedCall, SubmissionId},
 	binding::{keys_hash, report_data, EnclaveKeys},
-	ordering::{order, EntryMeta},
 	pqc::{self, SecretKey, SignatureSet, Suite},
 	risk::SuiteSet,
 };
@@ -258,6 +257,9 @@ impl pallet_sequencer::BenchmarkHelper<Test> for SequencerBenchmarks {
 		use frame_support::traits::fungible::Mutate;
 		let _ = Balances::mint_into(who, 1_000_000);
 		Assets::create(RuntimeOrigin::signed(*who), id, *who, 1).unwrap();
+	}
+	fn asset_transfer(id: aegis_primitives::batch::AssetId) -> RuntimeCall {
+		RuntimeCall::Assets(pallet_assets::Call::transfer { id, target: 1, amount: 1 })
 	}
 }
 
@@ -528,32 +530,18 @@ impl SimWorker {
 		let risk = <RiskOracle as pallet_risk_oracle::RiskProvider<u64>>::score();
 		let revealed: Vec<RevealedCall> =
 			ids.iter().map(|id| self.reveal(*id).expect("decrypts")).collect();
-		let metas: Vec<EntryMeta> = ids
+		let entries = ids
 			.iter()
-			.zip(&revealed)
-			.map(|(id, r)| {
+			.zip(revealed)
+			.map(|(id, revealed)| {
 				// Classified as the chain does when it checks the order.
-				let (protection, migration) = Sequencer::order_class(&r.call);
-				EntryMeta { arrival: *id, risk, protection, migration }
+				let class = Sequencer::order_class(&revealed.call);
+				(BatchEntry { submission_id: *id, revealed }, class)
 			})
 			.collect();
-		let entries: Vec<BatchEntry> = order(rule, &metas)
-			.into_iter()
-			.map(|i| BatchEntry {
-				submission_id: ids[i as usize],
-				revealed: revealed[i as usize].clone(),
-			})
-			.collect();
-		let chain = crate::Batches::<Test>::get();
-		Batch::new(
-			TeeRegistry::genesis_hash(),
-			chain.next_sequence,
-			chain.last_hash,
-			1,
-			rule,
-			entries,
-		)
-		.unwrap()
+		crate::Batches::<Test>::get()
+			.next_batch(TeeRegistry::genesis_hash(), 1, rule, risk, entries)
+			.unwrap()
 	}
 
 	/// Signs `batch` with the suites the policy in force requires.

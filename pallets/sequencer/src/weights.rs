@@ -51,8 +51,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1725`
 		//  Estimated: `19973`
-		// Minimum execution time: 116_480_000 picoseconds.
-		Weight::from_parts(127_180_000, 19973)
+		// Minimum execution time: 116_147_000 picoseconds.
+		Weight::from_parts(132_151_000, 19973)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -72,6 +72,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `RiskOracle::Score` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
 	/// Storage: `Sequencer::Pending` (r:1024 w:1024)
 	/// Proof: `Sequencer::Pending` (`max_values`: None, `max_size`: Some(16508), added: 18983, mode: `MaxEncodedLen`)
+	/// Storage: `Sequencer::ProtectedAssets` (r:1024 w:0)
+	/// Proof: `Sequencer::ProtectedAssets` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
 	/// Storage: `Sequencer::CounterForPending` (r:1 w:1)
 	/// Proof: `Sequencer::CounterForPending` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Sequencer::PendingPerAccount` (r:1024 w:1024)
@@ -86,16 +88,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `c` is `[0, 4]`.
 	fn commit_batch(n: u32, c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4684 + c * (4024 ±0) + n * (595 ±0)`
+		//  Measured:  `4763 + c * (4024 ±0) + n * (638 ±0)`
 		//  Estimated: `7652 + c * (6662 ±0) + n * (18983 ±0)`
-		// Minimum execution time: 26_361_664_000 picoseconds.
-		Weight::from_parts(26_486_608_000, 7652)
-			// Standard Error: 1_970_305
-			.saturating_add(Weight::from_parts(116_785_608, 0).saturating_mul(n.into()))
-			// Standard Error: 519_378_844
-			.saturating_add(Weight::from_parts(2_745_861_788, 0).saturating_mul(c.into()))
+		// Minimum execution time: 27_035_410_000 picoseconds.
+		Weight::from_parts(19_860_206_274, 7652)
+			// Standard Error: 5_767_357
+			.saturating_add(Weight::from_parts(128_783_494, 0).saturating_mul(n.into()))
+			// Standard Error: 1_293_908_150
+			.saturating_add(Weight::from_parts(2_334_534_443, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
@@ -119,10 +121,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4417 + n * (594 ±0)`
 		//  Estimated: `7652 + n * (18983 ±0)`
-		// Minimum execution time: 164_420_000 picoseconds.
-		Weight::from_parts(166_415_000, 7652)
-			// Standard Error: 2_147_209
-			.saturating_add(Weight::from_parts(112_587_351, 0).saturating_mul(n.into()))
+		// Minimum execution time: 159_025_000 picoseconds.
+		Weight::from_parts(70_644_724, 7652)
+			// Standard Error: 424_902
+			.saturating_add(Weight::from_parts(102_317_783, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -143,8 +145,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `759`
 		//  Estimated: `19973`
-		// Minimum execution time: 83_824_000 picoseconds.
-		Weight::from_parts(89_263_000, 19973)
+		// Minimum execution time: 85_329_000 picoseconds.
+		Weight::from_parts(93_823_000, 19973)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -154,8 +156,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_668_000 picoseconds.
-		Weight::from_parts(8_173_000, 0)
+		// Minimum execution time: 7_014_000 picoseconds.
+		Weight::from_parts(8_235_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Sequencer::ExpiryCursor` (r:1 w:1)
@@ -177,10 +179,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `64 + n * (597 ±0)`
 		//  Estimated: `1493 + n * (18983 ±0)`
-		// Minimum execution time: 5_184_000 picoseconds.
-		Weight::from_parts(34_370_413, 1493)
-			// Standard Error: 449_568
-			.saturating_add(Weight::from_parts(60_682_561, 0).saturating_mul(n.into()))
+		// Minimum execution time: 4_939_000 picoseconds.
+		Weight::from_parts(31_297_925, 1493)
+			// Standard Error: 286_247
+			.saturating_add(Weight::from_parts(60_700_976, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -199,8 +201,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `352`
 		//  Estimated: `3676`
-		// Minimum execution time: 68_634_000 picoseconds.
-		Weight::from_parts(74_804_000, 3676)
+		// Minimum execution time: 69_867_000 picoseconds.
+		Weight::from_parts(75_529_000, 3676)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -210,8 +212,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `101`
 		//  Estimated: `3676`
-		// Minimum execution time: 15_658_000 picoseconds.
-		Weight::from_parts(18_122_000, 3676)
+		// Minimum execution time: 15_941_000 picoseconds.
+		Weight::from_parts(26_843_000, 3676)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -225,8 +227,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `259`
 		//  Estimated: `3676`
-		// Minimum execution time: 59_199_000 picoseconds.
-		Weight::from_parts(63_394_000, 3676)
+		// Minimum execution time: 58_738_000 picoseconds.
+		Weight::from_parts(65_322_000, 3676)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -243,10 +245,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `25 + n * (42 ±0)`
 		//  Estimated: `1489 + n * (2686 ±0)`
-		// Minimum execution time: 21_835_000 picoseconds.
-		Weight::from_parts(20_011_121, 1489)
-			// Standard Error: 3_601
-			.saturating_add(Weight::from_parts(5_747_656, 0).saturating_mul(n.into()))
+		// Minimum execution time: 21_431_000 picoseconds.
+		Weight::from_parts(19_516_930, 1489)
+			// Standard Error: 3_647
+			.saturating_add(Weight::from_parts(5_755_718, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -270,10 +272,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4520 + n * (50 ±0)`
 		//  Estimated: `7652 + n * (2686 ±0)`
-		// Minimum execution time: 5_195_157_000 picoseconds.
-		Weight::from_parts(5_338_886_971, 7652)
-			// Standard Error: 602_620
-			.saturating_add(Weight::from_parts(7_129_673, 0).saturating_mul(n.into()))
+		// Minimum execution time: 5_324_834_000 picoseconds.
+		Weight::from_parts(5_505_229_378, 7652)
+			// Standard Error: 578_737
+			.saturating_add(Weight::from_parts(7_392_664, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -292,10 +294,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `902 + n * (50 ±0)`
 		//  Estimated: `79534 + n * (2686 ±0)`
-		// Minimum execution time: 48_728_000 picoseconds.
-		Weight::from_parts(52_494_317, 79534)
-			// Standard Error: 13_175
-			.saturating_add(Weight::from_parts(5_164_986, 0).saturating_mul(n.into()))
+		// Minimum execution time: 49_237_000 picoseconds.
+		Weight::from_parts(50_662_470, 79534)
+			// Standard Error: 2_756
+			.saturating_add(Weight::from_parts(4_976_558, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(18_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(18_u64))
@@ -315,10 +317,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `979 + n * (59 ±0)`
 		//  Estimated: `79534 + n * (2686 ±0)`
-		// Minimum execution time: 56_300_000 picoseconds.
-		Weight::from_parts(59_986_533, 79534)
-			// Standard Error: 2_559
-			.saturating_add(Weight::from_parts(5_007_203, 0).saturating_mul(n.into()))
+		// Minimum execution time: 56_949_000 picoseconds.
+		Weight::from_parts(60_040_213, 79534)
+			// Standard Error: 2_481
+			.saturating_add(Weight::from_parts(4_945_316, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(18_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(18_u64))
@@ -330,16 +332,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights under `RocksDbWeight`, for mocks and tests.
 impl WeightInfo for () {
 	fn submit_encrypted() -> Weight {
-		Weight::from_parts(127_180_000, 19973)
+		Weight::from_parts(132_151_000, 19973)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn commit_batch(n: u32, c: u32, ) -> Weight {
-		Weight::from_parts(26_486_608_000, 7652)
-			.saturating_add(Weight::from_parts(116_785_608, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(2_745_861_788, 0).saturating_mul(c.into()))
+		Weight::from_parts(19_860_206_274, 7652)
+			.saturating_add(Weight::from_parts(128_783_494, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(2_334_534_443, 0).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
-			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))
@@ -347,8 +349,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 18983).saturating_mul(n.into()))
 	}
 	fn reject_entries(n: u32, ) -> Weight {
-		Weight::from_parts(166_415_000, 7652)
-			.saturating_add(Weight::from_parts(112_587_351, 0).saturating_mul(n.into()))
+		Weight::from_parts(70_644_724, 7652)
+			.saturating_add(Weight::from_parts(102_317_783, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
@@ -356,17 +358,17 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 18983).saturating_mul(n.into()))
 	}
 	fn refund_expired() -> Weight {
-		Weight::from_parts(89_263_000, 19973)
+		Weight::from_parts(93_823_000, 19973)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn set_rule() -> Weight {
-		Weight::from_parts(8_173_000, 0)
+		Weight::from_parts(8_235_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn on_initialize_expiries(n: u32, ) -> Weight {
-		Weight::from_parts(34_370_413, 1493)
-			.saturating_add(Weight::from_parts(60_682_561, 0).saturating_mul(n.into()))
+		Weight::from_parts(31_297_925, 1493)
+			.saturating_add(Weight::from_parts(60_700_976, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
@@ -374,23 +376,23 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 18983).saturating_mul(n.into()))
 	}
 	fn register_asset() -> Weight {
-		Weight::from_parts(74_804_000, 3676)
+		Weight::from_parts(75_529_000, 3676)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn update_policy() -> Weight {
-		Weight::from_parts(18_122_000, 3676)
+		Weight::from_parts(26_843_000, 3676)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn remove_asset() -> Weight {
-		Weight::from_parts(63_394_000, 3676)
+		Weight::from_parts(65_322_000, 3676)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn start_migration(n: u32, ) -> Weight {
-		Weight::from_parts(20_011_121, 1489)
-			.saturating_add(Weight::from_parts(5_747_656, 0).saturating_mul(n.into()))
+		Weight::from_parts(19_516_930, 1489)
+			.saturating_add(Weight::from_parts(5_755_718, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -398,16 +400,16 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2686).saturating_mul(n.into()))
 	}
 	fn commit_checkpoint(n: u32, ) -> Weight {
-		Weight::from_parts(5_338_886_971, 7652)
-			.saturating_add(Weight::from_parts(7_129_673, 0).saturating_mul(n.into()))
+		Weight::from_parts(5_505_229_378, 7652)
+			.saturating_add(Weight::from_parts(7_392_664, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 			.saturating_add(Weight::from_parts(0, 2686).saturating_mul(n.into()))
 	}
 	fn complete_migration(n: u32, ) -> Weight {
-		Weight::from_parts(52_494_317, 79534)
-			.saturating_add(Weight::from_parts(5_164_986, 0).saturating_mul(n.into()))
+		Weight::from_parts(50_662_470, 79534)
+			.saturating_add(Weight::from_parts(4_976_558, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(18_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(18_u64))
@@ -415,8 +417,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2686).saturating_mul(n.into()))
 	}
 	fn rollback_migration(n: u32, ) -> Weight {
-		Weight::from_parts(59_986_533, 79534)
-			.saturating_add(Weight::from_parts(5_007_203, 0).saturating_mul(n.into()))
+		Weight::from_parts(60_040_213, 79534)
+			.saturating_add(Weight::from_parts(4_945_316, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(18_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(18_u64))
