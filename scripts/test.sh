@@ -20,6 +20,18 @@ export WASM_BUILD_WORKSPACE_HINT="$PWD"
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# Node.js 20 or newer and npm, for the client tests (this machine class ships Node 20; a machine
+# without it gets Debian's).
+install_node() {
+	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+		SUDO=""
+		[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+		$SUDO apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm
+	fi
+	echo "node $(node --version), npm $(npm --version)"
+}
+
 step "protoc (the node's networking generates its protobuf code with it)"
 if ! command -v protoc >/dev/null; then
 	SUDO=""
@@ -69,6 +81,12 @@ status=${PIPESTATUS[0]}
 if [ "$status" -eq 0 ]; then
 	step "node and worker tests, release (dev chain, two-validator network, worker end to end)"
 	cargo test --locked --release -p aegis-node -p aegis-worker 2>&1 | tee -a "$log"
+	status=${PIPESTATUS[0]}
+fi
+if [ "$status" -eq 0 ]; then
+	step "standard clients against a dev node: polkadot.js and PAPI from the npm registry (tests/clients)"
+	install_node
+	(cd tests/clients && npm ci --no-audit --no-fund && npm test) 2>&1 | tee -a "$log"
 	status=${PIPESTATUS[0]}
 fi
 set -e

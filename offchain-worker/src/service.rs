@@ -245,7 +245,7 @@ impl<C: Chain> Worker<C> {
 		self.shared.update(|s| {
 			s.generation = generation;
 			s.keys = Some(serde_json::json!({
-				"ml_dsa_87": hex::encode(k.ml_dsa),
+				"ml_dsa_87": hex::encode(k.ml_dsa.as_slice()),
 				"slh_dsa_sha2_256s": hex::encode(k.slh_dsa),
 				"hpke_x_wing": hex::encode(k.hpke),
 			}));

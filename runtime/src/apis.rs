@@ -52,7 +52,7 @@ impl_runtime_apis! {
 		}
 
 		fn metadata_at_version(version: u32) -> Option<OpaqueMetadata> {
-			Runtime::metadata_at_version(version)
+			crate::metadata::at_version(version)
 		}
 
 		fn metadata_versions() -> Vec<u32> {

@@ -8,6 +8,8 @@
 //! - [`apis`]: the runtime APIs (the standard set plus `RiskOracleApi`, `TeeRegistryApi` and
 //!   `SequencerApi`).
 //! - [`genesis_config_presets`]: `development`, `local_testnet` and a production-shaped preset.
+//! - [`metadata`]: the metadata served to clients (FRAME's, described so standard clients
+//!   encode runtime API arguments as the runtime decodes them).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 // `construct_runtime`-style macros expand to code the workspace lints cannot see through.
@@ -25,6 +27,7 @@ pub mod apis;
 mod benchmarks;
 pub mod configs;
 pub mod genesis_config_presets;
+pub mod metadata;
 
 use sp_runtime::{
 	generic, impl_opaque_keys,

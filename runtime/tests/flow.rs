@@ -263,6 +263,65 @@ fn encrypted_transfers_run_in_the_rules_order_as_their_submitters() {
 	});
 }
 
+/// `call` wrapped in `sudo.sudo` `depth` times.
+fn nested_in_sudo(call: RuntimeCall, depth: usize) -> RuntimeCall {
+	(0..depth)
+		.fold(call, |inner, _| RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(inner) }))
+}
+
+#[test]
+fn a_call_nested_hundreds_deep_is_undecodable_and_does_not_hold_up_the_batch() {
+	// Building, encoding and dropping a call 300 deep recurses 300 times in this (native,
+	// unoptimised) test; the wasm runtime never builds one, it refuses to decode past the limit.
+	std::thread::Builder::new()
+		.stack_size(256 << 20)
+		.spawn(nested_call_scenario)
+		.unwrap()
+		.join()
+		.unwrap();
+}
+
+fn nested_call_scenario() {
+	dev_chain().execute_with(|| {
+		let worker = Worker::new(Sr25519Keyring::Dave);
+		assert_ok!(worker.register_as(&SgxEnclave::dev_worker()));
+		worker.publish_cluster_key();
+		let remark = RuntimeCall::System(frame_system::Call::remark { remark: vec![1] });
+		// As deep as an extrinsic may nest, the call still decodes (and is then filtered: sudo
+		// is not sent encrypted); one level deeper it is not a call the runtime decodes.
+		let limit = frame_support::MAX_EXTRINSIC_DEPTH as usize;
+		let at_limit = nested_in_sudo(remark.clone(), limit - 1).encode();
+		assert!(Sequencer::decode_call(&at_limit).is_some());
+		let poison = nested_in_sudo(remark, 300).encode();
+		assert!(Sequencer::decode_call(&poison).is_none());
+		assert_eq!(Sequencer::order_class(&poison), Default::default());
+
+		let mallory = account(Sr25519Keyring::Ferdie);
+		let honest = [
+			submit(&account(Sr25519Keyring::Bob), transfer(Sr25519Keyring::Eve, 1_000), 1),
+			submit(&mallory, nested_in_sudo(transfer(Sr25519Keyring::Eve, 1), 300), 2),
+			submit(&account(Sr25519Keyring::Charlie), transfer(Sr25519Keyring::Eve, 2_000), 3),
+		];
+		let batch = worker.batch(&honest);
+		assert_ok!(worker.commit(&batch, worker.sign(&batch)));
+		assert_eq!(
+			transfers(),
+			vec![
+				(account(Sr25519Keyring::Bob), account(Sr25519Keyring::Eve), 1_000),
+				(account(Sr25519Keyring::Charlie), account(Sr25519Keyring::Eve), 2_000),
+			]
+		);
+		assert!(System::events().iter().any(|r| matches!(
+			&r.event,
+			RuntimeEvent::Sequencer(pallet_sequencer::Event::EntryExecuted {
+				id,
+				outcome: EntryOutcome::Undecodable,
+				..
+			}) if *id == honest[1]
+		)));
+	});
+}
+
 #[test]
 fn at_emergency_a_batch_without_slh_dsa_is_refused() {
 	dev_chain().execute_with(|| {
@@ -292,49 +351,120 @@ fn at_emergency_a_batch_without_slh_dsa_is_refused() {
 	});
 }
 
+/// Alice creates token `id`, mints herself 1,000 and sends Bob 10 with a plain extrinsic; then,
+/// as its owner, protects it as TEE-only.
+fn tee_only_token(id: u32) {
+	let alice = account(Sr25519Keyring::Alice);
+	let bob = account(Sr25519Keyring::Bob);
+	let signed = || RuntimeOrigin::signed(alice.clone());
+	assert_ok!(pallet_assets::Pallet::<Runtime>::create(
+		signed(),
+		id.into(),
+		alice.clone().into(),
+		1
+	));
+	assert_ok!(pallet_assets::Pallet::<Runtime>::mint(
+		signed(),
+		id.into(),
+		alice.clone().into(),
+		1_000
+	));
+	// Unprotected: a plain extrinsic moves it.
+	assert_ok!(asset_transfer(id, &bob).dispatch(signed()));
+
+	// Alice owns the token, so she may protect it (holding the deposit).
+	let policy = aegis_primitives::assets::AccessPolicy {
+		allowed_operations: Default::default(),
+		requires_pqc: false,
+		requires_tee: true,
+		risk_threshold: aegis_primitives::risk::RiskScore::MAX,
+	};
+	assert_ok!(Sequencer::register_asset(
+		signed(),
+		id,
+		aegis_primitives::assets::AssetType::OnChainToken,
+		policy,
+		None,
+		Vec::new().try_into().unwrap(),
+	));
+}
+
+fn asset_transfer(id: u32, to: &AccountId) -> RuntimeCall {
+	RuntimeCall::Assets(pallet_assets::Call::transfer {
+		id: id.into(),
+		target: to.clone().into(),
+		amount: 10,
+	})
+}
+
 #[test]
 fn a_protected_asset_is_kept_off_the_plain_path() {
 	dev_chain().execute_with(|| {
-		let alice = account(Sr25519Keyring::Alice);
-		let bob = account(Sr25519Keyring::Bob);
-		assert_ok!(pallet_assets::Pallet::<Runtime>::create(
-			RuntimeOrigin::signed(alice.clone()),
-			7u32.into(),
-			alice.clone().into(),
-			1
-		));
-		assert_ok!(pallet_assets::Pallet::<Runtime>::mint(
-			RuntimeOrigin::signed(alice.clone()),
-			7u32.into(),
-			alice.clone().into(),
-			1_000
-		));
-		let send = RuntimeCall::Assets(pallet_assets::Call::transfer {
-			id: 7u32.into(),
-			target: bob.clone().into(),
-			amount: 10,
-		});
-		// Unprotected: a plain extrinsic moves it.
-		assert_ok!(send.clone().dispatch(RuntimeOrigin::signed(alice.clone())));
-
-		// Alice owns the token, so she may protect it (holding the deposit).
-		let policy = aegis_primitives::assets::AccessPolicy {
-			allowed_operations: Default::default(),
-			requires_pqc: false,
-			requires_tee: true,
-			risk_threshold: aegis_primitives::risk::RiskScore::MAX,
-		};
-		assert_ok!(Sequencer::register_asset(
-			RuntimeOrigin::signed(alice.clone()),
-			7,
-			aegis_primitives::assets::AssetType::OnChainToken,
-			policy,
-			None,
-			Vec::new().try_into().unwrap(),
-		));
+		tee_only_token(7);
+		let (alice, bob) = (account(Sr25519Keyring::Alice), account(Sr25519Keyring::Bob));
 		// Now the runtime's call filter refuses the plain path, nested or not.
-		let refused = send.clone().dispatch(RuntimeOrigin::signed(alice.clone()));
+		let refused = asset_transfer(7, &bob).dispatch(RuntimeOrigin::signed(alice));
 		assert_eq!(refused.unwrap_err().error, frame_system::Error::<Runtime>::CallFiltered.into());
 		assert_eq!(pallet_assets::Pallet::<Runtime>::balance(7, &bob), 10);
+	});
+}
+
+#[test]
+fn every_plain_way_to_move_a_tee_only_token_is_refused_with_its_reason() {
+	use pallet_sequencer::AssetRefusal;
+	use sp_runtime::transaction_validity::{
+		InvalidTransaction, TransactionSource, TransactionValidityError,
+	};
+	dev_chain().execute_with(|| {
+		tee_only_token(7);
+		let (alice, bob) = (Sr25519Keyring::Alice, account(Sr25519Keyring::Bob));
+		let id = codec::Compact(7u32);
+		let dest: aegis_runtime::Address = bob.clone().into();
+		let holder = account(alice);
+		// The holder empties the account; the admin (Alice too) moves someone else's balance.
+		let plain = [
+			pallet_assets::Call::transfer_all { id, dest: dest.clone(), keep_alive: false },
+			pallet_assets::Call::force_transfer {
+				id,
+				source: holder.clone().into(),
+				dest: dest.clone(),
+				amount: 100,
+			},
+			pallet_assets::Call::transfer_keep_alive { id, target: dest, amount: 100 },
+		];
+		let genesis = System::block_hash(0);
+		let parent = System::parent_hash();
+		for call in plain {
+			let call = RuntimeCall::Assets(call);
+			// As a signed extrinsic: refused at validation, with the refusal's own code, so the
+			// pool drops it and the user sees why.
+			let xt = aegis_runtime::signed_extrinsic(
+				call.clone(),
+				holder.clone(),
+				0,
+				genesis,
+				|payload| alice.sign(payload).into(),
+			);
+			assert_eq!(
+				aegis_runtime::Executive::validate_transaction(
+					TransactionSource::External,
+					xt,
+					parent
+				),
+				Err(TransactionValidityError::Invalid(InvalidTransaction::Custom(
+					AssetRefusal::EncryptedPathRequired.code()
+				))),
+				"{call:?}"
+			);
+			// Dispatched anyway (nested in another call, say): the base filter refuses it.
+			let refused = call.clone().dispatch(RuntimeOrigin::signed(holder.clone()));
+			assert_eq!(
+				refused.unwrap_err().error,
+				frame_system::Error::<Runtime>::CallFiltered.into(),
+				"{call:?}"
+			);
+		}
+		assert_eq!(pallet_assets::Pallet::<Runtime>::balance(7, &bob), 10);
+		assert_eq!(pallet_assets::Pallet::<Runtime>::balance(7, &holder), 990);
 	});
 }

@@ -47,11 +47,12 @@ fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	who
 }
 
-/// An envelope of `len` bytes with a v1 header for `epoch` (the chain never decrypts it).
+/// An envelope of `len` bytes (at least the shortest valid one) with a v1 header for `epoch`
+/// (the chain never decrypts it).
 fn envelope<T: Config>(epoch: u32, len: u32) -> BoundedVec<u8, T::MaxEnvelopeLen> {
-	let mut bytes = vec![ENVELOPE_VERSION, 0];
+	let mut bytes = vec![ENVELOPE_VERSION, ENVELOPE_SUITE];
 	bytes.extend_from_slice(&epoch.to_le_bytes());
-	bytes.resize(len.max(ENVELOPE_HEADER_LEN as u32) as usize, 0xee);
+	bytes.resize(len.max(ENVELOPE_MIN_LEN as u32) as usize, 0xee);
 	bytes.try_into().expect("fits MaxEnvelopeLen")
 }
 

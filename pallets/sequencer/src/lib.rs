@@ -95,7 +95,7 @@ use aegis_primitives::{
 	Hash,
 };
 use alloc::vec::Vec;
-use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use codec::{Decode, DecodeLimit, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
 	dispatch::{GetDispatchInfo, PostDispatchInfo},
 	pallet_prelude::*,
@@ -116,6 +116,11 @@ use sp_runtime::traits::{Dispatchable, Saturating, Zero};
 pub const ENVELOPE_VERSION: u8 = 1;
 /// Bytes of the envelope header: version, suite, key epoch (u32 LE).
 pub const ENVELOPE_HEADER_LEN: usize = 6;
+/// The one cipher suite `aegis-envelope` v1 defines: X-Wing, HKDF-SHA256, ChaCha20-Poly1305.
+pub const ENVELOPE_SUITE: u8 = 1;
+/// The shortest envelope that can open: the header, the X-Wing encapsulated key (1120 bytes)
+/// and the AEAD tag (16 bytes) around an empty plaintext.
+pub const ENVELOPE_MIN_LEN: usize = ENVELOPE_HEADER_LEN + 1_120 + 16;
 
 /// What the runtime says a call touches: the asset (the pallet looks up its protection), the
 /// operation, and whether it belongs to a migration.
@@ -1039,11 +1044,18 @@ pub mod pallet {
 	}
 }
 
-/// The key epoch named in an `aegis-envelope` v1 header, if the header is one.
+/// The key epoch named in an `aegis-envelope` v1 header, if the envelope could be one: the
+/// version and suite this chain's workers open, and at least [`ENVELOPE_MIN_LEN`] bytes.
+/// Anything else could never be opened, so it is refused at submission rather than held and
+/// then rejected by a worker at the submitter's expense.
 pub fn envelope_epoch(envelope: &[u8]) -> Option<u32> {
+	if envelope.len() < ENVELOPE_MIN_LEN {
+		return None;
+	}
 	let header: &[u8; ENVELOPE_HEADER_LEN] = envelope.first_chunk()?;
-	let [version, _suite, e0, e1, e2, e3] = *header;
-	(version == ENVELOPE_VERSION).then(|| u32::from_le_bytes([e0, e1, e2, e3]))
+	let [version, suite, e0, e1, e2, e3] = *header;
+	(version == ENVELOPE_VERSION && suite == ENVELOPE_SUITE)
+		.then(|| u32::from_le_bytes([e0, e1, e2, e3]))
 }
 
 impl<T: Config> Pallet<T> {
@@ -1110,7 +1122,7 @@ impl<T: Config> Pallet<T> {
 		let calls = batch
 			.entries
 			.iter()
-			.filter_map(|e| <T as Config>::RuntimeCall::decode(&mut &e.revealed.call[..]).ok())
+			.filter_map(|e| Self::decode_call(&e.revealed.call))
 			.fold(Weight::zero(), |w, c| w.saturating_add(c.get_dispatch_info().call_weight));
 		T::WeightInfo::commit_batch(batch.entries.len() as u32, cosigners).saturating_add(calls)
 	}
@@ -1174,12 +1186,10 @@ impl<T: Config> Pallet<T> {
 			let s = Pending::<T>::get(entry.submission_id).ok_or(Error::<T>::UnknownSubmission)?;
 			ensure!(s.key_epoch == header.key_epoch, Error::<T>::EpochMismatch);
 			ensure!(entry.revealed.commitment() == s.commitment, Error::<T>::CommitmentMismatch);
-			let call = <T as Config>::RuntimeCall::decode(&mut &entry.revealed.call[..]).ok().map(
-				|call| {
-					let classified = Self::classify(&call);
-					(call, classified)
-				},
-			);
+			let call = Self::decode_call(&entry.revealed.call).map(|call| {
+				let classified = Self::classify(&call);
+				(call, classified)
+			});
 			let (protection, migration) = Self::order_class_of(call.as_ref().map(|(_, c)| c));
 			metas.push(EntryMeta { arrival: entry.submission_id, risk, protection, migration });
 			out.push((s, call));
@@ -1322,8 +1332,20 @@ impl<T: Config> Pallet<T> {
 	/// [`SequencerApi::order_classes`]) so that it orders exactly as [`Pallet::commit_batch`]
 	/// checks.
 	pub fn order_class(call: &[u8]) -> (ProtectionTier, bool) {
-		let call = <T as Config>::RuntimeCall::decode(&mut &call[..]).ok();
-		Self::order_class_of(call.map(|c| Self::classify(&c)).as_ref())
+		Self::order_class_of(Self::decode_call(call).map(|c| Self::classify(&c)).as_ref())
+	}
+
+	/// A revealed call as the runtime decodes extrinsics: nested at most
+	/// `MAX_EXTRINSIC_DEPTH` calls deep (a call nested hundreds deep would exhaust the wasm
+	/// runtime's stack while decoding, trapping `commit_batch` and the worker's
+	/// `order_classes` for every batch holding it), and every byte used. Anything else does not
+	/// decode and runs as `Undecodable`.
+	pub fn decode_call(call: &[u8]) -> Option<<T as Config>::RuntimeCall> {
+		<T as Config>::RuntimeCall::decode_all_with_depth_limit(
+			frame_support::MAX_EXTRINSIC_DEPTH,
+			&mut &call[..],
+		)
+		.ok()
 	}
 
 	fn order_class_of(classified: Option<&Classified<T>>) -> (ProtectionTier, bool) {

@@ -151,6 +151,24 @@ fn submissions_are_checked_and_the_pool_is_bounded() {
 			),
 			Error::<Test>::MalformedEnvelope
 		);
+		// A suite no worker can open, and a valid header on fewer bytes than the KEM's
+		// encapsulated key and the tag: refused before any deposit is held.
+		let mut other_suite = env.clone();
+		other_suite[1] = 2;
+		assert_noop!(
+			Sequencer::submit_encrypted(RuntimeOrigin::signed(1), other_suite, c, weight()),
+			Error::<Test>::MalformedEnvelope
+		);
+		let too_short: Vec<u8> = env[..ENVELOPE_MIN_LEN - 1].to_vec();
+		assert_noop!(
+			Sequencer::submit_encrypted(
+				RuntimeOrigin::signed(1),
+				too_short.try_into().unwrap(),
+				c,
+				weight()
+			),
+			Error::<Test>::MalformedEnvelope
+		);
 		// An account without the deposit.
 		assert_noop!(
 			Sequencer::submit_encrypted(RuntimeOrigin::signed(77), env.clone(), c, weight()),
@@ -580,4 +598,22 @@ mod deposits {
 			})?;
 		}
 	}
+}
+
+#[test]
+fn the_envelope_checks_follow_aegis_envelope_v1() {
+	assert_eq!(ENVELOPE_VERSION, aegis_envelope::VERSION);
+	assert_eq!(ENVELOPE_HEADER_LEN, aegis_envelope::HEADER_LEN);
+	assert_eq!(ENVELOPE_MIN_LEN, aegis_envelope::OVERHEAD);
+	assert_eq!(
+		aegis_envelope::CipherSuite::from_id(ENVELOPE_SUITE),
+		Some(aegis_envelope::CipherSuite::XWingHkdfSha256ChaCha20Poly1305)
+	);
+	// The shortest envelope `seal` makes (an empty plaintext) passes the length check.
+	let key = aegis_envelope::RecipientKey::derive(&[1; 32], 7);
+	let public =
+		aegis_envelope::RecipientPublicKey::from_bytes(7, &key.public_key().to_bytes()).unwrap();
+	let empty = aegis_envelope::seal(&public, &[0; 32], &[1; 32], &[]).unwrap();
+	assert_eq!(envelope_epoch(&empty), Some(7));
+	assert_eq!(envelope_epoch(&empty[..empty.len() - 1]), None);
 }

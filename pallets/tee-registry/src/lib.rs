@@ -836,7 +836,7 @@ pub mod pallet {
 			ensure!(
 				pqc::verify(
 					Suite::MlDsa87,
-					&worker.keys.ml_dsa,
+					worker.keys.ml_dsa.as_slice(),
 					pqc::context::CLUSTER_KEY,
 					&message,
 					&signature

@@ -178,7 +178,7 @@ mod tests {
 		let keys = aegis_benchmarking::key_set(3);
 		let sigs = aegis_benchmarking::sign(3, SuiteSet::BOTH.bits(), b"ctx", b"message");
 		let public = |suite| match suite {
-			pqc::Suite::MlDsa87 => &keys.ml_dsa[..],
+			pqc::Suite::MlDsa87 => keys.ml_dsa.as_slice(),
 			pqc::Suite::SlhDsaSha2_256s => &keys.slh_dsa[..],
 		};
 		assert_eq!(

@@ -8,7 +8,7 @@
 
 use crate::{
 	hashing::{domain, hash256, hash512},
-	pqc::{ML_DSA_87_PUBLIC_KEY_LEN, SLH_DSA_256S_PUBLIC_KEY_LEN},
+	pqc::{MlDsa87PublicKey, SLH_DSA_256S_PUBLIC_KEY_LEN},
 	AccountBytes, Hash,
 };
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
@@ -24,8 +24,8 @@ pub const HPKE_XWING_PUBLIC_KEY_LEN: usize = 1_216;
 pub struct EnclaveKeys {
 	/// HPKE X-Wing public key that users encrypt envelopes to.
 	pub hpke: [u8; HPKE_XWING_PUBLIC_KEY_LEN],
-	/// ML-DSA-87 public key.
-	pub ml_dsa: [u8; ML_DSA_87_PUBLIC_KEY_LEN],
+	/// ML-DSA-87 public key (a type of its own so that standard clients decode the metadata).
+	pub ml_dsa: MlDsa87PublicKey,
 	/// SLH-DSA-SHA2-256s public key.
 	pub slh_dsa: [u8; SLH_DSA_256S_PUBLIC_KEY_LEN],
 }
@@ -34,7 +34,7 @@ impl EnclaveKeys {
 	/// The public key of a signature suite.
 	pub fn signing_key(&self, suite: crate::pqc::Suite) -> &[u8] {
 		match suite {
-			crate::pqc::Suite::MlDsa87 => &self.ml_dsa,
+			crate::pqc::Suite::MlDsa87 => self.ml_dsa.as_slice(),
 			crate::pqc::Suite::SlhDsaSha2_256s => &self.slh_dsa,
 		}
 	}
@@ -42,7 +42,7 @@ impl EnclaveKeys {
 
 /// `BLAKE2b-256("aegis/keys/v1" ‖ hpke ‖ ml_dsa ‖ slh_dsa)`: one hash naming the whole key set.
 pub fn keys_hash(keys: &EnclaveKeys) -> Hash {
-	hash256(domain::KEYS, &[&keys.hpke, &keys.ml_dsa, &keys.slh_dsa])
+	hash256(domain::KEYS, &[&keys.hpke, keys.ml_dsa.as_slice(), &keys.slh_dsa])
 }
 
 /// The 64 bytes a worker's quote must carry as `report_data`:
@@ -71,12 +71,13 @@ pub fn cluster_key_message(
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use crate::pqc::ML_DSA_87_PUBLIC_KEY_LEN;
 	use codec::{Decode, Encode};
 
 	fn keys(fill: u8) -> EnclaveKeys {
 		EnclaveKeys {
 			hpke: [fill; HPKE_XWING_PUBLIC_KEY_LEN],
-			ml_dsa: [fill; ML_DSA_87_PUBLIC_KEY_LEN],
+			ml_dsa: MlDsa87PublicKey([fill; ML_DSA_87_PUBLIC_KEY_LEN]),
 			slh_dsa: [fill; SLH_DSA_256S_PUBLIC_KEY_LEN],
 		}
 	}
@@ -108,7 +109,7 @@ mod tests {
 		k.hpke[0] = 1;
 		assert_ne!(base, keys_hash(&k));
 		let mut k = keys(0);
-		k.ml_dsa[ML_DSA_87_PUBLIC_KEY_LEN - 1] = 1;
+		k.ml_dsa.0[ML_DSA_87_PUBLIC_KEY_LEN - 1] = 1;
 		assert_ne!(base, keys_hash(&k));
 		let mut k = keys(0);
 		k.slh_dsa[3] = 1;

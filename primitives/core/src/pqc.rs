@@ -23,7 +23,6 @@
 //! Every signature in the product carries a context string naming its purpose ([`context`]);
 //! [`sign`] refuses an empty one, so a signature made for one purpose never verifies for another.
 
-use crate::risk::SuiteSet;
 use alloc::boxed::Box;
 use bounded_collections::{BoundedVec, ConstU32};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
@@ -62,6 +61,81 @@ pub const SLH_DSA_256S_SIGNATURE_LEN: usize = 29_792;
 pub const MAX_SIGNATURE_LEN: u32 = SLH_DSA_256S_SIGNATURE_LEN as u32;
 /// Longest context string FIPS 204/205 allow.
 pub const MAX_CONTEXT_LEN: usize = 255;
+
+/// An ML-DSA-87 public key: FIPS 204 `pkEncode`, [`ML_DSA_87_PUBLIC_KEY_LEN`] bytes.
+///
+/// SCALE encodes it exactly as the `[u8; 2592]` it wraps (a fixed array has no length prefix),
+/// so storage, calls and events keep the wire format they had when this field was a plain
+/// array. Only its *metadata* differs: polkadot.js (`@polkadot/types`) refuses any fixed array
+/// longer than 2048 elements, and one such array anywhere in the metadata stops the whole API
+/// from initialising. The type therefore describes itself as two halves, `[[u8; 1296]; 2]`,
+/// the same 2592 bytes in the same order, which every standard client (polkadot.js, PAPI,
+/// subxt) decodes. `runtime/tests/metadata.rs` keeps every array in the runtime's metadata
+/// within that limit.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen)]
+pub struct MlDsa87PublicKey(pub [u8; ML_DSA_87_PUBLIC_KEY_LEN]);
+
+/// Length of each half [`MlDsa87PublicKey`]'s metadata describes.
+pub const ML_DSA_87_PUBLIC_KEY_HALF_LEN: usize = ML_DSA_87_PUBLIC_KEY_LEN / 2;
+const _: () = assert!(2 * ML_DSA_87_PUBLIC_KEY_HALF_LEN == ML_DSA_87_PUBLIC_KEY_LEN);
+
+impl TypeInfo for MlDsa87PublicKey {
+	type Identity = Self;
+
+	fn type_info() -> scale_info::Type {
+		scale_info::Type::builder()
+			.path(scale_info::Path::new("MlDsa87PublicKey", module_path!()))
+			.composite(scale_info::build::Fields::unnamed().field(|f| {
+				f.ty::<[[u8; ML_DSA_87_PUBLIC_KEY_HALF_LEN]; 2]>().type_name("[[u8; 1296]; 2]")
+			}))
+	}
+}
+
+impl MlDsa87PublicKey {
+	/// The encoded key.
+	pub fn as_slice(&self) -> &[u8] {
+		&self.0
+	}
+}
+
+impl core::fmt::Debug for MlDsa87PublicKey {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		// The first bytes name the key well enough in logs; 2592 numbers do not.
+		write!(f, "MlDsa87PublicKey(0x")?;
+		for byte in self.0.iter().take(8) {
+			write!(f, "{byte:02x}")?;
+		}
+		write!(f, "…)")
+	}
+}
+
+impl From<[u8; ML_DSA_87_PUBLIC_KEY_LEN]> for MlDsa87PublicKey {
+	fn from(bytes: [u8; ML_DSA_87_PUBLIC_KEY_LEN]) -> Self {
+		Self(bytes)
+	}
+}
+
+impl TryFrom<&[u8]> for MlDsa87PublicKey {
+	type Error = core::array::TryFromSliceError;
+
+	fn try_from(bytes: &[u8]) -> Result<Self, Self::Error> {
+		bytes.try_into().map(Self)
+	}
+}
+
+impl TryFrom<alloc::vec::Vec<u8>> for MlDsa87PublicKey {
+	type Error = alloc::vec::Vec<u8>;
+
+	fn try_from(bytes: alloc::vec::Vec<u8>) -> Result<Self, Self::Error> {
+		bytes.try_into().map(Self)
+	}
+}
+
+impl AsRef<[u8]> for MlDsa87PublicKey {
+	fn as_ref(&self) -> &[u8] {
+		&self.0
+	}
+}
 
 /// A post-quantum signature suite.
 #[derive(
@@ -194,6 +268,82 @@ impl PublicKey {
 		}
 	}
 }
+
+/// A set of signature suites, encoded as a bit mask (bit `i` = [`Suite`] with index `i`).
+///
+/// Decoding rejects unknown bits, so a stored or submitted set only ever names real suites.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Encode, MaxEncodedLen, TypeInfo)]
+pub struct SuiteSet(u8);
+
+impl SuiteSet {
+	/// No suite.
+	pub const EMPTY: Self = Self(0);
+	/// ML-DSA-87 only.
+	pub const ML_DSA: Self = Self(Suite::MlDsa87.bit());
+	/// ML-DSA-87 and SLH-DSA-SHA2-256s.
+	pub const BOTH: Self = Self(Suite::MlDsa87.bit() | Suite::SlhDsaSha2_256s.bit());
+
+	const KNOWN_BITS: u8 = Self::BOTH.0;
+
+	/// A set from a bit mask, if it names only known suites.
+	pub const fn from_bits(bits: u8) -> Option<Self> {
+		if bits & !Self::KNOWN_BITS == 0 {
+			Some(Self(bits))
+		} else {
+			None
+		}
+	}
+
+	/// The bit mask.
+	pub const fn bits(self) -> u8 {
+		self.0
+	}
+
+	/// The set with `suite` added.
+	#[must_use]
+	pub const fn with(self, suite: Suite) -> Self {
+		Self(self.0 | suite.bit())
+	}
+
+	/// Whether `suite` is in the set.
+	pub const fn contains(self, suite: Suite) -> bool {
+		self.0 & suite.bit() != 0
+	}
+
+	/// Whether every suite of `other` is in `self`.
+	pub const fn is_superset(self, other: Self) -> bool {
+		self.0 & other.0 == other.0
+	}
+
+	/// Number of suites in the set.
+	pub const fn len(self) -> u32 {
+		self.0.count_ones()
+	}
+
+	/// Whether the set is empty.
+	pub const fn is_empty(self) -> bool {
+		self.0 == 0
+	}
+
+	/// The suites in the set, in [`Suite::ALL`] order.
+	pub fn iter(self) -> impl Iterator<Item = Suite> {
+		Suite::ALL.into_iter().filter(move |s| self.contains(*s))
+	}
+}
+
+impl FromIterator<Suite> for SuiteSet {
+	fn from_iter<I: IntoIterator<Item = Suite>>(iter: I) -> Self {
+		iter.into_iter().fold(Self::EMPTY, Self::with)
+	}
+}
+
+impl Decode for SuiteSet {
+	fn decode<I: codec::Input>(input: &mut I) -> Result<Self, codec::Error> {
+		Self::from_bits(u8::decode(input)?).ok_or_else(|| "unknown signature suite bit".into())
+	}
+}
+
+impl DecodeWithMemTracking for SuiteSet {}
 
 /// One signature of a signature set, tagged with its suite.
 #[derive(
@@ -507,7 +657,33 @@ mod signing {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::risk::SuiteSet;
+
+	#[test]
+	fn the_ml_dsa_public_key_keeps_the_plain_array_wire_format() {
+		let bytes: [u8; ML_DSA_87_PUBLIC_KEY_LEN] = core::array::from_fn(|i| (i % 251) as u8);
+		let key = MlDsa87PublicKey(bytes);
+		// What chains stored when the field was a `[u8; 2592]` decodes unchanged, and back.
+		assert_eq!(key.encode(), bytes.encode());
+		assert_eq!(MlDsa87PublicKey::decode(&mut &bytes.encode()[..]).unwrap(), key);
+		assert_eq!(MlDsa87PublicKey::max_encoded_len(), ML_DSA_87_PUBLIC_KEY_LEN);
+		assert!(MlDsa87PublicKey::decode(&mut &bytes[..ML_DSA_87_PUBLIC_KEY_LEN - 1]).is_err());
+		let generated = SecretKey::from_seed(Suite::MlDsa87, &[7; 32]).public_key();
+		assert_eq!(MlDsa87PublicKey::try_from(generated.clone()).unwrap().as_slice(), generated);
+		assert!(MlDsa87PublicKey::try_from(&generated[1..]).is_err());
+	}
+
+	#[test]
+	fn suite_set_rejects_unknown_bits() {
+		assert_eq!(SuiteSet::from_bits(0b11), Some(SuiteSet::BOTH));
+		assert_eq!(SuiteSet::from_bits(0b100), None);
+		assert!(SuiteSet::decode(&mut &[0b1000_0001u8][..]).is_err());
+		assert_eq!(SuiteSet::decode(&mut &[0b01u8][..]), Ok(SuiteSet::ML_DSA));
+		let set: SuiteSet = [Suite::SlhDsaSha2_256s].into_iter().collect();
+		assert!(set.contains(Suite::SlhDsaSha2_256s) && !set.contains(Suite::MlDsa87));
+		assert_eq!(SuiteSet::BOTH.iter().collect::<Vec<_>>(), Suite::ALL.to_vec());
+		assert_eq!(SuiteSet::BOTH.len(), 2);
+		assert!(SuiteSet::EMPTY.is_empty());
+	}
 
 	#[test]
 	fn lengths_match_the_libraries() {

@@ -8,6 +8,7 @@
 //! business; this module only defines the static mapping everyone agrees on.
 
 use crate::pqc::Suite;
+pub use crate::pqc::SuiteSet;
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
@@ -187,82 +188,6 @@ impl Decode for Thresholds {
 }
 
 impl DecodeWithMemTracking for Thresholds {}
-
-/// A set of signature suites, encoded as a bit mask (bit `i` = [`Suite`] with index `i`).
-///
-/// Decoding rejects unknown bits, so a stored or submitted set only ever names real suites.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Encode, MaxEncodedLen, TypeInfo)]
-pub struct SuiteSet(u8);
-
-impl SuiteSet {
-	/// No suite.
-	pub const EMPTY: Self = Self(0);
-	/// ML-DSA-87 only.
-	pub const ML_DSA: Self = Self(Suite::MlDsa87.bit());
-	/// ML-DSA-87 and SLH-DSA-SHA2-256s.
-	pub const BOTH: Self = Self(Suite::MlDsa87.bit() | Suite::SlhDsaSha2_256s.bit());
-
-	const KNOWN_BITS: u8 = Self::BOTH.0;
-
-	/// A set from a bit mask, if it names only known suites.
-	pub const fn from_bits(bits: u8) -> Option<Self> {
-		if bits & !Self::KNOWN_BITS == 0 {
-			Some(Self(bits))
-		} else {
-			None
-		}
-	}
-
-	/// The bit mask.
-	pub const fn bits(self) -> u8 {
-		self.0
-	}
-
-	/// The set with `suite` added.
-	#[must_use]
-	pub const fn with(self, suite: Suite) -> Self {
-		Self(self.0 | suite.bit())
-	}
-
-	/// Whether `suite` is in the set.
-	pub const fn contains(self, suite: Suite) -> bool {
-		self.0 & suite.bit() != 0
-	}
-
-	/// Whether every suite of `other` is in `self`.
-	pub const fn is_superset(self, other: Self) -> bool {
-		self.0 & other.0 == other.0
-	}
-
-	/// Number of suites in the set.
-	pub const fn len(self) -> u32 {
-		self.0.count_ones()
-	}
-
-	/// Whether the set is empty.
-	pub const fn is_empty(self) -> bool {
-		self.0 == 0
-	}
-
-	/// The suites in the set, in [`Suite::ALL`] order.
-	pub fn iter(self) -> impl Iterator<Item = Suite> {
-		Suite::ALL.into_iter().filter(move |s| self.contains(*s))
-	}
-}
-
-impl FromIterator<Suite> for SuiteSet {
-	fn from_iter<I: IntoIterator<Item = Suite>>(iter: I) -> Self {
-		iter.into_iter().fold(Self::EMPTY, Self::with)
-	}
-}
-
-impl Decode for SuiteSet {
-	fn decode<I: codec::Input>(input: &mut I) -> Result<Self, codec::Error> {
-		Self::from_bits(u8::decode(input)?).ok_or_else(|| "unknown signature suite bit".into())
-	}
-}
-
-impl DecodeWithMemTracking for SuiteSet {}
 
 /// What the post-quantum policy of one [`RiskLevel`] requires.
 #[derive(
@@ -538,19 +463,6 @@ mod tests {
 		let good = Thresholds::new(100, 200).unwrap();
 		assert_eq!(Thresholds::decode(&mut &good.encode()[..]), Ok(good));
 		assert_eq!(good.elevated().get(), 100);
-	}
-
-	#[test]
-	fn suite_set_rejects_unknown_bits() {
-		assert_eq!(SuiteSet::from_bits(0b11), Some(SuiteSet::BOTH));
-		assert_eq!(SuiteSet::from_bits(0b100), None);
-		assert!(SuiteSet::decode(&mut &[0b1000_0001u8][..]).is_err());
-		assert_eq!(SuiteSet::decode(&mut &[0b01u8][..]), Ok(SuiteSet::ML_DSA));
-		let set: SuiteSet = [Suite::SlhDsaSha2_256s].into_iter().collect();
-		assert!(set.contains(Suite::SlhDsaSha2_256s) && !set.contains(Suite::MlDsa87));
-		assert_eq!(SuiteSet::BOTH.iter().collect::<Vec<_>>(), Suite::ALL.to_vec());
-		assert_eq!(SuiteSet::BOTH.len(), 2);
-		assert!(SuiteSet::EMPTY.is_empty());
 	}
 
 	fn rules() -> LevelRules {

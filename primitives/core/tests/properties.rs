@@ -232,7 +232,7 @@ proptest! {
 		};
 		round_trip(&cp);
 		round_trip(&PqcSignature { suite: Suite::SlhDsaSha2_256s, bytes: sig.try_into().unwrap() });
-		round_trip(&EnclaveKeys { hpke: [fill; 1216], ml_dsa: [fill; 2592], slh_dsa: [fill; 64] });
+		round_trip(&EnclaveKeys { hpke: [fill; 1216], ml_dsa: [fill; 2592].into(), slh_dsa: [fill; 64] });
 	}
 }
 
