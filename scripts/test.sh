@@ -3,7 +3,9 @@
 # checks formatting and lints, builds the no_std crates for the wasm runtime target, builds the
 # node (release, with the wasm runtime), and runs every test: the crates' and the runtime's
 # natively, then the node's and the worker's in release, which start `aegis-node` and
-# `aegis-worker` processes on loopback (the worker's end-to-end test runs both).
+# `aegis-worker` processes on loopback (the worker's end-to-end test runs both), then the
+# standard-client tests (`tests/clients`: polkadot.js and PAPI from the npm registry, with
+# Node.js) against a dev node and worker they start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,13 +23,19 @@ export WASM_BUILD_WORKSPACE_HINT="$PWD"
 step() { printf '\n==> %s\n' "$*"; }
 
 # Node.js 20 or newer and npm, for the client tests (this machine class ships Node 20; a machine
-# without it gets Debian's).
+# without Node gets Debian's, and the check below says so if that is too old).
 install_node() {
 	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 		SUDO=""
 		[ "$(id -u)" -eq 0 ] || SUDO="sudo"
 		$SUDO apt-get update -qq
 		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm
+	fi
+	local major
+	major=$(node --version | sed -E 's/^v([0-9]+).*/\1/')
+	if [ "$major" -lt 20 ]; then
+		echo "Node.js $(node --version) is too old for the client tests (PAPI needs 20 or newer)" >&2
+		return 1
 	fi
 	echo "node $(node --version), npm $(npm --version)"
 }
@@ -85,14 +93,20 @@ if [ "$status" -eq 0 ]; then
 fi
 if [ "$status" -eq 0 ]; then
 	step "standard clients against a dev node: polkadot.js and PAPI from the npm registry (tests/clients)"
-	install_node
-	(cd tests/clients && npm ci --no-audit --no-fund && npm test) 2>&1 | tee -a "$log"
-	status=${PIPESTATUS[0]}
+	if install_node; then
+		(cd tests/clients && npm ci --no-audit --no-fund && npm test) 2>&1 | tee -a "$log"
+		status=${PIPESTATUS[0]}
+	else
+		status=1
+	fi
 fi
 set -e
 # One closing line for the whole suite (cargo prints one per test binary).
+# cargo prints `test result: ok. N passed; M failed`, node's runner `ℹ pass N` and `ℹ fail M`.
 passed=$(grep -Eo '^test result: [A-Za-z]+\. [0-9]+ passed' "$log" | awk '{n += $4} END {print n + 0}')
 failed=$(grep -Eo '^test result: [A-Za-z]+\. [0-9]+ passed; [0-9]+ failed' "$log" | awk '{n += $6} END {print n + 0}')
+passed=$((passed + $(grep -Eo '^ℹ pass [0-9]+' "$log" | awk '{n += $3} END {print n + 0}')))
+failed=$((failed + $(grep -Eo '^ℹ fail [0-9]+' "$log" | awk '{n += $3} END {print n + 0}')))
 echo
 echo "tests: $passed passed, $failed failed"
 exit "$status"

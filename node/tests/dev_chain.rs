@@ -116,4 +116,20 @@ fn the_dev_chain_produces_blocks_and_answers_standard_clients() {
 		BatchChain::decode(&mut &node.state_call("SequencerApi_last_batch", &[])[..]).unwrap();
 	assert_eq!(chain.next_sequence, 0);
 	OrderingRule::decode(&mut &node.state_call("SequencerApi_active_rule", &[])[..]).unwrap();
+
+	// A revealed call nested deeper than the sequencer decodes must not trap the wasm runtime
+	// (it did from 53 `sudo`s deep, so that no batch holding one could be built or checked).
+	let remark_call = RuntimeCall::System(frame_system::Call::remark { remark: vec![1] });
+	let remark = remark_call.encode();
+	let once = RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(remark_call) });
+	let once = once.encode();
+	let sudo_prefix = &once[..once.len() - remark.len()];
+	let nested = |depth: usize| [sudo_prefix.repeat(depth), remark.clone()].concat();
+	let limit = pallet_sequencer::MAX_REVEALED_CALL_DEPTH as usize;
+	let calls = vec![nested(limit), nested(limit + 1), nested(60), nested(300), remark.clone()];
+	let classes = Vec::<(aegis_primitives::ordering::ProtectionTier, bool)>::decode(
+		&mut &node.state_call("SequencerApi_order_classes", &calls.encode())[..],
+	)
+	.unwrap();
+	assert_eq!(classes, vec![Default::default(); calls.len()]);
 }

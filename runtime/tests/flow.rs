@@ -272,7 +272,8 @@ fn nested_in_sudo(call: RuntimeCall, depth: usize) -> RuntimeCall {
 #[test]
 fn a_call_nested_hundreds_deep_is_undecodable_and_does_not_hold_up_the_batch() {
 	// Building, encoding and dropping a call 300 deep recurses 300 times in this (native,
-	// unoptimised) test; the wasm runtime never builds one, it refuses to decode past the limit.
+	// unoptimised) test; the wasm runtime never builds one, it refuses to decode past the limit
+	// (`node/tests/dev_chain.rs` asks the wasm runtime itself).
 	std::thread::Builder::new()
 		.stack_size(256 << 20)
 		.spawn(nested_call_scenario)
@@ -287,11 +288,13 @@ fn nested_call_scenario() {
 		assert_ok!(worker.register_as(&SgxEnclave::dev_worker()));
 		worker.publish_cluster_key();
 		let remark = RuntimeCall::System(frame_system::Call::remark { remark: vec![1] });
-		// As deep as an extrinsic may nest, the call still decodes (and is then filtered: sudo
-		// is not sent encrypted); one level deeper it is not a call the runtime decodes.
-		let limit = frame_support::MAX_EXTRINSIC_DEPTH as usize;
-		let at_limit = nested_in_sudo(remark.clone(), limit - 1).encode();
+		// Each `sudo` boxes one call: one level. At the limit the call still decodes (and is
+		// then filtered: sudo is not sent encrypted); one level deeper it is not a call.
+		let limit = pallet_sequencer::MAX_REVEALED_CALL_DEPTH as usize;
+		let at_limit = nested_in_sudo(remark.clone(), limit).encode();
 		assert!(Sequencer::decode_call(&at_limit).is_some());
+		let over = nested_in_sudo(remark.clone(), limit + 1).encode();
+		assert!(Sequencer::decode_call(&over).is_none());
 		let poison = nested_in_sudo(remark, 300).encode();
 		assert!(Sequencer::decode_call(&poison).is_none());
 		assert_eq!(Sequencer::order_class(&poison), Default::default());

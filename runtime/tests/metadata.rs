@@ -79,23 +79,35 @@ fn no_fixed_array_in_any_metadata_version_exceeds_what_polkadot_js_decodes() {
 
 #[test]
 fn the_ml_dsa_key_is_described_as_two_halves_of_the_same_bytes() {
-	let types = registry(15);
-	let key = types
-		.types
-		.iter()
-		.find(|t| t.ty.path.segments.last().is_some_and(|s| s == "MlDsa87PublicKey"))
-		.expect("the key type is in the metadata");
-	let TypeDef::Composite(c) = &key.ty.type_def else { panic!("a composite: {:?}", key.ty) };
-	let [field] = &c.fields[..] else { panic!("one field: {c:?}") };
-	let outer = types.resolve(field.ty.id).expect("field type");
-	let TypeDef::Array(outer) = &outer.type_def else { panic!("an array: {outer:?}") };
-	let inner = types.resolve(outer.type_param.id).expect("element type");
-	let TypeDef::Array(inner) = &inner.type_def else { panic!("an array: {inner:?}") };
-	assert_eq!(
-		(outer.len * inner.len) as usize,
-		aegis_primitives::pqc::ML_DSA_87_PUBLIC_KEY_LEN,
-		"the halves cover the whole key"
-	);
+	for version in Runtime::metadata_versions() {
+		let types = registry(version);
+		let named = |name: &str| {
+			types
+				.types
+				.iter()
+				.find(|t| t.ty.path.segments.last().is_some_and(|s| s == name))
+				.unwrap_or_else(|| panic!("{name} is in the v{version} metadata"))
+		};
+		let key = named("MlDsa87PublicKey");
+		let TypeDef::Composite(keys) = &named("EnclaveKeys").ty.type_def else { panic!("struct") };
+		let ml_dsa = keys.fields.iter().find(|f| f.name.as_deref() == Some("ml_dsa"));
+		assert_eq!(ml_dsa.map(|f| f.ty.id), Some(key.id), "EnclaveKeys.ml_dsa is the key type");
+		let TypeDef::Composite(c) = &key.ty.type_def else { panic!("a composite: {:?}", key.ty) };
+		let [field] = &c.fields[..] else { panic!("one field: {c:?}") };
+		let outer = types.resolve(field.ty.id).expect("field type");
+		let TypeDef::Array(outer) = &outer.type_def else { panic!("an array: {outer:?}") };
+		let inner = types.resolve(outer.type_param.id).expect("element type");
+		let TypeDef::Array(inner) = &inner.type_def else { panic!("an array: {inner:?}") };
+		assert!(matches!(
+			types.resolve(inner.type_param.id).map(|t| &t.type_def),
+			Some(TypeDef::Primitive(scale_info::TypeDefPrimitive::U8))
+		));
+		assert_eq!(
+			(outer.len * inner.len) as usize,
+			aegis_primitives::pqc::ML_DSA_87_PUBLIC_KEY_LEN,
+			"the halves cover the whole key"
+		);
+	}
 }
 
 /// Every `pallet-assets` call the metadata lists, with the class the sequencer's policies must
@@ -108,11 +120,10 @@ fn expected_asset_call_class(name: &str) -> Option<(Operation, bool)> {
 		"transfer_approved" => (Transfer, true),
 		"approve_transfer" | "cancel_approval" | "force_cancel_approval" => (Approve, false),
 		"mint" => (Mint, false),
-		"burn" | "refund" => (Burn, false),
+		// `refund` is sampled with `allow_burn`; without it, it is `Manage` (checked below).
+		"burn" | "refund" | "start_destroy" | "destroy_accounts" => (Burn, false),
 		"create"
 		| "force_create"
-		| "start_destroy"
-		| "destroy_accounts"
 		| "destroy_approvals"
 		| "finish_destroy"
 		| "freeze"
@@ -217,35 +228,76 @@ fn every_assets_call_in_the_metadata_is_classified_by_the_token_it_touches() {
 			"pallet-assets call `{name}`"
 		);
 	}
+	let keep = pallet_assets::Call::refund { id: codec::Compact(41), allow_burn: false };
+	assert_eq!(
+		RuntimeCallClassifier::classify(&RuntimeCall::Assets(keep)),
+		CallClass { asset: Some(41), operation: Operation::Manage, migration: false },
+	);
+}
+
+/// A runtime API method as metadata describes it: `(api, method, [(parameter, type id)])`.
+type ApiMethod = (String, String, Vec<(String, u32)>);
+
+/// Every runtime API method metadata `version` describes (v15 and later).
+fn api_params(version: u32) -> Vec<ApiMethod> {
+	macro_rules! params {
+		($apis:expr) => {
+			$apis
+				.into_iter()
+				.flat_map(|api| {
+					api.methods.into_iter().map(move |m| {
+						let inputs = m.inputs.into_iter().map(|i| (i.name, i.ty.id)).collect();
+						(api.name.clone(), m.name, inputs)
+					})
+				})
+				.collect()
+		};
+	}
+	match metadata(version) {
+		RuntimeMetadata::V15(m) => params!(m.apis),
+		RuntimeMetadata::V16(m) => params!(m.apis),
+		other => panic!("no runtime API section in v{}", other.version()),
+	}
 }
 
 #[test]
 fn runtime_api_extrinsic_arguments_are_described_as_the_extrinsic_they_are() {
 	use sp_runtime::transaction_validity::TransactionSource;
-	let RuntimeMetadata::V15(metadata) = metadata(15) else { panic!("asked for v15") };
-	let api = metadata.apis.iter().find(|a| a.name == "TaggedTransactionQueue").expect("api");
-	let method = api.methods.iter().find(|m| m.name == "validate_transaction").expect("method");
-	let names: Vec<&str> = method.inputs.iter().map(|i| i.name.as_str()).collect();
-	assert_eq!(names, ["source", "tx", "block_hash"], "API version 3's parameters");
-	let tx = metadata.types.resolve(method.inputs[1].ty.id).expect("tx type");
-	assert_eq!(tx.path.segments, ["primitive_types", "Extrinsic"]);
-	let TypeDef::Composite(c) = &tx.type_def else { panic!("a composite: {tx:?}") };
-	let bytes = metadata.types.resolve(c.fields[0].ty.id).expect("field");
-	let TypeDef::Sequence(seq) = &bytes.type_def else { panic!("Vec<u8>: {bytes:?}") };
-	assert!(matches!(
-		metadata.types.resolve(seq.type_param.id).map(|t| &t.type_def),
-		Some(TypeDef::Primitive(scale_info::TypeDefPrimitive::U8))
-	));
-	// The same in every API taking an extrinsic: none is left described as the opaque type.
-	for method in metadata.apis.iter().flat_map(|a| &a.methods) {
-		for input in &method.inputs {
-			let ty = metadata.types.resolve(input.ty.id).expect("input type");
-			assert_ne!(ty.path.segments.last().map(String::as_str), Some("UncheckedExtrinsic"));
+	for version in Runtime::metadata_versions().into_iter().filter(|v| *v >= 15) {
+		let types = registry(version);
+		let apis = api_params(version);
+		let (_, _, inputs) = apis
+			.iter()
+			.find(|(a, m, _)| a == "TaggedTransactionQueue" && m == "validate_transaction")
+			.expect("validate_transaction");
+		let names: Vec<&str> = inputs.iter().map(|(n, _)| n.as_str()).collect();
+		assert_eq!(names, ["source", "tx", "block_hash"], "API version 3's parameters");
+		let tx = types.resolve(inputs[1].1).expect("tx type");
+		// The path polkadot.js maps to its `Extrinsic` codec (`primitive_types::*` aliases).
+		assert_eq!(tx.path.segments, ["primitive_types", "Extrinsic"], "v{version}");
+		let TypeDef::Composite(c) = &tx.type_def else { panic!("a composite: {tx:?}") };
+		let bytes = types.resolve(c.fields[0].ty.id).expect("field");
+		let TypeDef::Sequence(seq) = &bytes.type_def else { panic!("Vec<u8>: {bytes:?}") };
+		assert!(matches!(
+			types.resolve(seq.type_param.id).map(|t| &t.type_def),
+			Some(TypeDef::Primitive(scale_info::TypeDefPrimitive::U8))
+		));
+		// The same in every API taking an extrinsic (`apply_extrinsic`, `query_info`, …): none
+		// is left described as the opaque `UncheckedExtrinsic`.
+		for (api, method, inputs) in &apis {
+			for (name, ty) in inputs {
+				let ty = types.resolve(*ty).expect("input type");
+				assert_ne!(
+					ty.path.segments.last().map(String::as_str),
+					Some("UncheckedExtrinsic"),
+					"v{version} {api}::{method}({name})"
+				);
+			}
 		}
 	}
 
-	// What a client encodes for `tx` under that description (a `Vec<u8>` of the extrinsic's
-	// encoding minus its own prefix, i.e. the extrinsic's encoding) is what the runtime decodes.
+	// The description is truthful: a client encoding `tx` as the `Vec<u8>` it describes (the
+	// extrinsic's body with its length prefix) sends what the runtime decodes.
 	let xt = aegis_runtime::signed_extrinsic(
 		RuntimeCall::System(frame_system::Call::remark { remark: vec![1, 2, 3] }),
 		sp_keyring::Sr25519Keyring::Alice.to_account_id(),

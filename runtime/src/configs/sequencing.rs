@@ -14,7 +14,7 @@ use pallet_sequencer::{AssetAuthority, CallClass, CallClassifier};
 /// and the operation. Every call of the pallet is named, with no wildcard arm: a call added by
 /// a `pallet-assets` upgrade does not compile until it is classified, so no call can move or
 /// administer a protected token unclassified (and so unchecked by `CheckProtectedAssets` and
-/// `ProtectedAssetGuard`). `runtime/tests/classifier.rs` walks the pallet's call names in the
+/// `ProtectedAssetGuard`). `runtime/tests/metadata.rs` walks the pallet's call names in the
 /// metadata and checks each one's class.
 ///
 /// `transfer_approved` is the migration call: a migration moves holders' balances under
@@ -43,12 +43,16 @@ fn classify_assets_call(call: &pallet_assets::Call<crate::Runtime>) -> CallClass
 		| A::cancel_approval { id, .. }
 		| A::force_cancel_approval { id, .. } => (id, Operation::Approve, false),
 		A::mint { id, .. } => (id, Operation::Mint, false),
-		// `refund` with `allow_burn` destroys the caller's balance.
-		A::burn { id, .. } | A::refund { id, .. } => (id, Operation::Burn, false),
+		// Supply destroyed: a burn; `refund` with `allow_burn` (the caller's balance); and
+		// destruction, which `start_destroy` opens and `destroy_accounts` (anyone may call it)
+		// carries out by deleting every holder's balance.
+		A::burn { id, .. }
+		| A::refund { id, allow_burn: true }
+		| A::start_destroy { id }
+		| A::destroy_accounts { id } => (id, Operation::Burn, false),
 		A::create { id, .. }
 		| A::force_create { id, .. }
-		| A::start_destroy { id }
-		| A::destroy_accounts { id }
+		| A::refund { id, allow_burn: false }
 		| A::destroy_approvals { id }
 		| A::finish_destroy { id }
 		| A::freeze { id, .. }
@@ -76,8 +80,9 @@ fn classify_assets_call(call: &pallet_assets::Call<crate::Runtime>) -> CallClass
 }
 
 /// Calls a batch may run as their submitter: value transfers in the native token and in
-/// `pallet-assets` tokens, approvals, and remarks. Governance, worker and sequencer calls
-/// never come through the encrypted path.
+/// `pallet-assets` tokens, approvals, a holder's own account upkeep (`touch`, `refund`: on a
+/// TEE-only token this path is the only one), and remarks. Governance, worker and sequencer
+/// calls never come through the encrypted path.
 pub struct EncryptedCalls;
 
 impl Contains<RuntimeCall> for EncryptedCalls {
@@ -97,6 +102,8 @@ impl Contains<RuntimeCall> for EncryptedCalls {
 					| A::transfer_approved { .. }
 					| A::approve_transfer { .. }
 					| A::cancel_approval { .. }
+					| A::touch { .. }
+					| A::refund { .. }
 			) | RuntimeCall::System(
 				frame_system::Call::remark { .. } | frame_system::Call::remark_with_event { .. }
 			)
