@@ -35,6 +35,14 @@ fn registry(version: u32) -> PortableRegistry {
 	}
 }
 
+/// Whether type `id` is `u8`.
+fn is_u8(types: &PortableRegistry, id: u32) -> bool {
+	matches!(
+		types.resolve(id).map(|t| &t.type_def),
+		Some(TypeDef::Primitive(scale_info::TypeDefPrimitive::U8))
+	)
+}
+
 /// The paths of the types with a field, variant field or element of type `id`.
 fn holders(types: &PortableRegistry, id: u32) -> Vec<String> {
 	let refers = |def: &TypeDef<PortableForm>| match def {
@@ -98,10 +106,7 @@ fn the_ml_dsa_key_is_described_as_two_halves_of_the_same_bytes() {
 		let TypeDef::Array(outer) = &outer.type_def else { panic!("an array: {outer:?}") };
 		let inner = types.resolve(outer.type_param.id).expect("element type");
 		let TypeDef::Array(inner) = &inner.type_def else { panic!("an array: {inner:?}") };
-		assert!(matches!(
-			types.resolve(inner.type_param.id).map(|t| &t.type_def),
-			Some(TypeDef::Primitive(scale_info::TypeDefPrimitive::U8))
-		));
+		assert!(is_u8(&types, inner.type_param.id), "the halves are bytes");
 		assert_eq!(
 			(outer.len * inner.len) as usize,
 			aegis_primitives::pqc::ML_DSA_87_PUBLIC_KEY_LEN,
@@ -278,10 +283,7 @@ fn runtime_api_extrinsic_arguments_are_described_as_the_extrinsic_they_are() {
 		let TypeDef::Composite(c) = &tx.type_def else { panic!("a composite: {tx:?}") };
 		let bytes = types.resolve(c.fields[0].ty.id).expect("field");
 		let TypeDef::Sequence(seq) = &bytes.type_def else { panic!("Vec<u8>: {bytes:?}") };
-		assert!(matches!(
-			types.resolve(seq.type_param.id).map(|t| &t.type_def),
-			Some(TypeDef::Primitive(scale_info::TypeDefPrimitive::U8))
-		));
+		assert!(is_u8(&types, seq.type_param.id), "a Vec<u8>");
 		// The same in every API taking an extrinsic (`apply_extrinsic`, `query_info`, …): none
 		// is left described as the opaque `UncheckedExtrinsic`.
 		for (api, method, inputs) in &apis {
