@@ -55,7 +55,8 @@ fn batch(c: &mut Criterion) {
 							.iter()
 							.map(|(id, s)| {
 								let revealed = pipeline::open(&cluster, &genesis, s).unwrap();
-								let entry = BatchEntry { submission_id: *id, revealed };
+								let max_weight = pallet_sequencer::weight_limit(s.max_weight);
+								let entry = BatchEntry { submission_id: *id, max_weight, revealed };
 								(entry, (ProtectionTier::None, false))
 							})
 							.collect();

@@ -63,15 +63,20 @@ pub enum ChainError {
 	/// The transaction pool refused the extrinsic.
 	#[error("transaction refused: {0}")]
 	Refused(String),
-	/// The extrinsic was included and its dispatch failed.
-	#[error("dispatch failed: {0}")]
-	Dispatch(String),
+	/// The extrinsic was included and its dispatch failed: the error, and how it reads.
+	#[error("dispatch failed: {1}")]
+	Dispatch(sp_runtime::DispatchError, String),
 	/// The chain is not one this worker can serve.
 	#[error("{0}")]
 	Incompatible(String),
 }
 
 impl ChainError {
+	/// A failed dispatch.
+	pub fn dispatch(e: &sp_runtime::DispatchError) -> Self {
+		Self::Dispatch(*e, describe_dispatch_error(e))
+	}
+
 	/// Whether trying again may help.
 	pub fn is_transient(&self) -> bool {
 		matches!(self, Self::Rpc(_))
@@ -603,9 +608,7 @@ impl Chain for RpcChain {
 							..
 						}) = e
 						{
-							return Err(ChainError::Dispatch(describe_dispatch_error(
-								dispatch_error,
-							)));
+							return Err(ChainError::dispatch(dispatch_error));
 						}
 					}
 					return Ok(Included { block, number, events });

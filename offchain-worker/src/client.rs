@@ -33,6 +33,9 @@ pub enum ClientError {
 	/// No attested worker stands behind the cluster key.
 	#[error("{0}")]
 	Untrusted(String),
+	/// The call is longer than a revealed call or an envelope may be.
+	#[error("the call is too large to send encrypted")]
+	TooLarge,
 	/// Waiting ran out.
 	#[error("submission {0} was not sequenced within {1:?}")]
 	Timeout(SubmissionId, Duration),
@@ -64,15 +67,26 @@ pub fn encrypt(
 	call: &RuntimeCall,
 	key: &RecipientPublicKey,
 ) -> (Vec<u8>, [u8; 32]) {
+	encrypt_bytes(genesis, who, &call.encode(), key)
+		.expect("calls of this runtime fit MAX_CALL_LEN")
+}
+
+/// The envelope and commitment of the SCALE-encoded call `call` from `who`, encrypted to
+/// `key`; `None` when it is longer than a revealed call may be.
+pub fn encrypt_bytes(
+	genesis: &[u8; 32],
+	who: &AccountId,
+	call: &[u8],
+	key: &RecipientPublicKey,
+) -> Option<(Vec<u8>, [u8; 32])> {
 	let mut salt = [0u8; SALT_LEN];
 	getrandom::getrandom(&mut salt).expect("the OS provides randomness");
-	let encoded = call.encode();
-	let commitment = commitment(&encoded, &salt);
-	let revealed = RevealedCall { call: encoded.try_into().expect("calls fit MAX_CALL_LEN"), salt };
+	let commitment = commitment(call, &salt);
+	let revealed = RevealedCall { call: call.to_vec().try_into().ok()?, salt };
 	let account = pallet_tee_registry::Pallet::<aegis_runtime::Runtime>::account_bytes(who);
 	let envelope = aegis_envelope::seal(key, genesis, &account, &revealed.encode())
 		.expect("sealing to a valid key succeeds");
-	(envelope, commitment)
+	Some((envelope, commitment))
 }
 
 /// A submitted encrypted call.
@@ -86,23 +100,35 @@ pub struct Submitted {
 	pub at: Instant,
 }
 
-/// Encrypts `call` from `signer` to `key` and submits it; returns once it is pending in a
-/// finalized block.
+/// Encrypts `call` from `signer` to `key` and submits it, allowing the weight the call
+/// declares; returns once it is pending in a finalized block.
 pub async fn submit_encrypted(
 	chain: &RpcChain,
 	signer: &sr25519::Pair,
 	call: &RuntimeCall,
 	key: &CheckedClusterKey,
 ) -> Result<Submitted, ClientError> {
+	let max_weight = call.get_dispatch_info().call_weight;
+	submit_encrypted_bytes(chain, signer, &call.encode(), max_weight, key).await
+}
+
+/// Encrypts the SCALE-encoded call `call` from `signer` to `key` and submits it, allowing
+/// `max_weight`; returns once it is pending in a finalized block. The bytes are sent as they
+/// are: what the chain does with bytes that are no call is part of what it guarantees.
+pub async fn submit_encrypted_bytes(
+	chain: &RpcChain,
+	signer: &sr25519::Pair,
+	call: &[u8],
+	max_weight: frame_support::weights::Weight,
+	key: &CheckedClusterKey,
+) -> Result<Submitted, ClientError> {
 	use crate::chain::Chain;
 	let who: AccountId = signer.public().into();
 	let at = Instant::now();
-	let (envelope, commitment) = encrypt(&chain.genesis(), &who, call, &key.key);
-	let max_weight = call.get_dispatch_info().call_weight;
+	let (envelope, commitment) =
+		encrypt_bytes(&chain.genesis(), &who, call, &key.key).ok_or(ClientError::TooLarge)?;
 	let submit = RuntimeCall::Sequencer(pallet_sequencer::Call::submit_encrypted {
-		envelope: envelope
-			.try_into()
-			.map_err(|_| ClientError::Untrusted("the call is too large for an envelope".into()))?,
+		envelope: envelope.try_into().map_err(|_| ClientError::TooLarge)?,
 		commitment,
 		max_weight,
 	});

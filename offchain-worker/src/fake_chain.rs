@@ -32,6 +32,9 @@ pub struct FakeChain {
 	pub lose_commit_responses: AtomicU32,
 	/// How many pending submissions the worker has fetched.
 	pub submission_reads: std::sync::atomic::AtomicUsize,
+	/// Refuse every `commit_batch` revealing one of these submissions, as the pool refuses an
+	/// extrinsic for a reason the worker cannot put on the batch as a whole.
+	pub poison: Mutex<std::collections::BTreeSet<SubmissionId>>,
 }
 
 impl FakeChain {
@@ -49,6 +52,7 @@ impl FakeChain {
 			drop_commits: AtomicU32::new(0),
 			lose_commit_responses: AtomicU32::new(0),
 			submission_reads: Default::default(),
+			poison: Default::default(),
 		}
 	}
 
@@ -71,9 +75,7 @@ impl FakeChain {
 			(result, events)
 		});
 		self.log.lock().unwrap_or_else(|e| e.into_inner()).extend(events.iter().cloned());
-		result
-			.map(|_| events)
-			.map_err(|e| ChainError::Dispatch(crate::chain::describe_dispatch_error(&e.error)))
+		result.map(|_| events).map_err(|e| ChainError::dispatch(&e.error))
 	}
 
 	/// Advances `blocks` empty blocks.
@@ -188,6 +190,14 @@ impl Chain for FakeChain {
 				.is_ok()
 		{
 			return Err(ChainError::Rpc("connection lost".into()));
+		}
+		if let RuntimeCall::Sequencer(pallet_sequencer::Call::commit_batch { batch, .. }) = &call {
+			let poison = self.poison.lock().unwrap_or_else(|e| e.into_inner());
+			if batch.entries.iter().any(|e| poison.contains(&e.submission_id)) {
+				return Err(ChainError::Refused(
+					"Invalid Transaction: Transaction would exhaust the block limits".into(),
+				));
+			}
 		}
 		let commit =
 			matches!(call, RuntimeCall::Sequencer(pallet_sequencer::Call::commit_batch { .. }));

@@ -3,14 +3,16 @@
 //! (the batch itself is ordered by `pallet_sequencer::BatchChain::next_batch`, as the chain
 //! checks it).
 
-use crate::chain::Submission;
+use crate::chain::{BlockNumber, ChainError, Submission};
 use aegis_envelope::RecipientKey;
 use aegis_primitives::{
 	batch::{Batch, RevealedCall, SubmissionId},
 	pqc::{self, SignatureSet},
 	risk::SuiteSet,
 };
-use codec::DecodeAll;
+use aegis_runtime::{Runtime, Sequencer};
+use codec::{DecodeAll, Encode};
+use frame_support::{dispatch::DispatchClass, weights::Weight};
 use pallet_sequencer::RejectReason;
 use std::{
 	collections::BTreeMap,
@@ -40,8 +42,25 @@ pub fn open(
 pub struct Entry {
 	/// The key epoch it is encrypted to.
 	pub epoch: u32,
+	/// The most weight its submitter allowed (the batch names it).
+	pub max_weight: Weight,
 	/// What opening it gave.
 	pub opened: Result<RevealedCall, RejectReason>,
+	/// When the worker first saw it.
+	pub seen: Instant,
+	/// The finalized block at which the chain last refused a batch holding only this entry.
+	pub refused_alone_at: Option<BlockNumber>,
+}
+
+/// An opened entry ready to be batched.
+#[derive(Clone, Debug)]
+pub struct Ready<'a> {
+	/// Its submission id.
+	pub id: SubmissionId,
+	/// The revealed call.
+	pub call: &'a RevealedCall,
+	/// Its submitter's `max_weight`.
+	pub max_weight: Weight,
 	/// When the worker first saw it.
 	pub seen: Instant,
 }
@@ -101,17 +120,43 @@ impl Mempool {
 		prune
 	}
 
-	/// Mirrors submission `id` of `epoch`, first seen `now`, with what opening it gave. Ignored
-	/// when the mirror is full or already holds `id`.
+	/// Mirrors submission `id` of `epoch` allowing `max_weight`, first seen `now`, with what
+	/// opening it gave. Ignored when the mirror is full or already holds `id`.
 	pub fn add(
 		&mut self,
 		epoch: u32,
 		id: SubmissionId,
+		max_weight: Weight,
 		opened: Result<RevealedCall, RejectReason>,
 		now: Instant,
 	) {
 		if self.entries.len() < self.capacity {
-			self.entries.entry(id).or_insert(Entry { epoch, opened, seen: now });
+			self.entries.entry(id).or_insert(Entry {
+				epoch,
+				max_weight,
+				opened,
+				seen: now,
+				refused_alone_at: None,
+			});
+		}
+	}
+
+	/// Records that the chain refused a batch holding only entry `id`, at finalized block `at`,
+	/// for a reason the worker cannot put on the batch as a whole. The entry sits out the rest
+	/// of that block's pass; refused alone at two different finalized blocks, it is marked
+	/// [`RejectReason::Unexecutable`] and goes out with the next rejections. Returns whether it
+	/// was marked.
+	pub fn refused_alone(&mut self, id: SubmissionId, at: BlockNumber) -> bool {
+		let Some(entry) = self.entries.get_mut(&id) else { return false };
+		match entry.refused_alone_at {
+			Some(before) if before != at => {
+				entry.opened = Err(RejectReason::Unexecutable);
+				true
+			}
+			_ => {
+				entry.refused_alone_at = Some(at);
+				false
+			}
 		}
 	}
 
@@ -124,12 +169,20 @@ impl Mempool {
 			.collect()
 	}
 
-	/// Opened entries of `epoch` not in flight, oldest first: `(id, call, waiting since)`.
-	pub fn ready(&self, epoch: u32) -> Vec<(SubmissionId, &RevealedCall, Instant)> {
+	/// Opened entries of `epoch`, oldest first, leaving out those refused alone at finalized
+	/// block `at` (they are tried again at the next one).
+	pub fn ready(&self, epoch: u32, at: BlockNumber) -> Vec<Ready<'_>> {
 		self.entries
 			.iter()
-			.filter(|(_, e)| e.epoch == epoch)
-			.filter_map(|(id, e)| e.opened.as_ref().ok().map(|c| (*id, c, e.seen)))
+			.filter(|(_, e)| e.epoch == epoch && e.refused_alone_at != Some(at))
+			.filter_map(|(id, e)| {
+				e.opened.as_ref().ok().map(|call| Ready {
+					id: *id,
+					call,
+					max_weight: e.max_weight,
+					seen: e.seen,
+				})
+			})
 			.collect()
 	}
 
@@ -179,6 +232,150 @@ impl BatchLimits {
 	}
 }
 
+/// How much one batch may hold: what the chain lets one normal extrinsic weigh and measure,
+/// less a tenth for the transaction's own extensions, signatures and encoding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchBudget {
+	/// Most weight `commit_batch` may declare.
+	pub weight: Weight,
+	/// Most bytes the batch's entries may take.
+	pub length: usize,
+}
+
+impl BatchBudget {
+	/// The budget of the runtime this worker is built with.
+	pub fn of_runtime() -> Self {
+		let weights = <Runtime as frame_system::Config>::BlockWeights::get();
+		let normal = weights.get(DispatchClass::Normal);
+		let weight = normal.max_extrinsic.or(normal.max_total).unwrap_or(weights.max_block);
+		let length = *<Runtime as frame_system::Config>::BlockLength::get()
+			.max
+			.get(DispatchClass::Normal) as usize;
+		Self {
+			weight: Weight::from_parts(weight.ref_time() / 10 * 9, weight.proof_size() / 10 * 9),
+			length: length / 10 * 9,
+		}
+	}
+
+	/// How many of `ready` (oldest first) one batch takes, at most `max`: as many as fit, with
+	/// `commit_batch`'s weight counted as the chain counts it before running the batch (the
+	/// checks for that many entries plus each entry's [`pallet_sequencer::Pallet::entry_weight`])
+	/// and each entry's encoded length. At least one when `max` allows: every entry fits alone,
+	/// since the chain bounds its `max_weight` and its length far below a block's.
+	pub fn fit(&self, ready: &[Ready<'_>], max: usize) -> usize {
+		let mut calls = Weight::zero();
+		let mut length = 0usize;
+		for (n, r) in ready.iter().take(max).enumerate() {
+			calls = calls.saturating_add(Sequencer::entry_weight(&r.call.call, r.max_weight));
+			length = length.saturating_add(r.call.encoded_size() + ENTRY_OVERHEAD);
+			let checks = <<Runtime as pallet_sequencer::Config>::WeightInfo as
+				pallet_sequencer::WeightInfo>::commit_batch(n as u32 + 1, 0);
+			if n > 0 && (!checks.saturating_add(calls).all_lte(self.weight) || length > self.length)
+			{
+				return n;
+			}
+		}
+		ready.len().min(max)
+	}
+}
+
+/// What the chain refusing a batch says about it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+	/// The batch as a whole, or the worker: its standing, keys, signatures, the chain of
+	/// batches, the rule, or its funds. No entry is to blame; splitting the batch would not
+	/// help. The worker backs off.
+	Batch,
+	/// The chain moved on since the finalized block the batch was built from (an entry was
+	/// executed, expired or re-weighed, or the order's inputs changed). Built again from the
+	/// next finalized block.
+	Stale,
+	/// Anything else: one of the entries may be the cause. The batch is split until the
+	/// refused entry is alone.
+	Entries,
+}
+
+/// How a batch refusal reads: by the sequencer's typed error for a failed dispatch, by the
+/// pool's verdict for a refused extrinsic.
+pub fn fault_of(e: &ChainError) -> Fault {
+	use pallet_sequencer::Error as E;
+	match e {
+		ChainError::Dispatch(error, _) => {
+			match aegis_runtime::RuntimeError::from_dispatch_error(*error) {
+				Some(aegis_runtime::RuntimeError::Sequencer(e)) => match e {
+					E::NotActiveWorker
+					| E::NotPrimary
+					| E::WrongChain
+					| E::WrongSequence
+					| E::WrongParent
+					| E::WrongRule
+					| E::MissingSignature
+					| E::BadSignature
+					| E::NotEnoughCosignatures => Fault::Batch,
+					E::UnknownSubmission | E::EpochMismatch | E::WeightMismatch | E::Misordered => {
+						Fault::Stale
+					}
+					_ => Fault::Entries,
+				},
+				_ => Fault::Entries,
+			}
+		}
+		ChainError::Refused(m) => {
+			let m = m.to_ascii_lowercase();
+			if m.contains("inability to pay") || m.contains("payment") {
+				Fault::Batch
+			} else if m.contains("outdated") || m.contains("stale") {
+				Fault::Stale
+			} else {
+				Fault::Entries
+			}
+		}
+		ChainError::Rpc(_) | ChainError::Incompatible(_) => Fault::Batch,
+	}
+}
+
+/// When the worker may try a batch again after the chain refused one for [`Fault::Batch`] or
+/// [`Fault::Stale`]: never at the same finalized block (the refusal would repeat), and after
+/// repeated batch faults only once `2^n` blocks have passed (at most [`MAX_BACKOFF_BLOCKS`]),
+/// so a worker the chain refuses does not spend a signature and an extrinsic per block on it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Backoff {
+	/// No batch before this finalized block.
+	pub until: BlockNumber,
+	/// Batch faults in a row.
+	pub faults: u32,
+}
+
+/// The longest back-off, in blocks.
+pub const MAX_BACKOFF_BLOCKS: BlockNumber = 64;
+
+impl Backoff {
+	/// Whether a batch may be tried at finalized block `at`.
+	pub fn allows(&self, at: BlockNumber) -> bool {
+		at >= self.until
+	}
+
+	/// Records a refusal for `fault` at finalized block `at`.
+	pub fn refused(&mut self, fault: Fault, at: BlockNumber) {
+		let wait = match fault {
+			Fault::Batch => {
+				self.faults = self.faults.saturating_add(1);
+				1u32.checked_shl(self.faults).unwrap_or(u32::MAX).min(MAX_BACKOFF_BLOCKS)
+			}
+			Fault::Stale | Fault::Entries => 1,
+		};
+		self.until = at.saturating_add(wait);
+	}
+
+	/// Records a committed batch: back to normal.
+	pub fn committed(&mut self) {
+		*self = Self::default();
+	}
+}
+
+/// Bytes a batch entry takes beyond its revealed call: its id and `max_weight`, at most.
+const ENTRY_OVERHEAD: usize = 8 + 2 * 9;
+
 /// Signs `batch` with every suite in `suites`.
 pub fn sign_batch(
 	keys: &crate::keys::KeySet,
@@ -192,6 +389,8 @@ pub fn sign_batch(
 mod tests {
 	use super::*;
 
+	const W: Weight = Weight::from_parts(1_000_000, 1_000);
+
 	fn call(byte: u8) -> RevealedCall {
 		RevealedCall { call: vec![byte].try_into().unwrap(), salt: [byte; 32] }
 	}
@@ -200,8 +399,8 @@ mod tests {
 	fn prune_drops_what_left_the_chain_and_lists_what_is_new_oldest_first() {
 		let mut m = Mempool::new(10);
 		let now = Instant::now();
-		m.add(1, 5, Ok(call(5)), now);
-		m.add(1, 7, Err(RejectReason::Malformed), now);
+		m.add(1, 5, W, Ok(call(5)), now);
+		m.add(1, 7, W, Err(RejectReason::Malformed), now);
 		let p = m.prune(&[(2, 9), (1, 7), (1, 3), (2, 9)]);
 		assert_eq!(p, Prune { removed: 1, deferred: 0, new: vec![(1, 3), (2, 9)] });
 		assert_eq!(m.len(), 1);
@@ -214,15 +413,15 @@ mod tests {
 	fn a_full_mirror_defers_the_newest_and_ignores_extra_adds() {
 		let mut m = Mempool::new(3);
 		let now = Instant::now();
-		m.add(1, 1, Ok(call(1)), now);
+		m.add(1, 1, W, Ok(call(1)), now);
 		let p = m.prune(&[(1, 4), (1, 1), (1, 2), (1, 3)]);
 		assert_eq!(p, Prune { removed: 0, deferred: 1, new: vec![(1, 2), (1, 3)] });
 		for (epoch, id) in p.new {
-			m.add(epoch, id, Ok(call(id as u8)), now);
+			m.add(epoch, id, W, Ok(call(id as u8)), now);
 		}
-		m.add(1, 4, Ok(call(4)), now);
+		m.add(1, 4, W, Ok(call(4)), now);
 		assert_eq!(m.len(), 3);
-		let ready: Vec<SubmissionId> = m.ready(1).iter().map(|(id, _, _)| *id).collect();
+		let ready: Vec<SubmissionId> = m.ready(1, 0).iter().map(|r| r.id).collect();
 		assert_eq!(ready, vec![1, 2, 3]);
 		// Room frees once the chain executes one: the deferred entry comes in.
 		assert_eq!(m.prune(&[(1, 4), (1, 2), (1, 3)]).new, vec![(1, 4)]);
@@ -232,8 +431,8 @@ mod tests {
 	fn adding_twice_keeps_the_first_sighting() {
 		let mut m = Mempool::new(3);
 		let first = Instant::now();
-		m.add(1, 1, Ok(call(1)), first);
-		m.add(1, 1, Err(RejectReason::DecryptionFailed), first + Duration::from_secs(5));
+		m.add(1, 1, W, Ok(call(1)), first);
+		m.add(1, 1, W, Err(RejectReason::DecryptionFailed), first + Duration::from_secs(5));
 		assert_eq!(m.oldest_ready(), Some(first));
 		assert!(m.rejects(10).is_empty());
 	}
@@ -248,5 +447,114 @@ mod tests {
 		assert_eq!(limits.take(&[t0, t0], t0 + wait), 2);
 		assert_eq!(limits.take(&[t0; 3], t0), 3);
 		assert_eq!(limits.take(&[t0; 10], t0), 4);
+	}
+
+	fn ids(ready: Vec<Ready<'_>>) -> Vec<SubmissionId> {
+		ready.iter().map(|r| r.id).collect()
+	}
+
+	#[test]
+	fn an_entry_refused_alone_sits_out_the_block_and_at_a_second_block_is_unexecutable() {
+		let mut m = Mempool::new(4);
+		let now = Instant::now();
+		m.add(1, 1, W, Ok(call(1)), now);
+		m.add(1, 2, W, Ok(call(2)), now);
+		assert!(!m.refused_alone(1, 10));
+		assert_eq!(ids(m.ready(1, 10)), [2]);
+		assert_eq!(ids(m.ready(1, 11)), [1, 2]);
+		// Refused again at the same block: still one block's worth of evidence.
+		assert!(!m.refused_alone(1, 10));
+		assert!(m.rejects(10).is_empty());
+		assert!(m.refused_alone(1, 11));
+		assert_eq!(m.rejects(10), vec![(1, RejectReason::Unexecutable)]);
+		assert_eq!(ids(m.ready(1, 12)), [2]);
+		assert!(!m.refused_alone(9, 11), "not mirrored");
+	}
+
+	#[test]
+	fn refusals_are_read_by_their_typed_error() {
+		use pallet_sequencer::Error as E;
+		let dispatch = |e: E<Runtime>| {
+			let error: sp_runtime::DispatchError = e.into();
+			ChainError::dispatch(&error)
+		};
+		assert_eq!(fault_of(&dispatch(E::WrongSequence)), Fault::Batch);
+		assert_eq!(fault_of(&dispatch(E::BadSignature)), Fault::Batch);
+		assert_eq!(fault_of(&dispatch(E::NotActiveWorker)), Fault::Batch);
+		assert_eq!(fault_of(&dispatch(E::Misordered)), Fault::Stale);
+		assert_eq!(fault_of(&dispatch(E::UnknownSubmission)), Fault::Stale);
+		assert_eq!(fault_of(&dispatch(E::CommitmentMismatch)), Fault::Entries);
+		let other: sp_runtime::DispatchError =
+			pallet_balances::Error::<Runtime>::InsufficientBalance.into();
+		assert_eq!(fault_of(&ChainError::dispatch(&other)), Fault::Entries);
+		let pool = |m: &str| fault_of(&ChainError::Refused(m.into()));
+		assert_eq!(
+			pool("Invalid Transaction: Transaction would exhaust the block limits"),
+			Fault::Entries
+		);
+		assert_eq!(pool("Invalid Transaction: Inability to pay some fees"), Fault::Batch);
+		assert_eq!(pool("wasm `unreachable` instruction executed"), Fault::Entries);
+	}
+
+	#[test]
+	fn batch_faults_back_off_exponentially_and_a_commit_resets() {
+		let mut b = Backoff::default();
+		assert!(b.allows(0));
+		b.refused(Fault::Stale, 10);
+		assert!(!b.allows(10) && b.allows(11));
+		let waits: Vec<BlockNumber> = (0..8)
+			.map(|_| {
+				b.refused(Fault::Batch, 100);
+				b.until - 100
+			})
+			.collect();
+		assert_eq!(waits, [2, 4, 8, 16, 32, 64, 64, 64]);
+		b.committed();
+		assert!(b.allows(0));
+		b.refused(Fault::Batch, 5);
+		assert_eq!(b.until, 7);
+	}
+
+	#[test]
+	fn a_batch_takes_what_fits_the_chains_budget() {
+		use aegis_runtime::RuntimeCall;
+		use frame_support::dispatch::GetDispatchInfo;
+		let transfer = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+			dest: sp_runtime::AccountId32::new([1; 32]).into(),
+			value: 1,
+		});
+		let declared = transfer.get_dispatch_info().call_weight;
+		assert!(declared.ref_time() > 0);
+		let max = <Runtime as pallet_sequencer::Config>::MaxCallWeight::get();
+		let calls: Vec<RevealedCall> = (0..6)
+			.map(|i| RevealedCall { call: transfer.encode().try_into().unwrap(), salt: [i; 32] })
+			.collect();
+		let now = Instant::now();
+		let ready: Vec<Ready<'_>> = calls
+			.iter()
+			.enumerate()
+			.map(|(i, call)| Ready { id: i as u64, call, max_weight: max, seen: now })
+			.collect();
+		let checks = |n: u32| {
+			<<Runtime as pallet_sequencer::Config>::WeightInfo as pallet_sequencer::WeightInfo>::commit_batch(n, 0)
+		};
+		let by_weight =
+			BatchBudget { weight: checks(3).saturating_add(declared.mul(3)), length: usize::MAX };
+		assert_eq!(by_weight.fit(&ready, 50), 3);
+		assert_eq!(by_weight.fit(&ready, 2), 2);
+		let entry = calls.first().unwrap().encoded_size() + ENTRY_OVERHEAD;
+		let by_length = BatchBudget { weight: Weight::MAX, length: 2 * entry };
+		assert_eq!(by_length.fit(&ready, 50), 2);
+		// Never none: one entry always goes.
+		assert_eq!(BatchBudget { weight: Weight::zero(), length: 0 }.fit(&ready, 50), 1);
+		assert_eq!(BatchBudget::of_runtime().fit(&ready, 50), 6);
+
+		// A call that declares more than its submitter allowed never runs: it weighs nothing
+		// beyond the checks, whatever it declares.
+		let poison = RuntimeCall::Sudo(pallet_sudo::Call::sudo_unchecked_weight {
+			call: Box::new(transfer),
+			weight: Weight::MAX,
+		});
+		assert_eq!(Sequencer::entry_weight(&poison.encode(), max), Weight::zero());
 	}
 }

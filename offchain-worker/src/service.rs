@@ -10,7 +10,7 @@ use crate::{
 	config::{OrderingMode, Settings},
 	keys::KeySet,
 	metrics::Metrics,
-	pipeline::{self, BatchLimits, Mempool},
+	pipeline::{self, Backoff, BatchBudget, BatchLimits, Fault, Mempool},
 	tee::Tee,
 };
 use aegis_primitives::{
@@ -22,6 +22,9 @@ use aegis_primitives::{
 use aegis_runtime::{AccountId, Runtime, RuntimeCall};
 use frame_support::traits::Get;
 use pallet_sequencer::BatchChain;
+
+/// An entry chosen for a batch: its id, its submitter's `max_weight`, the revealed call.
+type Chosen = (SubmissionId, frame_support::weights::Weight, aegis_primitives::batch::RevealedCall);
 use pallet_tee_registry::WorkerState;
 use serde::Serialize;
 use std::{
@@ -170,6 +173,8 @@ pub struct Worker<C: Chain> {
 	sealing_key: zeroize::Zeroizing<[u8; 32]>,
 	settings: Settings,
 	limits: BatchLimits,
+	budget: BatchBudget,
+	backoff: Backoff,
 	mempool: Mempool,
 	shared: Arc<Shared>,
 	last_feed: Option<BlockNumber>,
@@ -212,6 +217,7 @@ impl<C: Chain> Worker<C> {
 			max_wait: Duration::from_millis(settings.raw.worker.max_wait_ms),
 		};
 		let mempool = Mempool::new(w.mempool_capacity);
+		let budget = BatchBudget::of_runtime();
 		let worker = Self {
 			chain,
 			tee,
@@ -219,6 +225,8 @@ impl<C: Chain> Worker<C> {
 			sealing_key,
 			settings,
 			limits,
+			budget,
+			backoff: Backoff::default(),
 			mempool,
 			shared,
 			last_feed: None,
@@ -300,10 +308,12 @@ impl<C: Chain> Worker<C> {
 					self.shared.update(|s| s.last_error = Some(e.to_string()));
 				}
 			}
-			// Wake on the next finalized block, or when the oldest ready entry's wait is up.
+			// Wake on the next finalized block, or when the oldest ready entry's wait is up
+			// (unless backing off: then only a new finalized block helps).
 			let wait = self
 				.mempool
 				.oldest_ready()
+				.filter(|_| self.backoff.allows(self.seen))
 				.map_or(Duration::from_secs(6), |seen| {
 					self.limits
 						.max_wait
@@ -622,16 +632,16 @@ impl<C: Chain> Worker<C> {
 				.filter_map(|(id, s)| {
 					let epoch = *epochs.get(&id)?;
 					let key = cluster.entry(epoch).or_insert_with(|| keys.cluster_key(epoch));
-					Some((epoch, id, pipeline::open(key, &genesis, &s)))
+					Some((epoch, id, s.max_weight, pipeline::open(key, &genesis, &s)))
 				})
 				.collect::<Vec<_>>()
 		})
 		.await
 		.map_err(|e| WorkerError::Task(format!("opening envelopes: {e}")))?;
 		let now = (self.clock)();
-		let undecryptable = opened.iter().filter(|(_, _, o)| o.is_err()).count();
-		for (epoch, id, o) in opened {
-			self.mempool.add(epoch, id, o, now);
+		let undecryptable = opened.iter().filter(|(_, _, _, o)| o.is_err()).count();
+		for (epoch, id, max_weight, o) in opened {
+			self.mempool.add(epoch, id, max_weight, o, now);
 		}
 		let m = &self.shared.metrics;
 		m.decrypt_failures.inc_by(undecryptable as u64);
@@ -643,15 +653,20 @@ impl<C: Chain> Worker<C> {
 			);
 		}
 		self.shared.update(|s| s.mempool = self.mempool.len());
-		if snap.me.as_ref().is_none_or(|w| w.state != WorkerState::Active) {
+		// Only an active primary sequences (and may reject).
+		if snap.me.as_ref().is_none_or(|w| {
+			w.state != WorkerState::Active || w.role != pallet_tee_registry::WorkerRole::Primary
+		}) {
 			return Ok(());
 		}
 
-		// Undecryptable entries are refunded on chain (minus the fee), never just dropped.
+		// Entries that cannot be opened or executed are refunded on chain (minus the inclusion
+		// cost, burned), never just dropped.
 		let max_rejects: u32 = <Runtime as pallet_sequencer::Config>::MaxRejects::get();
 		let rejects = self.mempool.rejects(max_rejects as usize);
 		if !rejects.is_empty() {
 			let ids: Vec<SubmissionId> = rejects.iter().map(|(id, _)| *id).collect();
+			let rejects_logged = rejects.clone();
 			let entries = rejects.try_into().expect("at most MaxRejects");
 			let result = self
 				.submit(RuntimeCall::Sequencer(pallet_sequencer::Call::reject_entries { entries }))
@@ -659,7 +674,7 @@ impl<C: Chain> Worker<C> {
 			result?;
 			self.mempool.remove(&ids);
 			m.rejected.inc_by(ids.len() as u64);
-			tracing::info!(?ids, "rejected undecryptable submissions");
+			tracing::info!(?rejects_logged, "rejected submissions");
 			report.rejected = ids;
 		}
 
@@ -675,30 +690,70 @@ impl<C: Chain> Worker<C> {
 				return Ok(());
 			}
 		};
+		if !self.backoff.allows(snap.number) {
+			self.set_phase(&format!("backing off until block {}", self.backoff.until));
+			return Ok(());
+		}
 		self.set_phase("sequencing");
 		let mut tip = snap.batches;
 		let suites = snap.risk.policy.batch_suites;
 		for epoch in self.mempool.ready_epochs() {
 			loop {
-				let ready = self.mempool.ready(epoch);
-				let seen: Vec<Instant> = ready.iter().map(|(_, _, t)| *t).collect();
+				let ready = self.mempool.ready(epoch, snap.number);
+				let seen: Vec<Instant> = ready.iter().map(|r| r.seen).collect();
 				let take = self.limits.take(&seen, (self.clock)());
 				if take == 0 {
 					break;
 				}
-				let chosen: Vec<(SubmissionId, aegis_primitives::batch::RevealedCall)> =
-					ready.into_iter().take(take).map(|(id, c, _)| (id, c.clone())).collect();
-				match self.commit(snap, &tip, epoch, rule, suites, chosen).await? {
-					Ok((batch, record)) => {
-						tip = BatchChain {
-							next_sequence: batch.header.sequence.saturating_add(1),
-							last_hash: batch.hash(),
-						};
-						report.batches.push(record.entries.clone());
-					}
-					Err(reason) => {
-						report.refused.push(reason);
-						break;
+				let take = self.budget.fit(&ready, take);
+				let chosen: Vec<Chosen> = ready
+					.into_iter()
+					.take(take)
+					.map(|r| (r.id, r.max_weight, r.call.clone()))
+					.collect();
+				// A batch refused for something one of its entries may cause is split in
+				// halves, each committed on its own, until the entry the chain refuses is
+				// alone: the others go through in this pass, that one sits it out.
+				let mut groups = std::collections::VecDeque::from([chosen]);
+				while let Some(group) = groups.pop_front() {
+					match self.commit(snap, &tip, epoch, rule, suites, group.clone()).await? {
+						Ok((batch, record)) => {
+							tip = BatchChain {
+								next_sequence: batch.header.sequence.saturating_add(1),
+								last_hash: batch.hash(),
+							};
+							report.batches.push(record.entries.clone());
+							self.backoff.committed();
+						}
+						Err((fault, reason)) => {
+							report.refused.push(reason.clone());
+							match (fault, group.as_slice()) {
+								(Fault::Entries, [(id, _, _)]) => {
+									if self.mempool.refused_alone(*id, snap.number) {
+										tracing::warn!(
+											id,
+											%reason,
+											"the chain refused every batch holding this entry; \
+											 rejecting it as unexecutable"
+										);
+									}
+								}
+								(Fault::Entries, _) => {
+									let (first, second) = group.split_at(group.len() / 2);
+									groups.push_front(second.to_vec());
+									groups.push_front(first.to_vec());
+								}
+								(Fault::Batch | Fault::Stale, _) => {
+									self.backoff.refused(fault, snap.number);
+									tracing::info!(
+										?fault,
+										until = self.backoff.until,
+										"not batching again before this finalized block"
+									);
+									return Ok(());
+								}
+							}
+						}
 					}
 				}
 			}
@@ -706,8 +761,8 @@ impl<C: Chain> Worker<C> {
 		Ok(())
 	}
 
-	/// Orders, signs and commits one batch. `Ok(Err(reason))` when the chain refused it (the
-	/// entries stay pending and are tried again with fresh state).
+	/// Orders, signs and commits one batch. `Ok(Err((fault, reason)))` when the chain refused
+	/// it (the entries stay pending).
 	async fn commit(
 		&mut self,
 		snap: &Snapshot,
@@ -715,16 +770,17 @@ impl<C: Chain> Worker<C> {
 		epoch: u32,
 		rule: aegis_primitives::ordering::OrderingRule,
 		suites: SuiteSet,
-		chosen: Vec<(SubmissionId, aegis_primitives::batch::RevealedCall)>,
-	) -> Result<Result<(Batch, BatchRecord), String>, WorkerError> {
+		chosen: Vec<Chosen>,
+	) -> Result<Result<(Batch, BatchRecord), (Fault, String)>, WorkerError> {
 		let cut = Instant::now();
-		let calls: Vec<Vec<u8>> = chosen.iter().map(|(_, c)| c.call.to_vec()).collect();
+		let calls: Vec<Vec<u8>> = chosen.iter().map(|(_, _, c)| c.call.to_vec()).collect();
 		let classes = self.chain.order_classes(snap.hash, calls).await?;
 		let entries = chosen
 			.into_iter()
 			.zip(classes)
-			.map(|((submission_id, revealed), class)| {
-				(BatchEntry { submission_id, revealed }, class)
+			.map(|((submission_id, max_weight, revealed), class)| {
+				let max_weight = pallet_sequencer::weight_limit(max_weight);
+				(BatchEntry { submission_id, max_weight, revealed }, class)
 			})
 			.collect();
 		let batch = tip
@@ -795,11 +851,19 @@ impl<C: Chain> Worker<C> {
 				);
 				Ok(batch)
 			}
-			Err(ChainError::Dispatch(reason)) | Err(ChainError::Refused(reason)) => {
+			Err(e @ (ChainError::Dispatch(..) | ChainError::Refused(_))) => {
+				let fault = pipeline::fault_of(&e);
+				let reason = e.to_string();
 				m.batch_failures.inc();
-				tracing::warn!(sequence = batch.header.sequence, %reason, "batch refused");
+				tracing::warn!(
+					sequence = batch.header.sequence,
+					entries = ids.len(),
+					?fault,
+					%reason,
+					"batch refused"
+				);
 				record.outcome = Err(reason.clone());
-				Err(reason)
+				Err((fault, reason))
 			}
 			Err(e) => return Err(e.into()),
 		};

@@ -349,10 +349,13 @@ async fn undecryptable_entries_are_rejected_on_chain_with_their_reason() {
 			_ => None,
 		})
 		.collect();
-	// The fee, or the whole deposit where the deposit is smaller.
+	// The fee, at most what carrying the envelope costs (the deposit less its weight part).
 	assert_eq!(charged.len(), 3);
+	use frame_support::weights::WeightToFee as _;
+	let weight_part = <Runtime as pallet_sequencer::Config>::WeightToFee::weight_to_fee(&weight());
 	for (id, c) in charged {
-		assert_eq!(c, fee.min(deposit(id).unwrap()), "#{id}");
+		assert_eq!(c, fee.min(deposit(id).unwrap() - weight_part), "#{id}");
+		assert!(c < fee, "#{id}: a transfer's envelope costs less to carry than RejectFee");
 	}
 	use frame_support::traits::fungible::InspectHold;
 	assert_eq!(
@@ -360,6 +363,67 @@ async fn undecryptable_entries_are_rejected_on_chain_with_their_reason() {
 		0
 	);
 	assert_eq!(w.shared().metrics.decrypt_failures.get(), 3);
+}
+
+#[tokio::test]
+async fn an_entry_the_chain_refuses_in_every_batch_is_isolated_and_rejected_without_delaying_others(
+) {
+	let chain = Arc::new(FakeChain::dev());
+	let dir = tempfile::tempdir().unwrap();
+	let mut w = enrolled(&chain, dir.path(), 1, 50, 60_000).await;
+	let senders = [Alice, Bob, Charlie, Dave, Eve, Alice, Bob, Charlie];
+	let ids: Vec<SubmissionId> = senders
+		.iter()
+		.enumerate()
+		.map(|(i, who)| submit(&chain, *who, &transfer(Eve, 10 + i as u128)))
+		.collect();
+	// The chain refuses any batch holding the fourth, for a reason that is no batch-wide
+	// fault (as it refused a batch whose weight a poison entry inflated).
+	let poison = ids[3];
+	chain.poison.lock().unwrap().insert(poison);
+
+	// One pass: the batch is split until the poison entry is alone; every other entry is
+	// committed in that pass, in the rule's order.
+	let r = w.step().await.unwrap();
+	let committed: Vec<SubmissionId> = r.batches.concat();
+	let others: Vec<SubmissionId> = ids.iter().copied().filter(|id| *id != poison).collect();
+	assert_eq!(committed.len(), others.len(), "{r:?}");
+	let mut sorted = committed.clone();
+	sorted.sort_unstable();
+	assert_eq!(sorted, others);
+	// log2(8) = 3 halvings: at most 3 batches and 4 refusals before the poison is alone.
+	assert!(r.batches.len() <= 3, "{r:?}");
+	assert!(!r.refused.is_empty() && r.refused.len() <= 4, "{r:?}");
+	assert!(executed(&chain).iter().all(|(id, _, ok)| *id != poison && *ok));
+
+	// Refused alone once: it sits out, and is tried alone again at the next finalized block,
+	// where a second refusal marks it unexecutable; the pass after rejects it on chain.
+	let mut rejected = Vec::new();
+	for _ in 0..4 {
+		chain.advance(1);
+		let r = w.step().await.unwrap();
+		assert!(r.batches.is_empty(), "{r:?}");
+		rejected.extend(r.rejected);
+		if !rejected.is_empty() {
+			break;
+		}
+	}
+	assert_eq!(rejected, vec![poison]);
+	let reason =
+		chain.events().into_iter().find_map(|e| match e {
+			RuntimeEvent::Sequencer(pallet_sequencer::Event::EntryRejected {
+				id, reason, ..
+			}) if id == poison => Some(reason),
+			_ => None,
+		});
+	assert_eq!(reason, Some(RejectReason::Unexecutable));
+	assert_eq!(chain.with(pallet_sequencer::Pending::<Runtime>::count), 0);
+	// Nothing more is tried: no refusal loop.
+	let failures = w.shared().metrics.batch_failures.get();
+	chain.advance(1);
+	let r = w.step().await.unwrap();
+	assert!(r.batches.is_empty() && r.refused.is_empty() && r.rejected.is_empty(), "{r:?}");
+	assert_eq!(w.shared().metrics.batch_failures.get(), failures);
 }
 
 #[tokio::test]

@@ -6,17 +6,22 @@
 
 use aegis_attestation::sim::{CollateralParams, SgxEnclave, SimTee};
 use aegis_primitives::{
-	batch::{Batch, BatchEntry, RevealedCall},
+	batch::{Batch, RevealedCall},
 	binding::{cluster_key_message, keys_hash, report_data, EnclaveKeys},
 	pqc::{self, SecretKey, SignatureSet, Suite},
 	risk::RiskLevel,
 };
 use aegis_runtime::{
-	genesis_config_presets, AccountId, Balances, RiskOracle, Runtime, RuntimeCall, RuntimeEvent,
-	RuntimeOrigin, Sequencer, System, TeeRegistry,
+	genesis_config_presets, AccountId, Balance, Balances, RiskOracle, Runtime, RuntimeCall,
+	RuntimeEvent, RuntimeOrigin, Sequencer, System, TeeRegistry,
 };
 use codec::Encode;
-use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect, weights::Weight};
+use frame_support::{
+	assert_noop, assert_ok,
+	dispatch::GetDispatchInfo,
+	traits::{fungible::Inspect, Get},
+	weights::Weight,
+};
 use pallet_sequencer::EntryOutcome;
 use pallet_tee_registry::WorkerRole;
 use sp_keyring::Sr25519Keyring;
@@ -126,7 +131,7 @@ impl Worker {
 			.map(|(id, revealed)| {
 				// Classified as the chain does when it checks the order.
 				let class = Sequencer::order_class(&revealed.call);
-				(BatchEntry { submission_id: *id, revealed }, class)
+				(Sequencer::batch_entry(*id, revealed).expect("pending"), class)
 			})
 			.collect();
 		pallet_sequencer::Batches::<Runtime>::get()
@@ -299,29 +304,98 @@ fn nested_call_scenario() {
 		assert!(Sequencer::decode_call(&poison).is_none());
 		assert_eq!(Sequencer::order_class(&poison), Default::default());
 
-		let mallory = account(Sr25519Keyring::Ferdie);
-		let honest = [
-			submit(&account(Sr25519Keyring::Bob), transfer(Sr25519Keyring::Eve, 1_000), 1),
-			submit(&mallory, nested_in_sudo(transfer(Sr25519Keyring::Eve, 1), 300), 2),
-			submit(&account(Sr25519Keyring::Charlie), transfer(Sr25519Keyring::Eve, 2_000), 3),
-		];
-		let batch = worker.batch(&honest);
-		assert_ok!(worker.commit(&batch, worker.sign(&batch)));
-		assert_eq!(
-			transfers(),
-			vec![
-				(account(Sr25519Keyring::Bob), account(Sr25519Keyring::Eve), 1_000),
-				(account(Sr25519Keyring::Charlie), account(Sr25519Keyring::Eve), 2_000),
-			]
+		let (batch, poison) = between_honest_transfers(
+			&worker,
+			nested_in_sudo(transfer(Sr25519Keyring::Eve, 1), 300),
 		);
-		assert!(System::events().iter().any(|r| matches!(
-			&r.event,
-			RuntimeEvent::Sequencer(pallet_sequencer::Event::EntryExecuted {
-				id,
-				outcome: EntryOutcome::Undecodable,
-				..
-			}) if *id == honest[1]
-		)));
+		assert_ok!(worker.commit(&batch, worker.sign(&batch)));
+		assert_honest_transfers_ran_and(poison, EntryOutcome::Undecodable);
+	});
+}
+
+/// `poison` from Ferdie submitted between Bob's and Charlie's transfers to Eve, and the batch
+/// of the three; returns the batch and the poison's id.
+fn between_honest_transfers(worker: &Worker, poison: RuntimeCall) -> (Batch, u64) {
+	let ids = [
+		submit(&account(Sr25519Keyring::Bob), transfer(Sr25519Keyring::Eve, 1_000), 1),
+		submit(&account(Sr25519Keyring::Ferdie), poison, 2),
+		submit(&account(Sr25519Keyring::Charlie), transfer(Sr25519Keyring::Eve, 2_000), 3),
+	];
+	(worker.batch(&ids), ids[1])
+}
+
+/// The two honest transfers of [`between_honest_transfers`] ran; the poison ended as `outcome`.
+fn assert_honest_transfers_ran_and(poison: u64, outcome: EntryOutcome) {
+	assert_eq!(
+		transfers(),
+		vec![
+			(account(Sr25519Keyring::Bob), account(Sr25519Keyring::Eve), 1_000),
+			(account(Sr25519Keyring::Charlie), account(Sr25519Keyring::Eve), 2_000),
+		]
+	);
+	assert!(System::events().iter().any(|r| matches!(
+		&r.event,
+		RuntimeEvent::Sequencer(pallet_sequencer::Event::EntryExecuted { id, outcome: o, .. })
+			if *id == poison && *o == outcome
+	)));
+}
+
+#[test]
+fn a_call_declaring_weight_max_does_not_make_its_batch_too_heavy_for_a_block() {
+	dev_chain().execute_with(|| {
+		let worker = Worker::new(Sr25519Keyring::Dave);
+		assert_ok!(worker.register_as(&SgxEnclave::dev_worker()));
+		worker.publish_cluster_key();
+		let remark = RuntimeCall::System(frame_system::Call::remark { remark: vec![1] });
+		let poison = RuntimeCall::Sudo(pallet_sudo::Call::sudo_unchecked_weight {
+			call: Box::new(remark),
+			weight: Weight::MAX,
+		});
+		let (batch, poison) = between_honest_transfers(&worker, poison);
+		// The weight the block builder and the pool see before the batch runs: the poison
+		// entry counts for nothing (it declares more than its submitter allowed and is no call
+		// the encrypted path runs), so the batch fits a normal extrinsic with room to spare.
+		let call = RuntimeCall::Sequencer(pallet_sequencer::Call::commit_batch {
+			batch: batch.clone(),
+			signatures: worker.sign(&batch),
+			cosignatures: Default::default(),
+		});
+		let declared = call.get_dispatch_info().total_weight();
+		let normal = <Runtime as frame_system::Config>::BlockWeights::get()
+			.get(frame_support::dispatch::DispatchClass::Normal)
+			.max_extrinsic
+			.unwrap();
+		assert!(declared.all_lte(normal / 10), "{declared:?} of {normal:?}");
+		assert_ok!(worker.commit(&batch, worker.sign(&batch)));
+		assert_honest_transfers_ran_and(poison, EntryOutcome::Filtered);
+	});
+}
+
+#[test]
+fn a_rejected_submission_pays_its_inclusion_cost_burned_and_gets_the_rest_back() {
+	dev_chain().execute_with(|| {
+		let worker = Worker::new(Sr25519Keyring::Dave);
+		assert_ok!(worker.register_as(&SgxEnclave::dev_worker()));
+		worker.publish_cluster_key();
+		let bob = account(Sr25519Keyring::Bob);
+		let before = Balances::total_balance(&bob);
+		let id = submit(&bob, transfer(Sr25519Keyring::Eve, 1_000), 1);
+		let s = pallet_sequencer::Pending::<Runtime>::get(id).unwrap();
+		let inclusion = Sequencer::deposit_for(s.envelope.len(), Weight::zero());
+		// The runtime's `RejectFee` (0.01 UNIT) is more than a transfer's envelope costs to
+		// carry (about 0.0022 UNIT): the submitter pays the latter.
+		let reject_fee: Balance = <Runtime as pallet_sequencer::Config>::RejectFee::get();
+		assert!(inclusion < reject_fee && inclusion < s.deposit);
+		assert_eq!(Sequencer::reject_fee(s.envelope.len()), inclusion);
+		let worker_before = Balances::total_balance(&worker.account);
+		let issuance = Balances::total_issuance();
+		assert_ok!(Sequencer::reject_entries(
+			RuntimeOrigin::signed(worker.account.clone()),
+			vec![(id, pallet_sequencer::RejectReason::DecryptionFailed)].try_into().unwrap(),
+		));
+		assert_eq!(Balances::total_balance(&bob), before - inclusion);
+		assert_eq!(Balances::total_issuance(), issuance - inclusion);
+		assert_eq!(Balances::total_balance(&worker.account), worker_before);
 	});
 }
 

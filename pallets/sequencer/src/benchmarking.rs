@@ -208,7 +208,7 @@ mod benchmarks {
 				});
 				let call = T::BenchmarkHelper::asset_transfer(id).encode();
 				let (submission_id, revealed) = pend::<T>(id, epoch, &call);
-				BatchEntry { submission_id, revealed }
+				Pallet::<T>::batch_entry(submission_id, revealed).expect("pending")
 			})
 			.collect();
 		let chain = Batches::<T>::get();

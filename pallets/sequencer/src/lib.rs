@@ -31,8 +31,10 @@
 //! of the deposit is released.
 //!
 //! ## Refunds
-//! [`Pallet::reject_entries`] lets the worker drop entries it could not decrypt or decode: the
-//! submitter pays `RejectFee` (at most the deposit) and gets the rest back. Submissions pending
+//! [`Pallet::reject_entries`] lets the sequencing worker (an active primary holding the entry's
+//! key epoch) drop entries it could not decrypt or decode, or that the chain refused in every
+//! batch: the submitter pays [`Pallet::reject_fee`] (`RejectFee`, at most the inclusion cost
+//! `DepositBase + DepositPerByte · len`), which is burned, and gets the rest back. Submissions pending
 //! longer than `MaxPendingAge` blocks are refunded in full, oldest first, by `on_initialize`
 //! (at most `MaxExpiriesPerBlock` a block) or by anyone through [`Pallet::refund_expired`]. No
 //! path loses a deposit.
@@ -87,7 +89,9 @@ pub use protection::{
 
 use aegis_primitives::{
 	assets::{AccessPolicy, AssetType, Operation},
-	batch::{AssetId, Batch, BatchEntry, BatchError, Checkpoint, SubmissionId},
+	batch::{
+		AssetId, Batch, BatchEntry, BatchError, Checkpoint, RevealedCall, SubmissionId, WeightLimit,
+	},
 	binding::EnclaveKeys,
 	ordering::{is_ordered, EntryMeta, OrderingRule, ProtectionTier},
 	pqc::{self, SignatureSet, Suite},
@@ -231,6 +235,10 @@ pub enum RejectReason {
 	/// The revealed call does not open the commitment.
 	#[codec(index = 2)]
 	CommitmentMismatch,
+	/// The chain refused every batch the entry was in, also a batch holding it alone, at two
+	/// different finalized blocks: something about the call makes `commit_batch` fail.
+	#[codec(index = 3)]
+	Unexecutable,
 }
 
 /// What `check_batch` found: each entry's submission with its decoded and classified call
@@ -658,6 +666,10 @@ pub mod pallet {
 		NoCheckpoint,
 		/// The migration has no checkpoint with this sequence number.
 		UnknownCheckpoint,
+		/// An entry's `max_weight` is not the one its submission holds.
+		WeightMismatch,
+		/// The worker does not hold the cluster key the submission is encrypted to.
+		NotEpochHolder,
 	}
 
 	#[pallet::hooks]
@@ -760,8 +772,10 @@ pub mod pallet {
 			Ok(Some(used).into())
 		}
 
-		/// Drops entries the worker could not decrypt or decode, refunding them minus
-		/// `RejectFee`.
+		/// Drops entries the sequencing worker could not open or get executed, refunding each
+		/// minus [`Pallet::reject_fee`], which is burned: the chain cannot check the reason, so
+		/// the worker gains nothing by giving it. Only an active primary worker holding the
+		/// cluster key of each entry's epoch (the one that can open it) may reject it.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::reject_entries(entries.len() as u32))]
 		pub fn reject_entries(
@@ -770,13 +784,15 @@ pub mod pallet {
 		) -> DispatchResult {
 			let worker = ensure_signed(origin)?;
 			ensure!(T::Workers::is_active(&worker), Error::<T>::NotActiveWorker);
+			ensure!(T::Workers::role(&worker) == Some(WorkerRole::Primary), Error::<T>::NotPrimary);
 			for (id, _) in entries.iter() {
-				ensure!(Pending::<T>::contains_key(id), Error::<T>::UnknownSubmission);
+				let s = Pending::<T>::get(id).ok_or(Error::<T>::UnknownSubmission)?;
+				ensure!(T::Workers::holds_epoch(&worker, s.key_epoch), Error::<T>::NotEpochHolder);
 			}
 			for (id, reason) in entries {
 				// Named twice: the first occurrence already removed it.
 				let Some(s) = Self::take(id) else { continue };
-				let charged = Self::settle(&s, T::RejectFee::get(), &worker);
+				let charged = Self::burn_reject_fee(&s);
 				Self::deposit_event(Event::EntryRejected { id, who: s.who, reason, charged });
 			}
 			Ok(())
@@ -1124,15 +1140,34 @@ impl<T: Config> Pallet<T> {
 		pallet_tee_registry::chain_genesis_hash::<T>()
 	}
 
-	/// `commit_batch`'s weight before dispatch: the checks, plus every revealed call's
-	/// declared weight.
-	fn commit_batch_weight(batch: &Batch, cosigners: u32) -> Weight {
-		let calls = batch
-			.entries
-			.iter()
-			.filter_map(|e| Self::decode_call(&e.revealed.call))
-			.fold(Weight::zero(), |w, c| w.saturating_add(c.get_dispatch_info().call_weight));
+	/// `commit_batch`'s weight before dispatch: the checks, plus what each entry may run
+	/// ([`Pallet::entry_weight`]). Every entry counts for at most the `max_weight` the batch
+	/// names for it (which `check_batch` holds to the submission's), so no submission can make
+	/// a batch heavier than its submitter paid for, whatever its call declares.
+	pub fn commit_batch_weight(batch: &Batch, cosigners: u32) -> Weight {
+		let calls = batch.entries.iter().fold(Weight::zero(), |w, e| {
+			w.saturating_add(Self::entry_weight(&e.revealed.call, weight_of(e.max_weight)))
+		});
 		T::WeightInfo::commit_batch(batch.entries.len() as u32, cosigners).saturating_add(calls)
+	}
+
+	/// The most a revealed call adds to its batch's weight beyond the checks: its declared
+	/// weight if it will be dispatched, zero if it will not. A call that does not decode, that
+	/// the call filter refuses, or that declares more than `max_weight` never runs (it ends
+	/// `Undecodable`, `Filtered` or `OverWeight`), so it costs only its share of the checks.
+	pub fn entry_weight(call: &[u8], max_weight: Weight) -> Weight {
+		Self::decode_call(call)
+			.filter(T::CallFilter::contains)
+			.map(|c| c.get_dispatch_info().call_weight)
+			.filter(|declared| declared.all_lte(max_weight))
+			.unwrap_or_default()
+	}
+
+	/// The batch entry revealing pending submission `id` as `revealed`, naming the submission's
+	/// `max_weight` as the batch must.
+	pub fn batch_entry(id: SubmissionId, revealed: RevealedCall) -> Option<BatchEntry> {
+		let s = Pending::<T>::get(id)?;
+		Some(BatchEntry { submission_id: id, max_weight: weight_limit(s.max_weight), revealed })
 	}
 
 	/// Every check of a batch. Changes nothing.
@@ -1193,6 +1228,7 @@ impl<T: Config> Pallet<T> {
 			ensure!(ids.insert(entry.submission_id), Error::<T>::UnknownSubmission);
 			let s = Pending::<T>::get(entry.submission_id).ok_or(Error::<T>::UnknownSubmission)?;
 			ensure!(s.key_epoch == header.key_epoch, Error::<T>::EpochMismatch);
+			ensure!(weight_of(entry.max_weight) == s.max_weight, Error::<T>::WeightMismatch);
 			ensure!(entry.revealed.commitment() == s.commitment, Error::<T>::CommitmentMismatch);
 			let call = Self::decode_call(&entry.revealed.call).map(|call| {
 				let classified = Self::classify(&call);
@@ -1273,6 +1309,33 @@ impl<T: Config> Pallet<T> {
 			let left = n.unwrap_or_default().saturating_sub(1);
 			*n = (left > 0).then_some(left);
 		});
+	}
+
+	/// What a rejected submission of `len` envelope bytes pays: `RejectFee`, at most the cost
+	/// of carrying the envelope on chain (`DepositBase + DepositPerByte · len`), which its
+	/// deposit always covers. The weight part of the deposit always comes back.
+	pub fn reject_fee(len: usize) -> BalanceOf<T> {
+		T::RejectFee::get().min(Self::deposit_for(len, Weight::zero()))
+	}
+
+	/// Burns [`Pallet::reject_fee`] from a rejected submission's held deposit, releases the
+	/// rest, and returns what was burned.
+	fn burn_reject_fee(s: &SubmissionOf<T>) -> BalanceOf<T> {
+		let reason: T::RuntimeHoldReason = HoldReason::Submission.into();
+		let fee = Self::reject_fee(s.envelope.len()).min(s.deposit);
+		let burned = if fee.is_zero() {
+			Zero::zero()
+		} else {
+			T::Currency::burn_held(&reason, &s.who, fee, Precision::BestEffort, Fortitude::Polite)
+				.unwrap_or_default()
+		};
+		let _ = T::Currency::release(
+			&reason,
+			&s.who,
+			s.deposit.saturating_sub(burned),
+			Precision::BestEffort,
+		);
+		burned
 	}
 
 	/// Pays `fee` (at most the deposit) from the submitter's held deposit to `to`, releases the
@@ -1368,6 +1431,16 @@ impl<T: Config> Pallet<T> {
 		ids.sort_unstable();
 		ids
 	}
+}
+
+/// A batch entry's `max_weight` as a FRAME weight.
+pub fn weight_of(limit: WeightLimit) -> Weight {
+	Weight::from_parts(limit.ref_time, limit.proof_size)
+}
+
+/// A FRAME weight as a batch entry names it.
+pub fn weight_limit(weight: Weight) -> WeightLimit {
+	WeightLimit { ref_time: weight.ref_time(), proof_size: weight.proof_size() }
 }
 
 /// Checks a signature set against the required suites and a worker's keys; returns the suites

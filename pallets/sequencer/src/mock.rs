@@ -9,7 +9,7 @@ use aegis_attestation::{
 };
 use aegis_envelope::RecipientKey;
 use aegis_primitives::{
-	batch::{Batch, BatchEntry, RevealedCall, SubmissionId},
+	batch::{Batch, RevealedCall, SubmissionId},
 	binding::{keys_hash, report_data, EnclaveKeys},
 	pqc::{self, SecretKey, SignatureSet, Suite},
 	risk::SuiteSet,
@@ -536,7 +536,7 @@ impl SimWorker {
 			.map(|(id, revealed)| {
 				// Classified as the chain does when it checks the order.
 				let class = Sequencer::order_class(&revealed.call);
-				(BatchEntry { submission_id: *id, revealed }, class)
+				(Sequencer::batch_entry(*id, revealed).expect("pending"), class)
 			})
 			.collect();
 		crate::Batches::<Test>::get()

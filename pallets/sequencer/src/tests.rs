@@ -29,6 +29,20 @@ fn commit(w: &SimWorker, batch: &Batch) -> DispatchResultWithPostInfo {
 	)
 }
 
+/// A batch of `entries` as they are, continuing the chain of batches under the active rule.
+fn next_batch_of(entries: Vec<BatchEntry>) -> Batch {
+	let chain = Batches::<Test>::get();
+	Batch::new(
+		TeeRegistry::genesis_hash(),
+		chain.next_sequence,
+		chain.last_hash,
+		1,
+		ActiveRule::<Test>::get(),
+		entries,
+	)
+	.unwrap()
+}
+
 fn no_cosigs() -> CosignaturesOf<Test> {
 	Default::default()
 }
@@ -314,19 +328,8 @@ fn entries_must_open_pending_commitments_in_order() {
 		let w = SimWorker::new(PRIMARY);
 		let a = submit(1, remark(1), weight());
 		let b = submit(2, remark(2), weight());
-		let chain = Batches::<Test>::get();
-		let rebuild = |entries: Vec<BatchEntry>| {
-			Batch::new(
-				TeeRegistry::genesis_hash(),
-				chain.next_sequence,
-				chain.last_hash,
-				1,
-				ActiveRule::<Test>::get(),
-				entries,
-			)
-			.unwrap()
-		};
-		let entry = |id| BatchEntry { submission_id: id, revealed: w.reveal(id).unwrap() };
+		let rebuild = next_batch_of;
+		let entry = |id| Sequencer::batch_entry(id, w.reveal(id).unwrap()).unwrap();
 		// Swapped: arrival order is the tie-break.
 		assert_noop!(commit(&w, &rebuild(vec![entry(b), entry(a)])), Error::<Test>::Misordered);
 		// A salt that does not open the commitment.
@@ -411,26 +414,26 @@ fn rejected_entries_are_refunded_minus_the_fee() {
 	new_test_ext().execute_with(|| {
 		let id = submit(1, remark(1), weight());
 		let deposit = Pending::<Test>::get(id).unwrap().deposit;
-		let list = |v: Vec<(u64, RejectReason)>| -> BoundedVec<_, _> { v.try_into().unwrap() };
+		let reject = |by: u64, v: Vec<(u64, RejectReason)>| {
+			Sequencer::reject_entries(RuntimeOrigin::signed(by), v.try_into().unwrap())
+		};
+		let malformed = RejectReason::Malformed;
+		assert_noop!(reject(1, vec![(id, malformed)]), Error::<Test>::NotActiveWorker);
 		assert_noop!(
-			Sequencer::reject_entries(
-				RuntimeOrigin::signed(1),
-				list(vec![(id, RejectReason::Malformed)])
-			),
-			Error::<Test>::NotActiveWorker
-		);
-		assert_noop!(
-			Sequencer::reject_entries(
-				RuntimeOrigin::signed(PRIMARY),
-				list(vec![(id, RejectReason::Malformed), (42, RejectReason::Malformed)])
-			),
+			reject(PRIMARY, vec![(id, malformed), (42, malformed)]),
 			Error::<Test>::UnknownSubmission
 		);
+		// Only the sequencing worker: an active redundancy worker may not reject...
+		SimWorker::new(COSIGNERS[0]).register(WorkerRole::Redundancy);
+		assert_noop!(reject(COSIGNERS[0], vec![(id, malformed)]), Error::<Test>::NotPrimary);
+		// ...nor a primary that does not hold the cluster key the entry is encrypted to (it
+		// cannot have tried to open it).
+		SimWorker::new(COSIGNERS[1]).register(WorkerRole::Primary);
+		assert_noop!(reject(COSIGNERS[1], vec![(id, malformed)]), Error::<Test>::NotEpochHolder);
 		let worker_before = Balances::balance(&PRIMARY);
-		assert_ok!(Sequencer::reject_entries(
-			RuntimeOrigin::signed(PRIMARY),
-			list(vec![(id, RejectReason::DecryptionFailed), (id, RejectReason::DecryptionFailed)])
-		));
+		let issuance = Balances::total_issuance();
+		let failed = RejectReason::DecryptionFailed;
+		assert_ok!(reject(PRIMARY, vec![(id, failed), (id, failed)]));
 		assert!(events().contains(&Event::EntryRejected {
 			id,
 			who: 1,
@@ -438,10 +441,69 @@ fn rejected_entries_are_refunded_minus_the_fee() {
 			charged: 500
 		}));
 		assert_eq!(Balances::balance(&1), ENDOWMENT - 500);
-		assert_eq!(Balances::balance(&PRIMARY), worker_before + 500);
+		// The fee is burned: the worker gains nothing by rejecting.
+		assert_eq!(Balances::balance(&PRIMARY), worker_before);
+		assert_eq!(Balances::total_issuance(), issuance - 500);
 		assert_eq!(held(1), 0);
 		assert!(deposit > 500);
 		assert_eq!(PendingPerAccount::<Test>::get(1), 0);
+	});
+}
+
+#[test]
+fn a_batch_weighs_only_what_its_entries_may_run() {
+	new_test_ext().execute_with(|| {
+		let w = SimWorker::new(PRIMARY);
+		let declared = |c: &RuntimeCall| c.get_dispatch_info().call_weight;
+		assert!(declared(&remark(2)).ref_time() > 1);
+		let honest = submit(1, remark(1), weight());
+		// Declares more than its submitter allowed: it will never run, so it may not weigh on
+		// the batch (an encrypted `sudo_unchecked_weight(_, Weight::MAX)` is this case).
+		let over = submit(2, remark(2), Weight::from_parts(1, 1));
+		// Refused by the call filter: never runs either.
+		let blocked = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+			dest: BLOCKED,
+			value: 1,
+		});
+		let filtered = submit(3, blocked.clone(), weight());
+		// Not a call of this runtime.
+		let id = NextSubmissionId::<Test>::get();
+		let (env, c) = seal(4, &[0xff, 0xff, 0xff], [9; 32]);
+		assert_ok!(Sequencer::submit_encrypted(RuntimeOrigin::signed(4), env, c, weight()));
+		let batch = w.batch(&[honest, over, filtered, id]);
+		assert!(declared(&blocked).ref_time() > 0);
+		assert_eq!(
+			Sequencer::commit_batch_weight(&batch, 0),
+			<Test as Config>::WeightInfo::commit_batch(4, 0) + declared(&remark(1))
+		);
+
+		// The batch must name each entry's `max_weight` as the submission holds it: a worker
+		// cannot make the chain weigh a batch lighter (or heavier) than its entries may run.
+		let named = |w: Weight| {
+			let mut entries = batch.entries.to_vec();
+			entries[0].max_weight = weight_limit(w);
+			next_batch_of(entries)
+		};
+		let first = batch.entries[0].max_weight;
+		assert_noop!(commit(&w, &named(Weight::MAX)), Error::<Test>::WeightMismatch);
+		assert_noop!(
+			commit(&w, &named(weight_of(first).saturating_sub(Weight::from_parts(1, 0)))),
+			Error::<Test>::WeightMismatch
+		);
+
+		let post = commit(&w, &batch).unwrap();
+		let outcome = |id| {
+			events().into_iter().find_map(|e| match e {
+				Event::EntryExecuted { id: i, outcome, .. } if i == id => Some(outcome),
+				_ => None,
+			})
+		};
+		assert!(matches!(outcome(honest), Some(EntryOutcome::Executed { result: Ok(()), .. })));
+		assert_eq!(outcome(over), Some(EntryOutcome::OverWeight));
+		assert_eq!(outcome(filtered), Some(EntryOutcome::Filtered));
+		assert_eq!(outcome(id), Some(EntryOutcome::Undecodable));
+		// What it actually used is never more than what it declared before running.
+		assert!(post.actual_weight.unwrap().all_lte(Sequencer::commit_batch_weight(&batch, 0)));
 	});
 }
 
@@ -561,13 +623,14 @@ mod deposits {
 
 	proptest! {
 		#![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
-		/// Whatever happens, issuance is unchanged and what is held is exactly the pending
-		/// deposits.
+		/// Whatever happens, issuance changes only by the reject fees burned, what is held is
+		/// exactly the pending deposits, and a rejecting worker gains nothing.
 		#[test]
 		fn issuance_and_holds_reconcile(ops in proptest::collection::vec(op(), 1..12)) {
 			new_test_ext().execute_with(|| {
 				let w = SimWorker::new(PRIMARY);
 				let issuance = Balances::total_issuance();
+				let mut burned = 0u64;
 				for op in ops {
 					let pending: Vec<u64> = Pending::<Test>::iter_keys().collect::<Vec<_>>();
 					let mut pending = pending;
@@ -585,11 +648,26 @@ mod deposits {
 						},
 						Op::Reject(n) => {
 							let list: Vec<_> = pending.iter().take(n).map(|id| (*id, RejectReason::Malformed)).collect();
+							let deposits: u64 = pending.iter().take(n).map(|id| Pending::<Test>::get(id).unwrap().deposit).sum();
+							let worker = Balances::balance(&PRIMARY);
+							let users: u64 = (1..=5).map(|u| Balances::total_balance(&u)).sum();
+							System::reset_events();
 							Sequencer::reject_entries(RuntimeOrigin::signed(PRIMARY), list.try_into().unwrap()).unwrap();
+							let charged: u64 = events().into_iter().map(|e| match e {
+								Event::EntryRejected { charged, .. } => charged,
+								_ => 0,
+							}).sum();
+							// The worker gains nothing; the users lose exactly what the events
+							// say, at most the reject fee each, and get the rest of every deposit.
+							prop_assert_eq!(Balances::balance(&PRIMARY), worker);
+							prop_assert!(charged <= 500 * n as u64 && charged <= deposits);
+							prop_assert_eq!((1..=5).map(|u| Balances::total_balance(&u)).sum::<u64>(), users - charged);
+							burned += charged;
 						},
 						Op::Wait(blocks) => run_to(System::block_number() + blocks),
 					}
-					prop_assert_eq!(Balances::total_issuance(), issuance);
+					// What rejections burned is the only change to issuance.
+					prop_assert_eq!(Balances::total_issuance(), issuance - burned);
 					let expected: u64 = Pending::<Test>::iter_values().map(|s| s.deposit).sum();
 					let held_total: u64 = (1..=5).map(held).sum();
 					prop_assert_eq!(held_total, expected);

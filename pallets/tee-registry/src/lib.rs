@@ -1213,6 +1213,9 @@ impl<T: Config> WorkerRegistry<T::AccountId> for Pallet<T> {
 	fn cluster_key() -> Option<(u32, [u8; HPKE_XWING_PUBLIC_KEY_LEN])> {
 		CurrentClusterKey::<T>::get().map(|k| (k.epoch, k.public_key))
 	}
+	fn holds_epoch(who: &T::AccountId, epoch: u32) -> bool {
+		KeyHolders::<T>::contains_key(epoch, who)
+	}
 }
 
 sp_api::decl_runtime_apis! {

@@ -216,4 +216,7 @@ pub trait WorkerRegistry<AccountId> {
 	fn redundancy() -> RedundancyConfig;
 	/// The current cluster key epoch and public key.
 	fn cluster_key() -> Option<(u32, [u8; HPKE_XWING_PUBLIC_KEY_LEN])>;
+	/// Whether `who` holds the cluster secret of key epoch `epoch` (published or was
+	/// provisioned it).
+	fn holds_epoch(who: &AccountId, epoch: u32) -> bool;
 }

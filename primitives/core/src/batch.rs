@@ -56,11 +56,39 @@ impl RevealedCall {
 	}
 }
 
+/// The most weight a submitter lets its call use, as the chain records it with the submission:
+/// FRAME's two-dimensional `Weight` (execution time in picoseconds, proof size in bytes), with
+/// the same SCALE encoding (two compact integers).
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	Default,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct WeightLimit {
+	/// Execution time, in picoseconds.
+	#[codec(compact)]
+	pub ref_time: u64,
+	/// Storage proof size, in bytes.
+	#[codec(compact)]
+	pub proof_size: u64,
+}
+
 /// One revealed submission in a batch.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub struct BatchEntry {
 	/// The pending submission this entry reveals.
 	pub submission_id: SubmissionId,
+	/// The submission's `max_weight`, as the chain holds it. The batch commits to it so the
+	/// chain can weigh the batch before running it: an entry counts for at most this much.
+	pub max_weight: WeightLimit,
 	/// The decrypted call and salt.
 	pub revealed: RevealedCall,
 }
@@ -214,6 +242,7 @@ mod tests {
 	fn entry(id: u64, call: &[u8]) -> BatchEntry {
 		BatchEntry {
 			submission_id: id,
+			max_weight: WeightLimit { ref_time: 1_000 * id, proof_size: id },
 			revealed: RevealedCall {
 				call: call.to_vec().try_into().unwrap(),
 				salt: [id as u8; 32],
@@ -255,6 +284,21 @@ mod tests {
 		let mut b = batch();
 		b.entries.pop();
 		assert_eq!(b.check_integrity(), Err(BatchError::EntryCountMismatch));
+
+		// The weight an entry may use is committed to like its call.
+		let mut b = batch();
+		b.entries[1].max_weight.ref_time += 1;
+		assert_eq!(b.check_integrity(), Err(BatchError::EntriesRootMismatch));
+	}
+
+	#[test]
+	fn a_weight_limit_encodes_as_frames_weight() {
+		// `Weight` is two compact integers; a limit must read back as the same numbers.
+		let limit = WeightLimit { ref_time: 20_000_000_000, proof_size: 3_593 };
+		assert_eq!(
+			limit.encode(),
+			(codec::Compact(20_000_000_000u64), codec::Compact(3_593u64)).encode()
+		);
 	}
 
 	#[test]

@@ -4,7 +4,7 @@
 #![allow(clippy::indexing_slicing)] // Tests index freely: a panic is a failed test.
 
 use aegis_primitives::{
-	batch::{AssetSnapshot, Batch, BatchEntry, Checkpoint, RevealedCall},
+	batch::{AssetSnapshot, Batch, BatchEntry, Checkpoint, RevealedCall, WeightLimit},
 	binding::EnclaveKeys,
 	ordering::{apply, is_ordered, order, EntryMeta, OrderingRule, ProtectionTier},
 	pqc::{self, PqcSignature, Suite},
@@ -211,6 +211,7 @@ proptest! {
 			.into_iter()
 			.map(|(id, call, salt)| BatchEntry {
 				submission_id: id,
+				max_weight: WeightLimit { ref_time: id.wrapping_mul(7), proof_size: id },
 				revealed: RevealedCall { call: call.try_into().unwrap(), salt },
 			})
 			.collect();
