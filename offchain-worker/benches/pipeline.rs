@@ -65,6 +65,7 @@ fn batch(c: &mut Criterion) {
 								genesis,
 								1,
 								OrderingRule::Hybrid,
+								0,
 								RiskScore::default(),
 								entries,
 							)

@@ -312,9 +312,11 @@ pub fn fault_of(e: &ChainError) -> Fault {
 					| E::MissingSignature
 					| E::BadSignature
 					| E::NotEnoughCosignatures => Fault::Batch,
-					E::UnknownSubmission | E::EpochMismatch | E::WeightMismatch | E::Misordered => {
-						Fault::Stale
-					}
+					E::UnknownSubmission
+					| E::EpochMismatch
+					| E::WeightMismatch
+					| E::Misordered
+					| E::StaleOrder => Fault::Stale,
 					_ => Fault::Entries,
 				},
 				_ => Fault::Entries,

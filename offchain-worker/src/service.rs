@@ -784,7 +784,7 @@ impl<C: Chain> Worker<C> {
 			})
 			.collect();
 		let batch = tip
-			.next_batch(self.chain.genesis(), epoch, rule, snap.risk.score, entries)
+			.next_batch(self.chain.genesis(), epoch, rule, snap.number, snap.risk.score, entries)
 			.map_err(WorkerError::Batch)?;
 		let ids: Vec<SubmissionId> = batch.entries.iter().map(|e| e.submission_id).collect();
 

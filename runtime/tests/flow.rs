@@ -135,7 +135,7 @@ impl Worker {
 			})
 			.collect();
 		pallet_sequencer::Batches::<Runtime>::get()
-			.next_batch(TeeRegistry::genesis_hash(), 1, rule, risk, entries)
+			.next_batch(TeeRegistry::genesis_hash(), 1, rule, System::block_number(), risk, entries)
 			.unwrap()
 	}
 

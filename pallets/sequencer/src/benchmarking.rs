@@ -13,7 +13,7 @@ use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
 use frame_support::traits::{fungible::Mutate, Hooks};
 use frame_system::RawOrigin;
-use sp_runtime::traits::Hash as _;
+use sp_runtime::{traits::Hash as _, SaturatedConversion};
 
 /// What the benchmarks need from the runtime: attested workers and their signatures, the
 /// oracle's level, and asset ownership, all made outside this pallet.
@@ -62,6 +62,12 @@ fn primary<T: Config>() -> (T::AccountId, u32) {
 	T::BenchmarkHelper::activate_worker(&worker, WorkerRole::Primary);
 	let epoch = T::BenchmarkHelper::publish_cluster_key(&worker);
 	(worker, epoch)
+}
+
+/// Moves past the interval an asset's protection tier must stay, so it may change again.
+fn after_tier_interval<T: Config>() {
+	let now = frame_system::Pallet::<T>::block_number();
+	frame_system::Pallet::<T>::set_block_number(now.saturating_add(T::TierChangeInterval::get()));
 }
 
 /// A pending submission of user `i` revealing `call`, its deposit held as `submit_encrypted`
@@ -218,6 +224,7 @@ mod benchmarks {
 			chain.last_hash,
 			epoch,
 			ActiveRule::<T>::get(),
+			frame_system::Pallet::<T>::block_number().saturated_into(),
 			entries,
 		)
 		.map_err(|_| BenchmarkError::Stop("batch builds"))?;
@@ -321,6 +328,7 @@ mod benchmarks {
 			None,
 			BoundedVec::new(),
 		)?;
+		after_tier_interval::<T>();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), 0, AccessPolicy::default());
 		assert_eq!(ProtectedAssets::<T>::get(0).map(|a| a.policy), Some(AccessPolicy::default()));
@@ -340,6 +348,7 @@ mod benchmarks {
 			None,
 			BoundedVec::new(),
 		)?;
+		after_tier_interval::<T>();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), 0);
 		assert!(!ProtectedAssets::<T>::contains_key(0));

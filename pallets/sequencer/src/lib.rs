@@ -262,13 +262,15 @@ pub struct BatchChain {
 
 impl BatchChain {
 	/// The batch continuing this chain on the chain with `genesis`: `entries`, each with what
-	/// the ordering rule sees of its call (as [`Pallet::order_class`] gives it), put in `rule`'s
-	/// order at risk `risk`, the order [`Pallet::commit_batch`] checks.
+	/// the ordering rule sees of its call at block `ordered_at` (as [`Pallet::order_class`]
+	/// gives it there), put in `rule`'s order at risk `risk`, the order
+	/// [`Pallet::commit_batch`] checks.
 	pub fn next_batch(
 		&self,
 		genesis: Hash,
 		key_epoch: u32,
 		rule: OrderingRule,
+		ordered_at: u32,
 		risk: RiskScore,
 		entries: Vec<(BatchEntry, (ProtectionTier, bool))>,
 	) -> Result<Batch, BatchError> {
@@ -288,7 +290,15 @@ impl BatchChain {
 			&entries,
 		)
 		.ok_or(BatchError::EntryCountMismatch)?;
-		Batch::new(genesis, self.next_sequence, self.last_hash, key_epoch, rule, ordered)
+		Batch::new(
+			genesis,
+			self.next_sequence,
+			self.last_hash,
+			key_epoch,
+			rule,
+			ordered_at,
+			ordered,
+		)
 	}
 }
 
@@ -384,6 +394,12 @@ pub mod pallet {
 		/// Most entries one `reject_entries` call drops.
 		#[pallet::constant]
 		type MaxRejects: Get<u32>;
+		/// Fewest blocks between two changes of one asset's protection tier (registration,
+		/// a policy update that changes the tier, removal), and the oldest state a batch may be
+		/// ordered against. More than finality plus one batch's round trip, so a worker's
+		/// batch built from finalized state is checked against the tiers it saw.
+		#[pallet::constant]
+		type TierChangeInterval: Get<BlockNumberFor<Self>>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 		/// Workers, signatures and risk levels for the benchmarks.
@@ -464,6 +480,12 @@ pub mod pallet {
 		CheckpointRecord<T::AccountId, BlockNumberFor<T>>,
 		OptionQuery,
 	>;
+
+	/// The last change of each asset's protection tier: the tier before it and the block it was
+	/// made in. A batch ordered against an earlier block is checked with the earlier tier.
+	#[pallet::storage]
+	pub type TierChanges<T: Config> =
+		StorageMap<_, Twox64Concat, AssetId, (ProtectionTier, BlockNumberFor<T>), OptionQuery>;
 
 	/// Set while a batch's entries run: whether the batch carried both signature suites. Read by
 	/// [`ProtectedAssetGuard`] to tell the encrypted path from a plain extrinsic.
@@ -670,6 +692,11 @@ pub mod pallet {
 		WeightMismatch,
 		/// The worker does not hold the cluster key the submission is encrypted to.
 		NotEpochHolder,
+		/// The asset's protection tier changed less than `TierChangeInterval` blocks ago.
+		TierChangeTooSoon,
+		/// The batch is ordered against a block in the future or more than
+		/// `TierChangeInterval` blocks old.
+		StaleOrder,
 	}
 
 	#[pallet::hooks]
@@ -833,6 +860,8 @@ pub mod pallet {
 				T::AssetAuthority::may_protect(who, id, asset_type)
 			})?;
 			ensure!(!ProtectedAssets::<T>::contains_key(id), Error::<T>::AssetExists);
+			let by_owner = owner.is_some();
+			Self::record_tier_change(id, ProtectionTier::default(), policy.tier(), by_owner)?;
 			let deposit = match &owner {
 				Some(who) => {
 					let deposit = T::AssetDeposit::get();
@@ -866,7 +895,8 @@ pub mod pallet {
 			policy: AccessPolicy,
 		) -> DispatchResult {
 			let mut asset = ProtectedAssets::<T>::get(id).ok_or(Error::<T>::UnknownAsset)?;
-			Self::ensure_governance_or(origin, |who| asset.owner.as_ref() == Some(who))?;
+			let by = Self::ensure_governance_or(origin, |who| asset.owner.as_ref() == Some(who))?;
+			Self::record_tier_change(id, asset.policy.tier(), policy.tier(), by.is_some())?;
 			asset.policy = policy;
 			ProtectedAssets::<T>::insert(id, asset);
 			Self::deposit_event(Event::PolicyUpdated { id, policy });
@@ -878,8 +908,10 @@ pub mod pallet {
 		#[pallet::call_index(7)]
 		pub fn remove_asset(origin: OriginFor<T>, id: AssetId) -> DispatchResult {
 			let asset = ProtectedAssets::<T>::get(id).ok_or(Error::<T>::UnknownAsset)?;
-			Self::ensure_governance_or(origin, |who| asset.owner.as_ref() == Some(who))?;
+			let by = Self::ensure_governance_or(origin, |who| asset.owner.as_ref() == Some(who))?;
 			ensure!(asset.migration == MigrationState::Active, Error::<T>::AssetMigrating);
+			let tier = asset.policy.tier();
+			Self::record_tier_change(id, tier, ProtectionTier::default(), by.is_some())?;
 			ProtectedAssets::<T>::remove(id);
 			if let Some(owner) = &asset.owner {
 				let reason: T::RuntimeHoldReason = HoldReason::AssetProtection.into();
@@ -1055,6 +1087,15 @@ pub mod pallet {
 			for (asset_id, policy) in record.policies.iter() {
 				ProtectedAssets::<T>::mutate(asset_id, |a| {
 					if let Some(a) = a {
+						// Governance restores what the checkpoint recorded, however recent the
+						// last change: a batch ordered before two changes is refused
+						// (`Misordered`) and built again.
+						let _ = Self::record_tier_change(
+							*asset_id,
+							a.policy.tier(),
+							policy.tier(),
+							false,
+						);
 						a.policy = *policy;
 						a.migration = MigrationState::Active;
 					}
@@ -1220,6 +1261,12 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 
+		let now = frame_system::Pallet::<T>::block_number();
+		let ordered_at: BlockNumberFor<T> = header.ordered_at.into();
+		ensure!(
+			ordered_at <= now && now.saturating_sub(ordered_at) <= T::TierChangeInterval::get(),
+			Error::<T>::StaleOrder
+		);
 		let risk = T::Risk::score();
 		let mut ids = alloc::collections::BTreeSet::new();
 		let mut metas = Vec::with_capacity(batch.entries.len());
@@ -1234,7 +1281,8 @@ impl<T: Config> Pallet<T> {
 				let classified = Self::classify(&call);
 				(call, classified)
 			});
-			let (protection, migration) = Self::order_class_of(call.as_ref().map(|(_, c)| c));
+			let (protection, migration) =
+				Self::order_class_at(call.as_ref().map(|(_, c)| c), ordered_at);
 			metas.push(EntryMeta { arrival: entry.submission_id, risk, protection, migration });
 			out.push((s, call));
 		}
@@ -1420,6 +1468,46 @@ impl<T: Config> Pallet<T> {
 
 	fn order_class_of(classified: Option<&Classified<T>>) -> (ProtectionTier, bool) {
 		classified.map(|c| (c.tier(), c.class.migration)).unwrap_or_default()
+	}
+
+	/// [`Self::order_class_of`] as of the state after block `at`: an asset whose tier changed
+	/// after `at` had the tier before the change. `TierChangeInterval` keeps changes that far
+	/// apart and batches ordered at most that long ago, so at most one change lies between.
+	fn order_class_at(
+		classified: Option<&Classified<T>>,
+		at: BlockNumberFor<T>,
+	) -> (ProtectionTier, bool) {
+		let (tier, migration) = Self::order_class_of(classified);
+		let changed = classified.and_then(|c| c.class.asset).and_then(TierChanges::<T>::get);
+		match changed {
+			Some((before, changed_at)) if changed_at > at => (before, migration),
+			_ => (tier, migration),
+		}
+	}
+
+	/// Records that asset `id`'s protection tier goes from `before` to `after` now; nothing when
+	/// it stays. With `enforce` (an asset's owner, not governance), refused when the last change
+	/// is less than `TierChangeInterval` blocks old. Governance is trusted not to flap a tier;
+	/// if it changes one twice within the interval, a batch ordered before both is refused
+	/// `Misordered` and built again, nothing worse.
+	fn record_tier_change(
+		id: AssetId,
+		before: ProtectionTier,
+		after: ProtectionTier,
+		enforce: bool,
+	) -> DispatchResult {
+		if before == after {
+			return Ok(());
+		}
+		let now = frame_system::Pallet::<T>::block_number();
+		if let Some((_, last)) = TierChanges::<T>::get(id) {
+			ensure!(
+				!enforce || now >= last.saturating_add(T::TierChangeInterval::get()),
+				Error::<T>::TierChangeTooSoon
+			);
+		}
+		TierChanges::<T>::insert(id, (before, now));
+		Ok(())
 	}
 
 	/// Pending submission ids encrypted to `key_epoch`, oldest first.

@@ -390,6 +390,7 @@ impl pallet_sequencer::Config for Test {
 	type MaxExpiriesPerBlock = ConstU32<2>;
 	type MaxCosigners = ConstU32<3>;
 	type MaxRejects = ConstU32<8>;
+	type TierChangeInterval = ConstU64<5>;
 	type WeightInfo = TestWeights;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = SequencerBenchmarks;
@@ -540,7 +541,14 @@ impl SimWorker {
 			})
 			.collect();
 		crate::Batches::<Test>::get()
-			.next_batch(TeeRegistry::genesis_hash(), 1, rule, risk, entries)
+			.next_batch(
+				TeeRegistry::genesis_hash(),
+				1,
+				rule,
+				System::block_number() as u32,
+				risk,
+				entries,
+			)
 			.unwrap()
 	}
 

@@ -38,6 +38,7 @@ fn next_batch_of(entries: Vec<BatchEntry>) -> Batch {
 		chain.last_hash,
 		1,
 		ActiveRule::<Test>::get(),
+		System::block_number() as u32,
 		entries,
 	)
 	.unwrap()
@@ -363,6 +364,7 @@ fn entries_must_open_pending_commitments_in_order() {
 			good.hash(),
 			1,
 			ActiveRule::<Test>::get(),
+			System::block_number() as u32,
 			good.entries.to_vec(),
 		)
 		.unwrap();

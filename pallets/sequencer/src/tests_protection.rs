@@ -41,6 +41,11 @@ fn create_token(id: u32) {
 	}
 }
 
+/// Moves past the interval an asset's protection tier must stay, so its owner may change it.
+fn after_tier_interval() {
+	run_to(System::block_number() + <<Test as Config>::TierChangeInterval as Get<u64>>::get());
+}
+
 fn protect(id: u32, p: AccessPolicy) {
 	assert_ok!(Sequencer::register_asset(
 		RuntimeOrigin::signed(OWNER),
@@ -170,8 +175,14 @@ fn owners_and_governance_register_update_and_remove_assets() {
 		}
 		assert_eq!(ProtectedAssets::<Test>::get(100).unwrap().deposit, 0);
 
-		// Policies change by their owner or governance.
+		// Policies change by their owner or governance; an owner changes a tier at most once
+		// per `TierChangeInterval`.
 		let q = policy(true, false);
+		assert_noop!(
+			Sequencer::update_policy(RuntimeOrigin::signed(OWNER), TOKEN, q),
+			Error::<Test>::TierChangeTooSoon
+		);
+		after_tier_interval();
 		assert_noop!(
 			Sequencer::update_policy(RuntimeOrigin::signed(2), TOKEN, q),
 			Error::<Test>::NotAssetAuthority
@@ -189,6 +200,7 @@ fn owners_and_governance_register_update_and_remove_assets() {
 		assert_eq!(ProtectedAssets::<Test>::get(TOKEN).unwrap().policy, q);
 
 		// Removal releases the whole deposit.
+		after_tier_interval();
 		assert_noop!(
 			Sequencer::remove_asset(RuntimeOrigin::signed(2), TOKEN),
 			Error::<Test>::NotAssetAuthority
@@ -379,6 +391,7 @@ fn ordering_uses_the_registered_protection_tiers() {
 			[0; 32],
 			1,
 			OrderingRule::AssetProtection,
+			System::block_number() as u32,
 			entries,
 		)
 		.unwrap();
@@ -502,6 +515,7 @@ fn migrations_start_under_governance_and_freeze_their_assets() {
 			Error::<Test>::AssetMigrating
 		);
 		// Policies may change: that is what a migration is for.
+		after_tier_interval();
 		assert_ok!(Sequencer::update_policy(
 			RuntimeOrigin::signed(OWNER),
 			TOKEN,
@@ -682,5 +696,92 @@ fn rolling_back_restores_the_checkpoint_policies() {
 		);
 		// Deposits untouched by the whole migration.
 		assert_eq!(asset_held(OWNER), 10_000);
+	});
+}
+
+#[test]
+fn a_tier_change_after_a_batch_was_built_does_not_misorder_it() {
+	new_test_ext().execute_with(|| {
+		create_token(TOKEN);
+		protect(TOKEN, policy(false, false));
+		assert_ok!(Sequencer::set_rule(RuntimeOrigin::root(), OrderingRule::AssetProtection));
+		let interval: u64 = <<Test as Config>::TierChangeInterval as Get<u64>>::get();
+		run_to(System::block_number() + interval);
+		let w = SimWorker::new(PRIMARY);
+		let weight = Weight::from_parts(500_000_000, 10_000);
+		let remark = RuntimeCall::System(frame_system::Call::remark { remark: vec![1] });
+		let ids = [submit(4, remark, weight), submit(2, transfer(TOKEN, 3, 1), weight)];
+		// Built now: the protected transfer goes before the earlier, unprotected remark.
+		let built = w.batch(&ids);
+		assert_eq!(built.entries[0].submission_id, ids[1]);
+		let built_at = System::block_number();
+
+		// The owner removes the protection before the batch lands (unprotected, the two are in
+		// arrival order), and cannot put it back within the interval to flip the order again.
+		run_to(built_at + 1);
+		assert_ok!(Sequencer::remove_asset(RuntimeOrigin::signed(OWNER), TOKEN));
+		run_to(built_at + 2);
+		assert_noop!(
+			Sequencer::register_asset(
+				RuntimeOrigin::signed(OWNER),
+				TOKEN,
+				AssetType::OnChainToken,
+				policy(false, true),
+				None,
+				Default::default()
+			),
+			Error::<Test>::TierChangeTooSoon
+		);
+		// The batch is checked against the tiers of the block it was ordered at: accepted.
+		assert_ok!(Sequencer::commit_batch(
+			RuntimeOrigin::signed(PRIMARY),
+			built.clone(),
+			w.sign_batch(&built),
+			Default::default()
+		));
+		// A batch built now sees the asset unprotected.
+		assert_eq!(
+			Sequencer::order_class(&transfer(TOKEN, 3, 1).encode()),
+			(ProtectionTier::None, false)
+		);
+		// After the interval the owner may protect it again.
+		run_to(built_at + 1 + interval);
+		protect(TOKEN, policy(false, true));
+	});
+}
+
+#[test]
+fn a_batch_ordered_against_a_block_too_old_or_not_yet_made_is_refused() {
+	new_test_ext().execute_with(|| {
+		let w = SimWorker::new(PRIMARY);
+		let weight = Weight::from_parts(500_000_000, 10_000);
+		let id =
+			submit(4, RuntimeCall::System(frame_system::Call::remark { remark: vec![1] }), weight);
+		let interval: u64 = <<Test as Config>::TierChangeInterval as Get<u64>>::get();
+		let at = |ordered_at: u64| {
+			let b = w.batch(&[id]);
+			let b = Batch::new(
+				b.header.genesis_hash,
+				b.header.sequence,
+				b.header.parent_hash,
+				b.header.key_epoch,
+				b.header.rule,
+				ordered_at as u32,
+				b.entries.to_vec(),
+			)
+			.unwrap();
+			let signatures = w.sign_batch(&b);
+			Sequencer::commit_batch(
+				RuntimeOrigin::signed(PRIMARY),
+				b,
+				signatures,
+				Default::default(),
+			)
+		};
+		let built_at = System::block_number();
+		run_to(built_at + interval + 1);
+		assert_noop!(at(built_at), Error::<Test>::StaleOrder);
+		assert_noop!(at(System::block_number() + 1), Error::<Test>::StaleOrder);
+		assert_ok!(at(built_at + 1));
 	});
 }

@@ -108,6 +108,10 @@ pub struct BatchHeader {
 	pub key_epoch: u32,
 	/// Ordering rule the entries follow.
 	pub rule: OrderingRule,
+	/// The block whose state the entries were ordered against (the worker's last finalized
+	/// block): the chain checks the order with each entry's protection tier as of that block,
+	/// so a policy changed after the batch was built cannot make it misordered.
+	pub ordered_at: u32,
 	/// Number of entries.
 	pub entry_count: u32,
 	/// [`entries_root`] of the entries.
@@ -155,6 +159,7 @@ impl Batch {
 		parent_hash: Hash,
 		key_epoch: u32,
 		rule: OrderingRule,
+		ordered_at: u32,
 		entries: Vec<BatchEntry>,
 	) -> Result<Self, BatchError> {
 		let entries = BoundedVec::try_from(entries).map_err(|_| BatchError::TooManyEntries)?;
@@ -164,6 +169,7 @@ impl Batch {
 			parent_hash,
 			key_epoch,
 			rule,
+			ordered_at,
 			entry_count: entries.len() as u32,
 			entries_root: entries_root(&entries),
 		};
@@ -257,6 +263,7 @@ mod tests {
 			[2; 32],
 			3,
 			OrderingRule::Hybrid,
+			40,
 			vec![entry(1, b"a"), entry(2, b"b")],
 		)
 		.unwrap()
@@ -311,6 +318,7 @@ mod tests {
 			BatchHeader { parent_hash: [9; 32], ..base.clone() },
 			BatchHeader { key_epoch: 4, ..base.clone() },
 			BatchHeader { rule: OrderingRule::RiskAware, ..base.clone() },
+			BatchHeader { ordered_at: 41, ..base.clone() },
 			BatchHeader { entry_count: 3, ..base.clone() },
 			BatchHeader { entries_root: [9; 32], ..base.clone() },
 		];
@@ -331,7 +339,7 @@ mod tests {
 	fn too_many_entries_are_refused() {
 		let entries = (0..=MAX_BATCH_ENTRIES as u64).map(|i| entry(i, b"")).collect();
 		assert_eq!(
-			Batch::new([0; 32], 0, [0; 32], 0, OrderingRule::RiskAware, entries),
+			Batch::new([0; 32], 0, [0; 32], 0, OrderingRule::RiskAware, 0, entries),
 			Err(BatchError::TooManyEntries)
 		);
 	}

@@ -215,7 +215,7 @@ proptest! {
 				revealed: RevealedCall { call: call.try_into().unwrap(), salt },
 			})
 			.collect();
-		let batch = Batch::new(hashes.0, seq, hashes.1, rot, OrderingRule::Hybrid, entries).unwrap();
+		let batch = Batch::new(hashes.0, seq, hashes.1, rot, OrderingRule::Hybrid, rot, entries).unwrap();
 		round_trip(&batch);
 		round_trip(&batch.header);
 		let cp = Checkpoint {

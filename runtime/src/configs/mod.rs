@@ -238,6 +238,8 @@ impl pallet_sequencer::Config for Runtime {
 	type MaxExpiriesPerBlock = ConstU32<32>;
 	type MaxCosigners = ConstU32<4>;
 	type MaxRejects = ConstU32<256>;
+	/// Ten minutes at 6-second blocks: far beyond GRANDPA finality plus a batch's round trip.
+	type TierChangeInterval = ConstU32<100>;
 	type WeightInfo = pallet_sequencer::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = crate::benchmarks::SequencerBenchmarks;
