@@ -311,7 +311,8 @@ pub fn fault_of(e: &ChainError) -> Fault {
 					| E::WrongRule
 					| E::MissingSignature
 					| E::BadSignature
-					| E::NotEnoughCosignatures => Fault::Batch,
+					| E::NotEnoughCosignatures
+					| E::KeysTooOld => Fault::Batch,
 					E::UnknownSubmission
 					| E::EpochMismatch
 					| E::WeightMismatch

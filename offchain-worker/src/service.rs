@@ -437,7 +437,7 @@ impl<C: Chain> Worker<C> {
 				let rotation_due = snap
 					.risk
 					.policy
-					.rotation_due(w.attested_at, now.saturating_add(q.rotation_margin_blocks));
+					.rotation_due(w.keys_since, now.saturating_add(q.rotation_margin_blocks));
 				let stale_keys = w.keys != *self.keys.enclave_keys();
 				let expiring = w.state != WorkerState::Active
 					|| now.saturating_add(q.reattest_margin_blocks) >= w.expires_at;

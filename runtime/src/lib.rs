@@ -81,7 +81,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("quantum-aegis"),
 	impl_name: alloc::borrow::Cow::Borrowed("quantum-aegis"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -231,8 +231,9 @@ pub type UncheckedExtrinsic =
 /// The payload a signer signs.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// Storage migrations beyond the pallets' own.
-type Migrations = ();
+/// Storage migrations run at the next runtime upgrade (each checks the storage version it
+/// expects, so it runs once).
+type Migrations = (pallet_tee_registry::migrations::v1::MigrateV0ToV1<Runtime>,);
 
 /// Dispatches extrinsics to the pallets.
 pub type Executive = frame_executive::Executive<

@@ -697,6 +697,8 @@ pub mod pallet {
 		/// The batch is ordered against a block in the future or more than
 		/// `TierChangeInterval` blocks old.
 		StaleOrder,
+		/// The signing worker's keys are older than the risk policy's rotation period.
+		KeysTooOld,
 	}
 
 	#[pallet::hooks]
@@ -1018,7 +1020,7 @@ pub mod pallet {
 					.map_err(|_| Error::<T>::SnapshotMismatch)?;
 			}
 			let hash = checkpoint.hash();
-			let keys = T::Workers::keys(&worker).ok_or(Error::<T>::NotActiveWorker)?;
+			let keys = Self::current_keys(&worker)?;
 			// Both suites always; every level's policy asks for a subset of them.
 			verify_signatures::<T>(
 				SuiteSet::BOTH,
@@ -1204,6 +1206,18 @@ impl<T: Config> Pallet<T> {
 			.unwrap_or_default()
 	}
 
+	/// `worker`'s registered keys, unless they are older than the risk policy's rotation
+	/// period: signatures from them no longer count.
+	fn current_keys(worker: &T::AccountId) -> Result<EnclaveKeys, Error<T>> {
+		let keys = T::Workers::keys(worker).ok_or(Error::<T>::NotActiveWorker)?;
+		let rotation = T::Risk::policy().key_rotation_blocks;
+		ensure!(
+			T::Workers::keys_age(worker).is_some_and(|age| age <= rotation),
+			Error::<T>::KeysTooOld
+		);
+		Ok(keys)
+	}
+
 	/// The batch entry revealing pending submission `id` as `revealed`, naming the submission's
 	/// `max_weight` as the batch must.
 	pub fn batch_entry(id: SubmissionId, revealed: RevealedCall) -> Option<BatchEntry> {
@@ -1230,7 +1244,7 @@ impl<T: Config> Pallet<T> {
 
 		let hash = batch.hash();
 		let required = T::Risk::policy().batch_suites;
-		let keys = T::Workers::keys(worker).ok_or(Error::<T>::NotActiveWorker)?;
+		let keys = Self::current_keys(worker)?;
 		let signed =
 			verify_signatures::<T>(required, &keys, pqc::context::BATCH, &hash, signatures)?;
 		let redundancy = T::Workers::redundancy();
@@ -1241,7 +1255,7 @@ impl<T: Config> Pallet<T> {
 					&& !seen.contains(&cosigner)
 					&& T::Workers::is_active(cosigner)
 					&& T::Workers::role(cosigner) == Some(WorkerRole::Redundancy)
-					&& T::Workers::keys(cosigner).is_some_and(|k| {
+					&& Self::current_keys(cosigner).is_ok_and(|k| {
 						verify_signatures::<T>(
 							required,
 							&k,

@@ -266,6 +266,33 @@ fn a_batch_needs_the_policys_signatures_from_the_committing_worker() {
 }
 
 #[test]
+fn signatures_from_keys_older_than_the_rotation_period_are_refused() {
+	new_test_ext().execute_with(|| {
+		let w = SimWorker::new(PRIMARY);
+		let id = submit(1, remark(1), weight());
+		// Far on, the worker still attested and heard from, its keys registered long ago.
+		let now = 500_000u64;
+		System::set_block_number(now);
+		let rotation = u64::from(
+			<RiskOracle as pallet_risk_oracle::RiskProvider<u64>>::policy().key_rotation_blocks,
+		);
+		let keys_from = |since: u64| {
+			pallet_tee_registry::Workers::<Test>::mutate(PRIMARY, |r| {
+				let r = r.as_mut().unwrap();
+				r.keys_since = since;
+				r.expires_at = now + 1;
+				r.last_heartbeat = now;
+			})
+		};
+		keys_from(now - rotation - 1);
+		let batch = w.batch(&[id]);
+		assert_noop!(commit(&w, &batch), Error::<Test>::KeysTooOld);
+		keys_from(now - rotation);
+		assert_ok!(commit(&w, &batch));
+	});
+}
+
+#[test]
 fn elevated_risk_requires_slh_dsa_too() {
 	new_test_ext().execute_with(|| {
 		let w = SimWorker::new(PRIMARY);

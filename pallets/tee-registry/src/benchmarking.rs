@@ -88,6 +88,8 @@ fn insert_worker<T: Config>(who: &T::AccountId, measurement: Measurement, keys: 
 			expires_at,
 			last_heartbeat: now,
 			state: WorkerState::Active,
+			keys_since: now,
+			root_hash: [0; 32],
 		},
 	);
 	Pallet::<T>::schedule_expiry(who, expires_at).expect("room in the expiry list");

@@ -62,6 +62,7 @@ mod benchmarking;
 #[cfg(feature = "runtime-benchmarks")]
 pub use benchmarking::{BenchmarkHelper, Registration};
 mod codec_serde;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 pub mod offchain;
@@ -84,7 +85,10 @@ use alloc::vec::Vec;
 use codec::Encode;
 use frame_support::{pallet_prelude::*, traits::UnixTime};
 use frame_system::pallet_prelude::*;
-use sp_runtime::traits::{Saturating, Zero};
+use sp_runtime::{
+	traits::{Saturating, Zero},
+	SaturatedConversion,
+};
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -162,7 +166,7 @@ pub mod pallet {
 	}
 
 	/// Storage layout version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -585,7 +589,7 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			ensure!(!Workers::<T>::contains_key(&who), Error::<T>::AlreadyRegistered);
 			ensure!(Workers::<T>::count() < T::MaxWorkers::get(), Error::<T>::TooManyWorkers);
-			let verified = Self::attest(&who, &quote, &collateral, &keys, nonce)?;
+			let (verified, root_hash) = Self::attest(&who, &quote, &collateral, &keys, nonce)?;
 			let now = frame_system::Pallet::<T>::block_number();
 			let expires_at = now.saturating_add(AttestationValidity::<T>::get());
 			Self::schedule_expiry(&who, expires_at)?;
@@ -604,6 +608,8 @@ pub mod pallet {
 					expires_at,
 					last_heartbeat: now,
 					state: WorkerState::Active,
+					keys_since: now,
+					root_hash,
 				},
 			);
 			Self::deposit_event(Event::WorkerRegistered {
@@ -628,13 +634,17 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut worker = Workers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
-			let verified = Self::attest(&who, &quote, &collateral, &keys, nonce)?;
+			let (verified, root_hash) = Self::attest(&who, &quote, &collateral, &keys, nonce)?;
 			let now = frame_system::Pallet::<T>::block_number();
 			let expires_at = now.saturating_add(AttestationValidity::<T>::get());
 			Self::unschedule_expiry(&who, worker.expires_at);
 			Self::schedule_expiry(&who, expires_at)?;
 			LastNonce::<T>::insert(&who, nonce);
 			let keys_rotated = worker.keys != keys;
+			if keys_rotated {
+				worker.keys_since = now;
+			}
+			worker.root_hash = root_hash;
 			worker.tee = verified.tee;
 			worker.measurement = verified.measurement;
 			worker.keys = keys;
@@ -705,10 +715,16 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Stops trusting a root certificate (DER). Workers attested under it stay until they
-		/// expire or re-attest.
+		/// Stops trusting a root certificate (DER) and deactivates every worker whose quote
+		/// verified under it (or under a root the registry did not record); they must
+		/// re-attest under a root still trusted.
 		#[pallet::call_index(6)]
-		pub fn remove_trusted_root(origin: OriginFor<T>, root: Vec<u8>) -> DispatchResult {
+		#[pallet::weight(T::WeightInfo::remove_trusted_root()
+			.saturating_add(T::WeightInfo::revoke_measurement(T::MaxWorkers::get())))]
+		pub fn remove_trusted_root(
+			origin: OriginFor<T>,
+			root: Vec<u8>,
+		) -> DispatchResultWithPostInfo {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			let root_hash = sp_io::hashing::blake2_256(&root);
 			TrustedRoots::<T>::try_mutate(|roots| -> DispatchResult {
@@ -719,8 +735,15 @@ pub mod pallet {
 				roots.remove(at);
 				Ok(())
 			})?;
+			let (scanned, _) = Self::deactivate_where(DeactivationReason::RootRemoved, |w| {
+				w.root_hash == root_hash || w.root_hash == [0; 32]
+			});
 			Self::deposit_event(Event::RootRemoved { root_hash });
-			Ok(())
+			Ok(Some(
+				T::WeightInfo::remove_trusted_root()
+					.saturating_add(T::WeightInfo::revoke_measurement(scanned)),
+			)
+			.into())
 		}
 
 		/// Allows a measurement, from `enact_at` (default: now). Allowing the next enclave
@@ -761,38 +784,38 @@ pub mod pallet {
 				Error::<T>::MeasurementNotAllowed
 			);
 			Measurements::<T>::remove(&measurement);
-			let mut deactivated = 0u32;
-			let mut scanned = 0u32;
-			let workers: Vec<(T::AccountId, WorkerOf<T>)> = Workers::<T>::iter().collect();
-			for (who, mut w) in workers {
-				scanned = scanned.saturating_add(1);
-				if w.measurement == measurement && w.state == WorkerState::Active {
-					w.state = WorkerState::Deactivated;
-					Workers::<T>::insert(&who, w);
-					deactivated = deactivated.saturating_add(1);
-					Self::deposit_event(Event::WorkerDeactivated {
-						worker: who,
-						reason: DeactivationReason::MeasurementRevoked,
-					});
-				}
-			}
+			let (scanned, deactivated) =
+				Self::deactivate_where(DeactivationReason::MeasurementRevoked, |w| {
+					w.measurement == measurement
+				});
 			Self::deposit_event(Event::MeasurementRevoked { measurement, deactivated });
 			Ok(Some(T::WeightInfo::revoke_measurement(scanned)).into())
 		}
 
-		/// Sets the TCB floor and the advisories allowed.
+		/// Sets the TCB floor and the advisories allowed, and deactivates every worker whose
+		/// platform's status (at its last attestation) is below the new floor. Advisories are
+		/// checked at each attestation.
 		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::set_tcb_policy()
+			.saturating_add(T::WeightInfo::revoke_measurement(T::MaxWorkers::get())))]
 		pub fn set_tcb_policy(
 			origin: OriginFor<T>,
 			min_status: TcbStatus,
 			allowed_advisories: Vec<Vec<u8>>,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			let allowed_advisories =
 				advisories::<T>(&allowed_advisories).ok_or(Error::<T>::TooManyAdvisories)?;
 			Tcb::<T>::put(TcbPolicy { min_status, allowed_advisories });
+			let (scanned, _) = Self::deactivate_where(DeactivationReason::TcbBelowFloor, |w| {
+				!w.tcb_status.meets(min_status)
+			});
 			Self::deposit_event(Event::TcbPolicySet { min_status });
-			Ok(())
+			Ok(Some(
+				T::WeightInfo::set_tcb_policy()
+					.saturating_add(T::WeightInfo::revoke_measurement(scanned)),
+			)
+			.into())
 		}
 
 		/// Sets how many blocks an attestation counts for (from the next attestation on).
@@ -992,14 +1015,15 @@ impl<T: Config> Pallet<T> {
 		T::UnixTime::now().as_secs()
 	}
 
-	/// Verifies a quote and applies the chain's policy. Changes no storage.
+	/// Verifies a quote and applies the chain's policy; returns what it verified and the hash
+	/// of the root it verified under. Changes no storage.
 	fn attest(
 		who: &T::AccountId,
 		quote: &[u8],
 		collateral: &[u8],
 		keys: &EnclaveKeys,
 		nonce: u64,
-	) -> Result<VerifiedQuote, DispatchError> {
+	) -> Result<(VerifiedQuote, [u8; 32]), DispatchError> {
 		ensure!(LastNonce::<T>::get(who).is_none_or(|last| nonce > last), Error::<T>::NonceUsed);
 		let roots = TrustedRoots::<T>::get();
 		ensure!(!roots.is_empty(), Error::<T>::NoTrustedRoot);
@@ -1009,7 +1033,7 @@ impl<T: Config> Pallet<T> {
 		for root in roots.iter() {
 			match dcap_attestation::verify_quote(quote, collateral, root, now_secs) {
 				Ok(v) => {
-					verified = Some(v);
+					verified = Some((v, sp_io::hashing::blake2_256(root)));
 					break;
 				}
 				// A time-window failure under some root says more than a wrong root does.
@@ -1019,7 +1043,7 @@ impl<T: Config> Pallet<T> {
 				Err(_) => {}
 			}
 		}
-		let v = verified.ok_or(failure)?;
+		let (v, root_hash) = verified.ok_or(failure)?;
 
 		ensure!(!v.debug, Error::<T>::DebugEnclave);
 		let enacted_at =
@@ -1048,7 +1072,28 @@ impl<T: Config> Pallet<T> {
 		let expected =
 			report_data(&Self::genesis_hash(), &Self::account_bytes(who), &keys_hash(keys), nonce);
 		ensure!(v.report_data == expected, Error::<T>::BindingMismatch);
-		Ok(v)
+		Ok((v, root_hash))
+	}
+
+	/// Deactivates every active worker `untrusted` picks, for `reason`; returns how many
+	/// workers were looked at.
+	fn deactivate_where(
+		reason: DeactivationReason,
+		untrusted: impl Fn(&WorkerOf<T>) -> bool,
+	) -> (u32, u32) {
+		let mut deactivated = 0u32;
+		let mut scanned = 0u32;
+		let workers: Vec<(T::AccountId, WorkerOf<T>)> = Workers::<T>::iter().collect();
+		for (who, mut w) in workers {
+			scanned = scanned.saturating_add(1);
+			if w.state == WorkerState::Active && untrusted(&w) {
+				w.state = WorkerState::Deactivated;
+				Workers::<T>::insert(&who, w);
+				deactivated = deactivated.saturating_add(1);
+				Self::deposit_event(Event::WorkerDeactivated { worker: who, reason });
+			}
+		}
+		(scanned, deactivated)
 	}
 
 	/// The worker, if it is active now.
@@ -1215,6 +1260,11 @@ impl<T: Config> WorkerRegistry<T::AccountId> for Pallet<T> {
 	}
 	fn holds_epoch(who: &T::AccountId, epoch: u32) -> bool {
 		KeyHolders::<T>::contains_key(epoch, who)
+	}
+	fn keys_age(who: &T::AccountId) -> Option<u32> {
+		let w = Workers::<T>::get(who)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		Some(now.saturating_sub(w.keys_since).saturated_into())
 	}
 }
 

@@ -19,6 +19,17 @@ fn register(who: u64, nonce: u64) -> DispatchResult {
 	)
 }
 
+/// `who` re-attests with its keys of generation `g` and `nonce`.
+fn reattest(who: u64, g: u8, nonce: u64) -> DispatchResult {
+	TeeRegistry::reattest(
+		RuntimeOrigin::signed(who),
+		quote(who, &keys(who, g), nonce),
+		collateral(),
+		keys(who, g),
+		nonce,
+	)
+}
+
 fn last_event() -> RuntimeEvent {
 	System::events().pop().expect("an event").event
 }
@@ -168,12 +179,99 @@ fn the_tcb_floor_and_advisories_apply() {
 		);
 		assert_ok!(call(7, &with(TcbStatus::SwHardeningNeeded, &["INTEL-SA-00615"])));
 		assert_eq!(Workers::<Test>::get(7).unwrap().tcb_status, TcbStatus::SwHardeningNeeded);
-		// Raising the floor refuses what was accepted.
+		assert_ok!(call(9, &with(TcbStatus::UpToDate, &[])));
+		assert!(TeeRegistry::is_active(&7) && TeeRegistry::is_active(&9));
+		// Raising the floor refuses what was accepted, and the worker accepted under the old
+		// floor stops being active; the one above it stays.
 		assert_ok!(TeeRegistry::set_tcb_policy(RuntimeOrigin::root(), TcbStatus::UpToDate, vec![]));
 		assert_noop!(
 			call(8, &with(TcbStatus::SwHardeningNeeded, &["INTEL-SA-00615"])),
 			Error::<Test>::TcbBelowFloor
 		);
+		assert!(!TeeRegistry::is_active(&7));
+		assert_eq!(Workers::<Test>::get(7).unwrap().state, WorkerState::Deactivated);
+		assert!(has_event(Event::WorkerDeactivated {
+			worker: 7,
+			reason: DeactivationReason::TcbBelowFloor
+		}));
+		assert!(TeeRegistry::is_active(&9));
+	});
+}
+
+#[test]
+fn a_worker_attested_under_a_root_no_longer_trusted_stops_being_active() {
+	new_test_ext().execute_with(|| {
+		let dev_root = with_sim(|s| s.root_der());
+		assert_ok!(register(7, 1));
+		assert_eq!(
+			Workers::<Test>::get(7).unwrap().root_hash,
+			sp_io::hashing::blake2_256(&dev_root)
+		);
+		// Removing another root changes nothing for it.
+		let other = SimTee::new([9; 32], SimPlatform::default()).root_der();
+		assert_ok!(TeeRegistry::add_trusted_root(RuntimeOrigin::root(), other.clone()));
+		assert_ok!(TeeRegistry::remove_trusted_root(RuntimeOrigin::root(), other));
+		assert!(TeeRegistry::is_active(&7));
+		// Removing its own deactivates it at once, not at its expiry.
+		assert_ok!(TeeRegistry::remove_trusted_root(RuntimeOrigin::root(), dev_root.clone()));
+		assert!(!TeeRegistry::is_active(&7));
+		assert!(has_event(Event::WorkerDeactivated {
+			worker: 7,
+			reason: DeactivationReason::RootRemoved
+		}));
+		// Trusted again, it re-attests and is active again.
+		assert_ok!(TeeRegistry::add_trusted_root(RuntimeOrigin::root(), dev_root));
+		assert_ok!(reattest(7, 0, 2));
+		assert!(TeeRegistry::is_active(&7));
+	});
+}
+
+#[test]
+fn key_age_counts_from_the_keys_registration_not_from_the_last_attestation() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(register(7, 1));
+		assert_eq!(<TeeRegistry as WorkerRegistry<u64>>::keys_age(&7), Some(0));
+		run_to(5);
+		// Re-attesting with the same keys renews the attestation, not the keys.
+		assert_ok!(reattest(7, 0, 2));
+		assert_eq!(<TeeRegistry as WorkerRegistry<u64>>::keys_age(&7), Some(4));
+		// New keys start a new age.
+		assert_ok!(reattest(7, 1, 3));
+		assert_eq!(<TeeRegistry as WorkerRegistry<u64>>::keys_age(&7), Some(0));
+		assert_eq!(<TeeRegistry as WorkerRegistry<u64>>::keys_age(&8), None);
+	});
+}
+
+#[test]
+fn version_0_worker_records_migrate_with_their_key_age_and_root() {
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	new_test_ext().execute_with(|| {
+		assert_ok!(register(7, 1));
+		let new = Workers::<Test>::get(7).unwrap();
+		// The record as version 0 wrote it: the same fields, without the last two (a block
+		// number and a hash).
+		let mut old = new.encode();
+		old.truncate(old.len() - 8 - 32);
+		let key = Workers::<Test>::hashed_key_for(7);
+		frame_support::storage::unhashed::put_raw(&key, &old);
+		StorageVersion::new(0).put::<TeeRegistry>();
+		assert!(Workers::<Test>::get(7).is_none(), "the old record does not decode as new");
+
+		crate::migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		let migrated = Workers::<Test>::get(7).unwrap();
+		assert_eq!(
+			migrated,
+			WorkerInfo {
+				keys_since: new.attested_at,
+				root_hash: sp_io::hashing::blake2_256(&with_sim(|s| s.root_der())),
+				..new
+			}
+		);
+		assert_eq!(TeeRegistry::on_chain_storage_version(), 1);
+		assert_eq!(Workers::<Test>::count(), 1);
+		// Run again: nothing to do.
+		crate::migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(Workers::<Test>::get(7).unwrap(), migrated);
 	});
 }
 

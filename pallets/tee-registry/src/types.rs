@@ -54,7 +54,8 @@ pub enum WorkerState {
 	/// Attested under an allowed measurement.
 	#[codec(index = 0)]
 	Active,
-	/// Its measurement was revoked; it must re-attest under an allowed one.
+	/// The chain's trust moved (its measurement was revoked, its TCB is below the floor, or
+	/// its root is no longer trusted); it must re-attest under the current policy.
 	#[codec(index = 1)]
 	Deactivated,
 }
@@ -86,6 +87,13 @@ pub struct WorkerInfo<BlockNumber> {
 	pub last_heartbeat: BlockNumber,
 	/// Active or deactivated.
 	pub state: WorkerState,
+	/// Block its current keys were registered (at registration, or the re-attestation that
+	/// rotated them): the sequencer refuses batch and checkpoint signatures from keys older
+	/// than the risk policy's rotation period.
+	pub keys_since: BlockNumber,
+	/// BLAKE2-256 of the trusted root certificate its last quote verified under; all zeros
+	/// when unknown (a worker enrolled before the registry recorded it).
+	pub root_hash: [u8; 32],
 }
 
 /// Which TCB statuses and advisories the chain accepts.
@@ -191,6 +199,12 @@ pub enum DeactivationReason {
 	/// Governance revoked its measurement.
 	#[codec(index = 0)]
 	MeasurementRevoked,
+	/// Governance raised the TCB floor above its platform's status.
+	#[codec(index = 1)]
+	TcbBelowFloor,
+	/// Governance stopped trusting the root its quote verified under (or it is unknown).
+	#[codec(index = 2)]
+	RootRemoved,
 }
 
 /// A worker as the runtime API shows it.
@@ -219,4 +233,6 @@ pub trait WorkerRegistry<AccountId> {
 	/// Whether `who` holds the cluster secret of key epoch `epoch` (published or was
 	/// provisioned it).
 	fn holds_epoch(who: &AccountId, epoch: u32) -> bool;
+	/// How many blocks ago `who`'s current keys were registered.
+	fn keys_age(who: &AccountId) -> Option<u32>;
 }
