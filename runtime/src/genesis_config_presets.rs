@@ -55,6 +55,7 @@ fn genesis(
 	endowed: Vec<AccountId>,
 	root: Option<AccountId>,
 	feeders: Vec<AccountId>,
+	required_feeders: Option<u32>,
 	tee: TeeTrust,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
@@ -68,7 +69,11 @@ fn genesis(
 			authorities: authorities.iter().map(|x| (x.1.clone(), 1)).collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: root },
-		risk_oracle: pallet_risk_oracle::GenesisConfig { feeders, initial_score: 1_000 },
+		risk_oracle: pallet_risk_oracle::GenesisConfig {
+			feeders,
+			initial_score: 1_000,
+			required_feeders,
+		},
 		tee_registry: TeeRegistryConfig {
 			trusted_roots: tee.roots,
 			measurements: tee.measurements,
@@ -94,6 +99,7 @@ pub fn development_config_genesis() -> Value {
 		dev_accounts(),
 		Some(alice.clone()),
 		vec![alice],
+		None,
 		TeeTrust::simulated(),
 	)
 }
@@ -109,6 +115,7 @@ pub fn local_config_genesis() -> Value {
 		dev_accounts(),
 		Some(alice.clone()),
 		vec![alice],
+		None,
 		TeeTrust::simulated(),
 	)
 }
@@ -117,9 +124,9 @@ pub fn local_config_genesis() -> Value {
 /// until governance allows a release's, collateral comes from Intel's PCS, and no account is
 /// funded. It names no validators, sudo key or feeders: an operator fills `aura`, `grandpa`,
 /// `sudo` and `balances` in the chain spec (`aegis-node export-chain-spec --chain production`)
-/// with its own keys.
+/// with its own keys. A risk score needs three fresh feeds, so no single feeder sets the level.
 pub fn production_config_genesis() -> Value {
-	genesis(Vec::new(), Vec::new(), None, Vec::new(), TeeTrust::intel())
+	genesis(Vec::new(), Vec::new(), None, Vec::new(), Some(3), TeeTrust::intel())
 }
 
 /// The preset `id`, if it exists.
@@ -151,6 +158,13 @@ pub fn preset_names() -> Vec<PresetId> {
 /// the dev chain's state in memory.
 #[cfg(feature = "std")]
 pub fn development_genesis() -> RuntimeGenesisConfig {
+	preset_genesis(development_config_genesis())
+}
+
+/// A preset's patch merged over the default genesis configuration, as the genesis builder
+/// merges it (RFC 7386).
+#[cfg(feature = "std")]
+pub fn preset_genesis(patch: Value) -> RuntimeGenesisConfig {
 	fn merge(base: &mut Value, patch: Value) {
 		match (base, patch) {
 			(Value::Object(base), Value::Object(patch)) => {
@@ -163,6 +177,6 @@ pub fn development_genesis() -> RuntimeGenesisConfig {
 	}
 	let mut config =
 		serde_json::to_value(RuntimeGenesisConfig::default()).expect("genesis configs serialize");
-	merge(&mut config, development_config_genesis());
-	serde_json::from_value(config).expect("the development preset is a valid genesis config")
+	merge(&mut config, patch);
+	serde_json::from_value(config).expect("a preset is a valid genesis config")
 }

@@ -545,3 +545,15 @@ fn every_plain_way_to_move_a_tee_only_token_is_refused_with_its_reason() {
 		assert_eq!(pallet_assets::Pallet::<Runtime>::balance(7, &holder), 990);
 	});
 }
+
+#[test]
+fn a_production_chain_needs_three_feeders_for_a_score() {
+	let config =
+		genesis_config_presets::preset_genesis(genesis_config_presets::production_config_genesis());
+	sp_io::TestExternalities::new(config.build_storage().unwrap()).execute_with(|| {
+		assert_eq!(pallet_risk_oracle::RequiredFeeders::<Runtime>::get(), 3);
+	});
+	dev_chain().execute_with(|| {
+		assert_eq!(pallet_risk_oracle::RequiredFeeders::<Runtime>::get(), 1);
+	});
+}

@@ -8,8 +8,8 @@
 //!
 //! ## How the score is made
 //! Authorised feeders call [`Pallet::feed`] at most once per block each. After every feed the
-//! pallet takes the feeds younger than `MaxFeedAge` blocks; if there are at least `MinFeeders`
-//! of them it publishes their median (the lower median for an even count, so the published
+//! pallet takes the feeds younger than `MaxFeedAge` blocks; if there are at least
+//! [`RequiredFeeders`] of them it publishes their median (the lower median for an even count, so the published
 //! score is always one of the feeds), otherwise the score stays and [`Event::OracleStale`]
 //! says why. Governance may [`Pallet::force_score`] in an emergency.
 //!
@@ -19,8 +19,13 @@
 //! ## How the level follows the score
 //! [`aegis_primitives::risk::LevelRules`]: Emergency at once; Elevated after `RotationDelay`
 //! blocks unless the score falls back first (applied in `on_initialize` even without a new
-//! feed); leaving a level only once `score + Hysteresis` is below its threshold. Every change
-//! emits [`Event::LevelChanged`] with the new policy.
+//! feed); leaving a level only once `score + Hysteresis` is below its threshold and the level
+//! has been in force for `MinLevelDwell` blocks (so no feeder can flap it, and the rekey each
+//! Emergency brings, from block to block). Every change emits [`Event::LevelChanged`] with the
+//! new policy.
+//!
+//! A score needs [`RequiredFeeders`] fresh feeds: `MinFeeders` unless genesis or governance
+//! sets more (the `production` preset asks for 3).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(test, allow(clippy::indexing_slicing))]
@@ -73,7 +78,7 @@ pub mod pallet {
 		/// Most managed feeders, and most feeds kept at once.
 		#[pallet::constant]
 		type MaxFeeders: Get<u32>;
-		/// Fewest fresh feeds from which a score is published.
+		/// The least a chain may set [`RequiredFeeders`] to (at genesis or by governance).
 		#[pallet::constant]
 		type MinFeeders: Get<u32>;
 		/// A feed counts while it is younger than this many blocks; the published score is stale
@@ -86,6 +91,9 @@ pub mod pallet {
 		/// How far below a threshold the score must fall to leave that level.
 		#[pallet::constant]
 		type Hysteresis: Get<u16>;
+		/// Blocks a level stays in force before the score may lower it.
+		#[pallet::constant]
+		type MinLevelDwell: Get<u32>;
 		/// Weights of this pallet's calls, from its benchmarks.
 		type WeightInfo: WeightInfo;
 	}
@@ -117,6 +125,20 @@ pub mod pallet {
 	/// Level in force and any scheduled escalation (block numbers as `u32`).
 	#[pallet::storage]
 	pub type Level<T: Config> = StorageValue<_, LevelState, ValueQuery>;
+
+	/// Block the level in force took effect.
+	#[pallet::storage]
+	pub type LevelSince<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
+
+	/// Fewest fresh feeds from which a score is published (at least `MinFeeders`).
+	#[pallet::storage]
+	pub type RequiredFeeders<T: Config> = StorageValue<_, u32, ValueQuery, DefaultRequired<T>>;
+
+	/// `MinFeeders` until genesis or governance sets more.
+	#[pallet::type_value]
+	pub fn DefaultRequired<T: Config>() -> u32 {
+		T::MinFeeders::get()
+	}
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -178,6 +200,11 @@ pub mod pallet {
 			/// Level that was scheduled.
 			level: RiskLevel,
 		},
+		/// Governance changed how many fresh feeds a score needs.
+		RequiredFeedersSet {
+			/// Fresh feeds needed from now on.
+			required: u32,
+		},
 	}
 
 	#[pallet::error]
@@ -194,6 +221,8 @@ pub mod pallet {
 		AlreadyFedThisBlock,
 		/// `MaxFeeders` fresh feeds are already kept; no room for another feeder's.
 		TooManyFeeds,
+		/// Required feeders must be at least `MinFeeders` and at most `MaxFeeders`.
+		BadRequiredFeeders,
 	}
 
 	#[pallet::genesis_config]
@@ -203,6 +232,9 @@ pub mod pallet {
 		pub feeders: Vec<T::AccountId>,
 		/// Initial score, in basis points.
 		pub initial_score: u16,
+		/// Fewest fresh feeds a score needs (`MinFeeders` when unset). A production chain
+		/// wants several independent feeders, so that no one of them sets the level.
+		pub required_feeders: Option<u32>,
 	}
 
 	#[pallet::genesis_build]
@@ -216,6 +248,13 @@ pub mod pallet {
 			let feeders: BoundedVec<_, T::MaxFeeders> =
 				feeders.try_into().expect("genesis feeders must fit MaxFeeders; qed");
 			Feeders::<T>::put(feeders);
+			if let Some(required) = self.required_feeders {
+				assert!(
+					Pallet::<T>::required_in_range(required),
+					"genesis required feeders must be within MinFeeders..=MaxFeeders; qed"
+				);
+				RequiredFeeders::<T>::put(required);
+			}
 			Score::<T>::put(score);
 			let level = Pallet::<T>::rules().thresholds.level(score);
 			Level::<T>::put(LevelState { active: level, pending: None });
@@ -227,10 +266,7 @@ pub mod pallet {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			let state = Level::<T>::get();
 			let (next, change) = Self::rules().tick(state, Self::block_u32(now));
-			if change != LevelChange::None {
-				Level::<T>::put(next);
-				Self::emit_level_change(change);
-			}
+			Self::set_level(next, change, now);
 			T::WeightInfo::on_initialize_escalation()
 		}
 
@@ -326,15 +362,30 @@ pub mod pallet {
 			Self::deposit_event(Event::ScoreForced { score });
 			let from = Level::<T>::get();
 			let to = Self::rules().thresholds.level(score);
-			Level::<T>::put(LevelState { active: to, pending: None });
 			if let Some((level, _)) = from.pending {
 				if level != to {
 					Self::deposit_event(Event::EscalationCancelled { level });
 				}
 			}
-			if from.active != to {
-				Self::emit_level_change(LevelChange::Changed { from: from.active, to });
-			}
+			let change = if from.active != to {
+				LevelChange::Changed { from: from.active, to }
+			} else {
+				LevelChange::None
+			};
+			Level::<T>::put(LevelState { active: to, pending: None });
+			Self::set_level(LevelState { active: to, pending: None }, change, now);
+			Ok(())
+		}
+
+		/// Sets how many fresh feeds a score needs (`MinFeeders..=MaxFeeders`). Governance
+		/// only.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::force_score())]
+		pub fn set_required_feeders(origin: OriginFor<T>, required: u32) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			ensure!(Self::required_in_range(required), Error::<T>::BadRequiredFeeders);
+			RequiredFeeders::<T>::put(required);
+			Self::deposit_event(Event::RequiredFeedersSet { required });
 			Ok(())
 		}
 	}
@@ -349,7 +400,24 @@ impl<T: Config> Pallet<T> {
 				.unwrap_or_default(),
 			rotation_delay: T::RotationDelay::get(),
 			hysteresis: T::Hysteresis::get(),
+			min_dwell: T::MinLevelDwell::get(),
 		}
+	}
+
+	fn required_in_range(required: u32) -> bool {
+		(T::MinFeeders::get()..=T::MaxFeeders::get()).contains(&required)
+	}
+
+	/// Stores the level state `next` reached at `now` through `change`, and says so.
+	fn set_level(next: LevelState, change: LevelChange, now: BlockNumberFor<T>) {
+		if change == LevelChange::None {
+			return;
+		}
+		Level::<T>::put(next);
+		if let LevelChange::Changed { .. } = change {
+			LevelSince::<T>::put(now);
+		}
+		Self::emit_level_change(change);
 	}
 
 	/// Whether `who` may feed.
@@ -388,7 +456,7 @@ impl<T: Config> Pallet<T> {
 		let fresh: Vec<RiskScore> =
 			feeds.iter().filter(|f| Self::is_fresh(f.at, now)).map(|f| f.score).collect();
 		let count = fresh.len() as u32;
-		let required = T::MinFeeders::get();
+		let required = RequiredFeeders::<T>::get();
 		let published = match median(&fresh) {
 			Some(score) if count >= required => score,
 			_ => {
@@ -399,12 +467,10 @@ impl<T: Config> Pallet<T> {
 		Score::<T>::put(published);
 		LastUpdated::<T>::put(now);
 		Self::deposit_event(Event::ScoreUpdated { score: published, feeds: count });
+		let since = Self::block_u32(LevelSince::<T>::get());
 		let (next, change) =
-			Self::rules().apply(Level::<T>::get(), published, Self::block_u32(now));
-		if change != LevelChange::None {
-			Level::<T>::put(next);
-			Self::emit_level_change(change);
-		}
+			Self::rules().apply(Level::<T>::get(), published, Self::block_u32(now), since);
+		Self::set_level(next, change, now);
 	}
 
 	fn emit_level_change(change: LevelChange) {

@@ -50,6 +50,8 @@ impl crate::FeederCheck<u64> for WorkerFeeders {
 
 parameter_types! {
 	pub const MaxFeedAge: u64 = 10;
+	/// No dwell unless a test sets one.
+	pub storage MinLevelDwell: u32 = 0;
 }
 
 impl pallet_risk_oracle::Config for Test {
@@ -62,6 +64,7 @@ impl pallet_risk_oracle::Config for Test {
 	type MaxFeedAge = MaxFeedAge;
 	type RotationDelay = ConstU32<5>;
 	type Hysteresis = frame_support::traits::ConstU16<500>;
+	type MinLevelDwell = MinLevelDwell;
 	type WeightInfo = ();
 }
 
@@ -71,6 +74,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	pallet_risk_oracle::GenesisConfig::<Test> {
 		feeders: vec![1, 2, 3, 4, 5],
 		initial_score: 1_000,
+		required_feeders: None,
 	}
 	.assimilate_storage(&mut storage)
 	.unwrap();

@@ -1,6 +1,9 @@
 //! Tests of every call, every error, aggregation, staleness and level transitions.
 
-use crate::{mock::*, Error, Event, Feeders, Feeds, LastUpdated, Level, RiskProvider, Score};
+use crate::{
+	mock::*, Error, Event, Feeders, Feeds, LastUpdated, Level, LevelSince, RequiredFeeders,
+	RiskProvider, Score,
+};
 use aegis_primitives::risk::{LevelState, PqcPolicy, RiskLevel, RiskScore};
 use frame_support::{assert_noop, assert_ok};
 use sp_runtime::DispatchError;
@@ -354,4 +357,58 @@ mod properties {
 			})?;
 		}
 	}
+}
+
+#[test]
+fn a_level_holds_for_its_dwell_before_the_score_lowers_it() {
+	new_test_ext().execute_with(|| {
+		MinLevelDwell::set(&20);
+		let feed_all = |v: u16| (1..=3).for_each(|who| feed(who, v));
+		run_to(2);
+		feed_all(9_500);
+		assert_eq!(RiskOracle::level(), RiskLevel::Emergency);
+		assert_eq!(LevelSince::<Test>::get(), 2);
+		// Feeders drop the score at once: the level holds for its dwell.
+		for at in [3, 21] {
+			run_to(at);
+			feed_all(0);
+			assert_eq!(RiskOracle::level(), RiskLevel::Emergency, "block {at}");
+		}
+		run_to(22);
+		feed_all(0);
+		assert_eq!(RiskOracle::level(), RiskLevel::Normal);
+		assert_eq!(LevelSince::<Test>::get(), 22);
+		// Going up is never held back.
+		run_to(23);
+		feed_all(9_500);
+		assert_eq!(RiskOracle::level(), RiskLevel::Emergency);
+		// Governance is not held by the dwell either.
+		assert_ok!(RiskOracle::force_score(RuntimeOrigin::root(), 100));
+		assert_eq!(RiskOracle::level(), RiskLevel::Normal);
+	});
+}
+
+#[test]
+fn the_feeds_a_score_needs_are_set_by_governance_within_bounds() {
+	new_test_ext().execute_with(|| {
+		assert_eq!(RequiredFeeders::<Test>::get(), 3);
+		assert_noop!(
+			RiskOracle::set_required_feeders(RuntimeOrigin::signed(1), 4),
+			DispatchError::BadOrigin
+		);
+		for out_of_range in [2, 9] {
+			assert_noop!(
+				RiskOracle::set_required_feeders(RuntimeOrigin::root(), out_of_range),
+				Error::<Test>::BadRequiredFeeders
+			);
+		}
+		assert_ok!(RiskOracle::set_required_feeders(RuntimeOrigin::root(), 5));
+		System::assert_last_event(Event::RequiredFeedersSet { required: 5 }.into());
+		run_to(2);
+		(1..=4).for_each(|who| feed(who, 7_000));
+		assert!(events().contains(&Event::OracleStale { fresh: 4, required: 5 }));
+		assert_eq!(Score::<Test>::get(), score(1_000));
+		feed(5, 7_000);
+		assert_eq!(Score::<Test>::get(), score(7_000));
+	});
 }

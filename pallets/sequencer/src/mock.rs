@@ -95,6 +95,7 @@ impl pallet_risk_oracle::Config for Test {
 	type MaxFeedAge = ConstU64<100>;
 	type RotationDelay = ConstU32<0>;
 	type Hysteresis = frame_support::traits::ConstU16<0>;
+	type MinLevelDwell = ConstU32<0>;
 	type WeightInfo = ();
 }
 
@@ -147,6 +148,7 @@ impl pallet_tee_registry::Config for Test {
 	type ExpiriesPerBlock = ConstU32<4>;
 	type HeartbeatTimeout = ConstU64<1000>;
 	type EmergencyRekeyPeriod = ConstU64<10>;
+	type RekeyCooldown = ConstU64<0>;
 	type CollateralRefreshInterval = ConstU64<0>;
 	type UnsignedPriority = ConstU64<1>;
 	type WeightInfo = ();
@@ -598,9 +600,13 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	}
 	.assimilate_storage(&mut storage)
 	.unwrap();
-	pallet_risk_oracle::GenesisConfig::<Test> { feeders: vec![50], initial_score: 1_000 }
-		.assimilate_storage(&mut storage)
-		.unwrap();
+	pallet_risk_oracle::GenesisConfig::<Test> {
+		feeders: vec![50],
+		initial_score: 1_000,
+		required_feeders: None,
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
 	pallet_tee_registry::GenesisConfig::<Test> {
 		trusted_roots: vec![SIM.with(|s| s.root_der())],
 		measurements: vec![measurement()],

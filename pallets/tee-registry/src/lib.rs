@@ -38,7 +38,11 @@
 //! publishes epoch `n + 1` with its ML-DSA-87 signature over
 //! `aegis_primitives::binding::cluster_key_message`; holders of the current epoch provision
 //! the secret to other active workers, sealed to their attested HPKE keys. When the risk level
-//! turns Emergency the chain sets a deadline (`EmergencyRekeyPeriod` blocks) for a new epoch.
+//! turns Emergency the chain sets a deadline (`EmergencyRekeyPeriod` blocks) for a new epoch,
+//! at most once per `RekeyCooldown` blocks (a level flapping in and out of Emergency does not
+//! force a rekey each time; the risk oracle's dwell time already slows such flapping). Only the
+//! current and the previous epoch's holders and provisions are kept: publishing epoch `n`
+//! drops `n - 2`'s.
 //!
 //! ## Collateral refresh
 //! The `offchain_worker` hook fetches fresh TCB info and QE identity for every enrolled
@@ -152,6 +156,9 @@ pub mod pallet {
 		/// Blocks the cluster has to publish a new key epoch once the risk level is Emergency.
 		#[pallet::constant]
 		type EmergencyRekeyPeriod: Get<BlockNumberFor<Self>>;
+		/// Fewest blocks between two Emergency rekeys.
+		#[pallet::constant]
+		type RekeyCooldown: Get<BlockNumberFor<Self>>;
 		/// Blocks between the off-chain worker's collateral refreshes.
 		#[pallet::constant]
 		type CollateralRefreshInterval: Get<BlockNumberFor<Self>>;
@@ -237,6 +244,10 @@ pub mod pallet {
 		ProvisionOf<T>,
 		OptionQuery,
 	>;
+
+	/// Block at which an Emergency last required a rekey.
+	#[pallet::storage]
+	pub type LastRekeyRequired<T: Config> = StorageValue<_, BlockNumberFor<T>, OptionQuery>;
 
 	/// Block by which a new cluster key epoch must be published (set by an Emergency).
 	#[pallet::storage]
@@ -845,6 +856,8 @@ pub mod pallet {
 		/// enclave, and `signature` is its ML-DSA-87 signature (context `aegis/cluster-key/v1`)
 		/// over `cluster_key_message(genesis_hash, epoch, public_key)`.
 		#[pallet::call_index(12)]
+		#[pallet::weight(T::WeightInfo::publish_cluster_key()
+			.saturating_add(T::DbWeight::get().writes(2u64.saturating_mul(T::MaxWorkers::get().into()))))]
 		pub fn publish_cluster_key(
 			origin: OriginFor<T>,
 			epoch: u32,
@@ -875,6 +888,13 @@ pub mod pallet {
 			});
 			KeyHolders::<T>::insert(epoch, &who, ());
 			RekeyDeadline::<T>::kill();
+			// Envelopes of the previous epoch stay openable; older ones are gone from the
+			// sequencer's pool or expire there, and nobody needs their holders.
+			if let Some(old) = epoch.checked_sub(2).filter(|e| *e > 0) {
+				let limit = T::MaxWorkers::get();
+				let _ = KeyHolders::<T>::clear_prefix(old, limit, None);
+				let _ = Provisions::<T>::clear_prefix(old, limit, None);
+			}
 			Self::deposit_event(Event::ClusterKeyPublished { epoch, by: who });
 			Ok(())
 		}
@@ -1182,7 +1202,11 @@ impl<T: Config> Pallet<T> {
 		if level != last {
 			LastRiskLevel::<T>::put(level);
 			writes += 1;
-			if level == RiskLevel::Emergency && CurrentClusterKey::<T>::exists() {
+			let cooled = LastRekeyRequired::<T>::get()
+				.is_none_or(|at| now >= at.saturating_add(T::RekeyCooldown::get()));
+			if level == RiskLevel::Emergency && CurrentClusterKey::<T>::exists() && cooled {
+				LastRekeyRequired::<T>::put(now);
+				writes += 1;
 				let deadline = now.saturating_add(T::EmergencyRekeyPeriod::get());
 				RekeyDeadline::<T>::put(deadline);
 				writes += 1;
@@ -1194,7 +1218,7 @@ impl<T: Config> Pallet<T> {
 				Self::deposit_event(Event::RekeyOverdue { deadline });
 			}
 		}
-		T::DbWeight::get().reads_writes(4, writes)
+		T::DbWeight::get().reads_writes(5, writes)
 	}
 
 	/// Verifies a collateral update under the trusted roots at the block's time and checks

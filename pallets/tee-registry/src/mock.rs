@@ -1,6 +1,6 @@
 //! A test runtime with the registry, pallet-timestamp, and a risk level tests can set.
 //! Governance is root; `MaxWorkers` 4, `MaxRoots` 4, `ExpiriesPerBlock` 2, `HeartbeatTimeout`
-//! 20, `EmergencyRekeyPeriod` 10, `CollateralRefreshInterval` 5; attestations count for 100
+//! 20, `EmergencyRekeyPeriod` 10, `RekeyCooldown` 30, `CollateralRefreshInterval` 5; attestations count for 100
 //! blocks. Genesis trusts the simulated TEE's dev root and allows [`measurement`].
 
 use crate::{self as pallet_tee_registry, offchain::CollateralUpdate, RedundancyConfig};
@@ -106,6 +106,7 @@ impl pallet_tee_registry::Config for Test {
 	type ExpiriesPerBlock = ConstU32<2>;
 	type HeartbeatTimeout = ConstU64<20>;
 	type EmergencyRekeyPeriod = ConstU64<10>;
+	type RekeyCooldown = ConstU64<30>;
 	type CollateralRefreshInterval = ConstU64<5>;
 	type UnsignedPriority = ConstU64<{ 1 << 20 }>;
 	type WeightInfo = ();

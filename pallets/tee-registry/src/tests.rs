@@ -783,9 +783,42 @@ fn an_emergency_sets_a_rekey_deadline() {
 		assert_ok!(TeeRegistry::heartbeat(RuntimeOrigin::signed(7)));
 		assert_ok!(publish(7, 2, [0xc2; HPKE_XWING_PUBLIC_KEY_LEN]));
 		assert_eq!(RekeyDeadline::<Test>::get(), None);
-		// Staying in Emergency sets no new deadline.
+		// Staying in Emergency sets no new deadline; leaving it and coming back within
+		// `RekeyCooldown` (30 blocks from the last rekey) does not either...
 		run_to(20);
+		Risk::set(aegis_primitives::risk::RiskLevel::Normal);
+		run_to(21);
+		Risk::set(aegis_primitives::risk::RiskLevel::Emergency);
+		run_to(22);
 		assert_eq!(RekeyDeadline::<Test>::get(), None);
+		// ...after it, it does.
+		Risk::set(aegis_primitives::risk::RiskLevel::Normal);
+		run_to(33);
+		Risk::set(aegis_primitives::risk::RiskLevel::Emergency);
+		run_to(34);
+		assert_eq!(RekeyDeadline::<Test>::get(), Some(44));
+	});
+}
+
+#[test]
+fn only_the_current_and_previous_epochs_holders_are_kept() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(register(7, 1));
+		assert_ok!(register(8, 1));
+		for epoch in 1..=6u32 {
+			assert_ok!(publish(7, epoch, [epoch as u8; HPKE_XWING_PUBLIC_KEY_LEN]));
+			assert_ok!(TeeRegistry::provision_cluster_key(
+				RuntimeOrigin::signed(7),
+				8,
+				vec![epoch as u8; 64].try_into().unwrap()
+			));
+			let held: Vec<u32> = KeyHolders::<Test>::iter_keys().map(|(e, _)| e).collect();
+			let provisioned: Vec<u32> = Provisions::<Test>::iter_keys().map(|(e, _)| e).collect();
+			let kept = |e: &u32| *e + 1 >= epoch;
+			assert!(held.iter().all(kept) && provisioned.iter().all(kept), "epoch {epoch}");
+			assert_eq!(held.len(), if epoch == 1 { 2 } else { 4 }, "epoch {epoch}");
+			assert_eq!(provisioned.len(), if epoch == 1 { 1 } else { 2 }, "epoch {epoch}");
+		}
 	});
 }
 

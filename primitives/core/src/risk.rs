@@ -340,6 +340,9 @@ pub struct LevelRules {
 	pub rotation_delay: u32,
 	/// How far below a level's threshold the score must fall to leave that level.
 	pub hysteresis: u16,
+	/// Blocks a level stays in force before a score may lower it, so a feeder cannot flap
+	/// the level (and the rekey every Emergency brings) from block to block.
+	pub min_dwell: u32,
 }
 
 impl LevelRules {
@@ -352,13 +355,15 @@ impl LevelRules {
 	///   `now + rotation_delay`; it takes effect with the first score published at or after that
 	///   block that is still at or above the threshold ([`LevelRules::tick`] applies it even
 	///   without a new score). A score below the threshold before then cancels it.
-	/// - **Leaving** a level needs `score + hysteresis` to fall below its threshold; the level
+	/// - **Leaving** a level needs `score + hysteresis` to fall below its threshold, and the
+	///   level to have been in force for `min_dwell` blocks (since block `since`); the level
 	///   then drops to `level(score + hysteresis)`, possibly by two steps, at once.
 	pub fn apply(
 		&self,
 		state: LevelState,
 		score: RiskScore,
 		now: u32,
+		since: u32,
 	) -> (LevelState, LevelChange) {
 		let raw = self.thresholds.level(score);
 		let active = state.active;
@@ -397,7 +402,7 @@ impl LevelRules {
 		let with_margin =
 			RiskScore(score.get().saturating_add(self.hysteresis).min(MAX_RISK_SCORE));
 		let lowered = self.thresholds.level(with_margin).min(active);
-		if lowered < active {
+		if lowered < active && now >= since.saturating_add(self.min_dwell) {
 			(
 				LevelState { active: lowered, pending: None },
 				LevelChange::Changed { from: active, to: lowered },
@@ -466,7 +471,12 @@ mod tests {
 	}
 
 	fn rules() -> LevelRules {
-		LevelRules { thresholds: Thresholds::default(), rotation_delay: 10, hysteresis: 500 }
+		LevelRules {
+			thresholds: Thresholds::default(),
+			rotation_delay: 10,
+			hysteresis: 500,
+			min_dwell: 0,
+		}
 	}
 
 	fn score(v: u16) -> RiskScore {
@@ -488,25 +498,25 @@ mod tests {
 	#[test]
 	fn elevated_is_scheduled_then_takes_effect() {
 		let r = rules();
-		let (s, c) = r.apply(LevelState::default(), score(6_500), 100);
+		let (s, c) = r.apply(LevelState::default(), score(6_500), 100, 0);
 		assert_eq!(c, LevelChange::Scheduled { level: RiskLevel::Elevated, at: 110 });
 		assert_eq!(s.active, RiskLevel::Normal);
 		// Still high before the delay: nothing new.
-		assert_eq!(r.apply(s, score(7_000), 105), (s, LevelChange::None));
+		assert_eq!(r.apply(s, score(7_000), 105, 0), (s, LevelChange::None));
 		assert_eq!(r.tick(s, 109), (s, LevelChange::None));
 		let (s2, c) = r.tick(s, 110);
 		assert_eq!(c, LevelChange::Changed { from: RiskLevel::Normal, to: RiskLevel::Elevated });
 		assert_eq!(s2, LevelState { active: RiskLevel::Elevated, pending: None });
 		// A score at the block also applies it.
-		let (s3, _) = r.apply(s, score(6_000), 110);
+		let (s3, _) = r.apply(s, score(6_000), 110, 0);
 		assert_eq!(s3.active, RiskLevel::Elevated);
 	}
 
 	#[test]
 	fn falling_back_cancels_the_escalation() {
 		let r = rules();
-		let (s, _) = r.apply(LevelState::default(), score(6_500), 100);
-		let (s, c) = r.apply(s, score(5_999), 105);
+		let (s, _) = r.apply(LevelState::default(), score(6_500), 100, 0);
+		let (s, c) = r.apply(s, score(5_999), 105, 0);
 		assert_eq!(c, LevelChange::Cancelled { level: RiskLevel::Elevated });
 		assert_eq!(s, LevelState::default());
 		assert_eq!(r.tick(s, 200), (s, LevelChange::None));
@@ -515,8 +525,8 @@ mod tests {
 	#[test]
 	fn emergency_is_immediate_and_overrides_a_schedule() {
 		let r = rules();
-		let (s, _) = r.apply(LevelState::default(), score(6_500), 100);
-		let (s, c) = r.apply(s, score(9_000), 101);
+		let (s, _) = r.apply(LevelState::default(), score(6_500), 100, 0);
+		let (s, c) = r.apply(s, score(9_000), 101, 0);
 		assert_eq!(c, LevelChange::Changed { from: RiskLevel::Normal, to: RiskLevel::Emergency });
 		assert_eq!(s, LevelState { active: RiskLevel::Emergency, pending: None });
 	}
@@ -526,24 +536,32 @@ mod tests {
 		let r = rules();
 		let emergency = LevelState { active: RiskLevel::Emergency, pending: None };
 		// 8 600 + 500 >= 9 000: stays.
-		assert_eq!(r.apply(emergency, score(8_600), 1), (emergency, LevelChange::None));
+		assert_eq!(r.apply(emergency, score(8_600), 1, 0), (emergency, LevelChange::None));
 		// 8 400 + 500 < 9 000: down to Elevated at once.
-		let (s, c) = r.apply(emergency, score(8_400), 1);
+		let (s, c) = r.apply(emergency, score(8_400), 1, 0);
 		assert_eq!(c, LevelChange::Changed { from: RiskLevel::Emergency, to: RiskLevel::Elevated });
 		// 5 600 + 500 >= 6 000: stays Elevated; 5 400 leaves.
-		assert_eq!(r.apply(s, score(5_600), 2), (s, LevelChange::None));
-		assert_eq!(r.apply(s, score(5_400), 2).0.active, RiskLevel::Normal);
+		assert_eq!(r.apply(s, score(5_600), 2, 0), (s, LevelChange::None));
+		assert_eq!(r.apply(s, score(5_400), 2, 0).0.active, RiskLevel::Normal);
 		// Two steps at once.
-		assert_eq!(r.apply(emergency, score(100), 3).0.active, RiskLevel::Normal);
+		assert_eq!(r.apply(emergency, score(100), 3, 0).0.active, RiskLevel::Normal);
 		// A saturating margin never wraps.
+		// A level stays in force `min_dwell` blocks after it took effect, whatever the score.
+		let dwelling = LevelRules { min_dwell: 50, ..r };
+		assert_eq!(dwelling.apply(emergency, score(100), 40, 0), (emergency, LevelChange::None));
+		assert_eq!(dwelling.apply(emergency, score(100), 60, 11).0.active, RiskLevel::Emergency);
+		assert_eq!(dwelling.apply(emergency, score(100), 61, 11).0.active, RiskLevel::Normal);
+		// Going up is never held back.
+		let normal = LevelState::default();
+		assert_eq!(dwelling.apply(normal, score(9_500), 1, 0).0.active, RiskLevel::Emergency);
 		let wide = LevelRules { hysteresis: u16::MAX, ..r };
-		assert_eq!(wide.apply(emergency, score(0), 4), (emergency, LevelChange::None));
+		assert_eq!(wide.apply(emergency, score(0), 4, 0), (emergency, LevelChange::None));
 	}
 
 	#[test]
 	fn zero_delay_escalates_at_once() {
 		let r = LevelRules { rotation_delay: 0, ..rules() };
-		let (s, c) = r.apply(LevelState::default(), score(6_000), 7);
+		let (s, c) = r.apply(LevelState::default(), score(6_000), 7, 0);
 		assert_eq!(c, LevelChange::Changed { from: RiskLevel::Normal, to: RiskLevel::Elevated });
 		assert_eq!(s.pending, None);
 	}

@@ -150,14 +150,32 @@ proptest! {
 		scores in vec((0..=MAX_RISK_SCORE, 0u32..20), 1..60),
 		delay in 0u32..15,
 		hysteresis in 0u16..2_000,
+		min_dwell in 0u32..30,
 	) {
-		let rules = LevelRules { thresholds: Thresholds::default(), rotation_delay: delay, hysteresis };
-		let (mut state, mut now) = (LevelState::default(), 0u32);
+		let rules = LevelRules {
+			thresholds: Thresholds::default(),
+			rotation_delay: delay,
+			hysteresis,
+			min_dwell,
+		};
+		let (mut state, mut now, mut since) = (LevelState::default(), 0u32, 0u32);
 		for (raw, gap) in scores {
 			now += gap;
 			let score = RiskScore::new(raw).unwrap();
+			let before = state.active;
 			state = rules.tick(state, now).0;
-			state = rules.apply(state, score, now).0;
+			if state.active != before {
+				since = now;
+			}
+			let ticked = state.active;
+			state = rules.apply(state, score, now, since).0;
+			// A level is never left before it has been in force for `min_dwell` blocks.
+			if state.active < ticked {
+				prop_assert!(now >= since + min_dwell);
+			}
+			if state.active != ticked {
+				since = now;
+			}
 			let level = rules.thresholds.level(score);
 			let margin = RiskScore::new(raw.saturating_add(hysteresis).min(MAX_RISK_SCORE)).unwrap();
 			// Emergency is never late.
@@ -168,8 +186,10 @@ proptest! {
 			if state.active < level {
 				prop_assert_eq!(state.pending.map(|(l, _)| l), Some(level));
 			}
-			// Never held above what the score plus the margin justifies.
-			prop_assert!(state.active <= rules.thresholds.level(margin));
+			// Never held above what the score plus the margin justifies, once it has dwelt.
+			if now >= since + min_dwell {
+				prop_assert!(state.active <= rules.thresholds.level(margin));
+			}
 			// A schedule always points up.
 			if let Some((pending, _)) = state.pending {
 				prop_assert!(pending > state.active);

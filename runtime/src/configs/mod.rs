@@ -168,12 +168,17 @@ impl pallet_risk_oracle::Config for Runtime {
 	type ElevatedThreshold = ConstU16<6_000>;
 	type EmergencyThreshold = ConstU16<9_000>;
 	type MaxFeeders = ConstU32<16>;
+	/// One feeder may publish on a development chain; the `production` preset requires 3
+	/// (`RequiredFeeders`).
 	type MinFeeders = ConstU32<1>;
 	/// A feed older than ten minutes no longer counts.
 	type MaxFeedAge = ConstU32<{ 10 * MINUTES }>;
 	/// Elevated takes effect an hour after the median crosses 6000 (Emergency at once).
 	type RotationDelay = ConstU32<{ 60 * MINUTES }>;
 	type Hysteresis = ConstU16<200>;
+	/// A level holds for ten minutes before the score may lower it: the level, and the rekey
+	/// each Emergency brings, change at most that often.
+	type MinLevelDwell = ConstU32<{ 10 * MINUTES }>;
 	type WeightInfo = pallet_risk_oracle::weights::SubstrateWeight<Runtime>;
 }
 
@@ -199,6 +204,8 @@ impl pallet_tee_registry::Config for Runtime {
 	/// A worker silent for ten minutes stops being active.
 	type HeartbeatTimeout = ConstU32<{ 10 * MINUTES }>;
 	type EmergencyRekeyPeriod = ConstU32<{ 5 * MINUTES }>;
+	/// At most one Emergency rekey per ten minutes (the oracle's `MinLevelDwell`).
+	type RekeyCooldown = ConstU32<{ 10 * MINUTES }>;
 	/// Platform collateral is refreshed from the PCCS daily (when a PCCS URL is set).
 	type CollateralRefreshInterval = ConstU32<DAYS>;
 	type UnsignedPriority = ConstU64<{ u64::MAX / 2 }>;
