@@ -47,10 +47,15 @@
 //! ## Collateral refresh
 //! The `offchain_worker` hook fetches fresh TCB info and QE identity for every enrolled
 //! platform from the PCCS and submits them with [`Pallet::update_platform_collateral`], an
-//! authorized (unsigned) call the pallet accepts only when the collateral verifies under a
-//! trusted root and is newer than what it holds. Once the chain's copy of a platform's
-//! collateral is stale, registrations on that platform fail with
-//! [`Error::PlatformCollateralStale`] until it is refreshed.
+//! authorized (unsigned) call the pallet accepts only for an enrolled platform (checked before
+//! any signature is) when the collateral verifies under a trusted root and was issued later
+//! than what it holds. Once the chain's copy of a platform's collateral is stale, registrations
+//! on that platform fail with [`Error::PlatformCollateralStale`] until it is refreshed.
+//!
+//! Which TCB evaluation a quote's collateral must reach is governance's
+//! ([`Pallet::set_tcb_evaluation_floor`]), not whatever anyone last posted: Intel publishes
+//! two genuine update tracks (standard and early), and the early track's higher evaluation
+//! numbers, posted by anyone, must not make honest registrations on the standard track fail.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(test, allow(clippy::indexing_slicing))]
@@ -192,6 +197,11 @@ pub mod pallet {
 	/// The TCB status floor and the advisories allowed.
 	#[pallet::storage]
 	pub type Tcb<T: Config> = StorageValue<_, TcbPolicy<T::MaxAdvisories>, OptionQuery>;
+
+	/// The lowest TCB evaluation data number a quote's collateral may have (Intel's TCB
+	/// recovery events raise it; governance follows them on its chosen update track).
+	#[pallet::storage]
+	pub type TcbEvaluationFloor<T: Config> = StorageValue<_, u32, ValueQuery>;
 
 	/// Blocks an attestation counts for.
 	#[pallet::storage]
@@ -346,6 +356,11 @@ pub mod pallet {
 			/// The worst status admitted.
 			min_status: TcbStatus,
 		},
+		/// The TCB evaluation floor changed.
+		TcbEvaluationFloorSet {
+			/// The lowest evaluation data number admitted from now on.
+			floor: u32,
+		},
 		/// The attestation validity changed.
 		AttestationValiditySet {
 			/// Blocks an attestation counts for.
@@ -448,7 +463,7 @@ pub mod pallet {
 		BindingMismatch,
 		/// The chain's collateral for this platform is stale; it is refreshed from the PCCS.
 		PlatformCollateralStale,
-		/// The collateral is older than what the chain holds for this platform.
+		/// The collateral's TCB evaluation is below the floor governance set.
 		CollateralOutdated,
 		/// The worker is deactivated, expired or silent.
 		NotActive,
@@ -998,7 +1013,34 @@ pub mod pallet {
 			Self::deposit_event(Event::PlatformCollateralUpdated { tee, fmspc, collateral });
 			Ok(())
 		}
+
+		/// Sets the lowest TCB evaluation data number a quote's collateral may have. Workers
+		/// already enrolled keep their standing until they re-attest.
+		#[pallet::call_index(18)]
+		// One value written, as `set_attestation_validity`.
+		#[pallet::weight(T::WeightInfo::set_attestation_validity())]
+		pub fn set_tcb_evaluation_floor(origin: OriginFor<T>, floor: u32) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			TcbEvaluationFloor::<T>::put(floor);
+			Self::deposit_event(Event::TcbEvaluationFloorSet { floor });
+			Ok(())
+		}
 	}
+}
+
+/// The FMSPC a TCB info document names, read without verifying it (Intel's and the PCCS's
+/// documents are compact JSON, as signed): lets the pallet refuse an update for a platform it
+/// does not enrol before paying for any signature check. The verified document must then name
+/// the same platform.
+fn claimed_fmspc(tcb_info: &[u8]) -> Option<Fmspc> {
+	const KEY: &[u8] = b"\"fmspc\":\"";
+	let at = tcb_info.windows(KEY.len()).position(|w| w == KEY)?.checked_add(KEY.len())?;
+	let hex = tcb_info.get(at..at.checked_add(12)?)?;
+	let mut out = [0u8; 6];
+	for (byte, pair) in out.iter_mut().zip(hex.chunks(2)) {
+		*byte = u8::from_str_radix(core::str::from_utf8(pair).ok()?, 16).ok()?;
+	}
+	Some(out)
 }
 
 /// Advisory ids, bounded.
@@ -1082,12 +1124,12 @@ impl<T: Config> Pallet<T> {
 				.any(|a| a.as_slice() == id.as_slice()))),
 			Error::<T>::AdvisoryNotAllowed
 		);
+		ensure!(
+			v.tcb_evaluation_data_number >= TcbEvaluationFloor::<T>::get(),
+			Error::<T>::CollateralOutdated
+		);
 		if let Some(Some(known)) = Platforms::<T>::get((v.tee, v.fmspc)) {
 			ensure!(known.next_update > now_secs, Error::<T>::PlatformCollateralStale);
-			ensure!(
-				v.tcb_evaluation_data_number >= known.tcb_evaluation_data_number,
-				Error::<T>::CollateralOutdated
-			);
 		}
 		let expected =
 			report_data(&Self::genesis_hash(), &Self::account_bytes(who), &keys_hash(keys), nonce);
@@ -1226,6 +1268,13 @@ impl<T: Config> Pallet<T> {
 	fn check_collateral_update(
 		update: &offchain::CollateralUpdate,
 	) -> Option<(aegis_attestation::TeeKind, Fmspc, PlatformCollateral)> {
+		// Cheap checks first: an enrolled platform, before any signature is verified.
+		let claimed = claimed_fmspc(&update.tcb_info)?;
+		let enrolled = |tee| Platforms::<T>::contains_key((tee, claimed));
+		if !enrolled(aegis_attestation::TeeKind::Sgx) && !enrolled(aegis_attestation::TeeKind::Tdx)
+		{
+			return None;
+		}
 		let now_secs = Self::now_secs();
 		let info = TrustedRoots::<T>::get().iter().find_map(|root| {
 			dcap_attestation::verify_platform_collateral(
@@ -1240,15 +1289,20 @@ impl<T: Config> Pallet<T> {
 			)
 			.ok()
 		})?;
+		if info.fmspc != claimed {
+			return None;
+		}
 		let known = Platforms::<T>::get((info.tee, info.fmspc))?;
 		let collateral = PlatformCollateral {
 			tcb_evaluation_data_number: info.tcb_evaluation_data_number,
 			issued_at: info.issued_at,
 			next_update: info.next_update,
 		};
+		// Issued later wins, whatever its track: a document from the other track with a
+		// higher evaluation number cannot keep this platform's copy from being refreshed.
 		let newer = known.is_none_or(|k| {
-			(collateral.tcb_evaluation_data_number, collateral.issued_at)
-				> (k.tcb_evaluation_data_number, k.issued_at)
+			(collateral.issued_at, collateral.tcb_evaluation_data_number)
+				> (k.issued_at, k.tcb_evaluation_data_number)
 		});
 		newer.then_some((info.tee, info.fmspc, collateral))
 	}

@@ -890,9 +890,30 @@ fn collateral_updates_are_authorized_only_when_valid_and_newer() {
 			),
 			Error::<Test>::CollateralRejected
 		);
-		let newer =
-			collateral_update(&CollateralParams { tcb_evaluation_data_number: 19, ..fresh });
+		let newer = collateral_update(&CollateralParams {
+			tcb_evaluation_data_number: 19,
+			..fresh.clone()
+		});
 		assert!(authorize(&newer));
+		// A later document from the other track (a lower evaluation number, issued later)
+		// refreshes the copy: a higher number stored first cannot keep it stale.
+		let later_standard = collateral_update(&CollateralParams {
+			tcb_evaluation_data_number: 17,
+			issued_at: fresh.issued_at + 10,
+			..fresh.clone()
+		});
+		assert!(authorize(&later_standard));
+		// A document naming a platform the chain does not enrol is refused before any
+		// signature check.
+		let mut elsewhere = update.clone();
+		let named = String::from_utf8(update.tcb_info.to_vec()).unwrap();
+		let fmspc_hex = hex::encode_upper(fmspc);
+		elsewhere.tcb_info =
+			named.replace(&fmspc_hex, "FFFFFFFFFFFF").into_bytes().try_into().unwrap();
+		assert!(!authorize(&elsewhere));
+		assert_eq!(crate::claimed_fmspc(&update.tcb_info), Some(fmspc));
+		assert_eq!(crate::claimed_fmspc(b"{\"fmspc\":\"00906ED5\"}"), None);
+		assert_eq!(crate::claimed_fmspc(b"{\"fmspc\":\"00906ED5000G\"}"), None);
 		assert_ok!(TeeRegistry::remove_platform(RuntimeOrigin::root(), tee, fmspc));
 		assert_noop!(
 			TeeRegistry::remove_platform(RuntimeOrigin::root(), tee, fmspc),
@@ -914,15 +935,25 @@ fn the_chains_collateral_guards_registration() {
 		let now = now_secs();
 		let (tee, fmspc) = platform();
 		assert_ok!(TeeRegistry::enroll_platform(RuntimeOrigin::root(), tee, fmspc));
-		let known = CollateralParams {
+		// Anyone posts genuine collateral of a later TCB evaluation (Intel's early track, 18)
+		// than the honest workers' (the standard track, the simulator's 17): it is stored, and
+		// it does not make their registrations fail.
+		let early = CollateralParams {
 			tcb_evaluation_data_number: 18,
 			..CollateralParams::valid_around(now)
 		};
 		assert_ok!(TeeRegistry::update_platform_collateral(
 			frame_system::RawOrigin::Authorized.into(),
-			collateral_update(&known)
+			collateral_update(&early)
 		));
-		// The worker's collateral is older than the chain's (evaluation number 17).
+		assert_ok!(register(6, 1));
+		// Governance decides which evaluation a quote's collateral must reach.
+		assert_noop!(
+			TeeRegistry::set_tcb_evaluation_floor(RuntimeOrigin::signed(1), 18),
+			BadOrigin
+		);
+		assert_ok!(TeeRegistry::set_tcb_evaluation_floor(RuntimeOrigin::root(), 18));
+		assert!(has_event(Event::TcbEvaluationFloorSet { floor: 18 }));
 		assert_noop!(register(7, 1), Error::<Test>::CollateralOutdated);
 		let current = |who: u64| {
 			TeeRegistry::register_worker(

@@ -35,21 +35,25 @@ pub fn verify_quote(
 	}
 	let collateral: QuoteCollateralV3 =
 		serde_json::from_slice(collateral).map_err(|_| AttestationError::MalformedCollateral)?;
-	let report = QuoteVerifier::new(trusted_root_der.to_vec())
-		// Debug is reported and left to the chain's policy, not refused here.
-		.allow_debug(true)
-		.verify(quote, &collateral, now_secs)
-		.map_err(|e| classify(&format!("{e:#}")))?;
-
-	let fmspc = Quote::parse(quote)
-		.and_then(|q| quote_fmspc(&q))
-		.map_err(|e| classify(&format!("{e:#}")))?;
 	let tcb_info: TcbInfo = serde_json::from_str(&collateral.tcb_info)
 		.map_err(|_| AttestationError::MalformedCollateral)?;
 	let qe_identity: QeIdentity = serde_json::from_str(&collateral.qe_identity)
 		.map_err(|_| AttestationError::MalformedCollateral)?;
+	// The documents' own windows are checked here, before the signatures: a failure that a
+	// refresh of the collateral cures is a typed error, and no error text is ever read.
+	let issued_at = unix_secs(&tcb_info.issue_date)?.max(unix_secs(&qe_identity.issue_date)?);
 	let collateral_expires_at =
 		unix_secs(&tcb_info.next_update)?.min(unix_secs(&qe_identity.next_update)?);
+	check_window(issued_at, collateral_expires_at, now_secs)?;
+	let report = QuoteVerifier::new(trusted_root_der.to_vec())
+		// Debug is reported and left to the chain's policy, not refused here.
+		.allow_debug(true)
+		.verify(quote, &collateral, now_secs)
+		.map_err(|e| rejected(&format!("{e:#}")))?;
+
+	let fmspc = Quote::parse(quote)
+		.and_then(|q| quote_fmspc(&q))
+		.map_err(|e| rejected(&format!("{e:#}")))?;
 
 	let tcb_status =
 		TcbStatus::from_intel_name(&report.status).ok_or(AttestationError::UnknownTcbStatus)?;
@@ -102,15 +106,26 @@ fn unix_secs(rfc3339: &str) -> Result<u64, AttestationError> {
 		.ok_or(AttestationError::MalformedCollateral)
 }
 
-/// Names the time-window failures (which a refresh of the collateral cures) apart from the rest.
-fn classify(reason: &str) -> AttestationError {
-	let lower = reason.to_ascii_lowercase();
-	if lower.contains("expired") {
-		AttestationError::Expired
-	} else if lower.contains("notvalidyet") || lower.contains("in the future") {
-		AttestationError::NotYetValid
+/// Whether `now_secs` lies in the window `[issued_at, next_update]`, as a typed error.
+fn check_window(issued_at: u64, next_update: u64, now_secs: u64) -> Result<(), AttestationError> {
+	if now_secs < issued_at {
+		Err(AttestationError::NotYetValid)
+	} else if now_secs > next_update {
+		Err(AttestationError::Expired)
 	} else {
-		rejected(reason)
+		Ok(())
+	}
+}
+
+/// A certificate-path failure: the time-window ones (which a refresh cures) by their type,
+/// the rest as a rejection with its description.
+fn path_error(e: webpki::Error) -> AttestationError {
+	match e {
+		webpki::Error::CertExpired { .. } | webpki::Error::CrlExpired { .. } => {
+			AttestationError::Expired
+		}
+		webpki::Error::CertNotValidYet { .. } => AttestationError::NotYetValid,
+		e => reject_with(&e),
 	}
 }
 
@@ -151,12 +166,7 @@ pub fn verify_platform_collateral(
 	let fmspc: [u8; 6] = hex_array(&tcb.fmspc).ok_or(AttestationError::MalformedCollateral)?;
 	let issued_at = unix_secs(&tcb.issue_date)?.max(unix_secs(&qe.issue_date)?);
 	let next_update = unix_secs(&tcb.next_update)?.min(unix_secs(&qe.next_update)?);
-	if now_secs < issued_at {
-		return Err(AttestationError::NotYetValid);
-	}
-	if now_secs > next_update {
-		return Err(AttestationError::Expired);
-	}
+	check_window(issued_at, next_update, now_secs)?;
 
 	let alg = webpki::rustcrypto::ECDSA_P256_SHA256;
 	let root = CertificateDer::from(trusted_root_der);
@@ -195,7 +205,7 @@ pub fn verify_platform_collateral(
 		None,
 	)
 	// Expired and not-yet-valid certificates or CRL get the same typed errors as in quotes.
-	.map_err(|e| classify(&format!("{e:?}")))?;
+	.map_err(path_error)?;
 	for (document, signature) in
 		[(tcb_info, tcb_info_signature), (qe_identity, qe_identity_signature)]
 	{
