@@ -27,7 +27,7 @@ impl Response {
 }
 
 const TIMEOUT: Duration = Duration::from_secs(30);
-const MAX_BODY: usize = 16 * 1024 * 1024;
+pub(crate) const MAX_BODY: usize = 16 * 1024 * 1024;
 
 /// Sends `method path` with an optional JSON body over `stream`, naming `host`.
 pub fn request<S: Read + Write>(
@@ -59,7 +59,7 @@ fn bad(msg: impl Into<String>) -> std::io::Error {
 	std::io::Error::new(std::io::ErrorKind::InvalidData, msg.into())
 }
 
-fn read_response<R: BufRead>(mut r: R) -> std::io::Result<Response> {
+pub(crate) fn read_response<R: BufRead>(mut r: R) -> std::io::Result<Response> {
 	let mut line = String::new();
 	r.read_line(&mut line)?;
 	let status = line
@@ -92,7 +92,8 @@ fn read_response<R: BufRead>(mut r: R) -> std::io::Result<Response> {
 			if size == 0 {
 				break;
 			}
-			if body.len() + size > MAX_BODY {
+			// A chunk size near `usize::MAX` must not wrap the sum below the limit.
+			if size > MAX_BODY.saturating_sub(body.len()) {
 				return Err(bad("response body too large"));
 			}
 			let start = body.len();
@@ -172,5 +173,18 @@ mod tests {
 		assert!(read_response(&b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nshort"[..]).is_err());
 		assert!(read_response(&b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n"[..]).is_err());
 		assert!(read_response(&b"HTTP/1.1 200 OK\r\nno colon\r\n\r\n"[..]).is_err());
+	}
+
+	#[test]
+	fn a_chunk_size_near_the_integer_limit_is_refused_not_wrapped() {
+		// Once `body.len() + size` overflowed: a panic in a debug build, a wrapped sum below
+		// the limit (and a truncated body) in a release one.
+		let chunked = |size: &str| {
+			format!("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n{size}\r\n")
+		};
+		for size in ["ffffffffffffffff", "fffffffffffffffe"] {
+			let e = read_response(chunked(size).as_bytes()).unwrap_err();
+			assert!(e.to_string().contains("too large"), "{size}: {e}");
+		}
 	}
 }

@@ -8,6 +8,7 @@ pub mod chain;
 pub mod client;
 pub mod config;
 pub mod devnet;
+pub mod fuzzing;
 pub mod http;
 pub mod keys;
 pub mod metrics;

@@ -17,7 +17,7 @@ pub struct Pccs {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct TcbInfoResponse<'a> {
+pub(crate) struct TcbInfoResponse<'a> {
 	#[serde(borrow)]
 	tcb_info: &'a serde_json::value::RawValue,
 	signature: String,
@@ -25,7 +25,7 @@ struct TcbInfoResponse<'a> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct QeIdentityResponse<'a> {
+pub(crate) struct QeIdentityResponse<'a> {
 	#[serde(borrow)]
 	enclave_identity: &'a serde_json::value::RawValue,
 	signature: String,
@@ -36,7 +36,7 @@ fn err(msg: impl Into<String>) -> TeeError {
 }
 
 /// Percent-decodes an issuer-chain header.
-fn percent_decode(s: &str) -> Result<String, TeeError> {
+pub(crate) fn percent_decode(s: &str) -> Result<String, TeeError> {
 	let bytes = s.as_bytes();
 	let mut out = Vec::with_capacity(bytes.len());
 	let mut i = 0;

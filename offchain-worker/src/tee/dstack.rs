@@ -19,8 +19,8 @@ pub struct DstackBackend {
 }
 
 #[derive(Deserialize)]
-struct QuoteResponse {
-	quote: String,
+pub(crate) struct QuoteResponse {
+	pub(crate) quote: String,
 }
 
 #[derive(Deserialize)]
@@ -56,7 +56,7 @@ impl DstackBackend {
 	}
 }
 
-fn unhex(what: &str, s: &str) -> Result<Vec<u8>, TeeError> {
+pub(crate) fn unhex(what: &str, s: &str) -> Result<Vec<u8>, TeeError> {
 	hex::decode(s.trim_start_matches("0x"))
 		.map_err(|e| TeeError::Protocol(format!("dstack {what} is not hex: {e}")))
 }
