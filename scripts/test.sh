@@ -2,8 +2,9 @@
 # The whole test suite, runnable on a fresh machine: installs the toolchain pieces it needs,
 # checks formatting and lints, builds the no_std crates for the wasm runtime target, builds the
 # node (release, with the wasm runtime), and runs every test: the crates' and the runtime's
-# natively, then the node's and the worker's in release, which start `aegis-node` and
-# `aegis-worker` processes on loopback (the worker's end-to-end test runs both), then the
+# natively, then the node's, the worker's and the fuzz targets' smoke run in release (the node
+# and worker tests start `aegis-node` and `aegis-worker` processes on loopback; the worker's
+# end-to-end test runs both), then the
 # standard-client tests (`tests/clients`: polkadot.js and PAPI from the npm registry, with
 # Node.js) against a dev node and worker they start.
 set -euo pipefail
@@ -84,11 +85,11 @@ step "tests"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-SKIP_WASM_BUILD=1 cargo test --locked --workspace --exclude aegis-node --exclude aegis-worker --features "$FEATURES" 2>&1 | tee "$log"
+SKIP_WASM_BUILD=1 cargo test --locked --workspace --exclude aegis-node --exclude aegis-worker --exclude aegis-fuzz --features "$FEATURES" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 if [ "$status" -eq 0 ]; then
-	step "node and worker tests, release (dev chain, two-validator network, worker end to end)"
-	cargo test --locked --release -p aegis-node -p aegis-worker 2>&1 | tee -a "$log"
+	step "node, worker and fuzz-smoke tests, release (dev chain, two-validator network, worker end to end, every fuzz target on mutated seeds)"
+	cargo test --locked --release -p aegis-node -p aegis-worker -p aegis-fuzz 2>&1 | tee -a "$log"
 	status=${PIPESTATUS[0]}
 fi
 if [ "$status" -eq 0 ]; then

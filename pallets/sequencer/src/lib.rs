@@ -704,8 +704,26 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
-			let refunded = Self::refund_expired_up_to(now, T::MaxExpiriesPerBlock::get());
-			T::WeightInfo::on_initialize_expiries(refunded)
+			let (refunded, looked) = Self::refund_expired_up_to(now, T::MaxExpiriesPerBlock::get());
+			Self::expiry_weight(refunded, looked)
+		}
+
+		/// Refunds more expired submissions with the block's spare weight, so expiry keeps up
+		/// with `MaxPendingAge` however many submissions a busy block leaves behind.
+		fn on_idle(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			// Looking at an id costs a read; a refund, its share of the benchmark. A run of `n`
+			// refunds looks at up to `2n` ids.
+			let base = Self::expiry_weight(0, 0);
+			let per = Self::expiry_weight(1, 2).saturating_sub(base);
+			let spare = remaining.saturating_sub(base);
+			if per.any_gt(spare) || per.is_zero() {
+				return Weight::zero();
+			}
+			let by_time = spare.ref_time() / per.ref_time().max(1);
+			let by_proof = spare.proof_size().checked_div(per.proof_size()).unwrap_or(u64::MAX);
+			let n = by_time.min(by_proof).min(u64::from(u32::MAX)) as u32;
+			let (refunded, looked) = Self::refund_expired_up_to(now, n);
+			Self::expiry_weight(refunded, looked)
 		}
 
 		fn integrity_test() {
@@ -889,7 +907,9 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Replaces asset `id`'s policy (its owner or governance), also during a migration.
+		/// Replaces asset `id`'s policy, also during a migration. Governance, or whoever
+		/// `AssetAuthority` lets protect the asset now (a token's current owner: the right
+		/// follows the token, not who registered it).
 		#[pallet::call_index(6)]
 		pub fn update_policy(
 			origin: OriginFor<T>,
@@ -897,7 +917,9 @@ pub mod pallet {
 			policy: AccessPolicy,
 		) -> DispatchResult {
 			let mut asset = ProtectedAssets::<T>::get(id).ok_or(Error::<T>::UnknownAsset)?;
-			let by = Self::ensure_governance_or(origin, |who| asset.owner.as_ref() == Some(who))?;
+			let by = Self::ensure_governance_or(origin, |who| {
+				T::AssetAuthority::may_protect(who, id, asset.asset_type)
+			})?;
 			Self::record_tier_change(id, asset.policy.tier(), policy.tier(), by.is_some())?;
 			asset.policy = policy;
 			ProtectedAssets::<T>::insert(id, asset);
@@ -905,12 +927,15 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Ends asset `id`'s protection (its owner or governance) and releases its deposit.
-		/// Not while the asset is being migrated.
+		/// Ends asset `id`'s protection (governance, or whoever `AssetAuthority` lets protect
+		/// it now) and releases its deposit to whoever paid it. Not while the asset is being
+		/// migrated.
 		#[pallet::call_index(7)]
 		pub fn remove_asset(origin: OriginFor<T>, id: AssetId) -> DispatchResult {
 			let asset = ProtectedAssets::<T>::get(id).ok_or(Error::<T>::UnknownAsset)?;
-			let by = Self::ensure_governance_or(origin, |who| asset.owner.as_ref() == Some(who))?;
+			let by = Self::ensure_governance_or(origin, |who| {
+				T::AssetAuthority::may_protect(who, id, asset.asset_type)
+			})?;
 			ensure!(asset.migration == MigrationState::Active, Error::<T>::AssetMigrating);
 			let tier = asset.policy.tier();
 			Self::record_tier_change(id, tier, ProtectionTier::default(), by.is_some())?;
@@ -1436,9 +1461,17 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// What refunding `refunded` expired submissions cost, having looked at `looked` ids: the
+	/// benchmarked refunds, plus a read for every id looked at that was not one of them.
+	fn expiry_weight(refunded: u32, looked: u32) -> Weight {
+		T::WeightInfo::on_initialize_expiries(refunded)
+			.saturating_add(T::DbWeight::get().reads(looked.saturating_sub(refunded).into()))
+	}
+
 	/// Refunds expired submissions oldest first, at most `limit`, looking at at most twice as
-	/// many ids. Ids grow with time, so the first still-young submission ends the scan.
-	fn refund_expired_up_to(now: BlockNumberFor<T>, limit: u32) -> u32 {
+	/// many ids; returns how many it refunded and how many ids it looked at. Ids grow with
+	/// time, so the first still-young submission ends the scan.
+	fn refund_expired_up_to(now: BlockNumberFor<T>, limit: u32) -> (u32, u32) {
 		let mut cursor = ExpiryCursor::<T>::get();
 		let end = NextSubmissionId::<T>::get();
 		let mut refunded = 0u32;
@@ -1456,7 +1489,7 @@ impl<T: Config> Pallet<T> {
 			cursor = cursor.saturating_add(1);
 		}
 		ExpiryCursor::<T>::put(cursor);
-		refunded
+		(refunded, looked)
 	}
 
 	/// What the ordering rule sees of a revealed call: its protection tier and whether it is a

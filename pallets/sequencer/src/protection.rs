@@ -82,7 +82,8 @@ where
 	pub policy: AccessPolicy,
 	/// Whether it is part of a migration.
 	pub migration: MigrationState,
-	/// Who registered it and may change it (`None`: governance).
+	/// Who registered it and holds its deposit (`None`: governance). Changing or removing
+	/// the protection is for whoever `AssetAuthority` admits now (a token's current owner).
 	pub owner: Option<AccountId>,
 	/// The deposit held from the owner.
 	pub deposit: Balance,

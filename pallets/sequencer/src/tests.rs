@@ -567,6 +567,44 @@ fn stale_submissions_are_refunded_in_full() {
 }
 
 #[test]
+fn spare_block_weight_refunds_what_on_initialize_left_and_every_look_is_charged() {
+	use frame_support::traits::Hooks;
+	new_test_ext().execute_with(|| {
+		// Six submissions expire together; `on_initialize` refunds two a block.
+		let ids: Vec<u64> =
+			(1..=5).chain([1]).map(|who| submit(who, remark(who as u8), weight())).collect();
+		System::set_block_number(21);
+		let w = Sequencer::on_initialize(21);
+		assert_eq!(Pending::<Test>::count(), 4);
+		let per_refund = <Test as Config>::WeightInfo::on_initialize_expiries(1)
+			- <Test as Config>::WeightInfo::on_initialize_expiries(0);
+		assert_eq!(w, <Test as Config>::WeightInfo::on_initialize_expiries(2));
+		// No spare weight: nothing more, and nothing charged.
+		assert_eq!(Sequencer::on_idle(21, Weight::zero()), Weight::zero());
+		assert_eq!(Pending::<Test>::count(), 4);
+		// Room for about one more: one more, within the room.
+		let room = <Test as Config>::WeightInfo::on_initialize_expiries(1)
+			+ <<Test as frame_system::Config>::DbWeight as Get<
+				frame_support::weights::RuntimeDbWeight,
+			>>::get()
+			.reads(2);
+		let used = Sequencer::on_idle(21, room);
+		assert!(used.all_lte(room) && !used.is_zero(), "{used:?} of {room:?}");
+		assert_eq!(Pending::<Test>::count(), 3);
+		// Plenty: the rest, all refunded in full.
+		let used = Sequencer::on_idle(21, Weight::MAX / 2);
+		assert!(used.all_gte(per_refund * 3));
+		assert_eq!(Pending::<Test>::count(), 0);
+		for id in ids {
+			assert!(events().iter().any(|e| matches!(e, Event::Expired { id: i, .. } if *i == id)));
+		}
+		for who in 1..=5 {
+			assert_eq!((Balances::balance(&who), held(who)), (ENDOWMENT, 0));
+		}
+	});
+}
+
+#[test]
 fn redundancy_requires_distinct_active_cosigners() {
 	new_test_ext().execute_with(|| {
 		let w = SimWorker::new(PRIMARY);

@@ -785,3 +785,31 @@ fn a_batch_ordered_against_a_block_too_old_or_not_yet_made_is_refused() {
 		assert_ok!(at(built_at + 1));
 	});
 }
+
+#[test]
+fn the_right_to_change_a_protection_follows_the_token_and_the_deposit_stays_its_payers() {
+	new_test_ext().execute_with(|| {
+		create_token(TOKEN);
+		protect(TOKEN, policy(false, false));
+		let paid = asset_held(OWNER);
+		assert!(paid > 0);
+		assert_ok!(Assets::transfer_ownership(RuntimeOrigin::signed(OWNER), TOKEN, 2));
+		after_tier_interval();
+		// The former owner no longer decides; the new one does.
+		assert_noop!(
+			Sequencer::update_policy(RuntimeOrigin::signed(OWNER), TOKEN, policy(true, false)),
+			Error::<Test>::NotAssetAuthority
+		);
+		assert_noop!(
+			Sequencer::remove_asset(RuntimeOrigin::signed(OWNER), TOKEN),
+			Error::<Test>::NotAssetAuthority
+		);
+		assert_ok!(Sequencer::update_policy(RuntimeOrigin::signed(2), TOKEN, policy(true, false)));
+		after_tier_interval();
+		// Removal gives the deposit back to whoever paid it.
+		let before = Balances::balance(&OWNER);
+		assert_ok!(Sequencer::remove_asset(RuntimeOrigin::signed(2), TOKEN));
+		assert_eq!(asset_held(OWNER), 0);
+		assert_eq!(Balances::balance(&OWNER), before + paid);
+	});
+}
