@@ -39,8 +39,9 @@
 //! `aegis_primitives::binding::cluster_key_message`; holders of the current epoch provision
 //! the secret to other active workers, sealed to their attested HPKE keys. When the risk level
 //! turns Emergency the chain sets a deadline (`EmergencyRekeyPeriod` blocks) for a new epoch,
-//! at most once per `RekeyCooldown` blocks (a level flapping in and out of Emergency does not
-//! force a rekey each time; the risk oracle's dwell time already slows such flapping). Only the
+//! at most once per `RekeyCooldown` blocks while an active worker holds the current key (a level
+//! flapping in and out of Emergency does not force a rekey each time; the risk oracle's dwell
+//! time already slows such flapping). Only the
 //! current and the previous epoch's holders and provisions are kept: publishing epoch `n`
 //! drops `n - 2`'s.
 //!
@@ -1246,7 +1247,14 @@ impl<T: Config> Pallet<T> {
 			writes += 1;
 			let cooled = LastRekeyRequired::<T>::get()
 				.is_none_or(|at| now >= at.saturating_add(T::RekeyCooldown::get()));
-			if level == RiskLevel::Emergency && CurrentClusterKey::<T>::exists() && cooled {
+			// The cooldown never holds back a rekey nobody active could otherwise serve.
+			let key = CurrentClusterKey::<T>::get();
+			let held = key.as_ref().is_some_and(|k| {
+				KeyHolders::<T>::iter_key_prefix(k.epoch)
+					.take(T::MaxWorkers::get() as usize)
+					.any(|w| Self::active_worker(&w).is_some())
+			});
+			if level == RiskLevel::Emergency && key.is_some() && (cooled || !held) {
 				LastRekeyRequired::<T>::put(now);
 				writes += 1;
 				let deadline = now.saturating_add(T::EmergencyRekeyPeriod::get());

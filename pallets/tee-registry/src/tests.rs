@@ -797,6 +797,15 @@ fn an_emergency_sets_a_rekey_deadline() {
 		Risk::set(aegis_primitives::risk::RiskLevel::Emergency);
 		run_to(34);
 		assert_eq!(RekeyDeadline::<Test>::get(), Some(44));
+		assert_ok!(TeeRegistry::heartbeat(RuntimeOrigin::signed(7)));
+		assert_ok!(publish(7, 3, [0xc3; HPKE_XWING_PUBLIC_KEY_LEN]));
+		// Within the cooldown again, but the only holder is gone: the rekey is required.
+		Risk::set(aegis_primitives::risk::RiskLevel::Normal);
+		run_to(36);
+		assert_ok!(TeeRegistry::revoke_measurement(RuntimeOrigin::root(), measurement()));
+		Risk::set(aegis_primitives::risk::RiskLevel::Emergency);
+		run_to(37);
+		assert_eq!(RekeyDeadline::<Test>::get(), Some(47));
 	});
 }
 

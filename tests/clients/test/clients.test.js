@@ -158,6 +158,8 @@ reattest_margin_blocks = 10
       ['allow_measurement(A)', tx.TeeRegistry.allow_measurement({ measurement: measurement(0xa0), enact_at: undefined })],
       ['allow_measurement(B)', tx.TeeRegistry.allow_measurement({ measurement: measurement(0xb0), enact_at: undefined })],
       ['set_tcb_policy', tx.TeeRegistry.set_tcb_policy({ min_status: tcb.min_status, allowed_advisories: tcb.allowed_advisories })],
+      ['set_tcb_evaluation_floor', tx.TeeRegistry.set_tcb_evaluation_floor({ floor: await api.query.TeeRegistry.TcbEvaluationFloor.getValue() })],
+      ['set_required_feeders', tx.RiskOracle.set_required_feeders({ required: await api.query.RiskOracle.RequiredFeeders.getValue() })],
       ['set_redundancy', tx.TeeRegistry.set_redundancy({ config: redundancy })],
       ['enroll_platform(SGX)', tx.TeeRegistry.enroll_platform(sgxPlatform)],
       ['enroll_platform(TDX)', tx.TeeRegistry.enroll_platform(tdxPlatform)],
