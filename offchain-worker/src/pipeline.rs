@@ -283,54 +283,46 @@ impl BatchBudget {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fault {
 	/// The batch as a whole, or the worker: its standing, keys, signatures, the chain of
-	/// batches, the rule, or its funds. No entry is to blame; splitting the batch would not
-	/// help. The worker backs off.
+	/// batches, the rule, its funds, or anything the worker cannot pin on an entry. Splitting
+	/// the batch would not help, and no user should pay for it. The worker backs off.
 	Batch,
 	/// The chain moved on since the finalized block the batch was built from (an entry was
 	/// executed, expired or re-weighed, or the order's inputs changed). Built again from the
 	/// next finalized block.
 	Stale,
-	/// Anything else: one of the entries may be the cause. The batch is split until the
+	/// Evidence that an entry makes the batch unexecutable: the batch exhausts the block's
+	/// resources, or the runtime trapped or panicked on it. The batch is split until the
 	/// refused entry is alone.
 	Entries,
 }
 
 /// How a batch refusal reads: by the sequencer's typed error for a failed dispatch, by the
-/// pool's verdict for a refused extrinsic.
+/// pool's verdict for a refused extrinsic. Only specific evidence blames an entry; a
+/// rejection as `Unexecutable` costs its submitter the inclusion fee.
 pub fn fault_of(e: &ChainError) -> Fault {
 	use pallet_sequencer::Error as E;
 	match e {
 		ChainError::Dispatch(error, _) => {
 			match aegis_runtime::RuntimeError::from_dispatch_error(*error) {
-				Some(aegis_runtime::RuntimeError::Sequencer(e)) => match e {
-					E::NotActiveWorker
-					| E::NotPrimary
-					| E::WrongChain
-					| E::WrongSequence
-					| E::WrongParent
-					| E::WrongRule
-					| E::MissingSignature
-					| E::BadSignature
-					| E::NotEnoughCosignatures
-					| E::KeysTooOld => Fault::Batch,
+				Some(aegis_runtime::RuntimeError::Sequencer(
 					E::UnknownSubmission
 					| E::EpochMismatch
 					| E::WeightMismatch
 					| E::Misordered
-					| E::StaleOrder => Fault::Stale,
-					_ => Fault::Entries,
-				},
-				_ => Fault::Entries,
+					| E::StaleOrder,
+				)) => Fault::Stale,
+				_ => Fault::Batch,
 			}
 		}
 		ChainError::Refused(m) => {
 			let m = m.to_ascii_lowercase();
-			if m.contains("inability to pay") || m.contains("payment") {
-				Fault::Batch
-			} else if m.contains("outdated") || m.contains("stale") {
+			let any = |words: &[&str]| words.iter().any(|w| m.contains(w));
+			if any(&["exhaust", "exhausts resources", "panicked", "trap", "unreachable"]) {
+				Fault::Entries
+			} else if any(&["outdated", "stale"]) {
 				Fault::Stale
 			} else {
-				Fault::Entries
+				Fault::Batch
 			}
 		}
 		ChainError::Rpc(_) | ChainError::Incompatible(_) => Fault::Batch,

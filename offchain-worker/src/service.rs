@@ -454,6 +454,8 @@ impl<C: Chain> Worker<C> {
 					self.set_phase("re-attesting");
 					self.attest(snap, false).await?;
 					report.attested = true;
+					// A batch refused for the worker's keys or standing may pass now.
+					self.backoff = Backoff::default();
 					return Ok(true);
 				}
 				let timeout: BlockNumber =

@@ -881,7 +881,8 @@ pub mod pallet {
 			})?;
 			ensure!(!ProtectedAssets::<T>::contains_key(id), Error::<T>::AssetExists);
 			let by_owner = owner.is_some();
-			Self::record_tier_change(id, ProtectionTier::default(), policy.tier(), by_owner)?;
+			let none = ProtectionTier::default();
+			Self::record_tier_change(id, asset_type, none, policy.tier(), by_owner)?;
 			let deposit = match &owner {
 				Some(who) => {
 					let deposit = T::AssetDeposit::get();
@@ -917,10 +918,9 @@ pub mod pallet {
 			policy: AccessPolicy,
 		) -> DispatchResult {
 			let mut asset = ProtectedAssets::<T>::get(id).ok_or(Error::<T>::UnknownAsset)?;
-			let by = Self::ensure_governance_or(origin, |who| {
-				T::AssetAuthority::may_protect(who, id, asset.asset_type)
-			})?;
-			Self::record_tier_change(id, asset.policy.tier(), policy.tier(), by.is_some())?;
+			let by = Self::ensure_governance_or(origin, |who| Self::may_change(&asset, who, id))?;
+			let (before, after) = (asset.policy.tier(), policy.tier());
+			Self::record_tier_change(id, asset.asset_type, before, after, by.is_some())?;
 			asset.policy = policy;
 			ProtectedAssets::<T>::insert(id, asset);
 			Self::deposit_event(Event::PolicyUpdated { id, policy });
@@ -933,12 +933,10 @@ pub mod pallet {
 		#[pallet::call_index(7)]
 		pub fn remove_asset(origin: OriginFor<T>, id: AssetId) -> DispatchResult {
 			let asset = ProtectedAssets::<T>::get(id).ok_or(Error::<T>::UnknownAsset)?;
-			let by = Self::ensure_governance_or(origin, |who| {
-				T::AssetAuthority::may_protect(who, id, asset.asset_type)
-			})?;
+			let by = Self::ensure_governance_or(origin, |who| Self::may_change(&asset, who, id))?;
 			ensure!(asset.migration == MigrationState::Active, Error::<T>::AssetMigrating);
-			let tier = asset.policy.tier();
-			Self::record_tier_change(id, tier, ProtectionTier::default(), by.is_some())?;
+			let (tier, none) = (asset.policy.tier(), ProtectionTier::default());
+			Self::record_tier_change(id, asset.asset_type, tier, none, by.is_some())?;
 			ProtectedAssets::<T>::remove(id);
 			if let Some(owner) = &asset.owner {
 				let reason: T::RuntimeHoldReason = HoldReason::AssetProtection.into();
@@ -1119,6 +1117,7 @@ pub mod pallet {
 						// (`Misordered`) and built again.
 						let _ = Self::record_tier_change(
 							*asset_id,
+							a.asset_type,
 							a.policy.tier(),
 							policy.tier(),
 							false,
@@ -1172,6 +1171,12 @@ impl<T: Config> Pallet<T> {
 		let who = ensure_signed(origin)?;
 		ensure!(allowed(&who), Error::<T>::NotAssetAuthority);
 		Ok(Some(who))
+	}
+
+	/// Whether account `who` may change or remove asset `id`'s protection: one registered by
+	/// an account (governance's stay governance's), by whoever `AssetAuthority` admits now.
+	fn may_change(asset: &ProtectedAssetOf<T>, who: &T::AccountId, id: AssetId) -> bool {
+		asset.owner.is_some() && T::AssetAuthority::may_protect(who, id, asset.asset_type)
 	}
 
 	/// The migration in progress.
@@ -1539,11 +1544,13 @@ impl<T: Config> Pallet<T> {
 	/// `Misordered` and built again, nothing worse.
 	fn record_tier_change(
 		id: AssetId,
+		asset_type: AssetType,
 		before: ProtectionTier,
 		after: ProtectionTier,
 		enforce: bool,
 	) -> DispatchResult {
-		if before == after {
+		// Only this chain's own assets take part in the ordering.
+		if before == after || !asset_type.is_on_chain() {
 			return Ok(());
 		}
 		let now = frame_system::Pallet::<T>::block_number();

@@ -615,6 +615,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		attestation_validity: 10_000,
 		redundancy: RedundancyConfig::default(),
 		pccs_url: vec![],
+		tcb_evaluation_floor: 0,
 	}
 	.assimilate_storage(&mut storage)
 	.unwrap();

@@ -811,5 +811,25 @@ fn the_right_to_change_a_protection_follows_the_token_and_the_deposit_stays_its_
 		assert_ok!(Sequencer::remove_asset(RuntimeOrigin::signed(2), TOKEN));
 		assert_eq!(asset_held(OWNER), 0);
 		assert_eq!(Balances::balance(&OWNER), before + paid);
+
+		// A protection governance imposed stays governance's, whoever owns the token.
+		create_token(OTHER);
+		assert_ok!(Sequencer::register_asset(
+			RuntimeOrigin::root(),
+			OTHER,
+			AssetType::OnChainToken,
+			policy(false, true),
+			None,
+			Default::default()
+		));
+		after_tier_interval();
+		assert_noop!(
+			Sequencer::update_policy(RuntimeOrigin::signed(OWNER), OTHER, policy(false, false)),
+			Error::<Test>::NotAssetAuthority
+		);
+		assert_noop!(
+			Sequencer::remove_asset(RuntimeOrigin::signed(OWNER), OTHER),
+			Error::<Test>::NotAssetAuthority
+		);
 	});
 }

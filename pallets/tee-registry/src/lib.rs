@@ -260,6 +260,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type LastRekeyRequired<T: Config> = StorageValue<_, BlockNumberFor<T>, OptionQuery>;
 
+	/// An Emergency began and its rekey is not required yet (held back by `RekeyCooldown`):
+	/// it is, once the cooldown ends, if the level is still Emergency.
+	#[pallet::storage]
+	pub type RekeyOwed<T: Config> = StorageValue<_, bool, ValueQuery>;
+
 	/// Block by which a new cluster key epoch must be published (set by an Emergency).
 	#[pallet::storage]
 	pub type RekeyDeadline<T: Config> = StorageValue<_, BlockNumberFor<T>, OptionQuery>;
@@ -536,6 +541,8 @@ pub mod pallet {
 		pub redundancy: RedundancyConfig,
 		/// Base URL of the PCCS.
 		pub pccs_url: Vec<u8>,
+		/// The lowest TCB evaluation data number a quote's collateral may have.
+		pub tcb_evaluation_floor: u32,
 	}
 
 	impl<T: Config> Default for GenesisConfig<T> {
@@ -550,6 +557,7 @@ pub mod pallet {
 				attestation_validity: 14_400u32.into(),
 				redundancy: RedundancyConfig::default(),
 				pccs_url: Vec::new(),
+				tcb_evaluation_floor: 0,
 			}
 		}
 	}
@@ -583,6 +591,7 @@ pub mod pallet {
 			PccsUrl::<T>::put(
 				BoundedVec::try_from(self.pccs_url.clone()).expect("genesis PCCS URL too long"),
 			);
+			TcbEvaluationFloor::<T>::put(self.tcb_evaluation_floor);
 		}
 	}
 
@@ -1202,8 +1211,11 @@ impl<T: Config> Pallet<T> {
 	fn forget_worker(who: &T::AccountId) {
 		Workers::<T>::remove(who);
 		if let Some(key) = CurrentClusterKey::<T>::get() {
-			KeyHolders::<T>::remove(key.epoch, who);
-			Provisions::<T>::remove(key.epoch, who);
+			// Both epochs kept: the current one and the previous, still served.
+			for epoch in [key.epoch, key.epoch.saturating_sub(1)] {
+				KeyHolders::<T>::remove(epoch, who);
+				Provisions::<T>::remove(epoch, who);
+			}
 		}
 	}
 
@@ -1240,27 +1252,45 @@ impl<T: Config> Pallet<T> {
 	/// Sets a rekey deadline when the risk level turns Emergency, and reports a missed one.
 	fn track_emergency(now: BlockNumberFor<T>) -> Weight {
 		let level = T::RiskLevel::get();
-		let last = LastRiskLevel::<T>::get();
+		let mut reads = 3u64;
 		let mut writes = 0u64;
-		if level != last {
+		if level != LastRiskLevel::<T>::get() {
 			LastRiskLevel::<T>::put(level);
-			writes += 1;
+			// Entering Emergency owes a rekey; leaving it forgives one not yet required.
+			RekeyOwed::<T>::put(level == RiskLevel::Emergency);
+			writes += 2;
+		}
+		if level == RiskLevel::Emergency && RekeyOwed::<T>::get() {
+			reads += 2;
 			let cooled = LastRekeyRequired::<T>::get()
 				.is_none_or(|at| now >= at.saturating_add(T::RekeyCooldown::get()));
-			// The cooldown never holds back a rekey nobody active could otherwise serve.
-			let key = CurrentClusterKey::<T>::get();
-			let held = key.as_ref().is_some_and(|k| {
-				KeyHolders::<T>::iter_key_prefix(k.epoch)
-					.take(T::MaxWorkers::get() as usize)
-					.any(|w| Self::active_worker(&w).is_some())
-			});
-			if level == RiskLevel::Emergency && key.is_some() && (cooled || !held) {
-				LastRekeyRequired::<T>::put(now);
-				writes += 1;
-				let deadline = now.saturating_add(T::EmergencyRekeyPeriod::get());
-				RekeyDeadline::<T>::put(deadline);
-				writes += 1;
-				Self::deposit_event(Event::RekeyRequired { deadline });
+			match CurrentClusterKey::<T>::get() {
+				// Nothing to rekey.
+				None => {
+					RekeyOwed::<T>::kill();
+					writes += 1;
+				}
+				Some(key) => {
+					// The cooldown never holds back a rekey no active worker could serve
+					// (a holder and its record: two reads each).
+					let held = !cooled && {
+						let mut looked = 0u64;
+						let held = KeyHolders::<T>::iter_key_prefix(key.epoch)
+							.take(T::MaxWorkers::get() as usize)
+							.inspect(|_| looked += 1)
+							.any(|w| Self::active_worker(&w).is_some());
+						reads = reads.saturating_add(looked.saturating_mul(2));
+						held
+					};
+					if cooled || !held {
+						RekeyOwed::<T>::kill();
+						LastRekeyRequired::<T>::put(now);
+						let deadline = now.saturating_add(T::EmergencyRekeyPeriod::get());
+						RekeyDeadline::<T>::put(deadline);
+						writes += 3;
+						Self::deposit_event(Event::RekeyRequired { deadline });
+					}
+				}
 			}
 		}
 		if let Some(deadline) = RekeyDeadline::<T>::get() {
@@ -1268,7 +1298,7 @@ impl<T: Config> Pallet<T> {
 				Self::deposit_event(Event::RekeyOverdue { deadline });
 			}
 		}
-		T::DbWeight::get().reads_writes(5, writes)
+		T::DbWeight::get().reads_writes(reads, writes)
 	}
 
 	/// Verifies a collateral update under the trusted roots at the block's time and checks

@@ -1,6 +1,9 @@
 //! Storage migrations of the worker registry.
 
-use crate::{Config, Pallet, TrustedRoots, WorkerInfo, WorkerRole, WorkerState, Workers};
+use crate::{
+	Config, Pallet, Platforms, TcbEvaluationFloor, TrustedRoots, WorkerInfo, WorkerRole,
+	WorkerState, Workers,
+};
 use aegis_attestation::{Measurement, TcbStatus, TeeKind};
 use aegis_primitives::binding::EnclaveKeys;
 use codec::Decode;
@@ -13,7 +16,10 @@ use frame_system::pallet_prelude::BlockNumberFor;
 
 /// Version 1: worker records carry the block their keys were registered (`keys_since`) and the
 /// root their quote verified under (`root_hash`), so the chain can refuse signatures from keys
-/// older than the rotation period and deactivate workers whose root it stops trusting.
+/// older than the rotation period and deactivate workers whose root it stops trusting. The TCB
+/// evaluation a quote's collateral must reach becomes governance's `TcbEvaluationFloor`; it
+/// starts at the lowest evaluation the chain holds for an enrolled platform, so no quote it
+/// would have refused before the upgrade is accepted after it.
 pub mod v1 {
 	use super::*;
 
@@ -65,7 +71,19 @@ pub mod v1 {
 					root_hash,
 				})
 			});
-			T::DbWeight::get().reads_writes(translated.saturating_add(1), translated)
+			let mut platforms = 0u64;
+			let floor = Platforms::<T>::iter_values()
+				.inspect(|_| platforms = platforms.saturating_add(1))
+				.flatten()
+				.map(|c| c.tcb_evaluation_data_number)
+				.min();
+			if let Some(floor) = floor {
+				TcbEvaluationFloor::<T>::put(floor);
+			}
+			T::DbWeight::get().reads_writes(
+				translated.saturating_add(platforms).saturating_add(1),
+				translated.saturating_add(1),
+			)
 		}
 
 		#[cfg(feature = "try-runtime")]

@@ -252,6 +252,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		attestation_validity: VALIDITY,
 		redundancy: RedundancyConfig { enabled: false, min_cosigners: 0 },
 		pccs_url: b"https://pccs.test".to_vec(),
+		tcb_evaluation_floor: 0,
 	}
 	.assimilate_storage(&mut storage)
 	.unwrap();

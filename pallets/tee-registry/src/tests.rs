@@ -257,7 +257,20 @@ fn version_0_worker_records_migrate_with_their_key_age_and_root() {
 		StorageVersion::new(0).put::<TeeRegistry>();
 		assert!(Workers::<Test>::get(7).is_none(), "the old record does not decode as new");
 
+		// The chain holds collateral of evaluation 18 for an enrolled platform: the floor
+		// starts there, so the upgrade accepts no quote the chain refused before.
+		let (tee, fmspc) = platform();
+		Platforms::<Test>::insert(
+			(tee, fmspc),
+			Some(PlatformCollateral {
+				tcb_evaluation_data_number: 18,
+				issued_at: 1,
+				next_update: 2,
+			}),
+		);
+		Platforms::<Test>::insert((TeeKind::Tdx, [9; 6]), None::<PlatformCollateral>);
 		crate::migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(TcbEvaluationFloor::<Test>::get(), 18);
 		let migrated = Workers::<Test>::get(7).unwrap();
 		assert_eq!(
 			migrated,
@@ -784,28 +797,39 @@ fn an_emergency_sets_a_rekey_deadline() {
 		assert_ok!(publish(7, 2, [0xc2; HPKE_XWING_PUBLIC_KEY_LEN]));
 		assert_eq!(RekeyDeadline::<Test>::get(), None);
 		// Staying in Emergency sets no new deadline; leaving it and coming back within
-		// `RekeyCooldown` (30 blocks from the last rekey) does not either...
+		// `RekeyCooldown` (30 blocks from the last rekey) does not either, yet...
 		run_to(20);
 		Risk::set(aegis_primitives::risk::RiskLevel::Normal);
 		run_to(21);
 		Risk::set(aegis_primitives::risk::RiskLevel::Emergency);
-		run_to(22);
-		assert_eq!(RekeyDeadline::<Test>::get(), None);
-		// ...after it, it does.
-		Risk::set(aegis_primitives::risk::RiskLevel::Normal);
 		run_to(33);
-		Risk::set(aegis_primitives::risk::RiskLevel::Emergency);
+		assert_eq!(RekeyDeadline::<Test>::get(), None);
+		// ...the rekey is owed: still in Emergency when the cooldown ends, it is required.
 		run_to(34);
 		assert_eq!(RekeyDeadline::<Test>::get(), Some(44));
+		// An Emergency that ends within the cooldown owes nothing afterwards.
 		assert_ok!(TeeRegistry::heartbeat(RuntimeOrigin::signed(7)));
 		assert_ok!(publish(7, 3, [0xc3; HPKE_XWING_PUBLIC_KEY_LEN]));
-		// Within the cooldown again, but the only holder is gone: the rekey is required.
 		Risk::set(aegis_primitives::risk::RiskLevel::Normal);
+		run_to(35);
+		Risk::set(aegis_primitives::risk::RiskLevel::Emergency);
 		run_to(36);
+		Risk::set(aegis_primitives::risk::RiskLevel::Normal);
+		run_to(70);
+		assert_eq!(RekeyDeadline::<Test>::get(), None);
+		assert!(!RekeyOwed::<Test>::get());
+		Risk::set(aegis_primitives::risk::RiskLevel::Emergency);
+		run_to(71);
+		assert_eq!(RekeyDeadline::<Test>::get(), Some(81));
+		assert_ok!(TeeRegistry::heartbeat(RuntimeOrigin::signed(7)));
+		assert_ok!(publish(7, 4, [0xc4; HPKE_XWING_PUBLIC_KEY_LEN]));
+		// Within the cooldown of that rekey, but the only holder is gone: required at once.
+		Risk::set(aegis_primitives::risk::RiskLevel::Normal);
+		run_to(73);
 		assert_ok!(TeeRegistry::revoke_measurement(RuntimeOrigin::root(), measurement()));
 		Risk::set(aegis_primitives::risk::RiskLevel::Emergency);
-		run_to(37);
-		assert_eq!(RekeyDeadline::<Test>::get(), Some(47));
+		run_to(74);
+		assert_eq!(RekeyDeadline::<Test>::get(), Some(84));
 	});
 }
 
@@ -1115,9 +1139,11 @@ fn genesis_config_round_trips_through_json() {
 		attestation_validity: 5,
 		redundancy: RedundancyConfig { enabled: true, min_cosigners: 1 },
 		pccs_url: b"https://pccs".to_vec(),
+		tcb_evaluation_floor: 17,
 	};
 	let json = serde_json::to_string(&config).unwrap();
 	let back: GenesisConfig<Test> = serde_json::from_str(&json).unwrap();
+	assert_eq!(back.tcb_evaluation_floor, 17);
 	assert_eq!(back.measurements, config.measurements);
 	assert_eq!(back.min_tcb_status, config.min_tcb_status);
 	assert_eq!(back.redundancy, config.redundancy);
