@@ -478,17 +478,24 @@ mod tests {
 		assert_eq!(fault_of(&dispatch(E::NotActiveWorker)), Fault::Batch);
 		assert_eq!(fault_of(&dispatch(E::Misordered)), Fault::Stale);
 		assert_eq!(fault_of(&dispatch(E::UnknownSubmission)), Fault::Stale);
-		assert_eq!(fault_of(&dispatch(E::CommitmentMismatch)), Fault::Entries);
+		assert_eq!(fault_of(&dispatch(E::StaleOrder)), Fault::Stale);
+		assert_eq!(fault_of(&dispatch(E::KeysTooOld)), Fault::Batch);
+		// A worker-side error (it computed the commitment itself) blames no user.
+		assert_eq!(fault_of(&dispatch(E::CommitmentMismatch)), Fault::Batch);
 		let other: sp_runtime::DispatchError =
 			pallet_balances::Error::<Runtime>::InsufficientBalance.into();
-		assert_eq!(fault_of(&ChainError::dispatch(&other)), Fault::Entries);
+		assert_eq!(fault_of(&ChainError::dispatch(&other)), Fault::Batch);
 		let pool = |m: &str| fault_of(&ChainError::Refused(m.into()));
 		assert_eq!(
 			pool("Invalid Transaction: Transaction would exhaust the block limits"),
 			Fault::Entries
 		);
-		assert_eq!(pool("Invalid Transaction: Inability to pay some fees"), Fault::Batch);
 		assert_eq!(pool("wasm `unreachable` instruction executed"), Fault::Entries);
+		assert_eq!(pool("Runtime panicked: out of bounds memory access"), Fault::Entries);
+		assert_eq!(pool("Invalid Transaction: Inability to pay some fees"), Fault::Batch);
+		assert_eq!(pool("Priority is too low: (1 vs 1)"), Fault::Batch);
+		assert_eq!(pool("became invalid in the pool"), Fault::Batch);
+		assert_eq!(pool("Transaction is outdated"), Fault::Stale);
 	}
 
 	#[test]
