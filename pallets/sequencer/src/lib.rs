@@ -59,7 +59,6 @@
 //! asset's state; the chain records each asset's policy with it. Governance then completes the
 //! migration ([`Pallet::complete_migration`]) or rolls it back to a checkpoint
 //! ([`Pallet::rollback_migration`]), which restores the recorded policies.
-
 //!
 //! ## Code layout
 //! This file holds the FRAME skeleton (configuration, storage, events, errors, hooks, calls);
