@@ -248,10 +248,36 @@ fn version_0_worker_records_migrate_with_their_key_age_and_root() {
 	new_test_ext().execute_with(|| {
 		assert_ok!(register(7, 1));
 		let new = Workers::<Test>::get(7).unwrap();
-		// The record as version 0 wrote it: the same fields, without the last two (a block
-		// number and a hash).
-		let mut old = new.encode();
-		old.truncate(old.len() - 8 - 32);
+		// The record as version 0 wrote it, field by field (as of commit e4503ab), so that a
+		// change to the migration's idea of the old layout fails here.
+		#[derive(codec::Encode)]
+		struct V0 {
+			tee: TeeKind,
+			measurement: aegis_attestation::Measurement,
+			keys: aegis_primitives::binding::EnclaveKeys,
+			role: WorkerRole,
+			tcb_status: TcbStatus,
+			fmspc: [u8; 6],
+			registered_at: u64,
+			attested_at: u64,
+			expires_at: u64,
+			last_heartbeat: u64,
+			state: WorkerState,
+		}
+		let old = V0 {
+			tee: new.tee,
+			measurement: new.measurement.clone(),
+			keys: new.keys.clone(),
+			role: new.role,
+			tcb_status: new.tcb_status,
+			fmspc: new.fmspc,
+			registered_at: new.registered_at,
+			attested_at: new.attested_at,
+			expires_at: new.expires_at,
+			last_heartbeat: new.last_heartbeat,
+			state: new.state,
+		}
+		.encode();
 		let key = Workers::<Test>::hashed_key_for(7);
 		frame_support::storage::unhashed::put_raw(&key, &old);
 		StorageVersion::new(0).put::<TeeRegistry>();
