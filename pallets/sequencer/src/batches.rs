@@ -39,12 +39,8 @@ impl<T: Config> Pallet<T> {
 	/// `worker`'s registered keys, unless they are older than the risk policy's rotation
 	/// period: signatures from them no longer count.
 	pub(crate) fn current_keys(worker: &T::AccountId) -> Result<EnclaveKeys, Error<T>> {
-		let keys = T::Workers::keys(worker).ok_or(Error::<T>::NotActiveWorker)?;
-		let rotation = T::Risk::policy().key_rotation_blocks;
-		ensure!(
-			T::Workers::keys_age(worker).is_some_and(|age| age <= rotation),
-			Error::<T>::KeysTooOld
-		);
+		let (keys, age) = T::Workers::keys_and_age(worker).ok_or(Error::<T>::NotActiveWorker)?;
+		ensure!(age <= T::Risk::policy().key_rotation_blocks, Error::<T>::KeysTooOld);
 		Ok(keys)
 	}
 

@@ -658,13 +658,20 @@ pub mod pallet {
 			let worker = ensure_signed(origin)?;
 			ensure!(T::Workers::is_active(&worker), Error::<T>::NotActiveWorker);
 			ensure!(T::Workers::role(&worker) == Some(WorkerRole::Primary), Error::<T>::NotPrimary);
-			for (id, _) in entries.iter() {
+			// Every entry is checked (each submission read once) before any is dropped.
+			let mut checked: Vec<(SubmissionId, RejectReason, SubmissionOf<T>)> =
+				Vec::with_capacity(entries.len());
+			for (id, reason) in entries {
+				// Named twice: the first occurrence counts.
+				if checked.iter().any(|(seen, _, _)| *seen == id) {
+					continue;
+				}
 				let s = Pending::<T>::get(id).ok_or(Error::<T>::UnknownSubmission)?;
 				ensure!(T::Workers::holds_epoch(&worker, s.key_epoch), Error::<T>::NotEpochHolder);
+				checked.push((id, reason, s));
 			}
-			for (id, reason) in entries {
-				// Named twice: the first occurrence already removed it.
-				let Some(s) = Self::take(id) else { continue };
+			for (id, reason, s) in checked {
+				Self::forget(id, &s.who);
 				let charged = Self::burn_reject_fee(&s);
 				Self::deposit_event(Event::EntryRejected { id, who: s.who, reason, charged });
 			}

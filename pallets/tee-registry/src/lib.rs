@@ -1377,10 +1377,10 @@ impl<T: Config> WorkerRegistry<T::AccountId> for Pallet<T> {
 	fn holds_epoch(who: &T::AccountId, epoch: u32) -> bool {
 		KeyHolders::<T>::contains_key(epoch, who)
 	}
-	fn keys_age(who: &T::AccountId) -> Option<u32> {
+	fn keys_and_age(who: &T::AccountId) -> Option<(EnclaveKeys, u32)> {
 		let w = Workers::<T>::get(who)?;
 		let now = frame_system::Pallet::<T>::block_number();
-		Some(now.saturating_sub(w.keys_since).saturated_into())
+		Some((w.keys, now.saturating_sub(w.keys_since).saturated_into()))
 	}
 }
 

@@ -228,17 +228,19 @@ fn a_worker_attested_under_a_root_no_longer_trusted_stops_being_active() {
 
 #[test]
 fn key_age_counts_from_the_keys_registration_not_from_the_last_attestation() {
+	let keys_age =
+		|who: u64| <TeeRegistry as WorkerRegistry<u64>>::keys_and_age(&who).map(|(_, age)| age);
 	new_test_ext().execute_with(|| {
 		assert_ok!(register(7, 1));
-		assert_eq!(<TeeRegistry as WorkerRegistry<u64>>::keys_age(&7), Some(0));
+		assert_eq!(keys_age(7), Some(0));
 		run_to(5);
 		// Re-attesting with the same keys renews the attestation, not the keys.
 		assert_ok!(reattest(7, 0, 2));
-		assert_eq!(<TeeRegistry as WorkerRegistry<u64>>::keys_age(&7), Some(4));
+		assert_eq!(keys_age(7), Some(4));
 		// New keys start a new age.
 		assert_ok!(reattest(7, 1, 3));
-		assert_eq!(<TeeRegistry as WorkerRegistry<u64>>::keys_age(&7), Some(0));
-		assert_eq!(<TeeRegistry as WorkerRegistry<u64>>::keys_age(&8), None);
+		assert_eq!(keys_age(7), Some(0));
+		assert_eq!(keys_age(8), None);
 	});
 }
 

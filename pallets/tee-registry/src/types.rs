@@ -233,6 +233,6 @@ pub trait WorkerRegistry<AccountId> {
 	/// Whether `who` holds the cluster secret of key epoch `epoch` (published or was
 	/// provisioned it).
 	fn holds_epoch(who: &AccountId, epoch: u32) -> bool;
-	/// How many blocks ago `who`'s current keys were registered.
-	fn keys_age(who: &AccountId) -> Option<u32>;
+	/// `who`'s registered keys and how many blocks ago they were registered (one read).
+	fn keys_and_age(who: &AccountId) -> Option<(EnclaveKeys, u32)>;
 }
