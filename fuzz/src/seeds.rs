@@ -171,11 +171,7 @@ pub fn worker_parsers() -> Vec<Vec<u8>> {
 		chunked.into_bytes(),
 		body.into_bytes(),
 		b"-----BEGIN%20CERTIFICATE-----%0AMIIB".to_vec(),
-		format!("{{\"quote\":\"0x{}\"}}", hex_upper(&quote)).into_bytes(),
+		format!("{{\"quote\":\"0x{}\"}}", hex::encode_upper(&quote)).into_bytes(),
 		quote,
 	]
-}
-
-fn hex_upper(bytes: &[u8]) -> String {
-	bytes.iter().map(|b| format!("{b:02X}")).collect()
 }

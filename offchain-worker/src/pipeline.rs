@@ -317,7 +317,7 @@ pub fn fault_of(e: &ChainError) -> Fault {
 		ChainError::Refused(m) => {
 			let m = m.to_ascii_lowercase();
 			let any = |words: &[&str]| words.iter().any(|w| m.contains(w));
-			if any(&["exhaust", "exhausts resources", "panicked", "trap", "unreachable"]) {
+			if any(&["exhaust", "panicked", "trap", "unreachable"]) {
 				Fault::Entries
 			} else if any(&["outdated", "stale"]) {
 				Fault::Stale
@@ -362,8 +362,8 @@ impl Backoff {
 		self.until = at.saturating_add(wait);
 	}
 
-	/// Records a committed batch: back to normal.
-	pub fn committed(&mut self) {
+	/// Back to normal: a batch was committed, or the worker re-attested.
+	pub fn reset(&mut self) {
 		*self = Self::default();
 	}
 }
@@ -511,7 +511,7 @@ mod tests {
 			})
 			.collect();
 		assert_eq!(waits, [2, 4, 8, 16, 32, 64, 64, 64]);
-		b.committed();
+		b.reset();
 		assert!(b.allows(0));
 		b.refused(Fault::Batch, 5);
 		assert_eq!(b.until, 7);

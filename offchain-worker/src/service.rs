@@ -455,7 +455,7 @@ impl<C: Chain> Worker<C> {
 					self.attest(snap, false).await?;
 					report.attested = true;
 					// A batch refused for the worker's keys or standing may pass now.
-					self.backoff = Backoff::default();
+					self.backoff.reset();
 					return Ok(true);
 				}
 				let timeout: BlockNumber =
@@ -713,54 +713,76 @@ impl<C: Chain> Worker<C> {
 					.take(take)
 					.map(|r| (r.id, r.max_weight, r.call.clone()))
 					.collect();
-				// A batch refused for something one of its entries may cause is split in
-				// halves, each committed on its own, until the entry the chain refuses is
-				// alone: the others go through in this pass, that one sits it out.
-				let mut groups = std::collections::VecDeque::from([chosen]);
-				while let Some(group) = groups.pop_front() {
-					match self.commit(snap, &tip, epoch, rule, suites, group.clone()).await? {
-						Ok((batch, record)) => {
-							tip = BatchChain {
-								next_sequence: batch.header.sequence.saturating_add(1),
-								last_hash: batch.hash(),
-							};
-							report.batches.push(record.entries.clone());
-							self.backoff.committed();
-						}
-						Err((fault, reason)) => {
-							report.refused.push(reason.clone());
-							match (fault, group.as_slice()) {
-								(Fault::Entries, [(id, _, _)]) => {
-									if self.mempool.refused_alone(*id, snap.number) {
-										tracing::warn!(
-											id,
-											%reason,
-											"the chain refused every batch holding this entry; \
-											 rejecting it as unexecutable"
-										);
-									}
-								}
-								(Fault::Entries, _) => {
-									let (first, second) = group.split_at(group.len() / 2);
-									groups.push_front(second.to_vec());
-									groups.push_front(first.to_vec());
-								}
-								(Fault::Batch | Fault::Stale, _) => {
-									self.backoff.refused(fault, snap.number);
-									tracing::info!(
-										?fault,
-										until = self.backoff.until,
-										"not batching again before this finalized block"
-									);
-									return Ok(());
-								}
-							}
-						}
-					}
+				if !self
+					.commit_isolating(snap, &mut tip, epoch, rule, suites, chosen, report)
+					.await?
+				{
+					return Ok(());
 				}
 			}
 		}
 		Ok(())
+	}
+
+	/// Commits `chosen`. A batch refused for something one of its entries may cause is split
+	/// in halves, each committed on its own, until the entry the chain refuses is alone: the
+	/// others go through in this pass, that one sits it out. Returns `false` when a batch-wide
+	/// or stale refusal ends the pass (the worker backs off).
+	#[allow(clippy::too_many_arguments)]
+	async fn commit_isolating(
+		&mut self,
+		snap: &Snapshot,
+		tip: &mut BatchChain,
+		epoch: u32,
+		rule: aegis_primitives::ordering::OrderingRule,
+		suites: SuiteSet,
+		chosen: Vec<Chosen>,
+		report: &mut StepReport,
+	) -> Result<bool, WorkerError> {
+		let mut groups = std::collections::VecDeque::from([chosen]);
+		while let Some(group) = groups.pop_front() {
+			let (fault, reason) =
+				match self.commit(snap, tip, epoch, rule, suites, group.clone()).await? {
+					Ok((batch, record)) => {
+						*tip = BatchChain {
+							next_sequence: batch.header.sequence.saturating_add(1),
+							last_hash: batch.hash(),
+						};
+						report.batches.push(record.entries);
+						self.backoff.reset();
+						continue;
+					}
+					Err(refusal) => refusal,
+				};
+			report.refused.push(reason.clone());
+			match (fault, group.as_slice()) {
+				(Fault::Entries, [(id, _, _)]) => {
+					if self.mempool.refused_alone(*id, snap.number) {
+						tracing::warn!(
+							id,
+							%reason,
+							"the chain refused every batch holding this entry; rejecting it as \
+							 unexecutable"
+						);
+					}
+				}
+				(Fault::Entries, _) => {
+					let (first, second) = group.split_at(group.len() / 2);
+					groups.push_front(second.to_vec());
+					groups.push_front(first.to_vec());
+				}
+				(Fault::Batch | Fault::Stale, _) => {
+					self.backoff.refused(fault, snap.number);
+					tracing::info!(
+						?fault,
+						until = self.backoff.until,
+						"not batching again before this finalized block"
+					);
+					return Ok(false);
+				}
+			}
+		}
+		Ok(true)
 	}
 
 	/// Orders, signs and commits one batch. `Ok(Err((fault, reason)))` when the chain refused
