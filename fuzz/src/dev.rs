@@ -4,15 +4,14 @@
 //! transaction that is rolled back, so inputs never see each other's effects.
 
 use crate::NOW_SECS;
-use aegis_attestation::sim::{CollateralParams, SgxEnclave, SimTee};
 use aegis_primitives::{
 	batch::Batch,
-	binding::{cluster_key_message, keys_hash, report_data, EnclaveKeys},
-	pqc::{self, SecretKey, SignatureSet, Suite},
+	pqc::{self, SignatureSet},
 };
 use aegis_runtime::{
 	genesis_config_presets, AccountId, Runtime, RuntimeOrigin, System, TeeRegistry,
 };
+use aegis_test_support::WorkerKeys;
 use frame_support::storage::{with_transaction, TransactionOutcome};
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::{BuildStorage, DispatchError};
@@ -22,8 +21,7 @@ use std::cell::RefCell;
 pub struct DevWorker {
 	/// Its account.
 	pub account: AccountId,
-	ml_dsa: SecretKey,
-	slh_dsa: SecretKey,
+	keys: WorkerKeys,
 }
 
 impl DevWorker {
@@ -31,8 +29,7 @@ impl DevWorker {
 	/// chain's Normal level).
 	pub fn sign(&self, batch: &Batch) -> SignatureSet {
 		let suites = pallet_risk_oracle::Pallet::<Runtime>::status().policy.batch_suites;
-		pqc::sign_set(suites, &[&self.ml_dsa, &self.slh_dsa], pqc::context::BATCH, &batch.hash())
-			.expect("the dev worker holds both suites")
+		self.keys.sign(suites, pqc::context::BATCH, &batch.hash())
 	}
 }
 
@@ -66,39 +63,27 @@ fn setup() -> (sp_io::TestExternalities, DevWorker) {
 
 /// Enrols `who` as the primary worker and publishes cluster key epoch 1.
 fn enrol(who: Sr25519Keyring) -> DevWorker {
-	let seed = [who as u8; 32];
 	let account = who.to_account_id();
-	let ml_dsa = SecretKey::from_seed(Suite::MlDsa87, &seed);
-	let slh_dsa = SecretKey::from_seed(Suite::SlhDsaSha2_256s, &seed);
-	let cluster = aegis_envelope::RecipientKey::derive(&seed, 1);
-	let keys = EnclaveKeys {
-		hpke: cluster.public_key().to_bytes(),
-		ml_dsa: ml_dsa.public_key().try_into().expect("an ML-DSA-87 key"),
-		slh_dsa: slh_dsa.public_key().try_into().expect("an SLH-DSA key"),
-	};
-	let tee = SimTee::dev();
-	let report = report_data(
+	let keys = WorkerKeys::from_seed([who as u8; 32]);
+	let quote = aegis_test_support::quote(
+		&aegis_test_support::enclave(),
 		&TeeRegistry::genesis_hash(),
 		&TeeRegistry::account_bytes(&account),
-		&keys_hash(&keys),
+		&keys.public(),
 		1,
+		0,
 	);
-	let quote = tee.sgx_quote(&SgxEnclave::dev_worker(), &report);
-	let collateral =
-		tee.collateral(aegis_attestation::TeeKind::Sgx, &CollateralParams::valid_around(NOW_SECS));
 	TeeRegistry::register_worker(
 		RuntimeOrigin::signed(account.clone()),
 		quote.try_into().expect("quote fits"),
-		collateral.try_into().expect("collateral fits"),
-		keys,
+		aegis_test_support::collateral(NOW_SECS).try_into().expect("collateral fits"),
+		keys.public(),
 		pallet_tee_registry::WorkerRole::Primary,
 		1,
 	)
 	.expect("the dev worker enrols on the dev chain");
-	let pk = cluster.public_key().to_bytes();
-	let message = cluster_key_message(&TeeRegistry::genesis_hash(), 1, &pk);
-	let signature = pqc::sign(Suite::MlDsa87, &ml_dsa, pqc::context::CLUSTER_KEY, &message)
-		.expect("ML-DSA signs");
+	let pk = keys.cluster.public_key().to_bytes();
+	let signature = keys.cluster_key_signature(&TeeRegistry::genesis_hash(), 1, &pk);
 	TeeRegistry::publish_cluster_key(
 		RuntimeOrigin::signed(account.clone()),
 		1,
@@ -106,5 +91,5 @@ fn enrol(who: Sr25519Keyring) -> DevWorker {
 		signature.try_into().expect("an ML-DSA-87 signature"),
 	)
 	.expect("the cluster key is published");
-	DevWorker { account, ml_dsa, slh_dsa }
+	DevWorker { account, keys }
 }

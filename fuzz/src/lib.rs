@@ -18,4 +18,4 @@ pub mod seeds;
 pub mod targets;
 
 /// Unix time the simulated collateral and the dev chain are set at (2027-01-15).
-pub const NOW_SECS: u64 = 1_800_000_000;
+pub use aegis_test_support::NOW_SECS;

@@ -16,6 +16,7 @@ pub mod pccs;
 pub mod pipeline;
 pub mod service;
 pub mod tee;
+pub mod tee_error;
 
 #[cfg(test)]
 mod fake_chain;

@@ -5,7 +5,7 @@
 //! certificate. The cluster's PCCS is reached over plain HTTP (it normally runs beside the
 //! workers); a TLS PCCS needs a local forwarding proxy.
 
-use crate::tee::TeeError;
+use crate::tee_error::TeeError;
 use serde::Deserialize;
 
 /// A PCCS at a base URL (`http://host:port`, with or without the `/sgx/certification/v4/`

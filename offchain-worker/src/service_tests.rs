@@ -538,6 +538,7 @@ async fn during_a_migration_checkpoints_are_committed_signed_with_both_suites() 
 		&chain,
 		RuntimeCall::Sequencer(pallet_sequencer::Call::start_migration {
 			assets: vec![9].try_into().unwrap(),
+			operator: acct(Eve),
 		}),
 	);
 	chain.advance(1);

@@ -61,7 +61,7 @@ fn ml_dsa_signature(index: u64, context: &[u8], message: &[u8]) -> Vec<u8> {
 
 /// A registration of `who` with key set `index`: a dev-TEE quote of the dev worker enclave
 /// binding the keys, `who` and `nonce` to this chain.
-fn registration(who: &AccountId, index: u64, nonce: u64) -> Registration {
+fn registration(who: &AccountId, index: u64, nonce: u64, quote_padding: u32) -> Registration {
 	let keys = host::key_set(index);
 	let report = report_data(
 		&TeeRegistry::genesis_hash(),
@@ -70,7 +70,7 @@ fn registration(who: &AccountId, index: u64, nonce: u64) -> Registration {
 		nonce,
 	);
 	Registration {
-		quote: host::sim_quote(&report),
+		quote: host::sim_quote(&report, quote_padding),
 		collateral: host::sim_collateral(NOW_SECS),
 		keys,
 		measurement: aegis_attestation::dev::worker_measurement(),
@@ -90,8 +90,8 @@ impl pallet_tee_registry::BenchmarkHelper<Runtime> for RegistryBenchmarks {
 		set_time(unix_secs)
 	}
 
-	fn registration(who: &AccountId, index: u64, nonce: u64) -> Registration {
-		registration(who, index, nonce)
+	fn registration(who: &AccountId, index: u64, nonce: u64, quote_padding: u32) -> Registration {
+		registration(who, index, nonce, quote_padding)
 	}
 
 	fn sign_cluster_key(
@@ -104,16 +104,8 @@ impl pallet_tee_registry::BenchmarkHelper<Runtime> for RegistryBenchmarks {
 	}
 
 	fn collateral_update() -> (CollateralUpdate, aegis_attestation::TeeKind, [u8; 6], u64) {
-		let (tcb_info, tcb_sig, qe_identity, qe_sig, chain, crl) =
-			host::sim_collateral_update(NOW_SECS);
-		let update = CollateralUpdate {
-			tcb_info: tcb_info.try_into().unwrap_or_default(),
-			tcb_info_signature: tcb_sig.try_into().unwrap_or_default(),
-			qe_identity: qe_identity.try_into().unwrap_or_default(),
-			qe_identity_signature: qe_sig.try_into().unwrap_or_default(),
-			issuer_chain: chain.try_into().unwrap_or_default(),
-			root_ca_crl: crl.try_into().unwrap_or_default(),
-		};
+		let update = CollateralUpdate::from_documents(host::sim_collateral_update(NOW_SECS))
+			.expect("the dev platform's documents fit the pallet's bounds");
 		let fmspc = aegis_attestation::dev::SIM_FMSPC;
 		(update, aegis_attestation::TeeKind::Sgx, fmspc, NOW_SECS)
 	}
@@ -127,7 +119,7 @@ impl pallet_sequencer::BenchmarkHelper<Runtime> for SequencerBenchmarks {
 	fn activate_worker(who: &AccountId, role: WorkerRole) {
 		set_time(NOW_SECS);
 		// Benchmarks run on whatever genesis the spec has: trust the dev TEE explicitly.
-		let r = registration(who, key_index(who), 1);
+		let r = registration(who, key_index(who), 1, 0);
 		pallet_tee_registry::Measurements::<Runtime>::insert(&r.measurement, 0);
 		pallet_tee_registry::TrustedRoots::<Runtime>::mutate(|roots| {
 			let dev = aegis_attestation::dev::SIM_ROOT_CA_DER.to_vec();

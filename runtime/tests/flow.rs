@@ -4,11 +4,11 @@
 //! the plain path by the runtime's own filter.
 #![allow(clippy::indexing_slicing)]
 
-use aegis_attestation::sim::{CollateralParams, SgxEnclave, SimTee};
+use aegis_attestation::sim::SgxEnclave;
 use aegis_primitives::{
 	batch::{Batch, RevealedCall},
-	binding::{cluster_key_message, keys_hash, report_data, EnclaveKeys},
-	pqc::{self, SecretKey, SignatureSet, Suite},
+	binding::EnclaveKeys,
+	pqc::{self, SignatureSet},
 	risk::RiskLevel,
 };
 use aegis_runtime::{
@@ -27,7 +27,7 @@ use pallet_tee_registry::WorkerRole;
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::{traits::Dispatchable, BuildStorage};
 
-const NOW_SECS: u64 = 1_800_000_000;
+use aegis_test_support::{WorkerKeys, NOW_SECS};
 
 /// Externalities at block 1 of the `development` preset's genesis.
 fn dev_chain() -> sp_io::TestExternalities {
@@ -47,46 +47,32 @@ fn account(k: Sr25519Keyring) -> AccountId {
 /// A simulated worker: the dev TEE, the dev worker enclave, real post-quantum keys.
 struct Worker {
 	account: AccountId,
-	ml_dsa: SecretKey,
-	slh_dsa: SecretKey,
-	cluster: aegis_envelope::RecipientKey,
+	keys: WorkerKeys,
 }
 
 impl Worker {
 	fn new(k: Sr25519Keyring) -> Self {
-		let seed = [k as u8; 32];
-		Self {
-			account: account(k),
-			ml_dsa: SecretKey::from_seed(Suite::MlDsa87, &seed),
-			slh_dsa: SecretKey::from_seed(Suite::SlhDsaSha2_256s, &seed),
-			cluster: aegis_envelope::RecipientKey::derive(&seed, 1),
-		}
+		Self { account: account(k), keys: WorkerKeys::from_seed([k as u8; 32]) }
 	}
 
 	fn keys(&self) -> EnclaveKeys {
-		EnclaveKeys {
-			hpke: self.cluster.public_key().to_bytes(),
-			ml_dsa: self.ml_dsa.public_key().try_into().unwrap(),
-			slh_dsa: self.slh_dsa.public_key().try_into().unwrap(),
-		}
+		self.keys.public()
 	}
 
 	/// Enrols with a dev-TEE quote of `enclave` binding its keys to this chain.
 	fn register_as(&self, enclave: &SgxEnclave) -> sp_runtime::DispatchResult {
-		let tee = SimTee::dev();
-		let report = report_data(
+		let quote = aegis_test_support::quote(
+			enclave,
 			&TeeRegistry::genesis_hash(),
 			&TeeRegistry::account_bytes(&self.account),
-			&keys_hash(&self.keys()),
+			&self.keys(),
 			1,
+			0,
 		);
-		let quote = tee.sgx_quote(enclave, &report);
-		let collateral = tee
-			.collateral(aegis_attestation::TeeKind::Sgx, &CollateralParams::valid_around(NOW_SECS));
 		TeeRegistry::register_worker(
 			RuntimeOrigin::signed(self.account.clone()),
 			quote.try_into().unwrap(),
-			collateral.try_into().unwrap(),
+			aegis_test_support::collateral(NOW_SECS).try_into().unwrap(),
 			self.keys(),
 			WorkerRole::Primary,
 			1,
@@ -94,10 +80,8 @@ impl Worker {
 	}
 
 	fn publish_cluster_key(&self) {
-		let pk = self.cluster.public_key().to_bytes();
-		let message = cluster_key_message(&TeeRegistry::genesis_hash(), 1, &pk);
-		let sig =
-			pqc::sign(Suite::MlDsa87, &self.ml_dsa, pqc::context::CLUSTER_KEY, &message).unwrap();
+		let pk = self.keys.cluster.public_key().to_bytes();
+		let sig = self.keys.cluster_key_signature(&TeeRegistry::genesis_hash(), 1, &pk);
 		assert_ok!(TeeRegistry::publish_cluster_key(
 			RuntimeOrigin::signed(self.account.clone()),
 			1,
@@ -108,16 +92,14 @@ impl Worker {
 
 	/// Decrypts pending submission `id`, as the enclave does.
 	fn reveal(&self, id: u64) -> RevealedCall {
-		use codec::Decode;
 		let pending = pallet_sequencer::Pending::<Runtime>::get(id).expect("pending");
-		let plain = aegis_envelope::open(
-			&self.cluster,
-			&TeeRegistry::genesis_hash(),
-			&TeeRegistry::account_bytes(&pending.who),
-			&pending.envelope,
-		)
-		.expect("decrypts");
-		RevealedCall::decode(&mut &plain[..]).unwrap()
+		self.keys
+			.open(
+				&TeeRegistry::genesis_hash(),
+				&TeeRegistry::account_bytes(&pending.who),
+				&pending.envelope,
+			)
+			.expect("decrypts")
 	}
 
 	/// The pending `ids` in the active rule's order, continuing the batch chain.
@@ -141,8 +123,7 @@ impl Worker {
 
 	fn sign(&self, batch: &Batch) -> SignatureSet {
 		let suites = <RiskOracle as pallet_risk_oracle::RiskProvider<u32>>::policy().batch_suites;
-		pqc::sign_set(suites, &[&self.ml_dsa, &self.slh_dsa], pqc::context::BATCH, &batch.hash())
-			.unwrap()
+		self.keys.sign(suites, pqc::context::BATCH, &batch.hash())
 	}
 
 	fn commit(&self, batch: &Batch, signatures: SignatureSet) -> sp_runtime::DispatchResult {
@@ -414,13 +395,11 @@ fn at_emergency_a_batch_without_slh_dsa_is_refused() {
 
 		let id = submit(&account(Sr25519Keyring::Bob), transfer(Sr25519Keyring::Eve, 1_000), 9);
 		let batch = worker.batch(&[id]);
-		let ml_only = pqc::sign_set(
+		let ml_only = worker.keys.sign(
 			aegis_primitives::risk::SuiteSet::ML_DSA,
-			&[&worker.ml_dsa, &worker.slh_dsa],
 			pqc::context::BATCH,
 			&batch.hash(),
-		)
-		.unwrap();
+		);
 		assert!(worker.commit(&batch, ml_only).is_err());
 		assert!(transfers().is_empty());
 		assert_ok!(worker.commit(&batch, worker.sign(&batch)));
@@ -555,5 +534,96 @@ fn a_production_chain_needs_three_feeders_for_a_score() {
 	});
 	dev_chain().execute_with(|| {
 		assert_eq!(pallet_risk_oracle::RequiredFeeders::<Runtime>::get(), 1);
+	});
+}
+
+#[test]
+fn only_the_named_operator_moves_a_migrating_token() {
+	use pallet_sequencer::AssetRefusal;
+	use sp_runtime::transaction_validity::{InvalidTransaction, TransactionValidityError};
+	dev_chain().execute_with(|| {
+		let [alice, bob, charlie, dave] = [
+			Sr25519Keyring::Alice,
+			Sr25519Keyring::Bob,
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+		];
+		let signed = |k: Sr25519Keyring| RuntimeOrigin::signed(account(k));
+		let id = 9u32;
+		assert_ok!(pallet_assets::Pallet::<Runtime>::create(
+			signed(alice),
+			id.into(),
+			account(alice).into(),
+			1
+		));
+		assert_ok!(pallet_assets::Pallet::<Runtime>::mint(
+			signed(alice),
+			id.into(),
+			account(alice).into(),
+			1_000
+		));
+		// Protected, but open to the plain path: only the migration restricts it.
+		assert_ok!(Sequencer::register_asset(
+			signed(alice),
+			id,
+			aegis_primitives::assets::AssetType::OnChainToken,
+			aegis_primitives::assets::AccessPolicy {
+				allowed_operations: aegis_primitives::assets::OperationSet::ALL,
+				requires_pqc: false,
+				requires_tee: false,
+				risk_threshold: aegis_primitives::risk::RiskScore::MAX,
+			},
+			None,
+			Vec::new().try_into().unwrap(),
+		));
+		// Alice approves Bob, the migration's operator, and Charlie, another delegate.
+		for delegate in [bob, charlie] {
+			assert_ok!(pallet_assets::Pallet::<Runtime>::approve_transfer(
+				signed(alice),
+				id.into(),
+				account(delegate).into(),
+				100
+			));
+		}
+		assert_ok!(Sequencer::start_migration(
+			RuntimeOrigin::root(),
+			vec![id].try_into().unwrap(),
+			account(bob)
+		));
+		let migrate = RuntimeCall::Assets(pallet_assets::Call::transfer_approved {
+			id: id.into(),
+			owner: account(alice).into(),
+			destination: account(dave).into(),
+			amount: 10,
+		});
+		let extrinsic = |k: Sr25519Keyring| {
+			aegis_runtime::signed_extrinsic(
+				migrate.clone(),
+				account(k),
+				0,
+				System::block_hash(0),
+				|payload| k.sign(payload).into(),
+			)
+		};
+		// Charlie holds an approval but is not the operator: refused with the reason.
+		assert_eq!(
+			aegis_runtime::Executive::apply_extrinsic(extrinsic(charlie)),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::Custom(
+				AssetRefusal::AssetMigrating.code()
+			)))
+		);
+		// The operator's own call, reached without its signed extrinsic, is refused too.
+		assert_eq!(
+			migrate.clone().dispatch(signed(bob)).unwrap_err().error,
+			frame_system::Error::<Runtime>::CallFiltered.into()
+		);
+		// Bob's signed extrinsic moves it, and leaves no mark behind.
+		assert_eq!(aegis_runtime::Executive::apply_extrinsic(extrinsic(bob)), Ok(Ok(())));
+		assert_eq!(pallet_assets::Pallet::<Runtime>::balance(id, account(dave)), 10);
+		assert_eq!(pallet_sequencer::OperatorDispatch::<Runtime>::get(), None);
+		assert_eq!(
+			migrate.dispatch(signed(bob)).unwrap_err().error,
+			frame_system::Error::<Runtime>::CallFiltered.into()
+		);
 	});
 }

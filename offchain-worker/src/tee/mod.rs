@@ -28,31 +28,7 @@ pub struct PlatformInfo {
 	pub details: serde_json::Value,
 }
 
-/// Why the TEE did not do what was asked.
-#[derive(Debug, thiserror::Error)]
-pub enum TeeError {
-	/// An interface file or socket failed.
-	#[error("{what}: {source}")]
-	Io {
-		/// What was being done.
-		what: String,
-		/// The underlying error.
-		source: std::io::Error,
-	},
-	/// The TEE answered something unusable.
-	#[error("{0}")]
-	Protocol(String),
-	/// This backend cannot do that here.
-	#[error("{0}")]
-	Unavailable(String),
-}
-
-impl TeeError {
-	pub(crate) fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Self {
-		let what = what.into();
-		move |source| Self::Io { what, source }
-	}
-}
+pub use crate::tee_error::TeeError;
 
 /// A trusted execution environment, as the worker uses it.
 pub trait Tee: Send + Sync {

@@ -21,7 +21,15 @@ impl<T: Config> Pallet<T> {
 		let calls = batch.entries.iter().fold(Weight::zero(), |w, e| {
 			w.saturating_add(Self::entry_weight(&e.revealed.call, weight_of(e.max_weight)))
 		});
-		T::WeightInfo::commit_batch(batch.entries.len() as u32, cosigners).saturating_add(calls)
+		Self::checks_weight(batch, cosigners).saturating_add(calls)
+	}
+
+	/// The weight of `commit_batch`'s checks and settlement of `batch`, without its calls' own:
+	/// per entry, per co-signer and per byte of revealed call (each hashed and decoded).
+	pub(crate) fn checks_weight(batch: &Batch, cosigners: u32) -> Weight {
+		let call_bytes =
+			batch.entries.iter().fold(0u32, |n, e| n.saturating_add(e.revealed.call.len() as u32));
+		T::WeightInfo::commit_batch(batch.entries.len() as u32, cosigners, call_bytes)
 	}
 
 	/// The most a revealed call adds to its batch's weight beyond the checks: its declared
@@ -163,7 +171,8 @@ impl<T: Config> Pallet<T> {
 		if !T::CallFilter::contains(&call) {
 			return (EntryOutcome::Filtered, Weight::zero());
 		}
-		if let Err(refusal) = classified.refusal(path, || risk) {
+		let operator_of = Self::operated_by(&s.who);
+		if let Err(refusal) = classified.refusal(path, operator_of, || risk) {
 			return (EntryOutcome::Refused(refusal), Weight::zero());
 		}
 		let declared = call.get_dispatch_info().call_weight;
@@ -171,7 +180,14 @@ impl<T: Config> Pallet<T> {
 			return (EntryOutcome::OverWeight, Weight::zero());
 		}
 		let origin = frame_system::RawOrigin::Signed(s.who.clone()).into();
-		let (result, post) = match call.dispatch(origin) {
+		// The mark is the submitter's own: the operator's entry may touch the migration's
+		// assets (nested calls too, through the guard), anyone else's may not, whoever signed
+		// the batch (a worker may be the operator).
+		let signer_mark = OperatorDispatch::<T>::take();
+		OperatorDispatch::<T>::set(operator_of);
+		let dispatched = call.dispatch(origin);
+		OperatorDispatch::<T>::set(signer_mark);
+		let (result, post) = match dispatched {
 			Ok(post) => (Ok(()), post),
 			Err(e) => (Err(e.error), e.post_info),
 		};

@@ -1,6 +1,7 @@
 //! Benchmarks of every call. `commit_batch` runs at its worst case: up to `MAX_BATCH_ENTRIES`
 //! entries, both signature suites (the oracle at Emergency) and up to `MaxCosigners`
-//! co-signatures, each verified; `commit_checkpoint` verifies both suites over up to
+//! co-signatures, each verified, and revealed calls of up to half an envelope's bytes, each
+//! hashed and decoded; `commit_checkpoint` verifies both suites over up to
 //! `MaxMigrationAssets` snapshots.
 
 use super::*;
@@ -136,7 +137,11 @@ fn governance<T: Config>() -> Result<T::RuntimeOrigin, BenchmarkError> {
 /// drops, so the measured weight of `complete_migration` and `rollback_migration` covers them.
 fn migration_with_checkpoints<T: Config>(n: u32) -> Result<(), BenchmarkError> {
 	let assets = governance_assets::<T>(n);
-	Pallet::<T>::start_migration(governance::<T>()?, assets.clone().try_into().expect("fits"))?;
+	Pallet::<T>::start_migration(
+		governance::<T>()?,
+		assets.clone().try_into().expect("fits"),
+		account("operator", 0, 0),
+	)?;
 	let worker: T::AccountId = account("primary", 0, 0);
 	let policies: BoundedVec<_, _> = assets
 		.iter()
@@ -181,10 +186,16 @@ mod benchmarks {
 		assert_eq!(Pending::<T>::count(), 1);
 	}
 
+	// `n` refused asset transfers, then one call of `b` bytes, the dearest to decode per byte
+	// (`system.kill_storage` of `b` empty keys: an allocation-sized item per byte), refused by
+	// the runtime's call filter: the bytes every revealed call is hashed and decoded for. The
+	// weight is charged with the batch's entry count and its calls' total length. A migration
+	// is in progress (not the submitters'), so each entry looks its operator up.
 	#[benchmark]
 	fn commit_batch(
-		n: Linear<1, MAX_BATCH_ENTRIES>,
+		n: Linear<1, { MAX_BATCH_ENTRIES - 1 }>,
 		c: Linear<0, { T::MaxCosigners::get() }>,
+		b: Linear<0, { T::MaxEnvelopeLen::get() / 2 }>,
 	) -> Result<(), BenchmarkError> {
 		T::BenchmarkHelper::set_emergency();
 		let (worker, epoch) = primary::<T>();
@@ -216,7 +227,16 @@ mod benchmarks {
 				let (submission_id, revealed) = pend::<T>(id, epoch, &call);
 				Pallet::<T>::batch_entry(submission_id, revealed).expect("pending")
 			})
+			.chain(core::iter::once({
+				let keys = vec![Vec::new(); b as usize];
+				let bulky: <T as Config>::RuntimeCall =
+					frame_system::Call::<T>::kill_storage { keys }.into();
+				let (submission_id, revealed) = pend::<T>(u32::MAX, epoch, &bulky.encode());
+				Pallet::<T>::batch_entry(submission_id, revealed).expect("pending")
+			}))
 			.collect();
+		CurrentMigration::<T>::put(0);
+		MigrationOperators::<T>::insert(0, account::<T::AccountId>("operator", 0, 0));
 		let chain = Batches::<T>::get();
 		let batch = Batch::new(
 			Pallet::<T>::genesis_hash(),
@@ -362,9 +382,11 @@ mod benchmarks {
 		let assets: BoundedVec<AssetId, T::MaxMigrationAssets> =
 			governance_assets::<T>(n).try_into().expect("fits");
 		let origin = governance::<T>()?;
+		let operator: T::AccountId = account("operator", 0, 0);
 		#[extrinsic_call]
-		_(origin as T::RuntimeOrigin, assets);
+		_(origin as T::RuntimeOrigin, assets, operator.clone());
 		assert_eq!(CurrentMigration::<T>::get(), Some(0));
+		assert_eq!(MigrationOperators::<T>::get(0), Some(operator));
 		Ok(())
 	}
 
@@ -376,7 +398,11 @@ mod benchmarks {
 		let assets = governance_assets::<T>(n);
 		let block = frame_system::Pallet::<T>::block_number().saturating_add(1u32.into());
 		frame_system::Pallet::<T>::set_block_number(block);
-		Pallet::<T>::start_migration(governance::<T>()?, assets.clone().try_into().expect("fits"))?;
+		Pallet::<T>::start_migration(
+			governance::<T>()?,
+			assets.clone().try_into().expect("fits"),
+			account("operator", 0, 0),
+		)?;
 		let block_hash = <T as frame_system::Config>::Hashing::hash(b"checkpointed block");
 		frame_system::BlockHash::<T>::insert(block, block_hash);
 		frame_system::Pallet::<T>::set_block_number(block.saturating_add(1u32.into()));

@@ -52,8 +52,9 @@
 //! rules.
 //!
 //! ## Migrations
-//! Governance starts a migration of some protected assets ([`Pallet::start_migration`]); while
-//! it runs, only migration calls touch them. Active workers commit checkpoints
+//! Governance starts a migration of some protected assets ([`Pallet::start_migration`]),
+//! naming its operator; while it runs, only the operator's migration calls touch them (see
+//! [`protection`]; governance's `sudo_as` aside, which bypasses every call filter). Active workers commit checkpoints
 //! ([`Pallet::commit_checkpoint`]) signed with **both** ML-DSA-87 and SLH-DSA-SHA2-256s
 //! (context `aegis/checkpoint/v1`), naming a recent block by its hash and snapshotting each
 //! asset's state; the chain records each asset's policy with it. Governance then completes the
@@ -65,6 +66,9 @@
 //! `types` the types; `batches` deposits, the batch checks and their weight, execution,
 //! rejections and expiry; `assets` who may change a protection and the tier-change record
 //! (`protection` the enforcement); `migration` the migration in progress and how it ends.
+//! Their tests are in `tests/batches.rs`, `tests/assets.rs` and `tests/migration.rs`, on the
+//! mock runtime of `mock.rs` (built from `aegis-test-support`, which the other pallets' mocks
+//! share).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(test, allow(clippy::indexing_slicing))]
@@ -84,8 +88,6 @@ mod mock;
 pub mod protection;
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_protection;
 mod types;
 pub mod weights;
 use batches::verify_signatures;
@@ -295,6 +297,21 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type CurrentMigration<T: Config> = StorageValue<_, MigrationId, OptionQuery>;
 
+	/// The account each migration named to move its assets: the only one whose migration calls
+	/// touch them while it runs. Kept after the migration ends, as its record.
+	#[pallet::storage]
+	pub type MigrationOperators<T: Config> =
+		StorageMap<_, Twox64Concat, MigrationId, T::AccountId, OptionQuery>;
+
+	/// Set while a call of the migration in progress's operator is dispatched (its signed
+	/// extrinsic, or its entry of a batch): that migration. Read by [`ProtectedAssetGuard`],
+	/// which lets migration calls touch a migrating asset only then. Set and cleared within
+	/// one extrinsic, so it lives only in the block's overlay (whitelisted: never charged as a
+	/// database access).
+	#[pallet::storage]
+	#[pallet::whitelist_storage]
+	pub type OperatorDispatch<T: Config> = StorageValue<_, MigrationId, OptionQuery>;
+
 	/// Checkpoints of the migration in progress, by migration and sequence number.
 	#[pallet::storage]
 	pub type Checkpoints<T: Config> = StorageDoubleMap<
@@ -412,6 +429,8 @@ pub mod pallet {
 			id: MigrationId,
 			/// How many assets it covers.
 			assets: u32,
+			/// The account whose migration calls may move them.
+			operator: T::AccountId,
 		},
 		/// A worker committed a migration checkpoint.
 		CheckpointCommitted {
@@ -616,7 +635,7 @@ pub mod pallet {
 			let worker = ensure_signed(origin)?;
 			let checked = Self::check_batch(&worker, &batch, &signatures, &cosignatures)?;
 			let entries = batch.entries.len() as u32;
-			let mut used = T::WeightInfo::commit_batch(entries, cosignatures.len() as u32);
+			let mut used = Self::checks_weight(&batch, cosignatures.len() as u32);
 			// Tells the protected-asset guard that these dispatches come by the encrypted path.
 			EncryptedDispatch::<T>::put(checked.full_pqc);
 			let path = CallPath::Encrypted { full_pqc: checked.full_pqc };
@@ -779,12 +798,15 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Starts a migration of `assets` (governance); see the crate docs.
+		/// Starts a migration of `assets` (governance), run by `operator`: until it ends, only
+		/// `operator`'s migration calls (as the runtime's classifier names them) touch the
+		/// assets. See the crate docs.
 		#[pallet::call_index(8)]
 		#[pallet::weight(T::WeightInfo::start_migration(assets.len() as u32))]
 		pub fn start_migration(
 			origin: OriginFor<T>,
 			assets: BoundedVec<AssetId, T::MaxMigrationAssets>,
+			operator: T::AccountId,
 		) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			ensure!(CurrentMigration::<T>::get().is_none(), Error::<T>::MigrationInProgress);
@@ -820,7 +842,8 @@ pub mod pallet {
 					last_checkpoint: None,
 				},
 			);
-			Self::deposit_event(Event::MigrationStarted { id, assets: count });
+			MigrationOperators::<T>::insert(id, &operator);
+			Self::deposit_event(Event::MigrationStarted { id, assets: count, operator });
 			Ok(())
 		}
 

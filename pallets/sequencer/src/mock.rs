@@ -4,17 +4,18 @@
 
 use crate::{self as pallet_sequencer, WeightInfo};
 use aegis_attestation::{
-	sim::{CollateralParams, SgxEnclave, SimPlatform, SimTee},
-	Measurement, TcbStatus,
+	sim::{CollateralParams, SimPlatform},
+	TcbStatus,
 };
 use aegis_envelope::RecipientKey;
 use aegis_primitives::{
 	batch::{Batch, RevealedCall, SubmissionId},
-	binding::{keys_hash, report_data, EnclaveKeys},
-	pqc::{self, SecretKey, SignatureSet, Suite},
+	binding::EnclaveKeys,
+	pqc::{self, SignatureSet},
 	risk::SuiteSet,
 };
-use codec::{Decode, Encode};
+use aegis_test_support::WorkerKeys;
+use codec::Encode;
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU32, ConstU64},
@@ -99,34 +100,7 @@ impl pallet_risk_oracle::Config for Test {
 	type WeightInfo = ();
 }
 
-pub type Extrinsic = sp_runtime::testing::TestXt<RuntimeCall, (frame_system::AuthorizeCall<Test>,)>;
-
-impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
-where
-	RuntimeCall: From<C>,
-{
-	type Extrinsic = Extrinsic;
-	type RuntimeCall = RuntimeCall;
-}
-
-impl<C> frame_system::offchain::CreateTransaction<C> for Test
-where
-	RuntimeCall: From<C>,
-{
-	type Extension = (frame_system::AuthorizeCall<Test>,);
-	fn create_transaction(call: RuntimeCall, extension: Self::Extension) -> Extrinsic {
-		Extrinsic::new_transaction(call, extension)
-	}
-}
-
-impl<C> frame_system::offchain::CreateAuthorizedTransaction<C> for Test
-where
-	RuntimeCall: From<C>,
-{
-	fn create_extension() -> Self::Extension {
-		(frame_system::AuthorizeCall::<Test>::new(),)
-	}
-}
+aegis_test_support::impl_authorized_transactions!(Test);
 
 parameter_types! {
 	pub RiskLevelNow: aegis_primitives::risk::RiskLevel =
@@ -163,48 +137,44 @@ pub struct RegistryBenchmarks;
 
 #[cfg(feature = "runtime-benchmarks")]
 impl pallet_tee_registry::BenchmarkHelper<Test> for RegistryBenchmarks {
-	fn trusted_roots(_: u32) -> Vec<Vec<u8>> {
-		vec![SIM.with(|s| s.root_der())]
+	fn trusted_roots(count: u32) -> Vec<Vec<u8>> {
+		aegis_test_support::roots(count)
 	}
 	fn set_time(unix_secs: u64) {
 		pallet_timestamp::Now::<Test>::put(unix_secs * 1000);
 	}
-	fn registration(who: &u64, _: u64, nonce: u64) -> pallet_tee_registry::Registration {
+	fn registration(
+		who: &u64,
+		_: u64,
+		nonce: u64,
+		quote_padding: u32,
+	) -> pallet_tee_registry::Registration {
 		let w = SimWorker::new(*who);
-		let (quote, collateral) = w.attestation(nonce);
+		let (quote, collateral) = w.attestation(nonce, quote_padding);
 		pallet_tee_registry::Registration {
 			quote,
 			collateral,
 			keys: w.keys(),
-			measurement: measurement(),
+			measurement: aegis_test_support::measurement(),
 			now_secs: NOW_SECS,
 		}
 	}
 	fn sign_cluster_key(index: u64, epoch: u32, public_key: &[u8; 1216]) -> Vec<u8> {
-		let msg = aegis_primitives::binding::cluster_key_message(
+		SimWorker::new(index).keys.cluster_key_signature(
 			&TeeRegistry::genesis_hash(),
 			epoch,
 			public_key,
-		);
-		pqc::sign(Suite::MlDsa87, &SimWorker::new(index).ml_dsa, pqc::context::CLUSTER_KEY, &msg)
-			.unwrap()
+		)
 	}
 	fn collateral_update(
 	) -> (pallet_tee_registry::offchain::CollateralUpdate, aegis_attestation::TeeKind, [u8; 6], u64)
 	{
 		let p = CollateralParams::valid_around(NOW_SECS);
 		let kind = aegis_attestation::TeeKind::Sgx;
-		let update = SIM.with(|s| {
-			let (tcb, qe) = (s.tcb_info(kind, &p), s.qe_identity(kind, &p));
-			pallet_tee_registry::offchain::CollateralUpdate {
-				tcb_info: tcb.as_bytes().to_vec().try_into().unwrap(),
-				tcb_info_signature: s.sign_collateral(&tcb).try_into().unwrap(),
-				qe_identity: qe.as_bytes().to_vec().try_into().unwrap(),
-				qe_identity_signature: s.sign_collateral(&qe).try_into().unwrap(),
-				issuer_chain: s.tcb_issuer_chain().into_bytes().try_into().unwrap(),
-				root_ca_crl: s.root_ca_crl(&p).try_into().unwrap(),
-			}
-		});
+		let update = pallet_tee_registry::offchain::CollateralUpdate::from_documents(
+			aegis_test_support::collateral_documents(&p),
+		)
+		.expect("the dev platform's documents fit");
 		(update, kind, SimPlatform::default().fmspc, NOW_SECS)
 	}
 }
@@ -271,8 +241,11 @@ impl WeightInfo for TestWeights {
 	fn submit_encrypted() -> Weight {
 		Weight::from_parts(10_000, 0)
 	}
-	fn commit_batch(n: u32, c: u32) -> Weight {
-		Weight::from_parts(100_000 + 10_000 * u64::from(n) + 50_000 * u64::from(c), 0)
+	fn commit_batch(n: u32, c: u32, b: u32) -> Weight {
+		Weight::from_parts(
+			100_000 + 10_000 * u64::from(n) + 50_000 * u64::from(c) + 10 * u64::from(b),
+			0,
+		)
 	}
 	fn reject_entries(n: u32) -> Weight {
 		Weight::from_parts(10_000 * u64::from(n), 0)
@@ -404,77 +377,51 @@ pub const ENDOWMENT: u64 = 10_000_000_000;
 pub const PRIMARY: u64 = 100;
 /// Redundancy workers' accounts.
 pub const COSIGNERS: [u64; 3] = [101, 102, 103];
-/// Unix time at genesis.
-pub const NOW_SECS: u64 = 1_800_000_000;
+pub use aegis_test_support::NOW_SECS;
 
-thread_local! {
-	static SIM: SimTee = SimTee::new([0x5e; 32], SimPlatform::default());
-}
-
-fn enclave() -> SgxEnclave {
-	SgxEnclave {
-		mr_enclave: [0xe1; 32],
-		mr_signer: [0x51; 32],
-		isv_prod_id: 1,
-		isv_svn: 3,
-		debug: false,
-	}
-}
-
-fn measurement() -> Measurement {
-	enclave().measurement()
-}
-
-/// A simulated TEE worker: its account and real keys.
+/// A simulated TEE worker: its account and real keys ([`WorkerKeys::indexed`] by account).
 pub struct SimWorker {
 	/// Its account.
 	pub account: u64,
-	ml_dsa: SecretKey,
-	slh_dsa: SecretKey,
-	/// The cluster key it holds (epoch 1).
+	/// Its keys.
+	pub keys: WorkerKeys,
+	/// The cluster key the workers share (epoch 1).
 	pub cluster: RecipientKey,
 }
 
 impl SimWorker {
 	/// Worker `account`'s keys, derived from the account.
 	pub fn new(account: u64) -> Self {
-		let mut seed = [0x77; 32];
-		seed[..8].copy_from_slice(&account.to_le_bytes());
 		Self {
 			account,
-			ml_dsa: SecretKey::from_seed(Suite::MlDsa87, &seed),
-			slh_dsa: SecretKey::from_seed(Suite::SlhDsaSha2_256s, &seed),
+			keys: WorkerKeys::indexed(account),
 			cluster: RecipientKey::derive(&[0xc1; 32], 1),
 		}
 	}
 
 	/// Its public key set.
 	pub fn keys(&self) -> EnclaveKeys {
-		EnclaveKeys {
-			hpke: [self.account as u8; 1216],
-			ml_dsa: self.ml_dsa.public_key().try_into().unwrap(),
-			slh_dsa: self.slh_dsa.public_key().try_into().unwrap(),
-		}
+		self.keys.public()
 	}
 
-	/// A simulated quote binding this worker's keys and `nonce`, and its collateral.
-	pub fn attestation(&self, nonce: u64) -> (Vec<u8>, Vec<u8>) {
-		let rd = report_data(
+	/// A dev-TEE quote binding this worker's keys and `nonce` (`quote_padding` bytes longer
+	/// than the shortest), and its collateral.
+	pub fn attestation(&self, nonce: u64, quote_padding: u32) -> (Vec<u8>, Vec<u8>) {
+		let quote = aegis_test_support::quote(
+			&aegis_test_support::enclave(),
 			&TeeRegistry::genesis_hash(),
 			&TeeRegistry::account_bytes(&self.account),
-			&keys_hash(&self.keys()),
+			&self.keys(),
 			nonce,
+			quote_padding,
 		);
-		let params = CollateralParams::valid_around(NOW_SECS);
-		SIM.with(|s| {
-			(s.sgx_quote(&enclave(), &rd), s.collateral(aegis_attestation::TeeKind::Sgx, &params))
-		})
+		(quote, aegis_test_support::collateral(NOW_SECS))
 	}
 
 	/// Registers on chain with a simulated quote.
 	pub fn register(&self, role: WorkerRole) {
 		let keys = self.keys();
-		let (quote, collateral) = self.attestation(1);
+		let (quote, collateral) = self.attestation(1, 0);
 		TeeRegistry::register_worker(
 			RuntimeOrigin::signed(self.account),
 			quote.try_into().unwrap(),
@@ -494,12 +441,7 @@ impl SimWorker {
 	/// Publishes the cluster key as `epoch`.
 	pub fn publish_cluster_key_as(&self, epoch: u32) {
 		let pk = self.cluster.public_key().to_bytes();
-		let msg = aegis_primitives::binding::cluster_key_message(
-			&TeeRegistry::genesis_hash(),
-			epoch,
-			&pk,
-		);
-		let sig = pqc::sign(Suite::MlDsa87, &self.ml_dsa, pqc::context::CLUSTER_KEY, &msg).unwrap();
+		let sig = self.keys.cluster_key_signature(&TeeRegistry::genesis_hash(), epoch, &pk);
 		TeeRegistry::publish_cluster_key(
 			RuntimeOrigin::signed(self.account),
 			epoch,
@@ -511,20 +453,18 @@ impl SimWorker {
 
 	/// Signs `hash` with `suites` under `context`.
 	pub fn sign(&self, suites: SuiteSet, context: &[u8], hash: &[u8; 32]) -> SignatureSet {
-		pqc::sign_set(suites, &[&self.ml_dsa, &self.slh_dsa], context, hash).unwrap()
+		self.keys.sign(suites, context, hash)
 	}
 
 	/// Decrypts pending submission `id`.
 	pub fn reveal(&self, id: SubmissionId) -> Option<RevealedCall> {
 		let s = crate::Pending::<Test>::get(id)?;
-		let plain = aegis_envelope::open(
+		aegis_test_support::open(
 			&self.cluster,
 			&TeeRegistry::genesis_hash(),
 			&TeeRegistry::account_bytes(&s.who),
 			&s.envelope,
 		)
-		.ok()?;
-		RevealedCall::decode(&mut &plain[..]).ok()
 	}
 
 	/// A batch of the given pending ids, in the active rule's order, continuing the chain.
@@ -608,8 +548,8 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	.assimilate_storage(&mut storage)
 	.unwrap();
 	pallet_tee_registry::GenesisConfig::<Test> {
-		trusted_roots: vec![SIM.with(|s| s.root_der())],
-		measurements: vec![measurement()],
+		trusted_roots: vec![aegis_test_support::tee().root_der()],
+		measurements: vec![aegis_test_support::measurement()],
 		min_tcb_status: Some(TcbStatus::UpToDate),
 		allowed_advisories: vec![],
 		attestation_validity: 10_000,

@@ -9,9 +9,18 @@
 //!
 //! On every path, while the oracle's score is above the asset's `risk_threshold` only the
 //! policy's `allowed_operations` run, and while the asset is part of a migration only calls the
-//! runtime classifies as migration calls run.
+//! runtime classifies as migration calls run, and only when the migration's operator dispatches
+//! them: the signer of the extrinsic ([`CheckProtectedAssets`] marks its dispatch) or the
+//! submitter of the batch entry (`commit_batch` marks each entry's dispatch as its own
+//! submitter's). Nothing else marks a dispatch as the operator's, so a migration call from
+//! anyone else is refused: `AssetMigrating` at validation and before an entry runs,
+//! `CallFiltered` when dispatched nested. Governance's `sudo_as` bypasses every call filter,
+//! as it does everywhere in FRAME.
 
-use crate::{CallClass, CallClassifier, Config, EncryptedDispatch, Pallet, ProtectedAssets};
+use crate::{
+	CallClass, CallClassifier, Config, CurrentMigration, EncryptedDispatch, MigrationOperators,
+	OperatorDispatch, Pallet, ProtectedAssets,
+};
 use aegis_primitives::{
 	assets::{AccessPolicy, AssetType},
 	batch::{AssetId, MAX_CHECKPOINT_ASSETS},
@@ -29,9 +38,12 @@ use frame_support::{
 use pallet_risk_oracle::RiskProvider;
 use scale_info::TypeInfo;
 use sp_runtime::{
-	impl_tx_ext_default,
-	traits::{DispatchInfoOf, TransactionExtension, ValidateResult},
-	transaction_validity::InvalidTransaction,
+	traits::{
+		AsSystemOriginSigner, DispatchInfoOf, PostDispatchInfoOf, TransactionExtension,
+		ValidateResult,
+	},
+	transaction_validity::{InvalidTransaction, TransactionValidityError},
+	DispatchResult,
 };
 
 /// Identifier of a migration.
@@ -253,16 +265,20 @@ impl<T: Config> Classified<T> {
 		self.asset.as_ref().map(|a| a.policy.tier()).unwrap_or_default()
 	}
 
-	/// Whether the call may run on `path`; `score` is read only when the call touches a
-	/// protected asset.
+	/// Whether the call may run on `path`, dispatched by the operator of migration
+	/// `operator_of` if that is `Some`; `score` is read only when the call touches a protected
+	/// asset.
 	pub fn refusal(
 		&self,
 		path: CallPath,
+		operator_of: Option<MigrationId>,
 		score: impl FnOnce() -> RiskScore,
 	) -> Result<(), AssetRefusal> {
 		let Some(asset) = &self.asset else { return Ok(()) };
-		if matches!(asset.migration, MigrationState::Migrating { .. }) && !self.class.migration {
-			return Err(AssetRefusal::AssetMigrating);
+		if let MigrationState::Migrating { migration } = asset.migration {
+			if !self.class.migration || operator_of != Some(migration) {
+				return Err(AssetRefusal::AssetMigrating);
+			}
 		}
 		let policy = asset.policy;
 		match path {
@@ -295,13 +311,20 @@ impl<T: Config> Pallet<T> {
 		Classified { class, asset: Self::on_chain_asset(class.asset) }
 	}
 
-	/// Whether `call` may run on `path` under the protected assets' policies and the oracle's
-	/// score now.
+	/// Whether `call` may run on `path`, dispatched by the operator of migration `operator_of`
+	/// if that is `Some`, under the protected assets' policies and the oracle's score now.
 	pub fn check_protected(
 		call: &<T as Config>::RuntimeCall,
 		path: CallPath,
+		operator_of: Option<MigrationId>,
 	) -> Result<(), AssetRefusal> {
-		Self::classify(call).refusal(path, T::Risk::score)
+		Self::classify(call).refusal(path, operator_of, T::Risk::score)
+	}
+
+	/// The migration in progress, if `who` is its operator.
+	pub fn operated_by(who: &T::AccountId) -> Option<MigrationId> {
+		let id = CurrentMigration::<T>::get()?;
+		(MigrationOperators::<T>::get(id).as_ref() == Some(who)).then_some(id)
 	}
 
 	/// The path the call being dispatched now came by.
@@ -321,7 +344,12 @@ pub struct ProtectedAssetGuard<T>(PhantomData<T>);
 impl<T: Config> Contains<<T as frame_system::Config>::RuntimeCall> for ProtectedAssetGuard<T> {
 	fn contains(call: &<T as frame_system::Config>::RuntimeCall) -> bool {
 		let call = <T as Config>::RuntimeCall::from_ref(call);
-		Pallet::<T>::check_protected(call, Pallet::<T>::current_path()).is_ok()
+		Pallet::<T>::check_protected(
+			call,
+			Pallet::<T>::current_path(),
+			OperatorDispatch::<T>::get(),
+		)
+		.is_ok()
 	}
 }
 
@@ -355,18 +383,25 @@ impl<T: Config + Send + Sync> core::fmt::Debug for CheckProtectedAssets<T> {
 
 impl<T: Config + Send + Sync> TransactionExtension<<T as frame_system::Config>::RuntimeCall>
 	for CheckProtectedAssets<T>
+where
+	<T as frame_system::Config>::RuntimeOrigin: AsSystemOriginSigner<T::AccountId> + Clone,
 {
 	const IDENTIFIER: &'static str = "CheckProtectedAssets";
 	type Implicit = ();
-	type Val = ();
-	type Pre = ();
+	/// The migration in progress, if the signer is its operator.
+	type Val = Option<MigrationId>;
+	/// Whether the dispatch was marked as the operator's.
+	type Pre = bool;
 
 	fn weight(&self, call: &<T as frame_system::Config>::RuntimeCall) -> Weight {
+		// The migration in progress and its operator (marking the operator's dispatch touches
+		// only the block's overlay: the mark is whitelisted and gone before the block ends).
 		// Classifying is pure; only a call touching an asset reads its record and the score.
+		let operator = T::DbWeight::get().reads(2);
 		let call = <T as Config>::RuntimeCall::from_ref(call);
 		match T::CallClassifier::classify(call).asset {
-			Some(_) => T::DbWeight::get().reads(2),
-			None => Weight::zero(),
+			Some(_) => operator.saturating_add(T::DbWeight::get().reads(2)),
+			None => operator,
 		}
 	}
 
@@ -380,11 +415,37 @@ impl<T: Config + Send + Sync> TransactionExtension<<T as frame_system::Config>::
 		_inherited_implication: &impl Encode,
 		_source: TransactionSource,
 	) -> ValidateResult<Self::Val, <T as frame_system::Config>::RuntimeCall> {
+		let operator_of = origin.as_system_origin_signer().and_then(Pallet::<T>::operated_by);
 		let call = <T as Config>::RuntimeCall::from_ref(call);
-		Pallet::<T>::check_protected(call, CallPath::Plain)
+		Pallet::<T>::check_protected(call, CallPath::Plain, operator_of)
 			.map_err(|r| InvalidTransaction::Custom(r.code()))?;
-		Ok((Default::default(), (), origin))
+		Ok((Default::default(), operator_of, origin))
 	}
 
-	impl_tx_ext_default!(<T as frame_system::Config>::RuntimeCall; prepare);
+	fn prepare(
+		self,
+		operator_of: Self::Val,
+		_origin: &<T as frame_system::Config>::RuntimeOrigin,
+		_call: &<T as frame_system::Config>::RuntimeCall,
+		_info: &DispatchInfoOf<<T as frame_system::Config>::RuntimeCall>,
+		_len: usize,
+	) -> Result<Self::Pre, TransactionValidityError> {
+		if let Some(id) = operator_of {
+			OperatorDispatch::<T>::put(id);
+		}
+		Ok(operator_of.is_some())
+	}
+
+	fn post_dispatch_details(
+		marked: Self::Pre,
+		_info: &DispatchInfoOf<<T as frame_system::Config>::RuntimeCall>,
+		_post_info: &PostDispatchInfoOf<<T as frame_system::Config>::RuntimeCall>,
+		_len: usize,
+		_result: &DispatchResult,
+	) -> Result<Weight, TransactionValidityError> {
+		if marked {
+			OperatorDispatch::<T>::kill();
+		}
+		Ok(Weight::zero())
+	}
 }

@@ -16,7 +16,7 @@ use core::marker::PhantomData;
 /// Weight functions needed for `pallet_sequencer`.
 pub trait WeightInfo {
 	fn submit_encrypted() -> Weight;
-	fn commit_batch(n: u32, c: u32, ) -> Weight;
+	fn commit_batch(n: u32, c: u32, b: u32, ) -> Weight;
 	fn reject_entries(n: u32, ) -> Weight;
 	fn refund_expired() -> Weight;
 	fn set_rule() -> Weight;
@@ -86,7 +86,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Sequencer::EncryptedDispatch` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 1024]`.
 	/// The range of component `c` is `[0, 4]`.
-	fn commit_batch(n: u32, c: u32, ) -> Weight {
+	fn commit_batch(n: u32, c: u32, b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `4763 + c * (4024 ±0) + n * (638 ±0)`
 		//  Estimated: `7652 + c * (6662 ±0) + n * (18983 ±0)`
@@ -336,7 +336,7 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
-	fn commit_batch(n: u32, c: u32, ) -> Weight {
+	fn commit_batch(n: u32, c: u32, b: u32, ) -> Weight {
 		Weight::from_parts(19_860_206_274, 7652)
 			.saturating_add(Weight::from_parts(128_783_494, 0).saturating_mul(n.into()))
 			.saturating_add(Weight::from_parts(2_334_534_443, 0).saturating_mul(c.into()))

@@ -29,8 +29,11 @@ pub trait BenchmarkHelper<T: Config> {
 	fn trusted_roots(count: u32) -> Vec<Vec<u8>>;
 	/// Sets the time `T::UnixTime` reports.
 	fn set_time(unix_secs: u64);
-	/// A registration of `who` with key set `index` and `nonce`, on this chain's genesis.
-	fn registration(who: &T::AccountId, index: u64, nonce: u64) -> Registration;
+	/// A registration of `who` with key set `index` and `nonce`, on this chain's genesis, whose
+	/// quote is `quote_padding` bytes longer than the shortest (a longer certificate chain,
+	/// the part of a quote whose length its submitter chooses).
+	fn registration(who: &T::AccountId, index: u64, nonce: u64, quote_padding: u32)
+		-> Registration;
 	/// Key set `index`'s ML-DSA-87 signature publishing `public_key` as `epoch`.
 	fn sign_cluster_key(
 		index: u64,
@@ -54,8 +57,23 @@ fn setup<T: Config>() {
 	});
 }
 
+/// DCAP collateral (a `QuoteCollateralV3` JSON object) `len` bytes longer: a member the
+/// verifier reads past and ignores, as it does any unknown member.
+fn pad_collateral(mut collateral: Vec<u8>, len: u32) -> Vec<u8> {
+	const OPEN: &[u8] = b",\"padding\":\"";
+	let fill = (len as usize).saturating_sub(OPEN.len() + 1);
+	if len == 0 {
+		return collateral;
+	}
+	assert_eq!(collateral.pop(), Some(b'}'), "DCAP collateral is a JSON object");
+	collateral.extend_from_slice(OPEN);
+	collateral.resize(collateral.len() + fill, b'a');
+	collateral.extend_from_slice(b"\"}");
+	collateral
+}
+
 fn register<T: Config>(who: &T::AccountId, index: u64) -> Registration {
-	let r = T::BenchmarkHelper::registration(who, index, 1);
+	let r = T::BenchmarkHelper::registration(who, index, 1, 0);
 	T::BenchmarkHelper::set_time(r.now_secs);
 	Measurements::<T>::insert(&r.measurement, BlockNumberFor::<T>::zero());
 	Pallet::<T>::register_worker(
@@ -99,28 +117,38 @@ fn insert_worker<T: Config>(who: &T::AccountId, measurement: Measurement, keys: 
 mod benchmarks {
 	use super::*;
 
+	// `q` and `c` are bytes added to the shortest quote and collateral: the weight is charged
+	// with their whole lengths, which over-counts the shortest ones' bytes (a safe bias).
 	#[benchmark]
-	fn register_worker() {
+	fn register_worker(
+		q: Linear<0, { T::MaxQuoteLen::get() / 2 }>,
+		c: Linear<0, { T::MaxCollateralLen::get() / 2 }>,
+	) {
 		setup::<T>();
 		let who: T::AccountId = account("worker", 0, 0);
-		let r = T::BenchmarkHelper::registration(&who, 0, 1);
+		let r = T::BenchmarkHelper::registration(&who, 0, 1, q);
 		T::BenchmarkHelper::set_time(r.now_secs);
 		Measurements::<T>::insert(&r.measurement, BlockNumberFor::<T>::zero());
 		let quote: QuoteOf<T> = r.quote.try_into().expect("quote fits");
-		let collateral: CollateralOf<T> = r.collateral.try_into().expect("collateral fits");
+		let collateral: CollateralOf<T> =
+			pad_collateral(r.collateral, c).try_into().expect("collateral fits");
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), quote, collateral, r.keys, WorkerRole::Primary, 1);
 		assert!(Workers::<T>::contains_key(&who));
 	}
 
 	#[benchmark]
-	fn reattest() {
+	fn reattest(
+		q: Linear<0, { T::MaxQuoteLen::get() / 2 }>,
+		c: Linear<0, { T::MaxCollateralLen::get() / 2 }>,
+	) {
 		setup::<T>();
 		let who: T::AccountId = account("worker", 0, 0);
 		register::<T>(&who, 0);
-		let r = T::BenchmarkHelper::registration(&who, 1, 2);
+		let r = T::BenchmarkHelper::registration(&who, 1, 2, q);
 		let quote: QuoteOf<T> = r.quote.try_into().expect("quote fits");
-		let collateral: CollateralOf<T> = r.collateral.try_into().expect("collateral fits");
+		let collateral: CollateralOf<T> =
+			pad_collateral(r.collateral, c).try_into().expect("collateral fits");
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), quote, collateral, r.keys.clone(), 2);
 		assert_eq!(Workers::<T>::get(&who).map(|w| w.keys), Some(r.keys));
@@ -129,7 +157,7 @@ mod benchmarks {
 	#[benchmark]
 	fn heartbeat() {
 		let who: T::AccountId = account("worker", 0, 0);
-		let r = T::BenchmarkHelper::registration(&who, 0, 1);
+		let r = T::BenchmarkHelper::registration(&who, 0, 1, 0);
 		insert_worker::<T>(&who, r.measurement, r.keys);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who));
@@ -138,7 +166,7 @@ mod benchmarks {
 	#[benchmark]
 	fn deregister() {
 		let who: T::AccountId = account("worker", 0, 0);
-		let r = T::BenchmarkHelper::registration(&who, 0, 1);
+		let r = T::BenchmarkHelper::registration(&who, 0, 1, 0);
 		insert_worker::<T>(&who, r.measurement, r.keys);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()));
@@ -149,7 +177,7 @@ mod benchmarks {
 	fn remove_expired() {
 		let who: T::AccountId = account("worker", 0, 0);
 		let caller: T::AccountId = whitelisted_caller();
-		let r = T::BenchmarkHelper::registration(&who, 0, 1);
+		let r = T::BenchmarkHelper::registration(&who, 0, 1, 0);
 		insert_worker::<T>(&who, r.measurement, r.keys);
 		frame_system::Pallet::<T>::set_block_number(1000u32.into());
 		#[extrinsic_call]
@@ -180,7 +208,7 @@ mod benchmarks {
 	#[benchmark]
 	fn allow_measurement() {
 		let who: T::AccountId = account("worker", 0, 0);
-		let m = T::BenchmarkHelper::registration(&who, 0, 1).measurement;
+		let m = T::BenchmarkHelper::registration(&who, 0, 1, 0).measurement;
 		Measurements::<T>::remove(&m);
 		#[extrinsic_call]
 		_(RawOrigin::Root, m.clone(), None);
@@ -190,7 +218,7 @@ mod benchmarks {
 	#[benchmark]
 	fn revoke_measurement(w: Linear<0, { T::MaxWorkers::get() }>) {
 		let first: T::AccountId = account("worker", 0, 0);
-		let r = T::BenchmarkHelper::registration(&first, 0, 1);
+		let r = T::BenchmarkHelper::registration(&first, 0, 1, 0);
 		Measurements::<T>::insert(&r.measurement, BlockNumberFor::<T>::zero());
 		for i in 0..w {
 			let who: T::AccountId = account("worker", i, 0);
@@ -225,7 +253,7 @@ mod benchmarks {
 	#[benchmark]
 	fn publish_cluster_key() {
 		let who: T::AccountId = account("worker", 0, 0);
-		let r = T::BenchmarkHelper::registration(&who, 0, 1);
+		let r = T::BenchmarkHelper::registration(&who, 0, 1, 0);
 		insert_worker::<T>(&who, r.measurement, r.keys);
 		let public_key = [7u8; HPKE_XWING_PUBLIC_KEY_LEN];
 		let signature: MlDsaSignature = T::BenchmarkHelper::sign_cluster_key(0, 1, &public_key)
@@ -240,7 +268,7 @@ mod benchmarks {
 	fn provision_cluster_key() {
 		let from: T::AccountId = account("worker", 0, 0);
 		let to: T::AccountId = account("worker", 1, 0);
-		let r = T::BenchmarkHelper::registration(&from, 0, 1);
+		let r = T::BenchmarkHelper::registration(&from, 0, 1, 0);
 		insert_worker::<T>(&from, r.measurement.clone(), r.keys.clone());
 		insert_worker::<T>(&to, r.measurement, r.keys);
 		CurrentClusterKey::<T>::put(ClusterKey {
@@ -289,7 +317,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn on_initialize_expiries(n: Linear<0, { T::ExpiriesPerBlock::get() }>) {
-		let r = T::BenchmarkHelper::registration(&account("worker", 0, 0), 0, 1);
+		let r = T::BenchmarkHelper::registration(&account("worker", 0, 0), 0, 1, 0);
 		for i in 0..n {
 			let who: T::AccountId = account("worker", i, 0);
 			insert_worker::<T>(&who, r.measurement.clone(), r.keys.clone());

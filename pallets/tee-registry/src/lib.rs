@@ -614,6 +614,7 @@ pub mod pallet {
 	impl<T: Config> Pallet<T> {
 		/// Enrols the caller as a worker; see the crate docs for every check.
 		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::register_worker(quote.len() as u32, collateral.len() as u32))]
 		pub fn register_worker(
 			origin: OriginFor<T>,
 			quote: QuoteOf<T>,
@@ -661,6 +662,7 @@ pub mod pallet {
 		/// (key rotation) or a new measurement (enclave upgrade). Reactivates a deactivated
 		/// worker whose new measurement is allowed.
 		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::reattest(quote.len() as u32, collateral.len() as u32))]
 		pub fn reattest(
 			origin: OriginFor<T>,
 			quote: QuoteOf<T>,

@@ -54,37 +54,7 @@ impl frame_system::Config for Test {
 #[derive_impl(pallet_timestamp::config_preludes::TestDefaultConfig)]
 impl pallet_timestamp::Config for Test {}
 
-/// Transactions as the off-chain worker builds them: authorized by `AuthorizeCall`.
-pub type TxExtension = (frame_system::AuthorizeCall<Test>,);
-/// The mock's extrinsic.
-pub type Extrinsic = sp_runtime::testing::TestXt<RuntimeCall, TxExtension>;
-
-impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
-where
-	RuntimeCall: From<C>,
-{
-	type Extrinsic = Extrinsic;
-	type RuntimeCall = RuntimeCall;
-}
-
-impl<C> frame_system::offchain::CreateTransaction<C> for Test
-where
-	RuntimeCall: From<C>,
-{
-	type Extension = TxExtension;
-	fn create_transaction(call: RuntimeCall, extension: TxExtension) -> Extrinsic {
-		Extrinsic::new_transaction(call, extension)
-	}
-}
-
-impl<C> frame_system::offchain::CreateAuthorizedTransaction<C> for Test
-where
-	RuntimeCall: From<C>,
-{
-	fn create_extension() -> TxExtension {
-		(frame_system::AuthorizeCall::<Test>::new(),)
-	}
-}
+aegis_test_support::impl_authorized_transactions!(Test);
 
 parameter_types! {
 	/// The risk level tests set.
@@ -116,31 +86,14 @@ impl pallet_tee_registry::Config for Test {
 
 use frame_support::traits::ConstU64;
 
-/// Unix time at genesis (2027-01-15).
-pub const NOW_SECS: u64 = 1_800_000_000;
+pub use aegis_test_support::{enclave, NOW_SECS};
+
 /// Blocks an attestation counts for.
 pub const VALIDITY: u64 = 100;
-/// Seed of the simulated TEE and its dev PKI.
-pub const SIM_SEED: [u8; 32] = [0x5e; 32];
 
-thread_local! {
-	static SIM: SimTee = SimTee::new(SIM_SEED, SimPlatform::default());
-}
-
-/// Runs `f` with the simulated TEE.
+/// Runs `f` with the simulated TEE (the dev TEE).
 pub fn with_sim<R>(f: impl FnOnce(&SimTee) -> R) -> R {
-	SIM.with(f)
-}
-
-/// The enclave the workers run.
-pub fn enclave() -> SgxEnclave {
-	SgxEnclave {
-		mr_enclave: [0xe1; 32],
-		mr_signer: [0x51; 32],
-		isv_prod_id: 1,
-		isv_svn: 3,
-		debug: false,
-	}
+	f(aegis_test_support::tee())
 }
 
 /// Its measurement.
@@ -183,7 +136,9 @@ pub fn quote_of(
 	keys: &EnclaveKeys,
 	nonce: u64,
 ) -> BoundedVec<u8, ConstU32<{ 16 * 1024 }>> {
-	with_sim(|s| s.sgx_quote(e, &binding(who, keys, nonce))).try_into().expect("quote fits")
+	aegis_test_support::quote_of_report(e, &binding(who, keys, nonce), 0)
+		.try_into()
+		.expect("quote fits")
 }
 
 /// A quote of the allowed enclave binding `who`, `keys`, `nonce`.
@@ -226,18 +181,8 @@ pub fn sign_cluster_key(
 
 /// A collateral update for the simulated platform, as the off-chain worker builds it.
 pub fn collateral_update(p: &CollateralParams) -> CollateralUpdate {
-	with_sim(|s| {
-		let tcb = s.tcb_info(TeeKind::Sgx, p);
-		let qe = s.qe_identity(TeeKind::Sgx, p);
-		CollateralUpdate {
-			tcb_info: tcb.as_bytes().to_vec().try_into().unwrap(),
-			tcb_info_signature: s.sign_collateral(&tcb).try_into().unwrap(),
-			qe_identity: qe.as_bytes().to_vec().try_into().unwrap(),
-			qe_identity_signature: s.sign_collateral(&qe).try_into().unwrap(),
-			issuer_chain: s.tcb_issuer_chain().into_bytes().try_into().unwrap(),
-			root_ca_crl: s.root_ca_crl(p).try_into().unwrap(),
-		}
-	})
+	CollateralUpdate::from_documents(aegis_test_support::collateral_documents(p))
+		.expect("the dev platform's documents fit")
 }
 
 /// Genesis: the dev root trusted, [`measurement`] allowed, floor `SwHardeningNeeded` with
@@ -281,22 +226,21 @@ pub fn run_to(n: u64) {
 pub struct SimHelper;
 
 #[cfg(feature = "runtime-benchmarks")]
-impl crate::benchmarking::BenchmarkHelper<Test> for SimHelper {
+impl crate::BenchmarkHelper<Test> for SimHelper {
 	fn trusted_roots(count: u32) -> Vec<Vec<u8>> {
-		// Other dev roots first, the one the quotes chain to last: the worst case.
-		let mut roots: Vec<Vec<u8>> = (1..count)
-			.map(|i| SimTee::new([i as u8; 32], SimPlatform::default()).root_der())
-			.collect();
-		roots.push(with_sim(|s| s.root_der()));
-		roots
+		aegis_test_support::roots(count)
 	}
 	fn set_time(unix_secs: u64) {
 		pallet_timestamp::Now::<Test>::put(unix_secs * 1000);
 	}
-	fn registration(who: &u64, index: u64, nonce: u64) -> crate::benchmarking::Registration {
+	fn registration(who: &u64, index: u64, nonce: u64, quote_padding: u32) -> crate::Registration {
 		let k = keys(index, 0);
-		crate::benchmarking::Registration {
-			quote: quote(*who, &k, nonce).into_inner(),
+		crate::Registration {
+			quote: aegis_test_support::quote_of_report(
+				&enclave(),
+				&binding(*who, &k, nonce),
+				quote_padding,
+			),
 			collateral: collateral_with(&CollateralParams::valid_around(NOW_SECS)).into_inner(),
 			keys: k,
 			measurement: measurement(),

@@ -132,14 +132,39 @@ pub fn fetch(base: &str, tee: TeeKind, fmspc: &[u8; 6]) -> Result<CollateralUpda
 	let crl_text = core::str::from_utf8(&crl.body).map(str::trim).unwrap_or_default();
 	let root_ca_crl = decode_hex(crl_text).unwrap_or(crl.body);
 
-	Ok(CollateralUpdate {
-		tcb_info: bounded(tcb_info.to_vec())?,
-		tcb_info_signature: bounded(tcb_sig)?,
-		qe_identity: bounded(qe_identity.to_vec())?,
-		qe_identity_signature: bounded(qe_sig)?,
-		issuer_chain: bounded(chain)?,
-		root_ca_crl: bounded(root_ca_crl)?,
-	})
+	CollateralUpdate::from_documents((
+		tcb_info.to_vec(),
+		tcb_sig,
+		qe_identity.to_vec(),
+		qe_sig,
+		chain,
+		root_ca_crl,
+	))
+}
+
+impl CollateralUpdate {
+	/// The update of the documents a PCCS serves: TCB info, its signature, QE identity, its
+	/// signature, the signer's PEM chain, the root CA's CRL (DER); `TooLarge` if one is longer
+	/// than the pallet accepts.
+	pub fn from_documents(
+		(
+			tcb_info,
+			tcb_info_signature,
+			qe_identity,
+			qe_identity_signature,
+			issuer_chain,
+			root_ca_crl,
+		): (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>),
+	) -> Result<Self, FetchError> {
+		Ok(Self {
+			tcb_info: bounded(tcb_info)?,
+			tcb_info_signature: bounded(tcb_info_signature)?,
+			qe_identity: bounded(qe_identity)?,
+			qe_identity_signature: bounded(qe_identity_signature)?,
+			issuer_chain: bounded(issuer_chain)?,
+			root_ca_crl: bounded(root_ca_crl)?,
+		})
+	}
 }
 
 fn bounded<const N: u32>(bytes: Vec<u8>) -> Result<BoundedVec<u8, ConstU32<N>>, FetchError> {

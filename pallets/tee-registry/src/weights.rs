@@ -15,8 +15,8 @@ use core::marker::PhantomData;
 
 /// Weight functions needed for `pallet_tee_registry`.
 pub trait WeightInfo {
-	fn register_worker() -> Weight;
-	fn reattest() -> Weight;
+	fn register_worker(q: u32, c: u32, ) -> Weight;
+	fn reattest(q: u32, c: u32, ) -> Weight;
 	fn heartbeat() -> Weight;
 	fn deregister() -> Weight;
 	fn remove_expired() -> Weight;
@@ -61,7 +61,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `TeeRegistry::AttestationValidity` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `TeeRegistry::Expiries` (r:1 w:1)
 	/// Proof: `TeeRegistry::Expiries` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
-	fn register_worker() -> Weight {
+	fn register_worker(q: u32, c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `2547`
 		//  Estimated: `17878`
@@ -90,7 +90,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `TeeRegistry::AttestationValidity` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `TeeRegistry::Expiries` (r:2 w:2)
 	/// Proof: `TeeRegistry::Expiries` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
-	fn reattest() -> Weight {
+	fn reattest(q: u32, c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `6758`
 		//  Estimated: `17878`
@@ -352,12 +352,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 /// The same weights under `RocksDbWeight`, for mocks and tests.
 impl WeightInfo for () {
-	fn register_worker() -> Weight {
+	fn register_worker(q: u32, c: u32, ) -> Weight {
 		Weight::from_parts(2_977_817_000, 17878)
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
-	fn reattest() -> Weight {
+	fn reattest(q: u32, c: u32, ) -> Weight {
 		Weight::from_parts(3_002_397_000, 17878)
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))

@@ -411,6 +411,32 @@ impl SimTee {
 
 	/// An SGX v3 quote of `enclave` carrying `report_data`.
 	pub fn sgx_quote(&self, enclave: &SgxEnclave, report_data: &[u8; 64]) -> Vec<u8> {
+		self.sgx_quote_padded(enclave, report_data, 0)
+	}
+
+	/// An SGX v3 quote of `enclave` carrying `report_data`, `padding` bytes longer than
+	/// [`Self::sgx_quote`]'s: its PCK certificate chain (the part of a quote whose length the
+	/// submitter chooses: it is not signed, the chain proves itself) ends with `padding` line
+	/// breaks, which a PEM reader skips.
+	pub fn sgx_quote_padded(
+		&self,
+		enclave: &SgxEnclave,
+		report_data: &[u8; 64],
+		padding: usize,
+	) -> Vec<u8> {
+		self.sgx_quote_with_chain(enclave, report_data, 0, padding)
+	}
+
+	/// An SGX v3 quote of `enclave` carrying `report_data` whose PCK certificate chain holds
+	/// `extra` more copies of the root certificate than Intel's three certificates, then
+	/// `padding` line breaks.
+	pub fn sgx_quote_with_chain(
+		&self,
+		enclave: &SgxEnclave,
+		report_data: &[u8; 64],
+		extra: usize,
+		padding: usize,
+	) -> Vec<u8> {
 		let mut body = [0u8; SGX_BODY_LEN];
 		body[..16].copy_from_slice(&self.platform.cpu_svn);
 		// ATTRIBUTES: INIT | MODE64BIT, DEBUG if asked; XFRM x87 | SSE.
@@ -425,7 +451,7 @@ impl SimTee {
 		let mut quote = self.header(3, 0x0000_0000);
 		quote.extend_from_slice(&body);
 		let signature = self.attestation_key.sign_raw(&quote);
-		let qe = self.qe_certification(1);
+		let qe = self.qe_certification(1, extra, padding);
 
 		let mut auth = signature;
 		auth.extend_from_slice(self.attestation_key.raw_public());
@@ -456,7 +482,7 @@ impl SimTee {
 		let mut quote = self.header(4, 0x0000_0081);
 		quote.extend_from_slice(&body);
 		let signature = self.attestation_key.sign_raw(&quote);
-		let qe = self.qe_certification(2);
+		let qe = self.qe_certification(2, 0, 0);
 
 		let mut auth = signature;
 		auth.extend_from_slice(self.attestation_key.raw_public());
@@ -483,7 +509,8 @@ impl SimTee {
 	}
 
 	/// QE report, its PCK signature, QE auth data and the PCK chain (certification type 5).
-	fn qe_certification(&self, qe_prod_id: u16) -> Vec<u8> {
+	/// The chain ends with `extra` more root certificates, then `padding` line breaks.
+	fn qe_certification(&self, qe_prod_id: u16, extra: usize, padding: usize) -> Vec<u8> {
 		let auth_data: Vec<u8> = (0u8..32).collect();
 		let mut report = [0u8; SGX_BODY_LEN];
 		report[..16].copy_from_slice(&self.platform.cpu_svn);
@@ -496,7 +523,10 @@ impl SimTee {
 		let binding = Sha256::digest([self.attestation_key.raw_public(), &auth_data].concat());
 		report[320..352].copy_from_slice(&binding);
 
-		let chain = format!("{}{}{}", self.pck_leaf.pem(), self.pck_ca.pem(), self.root.pem());
+		let root = self.root.pem();
+		let mut chain = format!("{}{}{}", self.pck_leaf.pem(), self.pck_ca.pem(), root);
+		chain.push_str(&root.repeat(extra));
+		chain.push_str(&"\n".repeat(padding));
 		let mut out = report.to_vec();
 		out.extend_from_slice(&self.pck_key.sign_raw(&report));
 		out.extend_from_slice(&(auth_data.len() as u16).to_le_bytes());

@@ -14,10 +14,45 @@ use dcap_qvl::{
 };
 use rustls_pki_types::{CertificateDer, UnixTime};
 
+/// Certificates in a quote's PCK chain as Intel issues it: the PCK certificate, its CA, the root.
+const PCK_CHAIN_CERTIFICATES: usize = 3;
+/// Certificates in a collateral document's issuer chain as Intel issues it: signer and root.
+const ISSUER_CHAIN_CERTIFICATES: usize = 2;
+
 /// SGX `ATTRIBUTES.DEBUG` (byte 0, bit 1).
 const SGX_DEBUG: u8 = 0x02;
 /// TDX `TD_ATTRIBUTES.DEBUG` (byte 0, bit 0).
 const TDX_DEBUG: u8 = 0x01;
+
+/// Refuses chains longer than Intel issues, before any is built: whoever submits a quote picks
+/// its (unsigned) PCK chain and its collateral's chains, and every extra certificate is one
+/// more candidate issuer the verifier tries, with a signature check each, for every trusted
+/// root; what a verification costs must not depend on that choice beyond the bytes.
+fn check_chain_lengths(
+	quote: &[u8],
+	collateral: &QuoteCollateralV3,
+) -> Result<(), AttestationError> {
+	let certificates =
+		|pem: &[u8]| pem.windows(10).filter(|w| *w == b"-----BEGIN".as_slice()).count();
+	let pck = Quote::parse(quote)
+		.ok()
+		.and_then(|q| q.raw_cert_chain().ok().map(certificates))
+		.unwrap_or_default();
+	if pck > PCK_CHAIN_CERTIFICATES {
+		return Err(rejected("the quote's PCK chain holds more certificates than Intel issues"));
+	}
+	let issuers = [
+		&collateral.pck_crl_issuer_chain,
+		&collateral.tcb_info_issuer_chain,
+		&collateral.qe_identity_issuer_chain,
+	];
+	if issuers.iter().any(|chain| certificates(chain.as_bytes()) > ISSUER_CHAIN_CERTIFICATES) {
+		return Err(rejected(
+			"a collateral issuer chain holds more certificates than Intel issues",
+		));
+	}
+	Ok(())
+}
 
 /// Verifies `quote` with `collateral` (JSON `QuoteCollateralV3`) under `trusted_root_der` at
 /// `now_secs`, and extracts what a policy needs. See the crate docs for the inputs.
@@ -39,6 +74,7 @@ pub fn verify_quote(
 		.map_err(|_| AttestationError::MalformedCollateral)?;
 	let qe_identity: QeIdentity = serde_json::from_str(&collateral.qe_identity)
 		.map_err(|_| AttestationError::MalformedCollateral)?;
+	check_chain_lengths(quote, &collateral)?;
 	// The documents' own windows are checked here, before the signatures: a failure that a
 	// refresh of the collateral cures is a typed error, and no error text is ever read.
 	let issued_at = unix_secs(&tcb_info.issue_date)?.max(unix_secs(&qe_identity.issue_date)?);

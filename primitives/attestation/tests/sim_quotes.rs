@@ -54,6 +54,59 @@ fn sgx_quote_verifies_under_the_dev_root() {
 }
 
 #[test]
+fn padded_quotes_verify_to_the_same_result() {
+	let tee = tee();
+	let collateral = tee.collateral(TeeKind::Sgx, &CollateralParams::valid_around(NOW));
+	let short = tee.sgx_quote(&enclave(), &[0xab; 64]);
+	for padding in [1, 1_000, 8 * 1024] {
+		let quote = tee.sgx_quote_padded(&enclave(), &[0xab; 64], padding);
+		assert_eq!(quote.len(), short.len() + padding);
+		let v = verify_quote(&quote, &collateral, &tee.root_der(), NOW).unwrap();
+		assert_eq!(v.report_data, [0xab; 64]);
+	}
+	// The certification data is not signed (the chain proves itself): whoever submits a quote
+	// may pad it, which changes nothing it proves and only costs the verifier (and so the
+	// submitter, by the weight) more.
+	let quote = tee.sgx_quote_padded(&enclave(), &[0xab; 64], 8 * 1024);
+	let mut edited = quote.clone();
+	let at = quote.len() - 1_024;
+	edited[at] = b'A';
+	assert_eq!(
+		verify_quote(&edited, &collateral, &tee.root_der(), NOW).unwrap(),
+		verify_quote(&short, &collateral, &tee.root_der(), NOW).unwrap()
+	);
+}
+
+#[test]
+fn chains_longer_than_intels_are_refused_before_verification() {
+	let tee = tee();
+	let collateral = tee.collateral(TeeKind::Sgx, &CollateralParams::valid_around(NOW));
+	let rejected = |r: Result<_, AttestationError>| match r {
+		Err(AttestationError::Rejected(why)) => String::from_utf8(why).unwrap(),
+		other => panic!("{other:?}"),
+	};
+	// One certificate more in the quote's PCK chain (the real ones are all there).
+	let quote = tee.sgx_quote_with_chain(&enclave(), &[0xab; 64], 1, 0);
+	assert!(rejected(verify_quote(&quote, &collateral, &tee.root_der(), NOW)).contains("PCK chain"));
+	// One more in any issuer chain of the collateral.
+	let quote = tee.sgx_quote(&enclave(), &[0xab; 64]);
+	let root_pem = {
+		let json: serde_json::Value = serde_json::from_slice(&collateral).unwrap();
+		let chain = json["tcb_info_issuer_chain"].as_str().unwrap().to_string();
+		chain[chain.rfind("-----BEGIN").unwrap()..].to_string()
+	};
+	for field in ["pck_crl_issuer_chain", "tcb_info_issuer_chain", "qe_identity_issuer_chain"] {
+		let mut json: serde_json::Value = serde_json::from_slice(&collateral).unwrap();
+		let longer = format!("{}{root_pem}", json[field].as_str().unwrap());
+		json[field] = serde_json::Value::String(longer);
+		let edited = serde_json::to_vec(&json).unwrap();
+		let why = rejected(verify_quote(&quote, &edited, &tee.root_der(), NOW));
+		assert!(why.contains("issuer chain"), "{field}: {why}");
+	}
+	assert!(verify_quote(&quote, &collateral, &tee.root_der(), NOW).is_ok());
+}
+
+#[test]
 fn tdx_quote_verifies_under_the_dev_root() {
 	let tee = tee();
 	let quote = tee.tdx_quote(&guest(), &[0xcd; 64]);

@@ -31,43 +31,13 @@ pub type CollateralDocuments = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec
 #[cfg(feature = "std")]
 mod host {
 	use super::*;
-	use aegis_attestation::{
-		sim::{CollateralParams, SgxEnclave, SimPlatform, SimTee},
-		TeeKind,
-	};
-	use aegis_primitives::{
-		pqc::{self, SecretKey, Suite},
-		risk::SuiteSet,
-	};
+	use aegis_attestation::sim::CollateralParams;
+	use aegis_primitives::risk::SuiteSet;
+	use aegis_test_support::{self as support, WorkerKeys};
 	use std::{
 		collections::HashMap,
 		sync::{Mutex, OnceLock},
 	};
-
-	/// The dev simulated TEE, built once.
-	pub fn tee() -> &'static SimTee {
-		static TEE: OnceLock<SimTee> = OnceLock::new();
-		TEE.get_or_init(SimTee::dev)
-	}
-
-	/// Key set `index`'s ML-DSA-87 and SLH-DSA-256s secret keys.
-	pub fn secret_keys(index: u64) -> [SecretKey; 2] {
-		let mut seed = [0x77; 32];
-		seed[..8].copy_from_slice(&index.to_le_bytes());
-		[
-			SecretKey::from_seed(Suite::MlDsa87, &seed),
-			SecretKey::from_seed(Suite::SlhDsaSha2_256s, &seed),
-		]
-	}
-
-	pub fn key_set(index: u64) -> EnclaveKeys {
-		let [ml, slh] = secret_keys(index);
-		EnclaveKeys {
-			hpke: [index as u8; aegis_primitives::binding::HPKE_XWING_PUBLIC_KEY_LEN],
-			ml_dsa: ml.public_key().try_into().expect("ML-DSA-87 public key length"),
-			slh_dsa: slh.public_key().try_into().expect("SLH-DSA-256s public key length"),
-		}
-	}
 
 	type CacheKey = (u64, u8, Vec<u8>, Vec<u8>);
 
@@ -79,57 +49,30 @@ mod host {
 			return hit.clone();
 		}
 		let suites = SuiteSet::from_bits(suites).expect("benchmarks ask for known suites");
-		let [ml, slh] = secret_keys(index);
-		let signed =
-			pqc::sign_set(suites, &[&ml, &slh], context, message).expect("benchmark key signs");
+		let signed = WorkerKeys::indexed(index).sign(suites, context, message);
 		cache.lock().expect("signature cache").insert(key, signed.clone());
 		signed
 	}
 
-	pub fn roots(count: u32) -> Vec<Vec<u8>> {
-		let mut roots: Vec<Vec<u8>> = (1..count)
-			.map(|i| SimTee::new([i as u8; 32], SimPlatform::default()).root_der())
-			.collect();
-		roots.push(tee().root_der());
-		roots
-	}
-
-	pub fn quote(report_data: &[u8]) -> Vec<u8> {
+	pub fn quote(report_data: &[u8], quote_padding: u32) -> Vec<u8> {
 		let mut rd = [0u8; 64];
 		for (to, from) in rd.iter_mut().zip(report_data) {
 			*to = *from;
 		}
-		tee().sgx_quote(&SgxEnclave::dev_worker(), &rd)
-	}
-
-	pub fn collateral(now_secs: u64) -> Vec<u8> {
-		tee().collateral(TeeKind::Sgx, &CollateralParams::valid_around(now_secs))
+		support::quote_of_report(&support::enclave(), &rd, quote_padding)
 	}
 
 	pub fn collateral_update(now_secs: u64) -> CollateralDocuments {
-		let p = CollateralParams::valid_around(now_secs);
-		let t = tee();
-		let (tcb, qe) = (t.tcb_info(TeeKind::Sgx, &p), t.qe_identity(TeeKind::Sgx, &p));
-		let tcb_sig = t.sign_collateral(&tcb);
-		let qe_sig = t.sign_collateral(&qe);
-		(
-			tcb.into_bytes(),
-			tcb_sig,
-			qe.into_bytes(),
-			qe_sig,
-			t.tcb_issuer_chain().into_bytes(),
-			t.root_ca_crl(&p),
-		)
+		support::collateral_documents(&CollateralParams::valid_around(now_secs))
 	}
 }
 
 /// Benchmark material, made by the node.
 #[runtime_interface]
 pub trait AegisBenchmarking {
-	/// Public keys of benchmark key set `index` (the X-Wing key is a placeholder pattern: the
-	/// chain stores it unread).
+	/// Public keys of benchmark key set `index` ([`aegis_test_support::WorkerKeys::indexed`]).
 	fn key_set(index: u64) -> AllocateAndReturnByCodec<EnclaveKeys> {
-		host::key_set(index)
+		aegis_test_support::WorkerKeys::indexed(index).public()
 	}
 
 	/// Key set `index`'s signatures over `message` with the suites `suites` (a `SuiteSet`'s
@@ -145,17 +88,21 @@ pub trait AegisBenchmarking {
 
 	/// `count` simulated root CAs (DER): other seeds' first, the dev TEE's last.
 	fn sim_roots(count: u32) -> AllocateAndReturnByCodec<Vec<Vec<u8>>> {
-		host::roots(count)
+		aegis_test_support::roots(count)
 	}
 
-	/// A dev-TEE SGX quote of the dev worker enclave carrying `report_data` (64 bytes).
-	fn sim_quote(report_data: PassFatPointerAndRead<&[u8]>) -> AllocateAndReturnByCodec<Vec<u8>> {
-		host::quote(report_data)
+	/// A dev-TEE SGX quote of the dev worker enclave carrying `report_data` (64 bytes),
+	/// `padding` bytes longer than the shortest (a longer PCK certificate chain).
+	fn sim_quote(
+		report_data: PassFatPointerAndRead<&[u8]>,
+		padding: u32,
+	) -> AllocateAndReturnByCodec<Vec<u8>> {
+		host::quote(report_data, padding)
 	}
 
 	/// The dev TEE's up-to-date collateral, valid around `now_secs`.
 	fn sim_collateral(now_secs: u64) -> AllocateAndReturnByCodec<Vec<u8>> {
-		host::collateral(now_secs)
+		aegis_test_support::collateral(now_secs)
 	}
 
 	/// The dev platform's collateral documents as a PCCS serves them, valid around `now_secs`.
@@ -191,7 +138,7 @@ mod tests {
 
 	#[test]
 	fn quotes_verify_under_the_dev_root() {
-		let quote = aegis_benchmarking::sim_quote(&[7; 64]);
+		let quote = aegis_benchmarking::sim_quote(&[7; 64], 0);
 		let collateral = aegis_benchmarking::sim_collateral(1_800_000_000);
 		let roots = aegis_benchmarking::sim_roots(3);
 		assert_eq!(roots.len(), 3);
@@ -200,5 +147,10 @@ mod tests {
 			aegis_attestation::verify_quote(&quote, &collateral, &roots[2], 1_800_000_000).unwrap();
 		assert_eq!(verified.report_data, [7; 64]);
 		assert_eq!(verified.measurement, aegis_attestation::dev::worker_measurement());
+		let long = aegis_benchmarking::sim_quote(&[7; 64], 4_096);
+		assert_eq!(long.len(), quote.len() + 4_096);
+		let verified =
+			aegis_attestation::verify_quote(&long, &collateral, &roots[2], 1_800_000_000).unwrap();
+		assert_eq!(verified.report_data, [7; 64]);
 	}
 }

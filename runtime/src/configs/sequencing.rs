@@ -17,9 +17,11 @@ use pallet_sequencer::{AssetAuthority, CallClass, CallClassifier};
 /// `ProtectedAssetGuard`). `runtime/tests/metadata.rs` walks the pallet's call names in the
 /// metadata and checks each one's class.
 ///
-/// `transfer_approved` is the migration call: a migration moves holders' balances under
-/// approvals they granted the migrator. Sudo dispatches as Root, which base filters do not
-/// apply to, so the classifier does not look inside it.
+/// `transfer_approved` is the migration call: a migration's operator moves holders' balances
+/// under approvals they granted it (from anyone else it is refused on a migrating asset). Sudo
+/// dispatches its inner call bypassing the base filter (as Root, or as any account with
+/// `sudo_as`): governance is trusted with every asset, so the classifier does not look inside
+/// it.
 pub struct RuntimeCallClassifier;
 
 impl CallClassifier<RuntimeCall> for RuntimeCallClassifier {

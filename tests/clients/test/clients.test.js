@@ -196,8 +196,10 @@ reattest_margin_blocks = 10
       [`remove_asset(${ASSET_REMOVED})`, tx.Sequencer.remove_asset({ id: ASSET_REMOVED })],
     );
     for (const end of ['complete', 'rollback', 'leave in progress']) {
-      const [started] = await chain.sudo([`start_migration([${ASSET}])`, tx.Sequencer.start_migration({ assets: [ASSET] })]);
-      const id = started.events.find((e) => e.type === 'Sequencer' && e.value.type === 'MigrationStarted').value.value.id;
+      const [started] = await chain.sudo([`start_migration([${ASSET}])`, tx.Sequencer.start_migration({ assets: [ASSET], operator: Alice.address })]);
+      const event = started.events.find((e) => e.type === 'Sequencer' && e.value.type === 'MigrationStarted').value.value;
+      assert.equal(event.operator, Alice.address);
+      const id = event.id;
       await log.waitFor('Sequencer', 'CheckpointCommitted', (v) => v.migration === id, 60_000);
       if (end === 'complete') {
         await chain.sudo(['complete_migration', tx.Sequencer.complete_migration()]);
