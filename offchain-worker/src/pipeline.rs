@@ -260,8 +260,9 @@ impl BatchBudget {
 	/// How many of `ready` (oldest first) one batch takes, at most `max`: as many as fit, with
 	/// `commit_batch`'s weight counted as the chain counts it before running the batch (the
 	/// checks for that many entries and call bytes plus each entry's
-	/// [`pallet_sequencer::Pallet::entry_weight`]) and each entry's encoded length. At least one when `max` allows: every entry fits alone,
-	/// since the chain bounds its `max_weight` and its length far below a block's.
+	/// [`pallet_sequencer::Pallet::entry_weight`]) and each entry's encoded length. At least one
+	/// when `max` allows: every entry fits alone, since the chain bounds its `max_weight` and its
+	/// length far below a block's.
 	pub fn fit(&self, ready: &[Ready<'_>], max: usize) -> usize {
 		let mut calls = Weight::zero();
 		let mut length = 0usize;
@@ -270,8 +271,7 @@ impl BatchBudget {
 			calls = calls.saturating_add(Sequencer::entry_weight(&r.call.call, r.max_weight));
 			length = length.saturating_add(r.call.encoded_size() + ENTRY_OVERHEAD);
 			call_bytes = call_bytes.saturating_add(r.call.call.len() as u32);
-			let checks = <<Runtime as pallet_sequencer::Config>::WeightInfo as
-				pallet_sequencer::WeightInfo>::commit_batch(n as u32 + 1, 0, call_bytes);
+			let checks = Sequencer::checks_weight_of(n as u32 + 1, 0, call_bytes);
 			if n > 0 && (!checks.saturating_add(calls).all_lte(self.weight) || length > self.length)
 			{
 				return n;
@@ -540,9 +540,7 @@ mod tests {
 			.map(|(i, call)| Ready { id: i as u64, call, max_weight: max, seen: now })
 			.collect();
 		let call_len = transfer.encode().len() as u32;
-		let checks = |n: u32| {
-			<<Runtime as pallet_sequencer::Config>::WeightInfo as pallet_sequencer::WeightInfo>::commit_batch(n, 0, n * call_len)
-		};
+		let checks = |n: u32| Sequencer::checks_weight_of(n, 0, n * call_len);
 		let by_weight =
 			BatchBudget { weight: checks(3).saturating_add(declared.mul(3)), length: usize::MAX };
 		assert_eq!(by_weight.fit(&ready, 50), 3);

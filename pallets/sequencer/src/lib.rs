@@ -54,12 +54,12 @@
 //! ## Migrations
 //! Governance starts a migration of some protected assets ([`Pallet::start_migration`]),
 //! naming its operator; while it runs, only the operator's migration calls touch them (see
-//! [`protection`]; governance's `sudo_as` aside, which bypasses every call filter). Active workers commit checkpoints
-//! ([`Pallet::commit_checkpoint`]) signed with **both** ML-DSA-87 and SLH-DSA-SHA2-256s
-//! (context `aegis/checkpoint/v1`), naming a recent block by its hash and snapshotting each
-//! asset's state; the chain records each asset's policy with it. Governance then completes the
-//! migration ([`Pallet::complete_migration`]) or rolls it back to a checkpoint
-//! ([`Pallet::rollback_migration`]), which restores the recorded policies.
+//! [`protection`]; governance's `sudo_as` aside, which bypasses every call filter). Active
+//! workers commit checkpoints ([`Pallet::commit_checkpoint`]) signed with **both** ML-DSA-87
+//! and SLH-DSA-SHA2-256s (context `aegis/checkpoint/v1`), naming a recent block by its hash
+//! and snapshotting each asset's state; the chain records each asset's policy with it.
+//! Governance then completes the migration ([`Pallet::complete_migration`]) or rolls it back to
+//! a checkpoint ([`Pallet::rollback_migration`]), which restores the recorded policies.
 //!
 //! ## Code layout
 //! This file holds the FRAME skeleton (configuration, storage, events, errors, hooks, calls);

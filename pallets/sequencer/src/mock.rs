@@ -241,11 +241,11 @@ impl WeightInfo for TestWeights {
 	fn submit_encrypted() -> Weight {
 		Weight::from_parts(10_000, 0)
 	}
-	fn commit_batch(n: u32, c: u32, b: u32) -> Weight {
-		Weight::from_parts(
-			100_000 + 10_000 * u64::from(n) + 50_000 * u64::from(c) + 10 * u64::from(b),
-			0,
-		)
+	fn commit_batch(n: u32, c: u32) -> Weight {
+		Weight::from_parts(100_000 + 10_000 * u64::from(n) + 50_000 * u64::from(c), 0)
+	}
+	fn commit_batch_call_bytes(b: u32) -> Weight {
+		Weight::from_parts(200_000 + 10 * u64::from(b), 0)
 	}
 	fn reject_entries(n: u32) -> Weight {
 		Weight::from_parts(10_000 * u64::from(n), 0)

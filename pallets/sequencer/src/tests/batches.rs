@@ -502,13 +502,16 @@ fn a_batch_weighs_only_what_its_entries_may_run() {
 		let batch = w.batch(&[honest, over, filtered, id]);
 		assert!(declared(&blocked).ref_time() > 0);
 		// Every revealed call's bytes are hashed and decoded, run or not.
-		let bytes = [remark(1).encode(), remark(2).encode(), blocked.encode(), vec![0xff; 3]]
+		let bytes: u32 = [remark(1).encode(), remark(2).encode(), blocked.encode(), vec![0xff; 3]]
 			.iter()
 			.map(|c| c.len() as u32)
 			.sum();
 		assert_eq!(
 			Sequencer::commit_batch_weight(&batch, 0),
-			<Test as Config>::WeightInfo::commit_batch(4, 0, bytes) + declared(&remark(1))
+			// The mock's weights: a one-entry batch with its call bytes (200_000 + 10 a byte),
+			// three more entries (10_000 each), and the one call that will run.
+			Weight::from_parts(200_000 + 10 * u64::from(bytes) + 3 * 10_000, 0)
+				+ declared(&remark(1))
 		);
 
 		// The batch must name each entry's `max_weight` as the submission holds it: a worker
