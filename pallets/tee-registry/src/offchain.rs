@@ -142,6 +142,10 @@ pub fn fetch(base: &str, tee: TeeKind, fmspc: &[u8; 6]) -> Result<CollateralUpda
 	))
 }
 
+/// A platform's collateral documents as a PCCS serves them: TCB info, its signature, QE
+/// identity, its signature, the signer's PEM chain, the root CA's CRL (DER).
+pub type CollateralDocuments = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>);
+
 impl CollateralUpdate {
 	/// The update of the documents a PCCS serves: TCB info, its signature, QE identity, its
 	/// signature, the signer's PEM chain, the root CA's CRL (DER); `TooLarge` if one is longer
@@ -154,7 +158,7 @@ impl CollateralUpdate {
 			qe_identity_signature,
 			issuer_chain,
 			root_ca_crl,
-		): (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>),
+		): CollateralDocuments,
 	) -> Result<Self, FetchError> {
 		Ok(Self {
 			tcb_info: bounded(tcb_info)?,

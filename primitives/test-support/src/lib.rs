@@ -232,6 +232,7 @@ macro_rules! impl_authorized_transactions {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
 	use super::*;
 
