@@ -7,8 +7,9 @@
 //! [`Pallet::register_worker`] takes the enclave's quote, the DCAP collateral (JSON
 //! `QuoteCollateralV3`, see `aegis_attestation`), the worker's [`EnclaveKeys`], its
 //! [`WorkerRole`] and a nonce. The quote is verified by the `dcap_attestation` host function
-//! against each trusted root in storage, at the block's timestamp, and then the chain's own
-//! policy applies:
+//! under the trusted root its PCK chain ends in (a quote whose chain ends in no trusted root is
+//! refused without a verification), at the block's timestamp, and then the chain's own policy
+//! applies:
 //! - the enclave is not in debug mode;
 //! - its measurement is allowed and the allowance has been enacted;
 //! - the TCB status meets the floor and every advisory is allowed;
@@ -445,7 +446,7 @@ pub mod pallet {
 		NonceUsed,
 		/// No root is trusted.
 		NoTrustedRoot,
-		/// The quote did not verify under any trusted root (bad signature, untrusted chain,
+		/// The quote did not verify under a trusted root (its chain ends in none, bad signature,
 		/// malformed quote or collateral, revoked platform, no matching TCB level).
 		QuoteRejected,
 		/// The collateral or a certificate had expired at the block's time: fetch fresh
@@ -1091,6 +1092,12 @@ impl<T: Config> Pallet<T> {
 
 	/// Verifies a quote and applies the chain's policy; returns what it verified and the hash
 	/// of the root it verified under. Changes no storage.
+	/// The trusted root a PEM chain (a quote's PCK chain, a PCCS issuer chain) ends in.
+	fn trusted_root_of<'r>(roots: &'r [RootCertificate], chain: &[u8]) -> Option<&'r [u8]> {
+		let end = aegis_attestation::chain_root(chain)?;
+		roots.iter().map(|r| r.as_slice()).find(|r| *r == end.as_slice())
+	}
+
 	fn attest(
 		who: &T::AccountId,
 		quote: &[u8],
@@ -1101,23 +1108,20 @@ impl<T: Config> Pallet<T> {
 		ensure!(LastNonce::<T>::get(who).is_none_or(|last| nonce > last), Error::<T>::NonceUsed);
 		let roots = TrustedRoots::<T>::get();
 		ensure!(!roots.is_empty(), Error::<T>::NoTrustedRoot);
+		// Verified under the one trusted root the quote's PCK chain ends in (Intel's chains
+		// carry their root): one verification, whatever the number of trusted roots.
+		let root = Self::trusted_root_of(&roots, quote).ok_or(Error::<T>::QuoteRejected)?;
 		let now_secs = Self::now_secs();
-		let mut failure = Error::<T>::QuoteRejected;
-		let mut verified = None;
-		for root in roots.iter() {
-			match dcap_attestation::verify_quote(quote, collateral, root, now_secs) {
-				Ok(v) => {
-					verified = Some((v, sp_io::hashing::blake2_256(root)));
-					break;
-				}
-				// A time-window failure under some root says more than a wrong root does.
-				Err(AttestationError::Expired) => failure = Error::<T>::CollateralExpired,
-				Err(AttestationError::NotYetValid) => failure = Error::<T>::CollateralNotYetValid,
-				Err(AttestationError::Unavailable) => failure = Error::<T>::AttestationUnavailable,
-				Err(_) => {}
-			}
-		}
-		let (v, root_hash) = verified.ok_or(failure)?;
+		let v =
+			dcap_attestation::verify_quote(quote, collateral, root, now_secs).map_err(
+				|e| match e {
+					AttestationError::Expired => Error::<T>::CollateralExpired,
+					AttestationError::NotYetValid => Error::<T>::CollateralNotYetValid,
+					AttestationError::Unavailable => Error::<T>::AttestationUnavailable,
+					_ => Error::<T>::QuoteRejected,
+				},
+			)?;
+		let root_hash = sp_io::hashing::blake2_256(root);
 
 		ensure!(!v.debug, Error::<T>::DebugEnclave);
 		let enacted_at =
@@ -1316,19 +1320,19 @@ impl<T: Config> Pallet<T> {
 			return None;
 		}
 		let now_secs = Self::now_secs();
-		let info = TrustedRoots::<T>::get().iter().find_map(|root| {
-			dcap_attestation::verify_platform_collateral(
-				&update.tcb_info,
-				&update.tcb_info_signature,
-				&update.qe_identity,
-				&update.qe_identity_signature,
-				&update.issuer_chain,
-				&update.root_ca_crl,
-				root,
-				now_secs,
-			)
-			.ok()
-		})?;
+		let roots = TrustedRoots::<T>::get();
+		let root = Self::trusted_root_of(&roots, &update.issuer_chain)?;
+		let info = dcap_attestation::verify_platform_collateral(
+			&update.tcb_info,
+			&update.tcb_info_signature,
+			&update.qe_identity,
+			&update.qe_identity_signature,
+			&update.issuer_chain,
+			&update.root_ca_crl,
+			root,
+			now_secs,
+		)
+		.ok()?;
 		if info.fmspc != claimed {
 			return None;
 		}

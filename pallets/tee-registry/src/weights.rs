@@ -69,12 +69,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2573`
 		//  Estimated: `17878`
-		// Minimum execution time: 3_868_342_000 picoseconds.
-		Weight::from_parts(3_936_180_299, 17878)
-			// Standard Error: 1_588
-			.saturating_add(Weight::from_parts(4_153, 0).saturating_mul(q.into()))
-			// Standard Error: 397
-			.saturating_add(Weight::from_parts(1_138, 0).saturating_mul(c.into()))
+		// Minimum execution time: 2_866_452_000 picoseconds.
+		Weight::from_parts(2_952_933_417, 17878)
+			// Standard Error: 2_939
+			.saturating_add(Weight::from_parts(796, 0).saturating_mul(q.into()))
+			// Standard Error: 734
+			.saturating_add(Weight::from_parts(2_985, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -102,16 +102,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `TeeRegistry::Expiries` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
 	/// The range of component `q` is `[0, 8192]`.
 	/// The range of component `c` is `[0, 32768]`.
-	fn reattest(q: u32, c: u32, ) -> Weight {
+	fn reattest(q: u32, _c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `6820`
 		//  Estimated: `17878`
-		// Minimum execution time: 3_878_467_000 picoseconds.
-		Weight::from_parts(3_894_175_194, 17878)
-			// Standard Error: 1_913
-			.saturating_add(Weight::from_parts(11_534, 0).saturating_mul(q.into()))
-			// Standard Error: 478
-			.saturating_add(Weight::from_parts(939, 0).saturating_mul(c.into()))
+		// Minimum execution time: 2_870_808_000 picoseconds.
+		Weight::from_parts(3_022_576_397, 17878)
+			// Standard Error: 7_414
+			.saturating_add(Weight::from_parts(12_311, 0).saturating_mul(q.into()))
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -121,8 +119,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4307`
 		//  Estimated: `7688`
-		// Minimum execution time: 37_946_000 picoseconds.
-		Weight::from_parts(47_601_000, 7688)
+		// Minimum execution time: 35_894_000 picoseconds.
+		Weight::from_parts(47_260_000, 7688)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -138,8 +136,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4341`
 		//  Estimated: `7688`
-		// Minimum execution time: 51_887_000 picoseconds.
-		Weight::from_parts(56_614_000, 7688)
+		// Minimum execution time: 49_764_000 picoseconds.
+		Weight::from_parts(56_925_000, 7688)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -155,8 +153,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4341`
 		//  Estimated: `7688`
-		// Minimum execution time: 53_249_000 picoseconds.
-		Weight::from_parts(57_776_000, 7688)
+		// Minimum execution time: 55_202_000 picoseconds.
+		Weight::from_parts(59_258_000, 7688)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -166,8 +164,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1817`
 		//  Estimated: `17878`
-		// Minimum execution time: 24_807_000 picoseconds.
-		Weight::from_parts(37_035_000, 17878)
+		// Minimum execution time: 30_516_000 picoseconds.
+		Weight::from_parts(50_145_000, 17878)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -179,8 +177,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2468`
 		//  Estimated: `17878`
-		// Minimum execution time: 30_325_000 picoseconds.
-		Weight::from_parts(41_462_000, 17878)
+		// Minimum execution time: 32_549_000 picoseconds.
+		Weight::from_parts(52_799_000, 17878)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -192,8 +190,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `163`
 		//  Estimated: `3726`
-		// Minimum execution time: 40_851_000 picoseconds.
-		Weight::from_parts(44_986_000, 3726)
+		// Minimum execution time: 41_051_000 picoseconds.
+		Weight::from_parts(45_678_000, 3726)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -208,10 +206,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4328 + w * (85 ±0)`
 		//  Estimated: `7688 + w * (6698 ±0)`
-		// Minimum execution time: 55_042_000 picoseconds.
-		Weight::from_parts(70_237_546, 7688)
-			// Standard Error: 256_941
-			.saturating_add(Weight::from_parts(17_826_467, 0).saturating_mul(w.into()))
+		// Minimum execution time: 57_346_000 picoseconds.
+		Weight::from_parts(106_344_730, 7688)
+			// Standard Error: 283_967
+			.saturating_add(Weight::from_parts(18_305_635, 0).saturating_mul(w.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(w.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -226,8 +224,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `277`
 		//  Estimated: `7688`
-		// Minimum execution time: 21_732_000 picoseconds.
-		Weight::from_parts(23_595_000, 7688)
+		// Minimum execution time: 22_073_000 picoseconds.
+		Weight::from_parts(24_056_000, 7688)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -237,8 +235,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_099_000 picoseconds.
-		Weight::from_parts(6_980_000, 0)
+		// Minimum execution time: 6_149_000 picoseconds.
+		Weight::from_parts(7_111_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `TeeRegistry::Redundancy` (r:0 w:1)
@@ -247,8 +245,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_280_000 picoseconds.
-		Weight::from_parts(7_060_000, 0)
+		// Minimum execution time: 6_229_000 picoseconds.
+		Weight::from_parts(7_231_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `TeeRegistry::Workers` (r:1 w:0)
@@ -265,8 +263,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4392`
 		//  Estimated: `7688`
-		// Minimum execution time: 1_302_516_000 picoseconds.
-		Weight::from_parts(1_356_677_000, 7688)
+		// Minimum execution time: 1_288_396_000 picoseconds.
+		Weight::from_parts(1_367_103_000, 7688)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -282,8 +280,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `5764`
 		//  Estimated: `14386`
-		// Minimum execution time: 73_930_000 picoseconds.
-		Weight::from_parts(78_707_000, 14386)
+		// Minimum execution time: 64_887_000 picoseconds.
+		Weight::from_parts(76_214_000, 14386)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -295,8 +293,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `175`
 		//  Estimated: `3509`
-		// Minimum execution time: 16_515_000 picoseconds.
-		Weight::from_parts(18_157_000, 3509)
+		// Minimum execution time: 16_825_000 picoseconds.
+		Weight::from_parts(18_507_000, 3509)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -308,8 +306,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `247`
 		//  Estimated: `3509`
-		// Minimum execution time: 18_587_000 picoseconds.
-		Weight::from_parts(19_999_000, 3509)
+		// Minimum execution time: 18_517_000 picoseconds.
+		Weight::from_parts(20_450_000, 3509)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -319,8 +317,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 7_051_000 picoseconds.
-		Weight::from_parts(7_932_000, 0)
+		// Minimum execution time: 7_111_000 picoseconds.
+		Weight::from_parts(8_193_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `TeeRegistry::Platforms` (r:1 w:1)
@@ -333,8 +331,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2460`
 		//  Estimated: `17878`
-		// Minimum execution time: 1_993_854_000 picoseconds.
-		Weight::from_parts(2_049_017_000, 17878)
+		// Minimum execution time: 1_167_015_000 picoseconds.
+		Weight::from_parts(1_215_307_000, 17878)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -359,10 +357,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `349 + n * (120 ±0)`
 		//  Estimated: `5527 + n * (6698 ±0)`
-		// Minimum execution time: 17_576_000 picoseconds.
-		Weight::from_parts(25_092_106, 5527)
-			// Standard Error: 133_497
-			.saturating_add(Weight::from_parts(10_711_741, 0).saturating_mul(n.into()))
+		// Minimum execution time: 17_196_000 picoseconds.
+		Weight::from_parts(24_892_325, 5527)
+			// Standard Error: 246_658
+			.saturating_add(Weight::from_parts(11_089_452, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -374,52 +372,51 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights under `RocksDbWeight`, for mocks and tests.
 impl WeightInfo for () {
 	fn register_worker(q: u32, c: u32, ) -> Weight {
-		Weight::from_parts(3_936_180_299, 17878)
-			.saturating_add(Weight::from_parts(4_153, 0).saturating_mul(q.into()))
-			.saturating_add(Weight::from_parts(1_138, 0).saturating_mul(c.into()))
+		Weight::from_parts(2_952_933_417, 17878)
+			.saturating_add(Weight::from_parts(796, 0).saturating_mul(q.into()))
+			.saturating_add(Weight::from_parts(2_985, 0).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
-	fn reattest(q: u32, c: u32, ) -> Weight {
-		Weight::from_parts(3_894_175_194, 17878)
-			.saturating_add(Weight::from_parts(11_534, 0).saturating_mul(q.into()))
-			.saturating_add(Weight::from_parts(939, 0).saturating_mul(c.into()))
+	fn reattest(q: u32, _c: u32, ) -> Weight {
+		Weight::from_parts(3_022_576_397, 17878)
+			.saturating_add(Weight::from_parts(12_311, 0).saturating_mul(q.into()))
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn heartbeat() -> Weight {
-		Weight::from_parts(47_601_000, 7688)
+		Weight::from_parts(47_260_000, 7688)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn deregister() -> Weight {
-		Weight::from_parts(56_614_000, 7688)
+		Weight::from_parts(56_925_000, 7688)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn remove_expired() -> Weight {
-		Weight::from_parts(57_776_000, 7688)
+		Weight::from_parts(59_258_000, 7688)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn add_trusted_root() -> Weight {
-		Weight::from_parts(37_035_000, 17878)
+		Weight::from_parts(50_145_000, 17878)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn remove_trusted_root() -> Weight {
-		Weight::from_parts(41_462_000, 17878)
+		Weight::from_parts(52_799_000, 17878)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn allow_measurement() -> Weight {
-		Weight::from_parts(44_986_000, 3726)
+		Weight::from_parts(45_678_000, 3726)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn revoke_measurement(w: u32, ) -> Weight {
-		Weight::from_parts(70_237_546, 7688)
-			.saturating_add(Weight::from_parts(17_826_467, 0).saturating_mul(w.into()))
+		Weight::from_parts(106_344_730, 7688)
+			.saturating_add(Weight::from_parts(18_305_635, 0).saturating_mul(w.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(w.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
@@ -427,50 +424,50 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 6698).saturating_mul(w.into()))
 	}
 	fn set_tcb_policy() -> Weight {
-		Weight::from_parts(23_595_000, 7688)
+		Weight::from_parts(24_056_000, 7688)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn set_attestation_validity() -> Weight {
-		Weight::from_parts(6_980_000, 0)
+		Weight::from_parts(7_111_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn set_redundancy() -> Weight {
-		Weight::from_parts(7_060_000, 0)
+		Weight::from_parts(7_231_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn publish_cluster_key() -> Weight {
-		Weight::from_parts(1_356_677_000, 7688)
+		Weight::from_parts(1_367_103_000, 7688)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn provision_cluster_key() -> Weight {
-		Weight::from_parts(78_707_000, 14386)
+		Weight::from_parts(76_214_000, 14386)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn enroll_platform() -> Weight {
-		Weight::from_parts(18_157_000, 3509)
+		Weight::from_parts(18_507_000, 3509)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn remove_platform() -> Weight {
-		Weight::from_parts(19_999_000, 3509)
+		Weight::from_parts(20_450_000, 3509)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn set_pccs_url() -> Weight {
-		Weight::from_parts(7_932_000, 0)
+		Weight::from_parts(8_193_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn update_platform_collateral() -> Weight {
-		Weight::from_parts(2_049_017_000, 17878)
+		Weight::from_parts(1_215_307_000, 17878)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn on_initialize_expiries(n: u32, ) -> Weight {
-		Weight::from_parts(25_092_106, 5527)
-			.saturating_add(Weight::from_parts(10_711_741, 0).saturating_mul(n.into()))
+		Weight::from_parts(24_892_325, 5527)
+			.saturating_add(Weight::from_parts(11_089_452, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))

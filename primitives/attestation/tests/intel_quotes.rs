@@ -252,3 +252,21 @@ fn intel_platform_collateral_verifies_on_its_own() {
 		Err(AttestationError::Expired)
 	);
 }
+
+#[test]
+fn every_real_chain_ends_in_intels_root() {
+	for s in [&SGX, &TDX, &TDX_TD15EX, &TDX_OUTDATED] {
+		assert_eq!(aegis_attestation::chain_root(s.quote).as_deref(), Some(INTEL_SGX_ROOT_CA_DER));
+		let collateral: serde_json::Value = serde_json::from_slice(s.collateral).unwrap();
+		for chain in ["pck_crl_issuer_chain", "tcb_info_issuer_chain", "qe_identity_issuer_chain"] {
+			let pem = collateral[chain].as_str().unwrap().as_bytes();
+			assert_eq!(aegis_attestation::chain_root(pem).as_deref(), Some(INTEL_SGX_ROOT_CA_DER));
+		}
+	}
+	// Nothing to find, or a block that is not base64.
+	assert_eq!(aegis_attestation::chain_root(b"no certificate here"), None);
+	let broken = b"-----BEGIN CERTIFICATE-----\n%%%%\n-----END CERTIFICATE-----\n";
+	assert_eq!(aegis_attestation::chain_root(broken), None);
+	let unterminated = b"-----BEGIN CERTIFICATE-----\nMIIB\n";
+	assert_eq!(aegis_attestation::chain_root(unterminated), None);
+}

@@ -351,3 +351,16 @@ fn committed_dev_trust_matches_the_dev_simulator() {
 	assert_eq!(verified.measurement, aegis_attestation::dev::worker_measurement());
 	assert!(verify_quote(&quote, &collateral, INTEL_SGX_ROOT_CA_DER, NOW).is_err());
 }
+
+#[test]
+fn simulated_chains_end_in_the_simulators_root() {
+	let tee = tee();
+	let root = tee.root_der();
+	let quote = tee.sgx_quote_padded(&enclave(), &[0xab; 64], 1_000);
+	assert_eq!(aegis_attestation::chain_root(&quote), Some(root.clone()));
+	assert_eq!(
+		aegis_attestation::chain_root(&tee.tdx_quote(&guest(), &[1; 64])),
+		Some(root.clone())
+	);
+	assert_eq!(aegis_attestation::chain_root(tee.tcb_issuer_chain().as_bytes()), Some(root));
+}
