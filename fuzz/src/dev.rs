@@ -77,7 +77,7 @@ fn enrol(who: Sr25519Keyring) -> DevWorker {
 		RuntimeOrigin::signed(account.clone()),
 		quote.try_into().expect("quote fits"),
 		aegis_test_support::collateral(NOW_SECS).try_into().expect("collateral fits"),
-		keys.public(),
+		Box::new(keys.public()),
 		pallet_tee_registry::WorkerRole::Primary,
 		1,
 	)
@@ -87,7 +87,7 @@ fn enrol(who: Sr25519Keyring) -> DevWorker {
 	TeeRegistry::publish_cluster_key(
 		RuntimeOrigin::signed(account.clone()),
 		1,
-		pk,
+		Box::new(pk),
 		signature.try_into().expect("an ML-DSA-87 signature"),
 	)
 	.expect("the cluster key is published");

@@ -527,12 +527,12 @@ impl<C: Chain> Worker<C> {
 			pallet_tee_registry::Call::register_worker {
 				quote,
 				collateral,
-				keys,
+				keys: Box::new(keys),
 				role: self.settings.role,
 				nonce,
 			}
 		} else {
-			pallet_tee_registry::Call::reattest { quote, collateral, keys, nonce }
+			pallet_tee_registry::Call::reattest { quote, collateral, keys: Box::new(keys), nonce }
 		};
 		self.submit(RuntimeCall::TeeRegistry(call)).await?;
 		tracing::info!(
@@ -562,7 +562,7 @@ impl<C: Chain> Worker<C> {
 			.map_err(|_| WorkerError::Sign("ML-DSA-87 signature length".into()))?;
 		self.submit(RuntimeCall::TeeRegistry(pallet_tee_registry::Call::publish_cluster_key {
 			epoch,
-			public_key,
+			public_key: Box::new(public_key),
 			signature,
 		}))
 		.await?;

@@ -17,7 +17,7 @@ use aegis_primitives::{
 	pqc::{self, SignatureSet, Suite},
 	risk::SuiteSet,
 };
-use alloc::vec::Vec;
+use alloc::{boxed::Box, vec::Vec};
 use frame_support::{assert_ok, traits::fungible::Mutate};
 use pallet_tee_registry::{
 	offchain::CollateralUpdate, RedundancyConfig, Registration, WorkerRegistry, WorkerRole,
@@ -133,7 +133,7 @@ impl pallet_sequencer::BenchmarkHelper<Runtime> for SequencerBenchmarks {
 			RuntimeOrigin::signed(who.clone()),
 			r.quote.try_into().unwrap_or_default(),
 			r.collateral.try_into().unwrap_or_default(),
-			r.keys,
+			Box::new(r.keys),
 			role,
 			1,
 		));
@@ -148,7 +148,7 @@ impl pallet_sequencer::BenchmarkHelper<Runtime> for SequencerBenchmarks {
 		assert_ok!(TeeRegistry::publish_cluster_key(
 			RuntimeOrigin::signed(who.clone()),
 			epoch,
-			public_key,
+			Box::new(public_key),
 			signature.try_into().unwrap_or_default(),
 		));
 		epoch

@@ -73,7 +73,7 @@ impl Worker {
 			RuntimeOrigin::signed(self.account.clone()),
 			quote.try_into().unwrap(),
 			aegis_test_support::collateral(NOW_SECS).try_into().unwrap(),
-			self.keys(),
+			Box::new(self.keys()),
 			WorkerRole::Primary,
 			1,
 		)
@@ -85,7 +85,7 @@ impl Worker {
 		assert_ok!(TeeRegistry::publish_cluster_key(
 			RuntimeOrigin::signed(self.account.clone()),
 			1,
-			pk,
+			Box::new(pk),
 			sig.try_into().unwrap(),
 		));
 	}

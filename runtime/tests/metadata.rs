@@ -316,3 +316,12 @@ fn runtime_api_extrinsic_arguments_are_described_as_the_extrinsic_they_are() {
 	.expect("the runtime decodes the arguments");
 	assert_eq!(decoded.1, xt);
 }
+
+#[test]
+fn a_runtime_call_stays_small() {
+	// Every call value is as large as the largest: calls carrying big keys box them (as
+	// `pallet-utility` requires of runtimes that nest calls), so that decoding nested or
+	// batched calls never holds kilobytes per level.
+	let size = core::mem::size_of::<aegis_runtime::RuntimeCall>();
+	assert!(size <= 1024, "RuntimeCall is {size} bytes");
+}

@@ -58,6 +58,8 @@ mod runtime {
 	pub type Sequencer = pallet_sequencer::Pallet<Test>;
 	#[runtime::pallet_index(6)]
 	pub type Assets = pallet_assets::Pallet<Test>;
+	#[runtime::pallet_index(7)]
+	pub type Utility = pallet_utility::Pallet<Test>;
 }
 
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
@@ -79,6 +81,14 @@ impl pallet_assets::Config for Test {
 
 #[derive_impl(pallet_timestamp::config_preludes::TestDefaultConfig)]
 impl pallet_timestamp::Config for Test {}
+
+/// Batches of calls under one origin: what nests a call in the mock.
+impl pallet_utility::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type RuntimeCall = RuntimeCall;
+	type PalletsOrigin = OriginCaller;
+	type WeightInfo = ();
+}
 
 #[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
 impl pallet_balances::Config for Test {
@@ -426,7 +436,7 @@ impl SimWorker {
 			RuntimeOrigin::signed(self.account),
 			quote.try_into().unwrap(),
 			collateral.try_into().unwrap(),
-			keys,
+			Box::new(keys),
 			role,
 			1,
 		)
@@ -445,7 +455,7 @@ impl SimWorker {
 		TeeRegistry::publish_cluster_key(
 			RuntimeOrigin::signed(self.account),
 			epoch,
-			pk,
+			Box::new(pk),
 			sig.try_into().unwrap(),
 		)
 		.expect("cluster key published");

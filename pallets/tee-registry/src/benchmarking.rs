@@ -4,7 +4,7 @@
 use super::*;
 use crate::offchain::CollateralUpdate;
 use aegis_attestation::TeeKind;
-use alloc::{vec, vec::Vec};
+use alloc::{boxed::Box, vec, vec::Vec};
 use frame_benchmarking::v2::*;
 use frame_support::traits::Hooks;
 use frame_system::RawOrigin;
@@ -80,7 +80,7 @@ fn register<T: Config>(who: &T::AccountId, index: u64) -> Registration {
 		RawOrigin::Signed(who.clone()).into(),
 		r.quote.clone().try_into().expect("quote fits"),
 		r.collateral.clone().try_into().expect("collateral fits"),
-		r.keys.clone(),
+		Box::new(r.keys.clone()),
 		WorkerRole::Primary,
 		1,
 	)
@@ -133,7 +133,14 @@ mod benchmarks {
 		let collateral: CollateralOf<T> =
 			pad_collateral(r.collateral, c).try_into().expect("collateral fits");
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()), quote, collateral, r.keys, WorkerRole::Primary, 1);
+		_(
+			RawOrigin::Signed(who.clone()),
+			quote,
+			collateral,
+			Box::new(r.keys),
+			WorkerRole::Primary,
+			1,
+		);
 		assert!(Workers::<T>::contains_key(&who));
 	}
 
@@ -150,7 +157,7 @@ mod benchmarks {
 		let collateral: CollateralOf<T> =
 			pad_collateral(r.collateral, c).try_into().expect("collateral fits");
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()), quote, collateral, r.keys.clone(), 2);
+		_(RawOrigin::Signed(who.clone()), quote, collateral, Box::new(r.keys.clone()), 2);
 		assert_eq!(Workers::<T>::get(&who).map(|w| w.keys), Some(r.keys));
 	}
 
@@ -260,7 +267,7 @@ mod benchmarks {
 			.try_into()
 			.expect("signature length");
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who), 1, public_key, signature);
+		_(RawOrigin::Signed(who), 1, Box::new(public_key), signature);
 		assert_eq!(CurrentClusterKey::<T>::get().map(|k| k.epoch), Some(1));
 	}
 

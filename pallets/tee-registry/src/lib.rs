@@ -92,7 +92,7 @@ use aegis_primitives::{
 	pqc::{self, Suite, ML_DSA_87_SIGNATURE_LEN},
 	risk::RiskLevel,
 };
-use alloc::vec::Vec;
+use alloc::{boxed::Box, vec::Vec};
 use codec::Encode;
 use frame_support::{pallet_prelude::*, traits::UnixTime};
 use frame_system::pallet_prelude::*;
@@ -620,7 +620,7 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			quote: QuoteOf<T>,
 			collateral: CollateralOf<T>,
-			keys: EnclaveKeys,
+			keys: Box<EnclaveKeys>,
 			role: WorkerRole,
 			nonce: u64,
 		) -> DispatchResult {
@@ -637,7 +637,7 @@ pub mod pallet {
 				WorkerInfo {
 					tee: verified.tee,
 					measurement: verified.measurement.clone(),
-					keys,
+					keys: *keys,
 					role,
 					tcb_status: verified.tcb_status,
 					fmspc: verified.fmspc,
@@ -668,7 +668,7 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			quote: QuoteOf<T>,
 			collateral: CollateralOf<T>,
-			keys: EnclaveKeys,
+			keys: Box<EnclaveKeys>,
 			nonce: u64,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
@@ -679,14 +679,14 @@ pub mod pallet {
 			Self::unschedule_expiry(&who, worker.expires_at);
 			Self::schedule_expiry(&who, expires_at)?;
 			LastNonce::<T>::insert(&who, nonce);
-			let keys_rotated = worker.keys != keys;
+			let keys_rotated = worker.keys != *keys;
 			if keys_rotated {
 				worker.keys_since = now;
 			}
 			worker.root_hash = root_hash;
 			worker.tee = verified.tee;
 			worker.measurement = verified.measurement;
-			worker.keys = keys;
+			worker.keys = *keys;
 			worker.tcb_status = verified.tcb_status;
 			worker.fmspc = verified.fmspc;
 			worker.attested_at = now;
@@ -889,7 +889,7 @@ pub mod pallet {
 		pub fn publish_cluster_key(
 			origin: OriginFor<T>,
 			epoch: u32,
-			public_key: [u8; HPKE_XWING_PUBLIC_KEY_LEN],
+			public_key: Box<[u8; HPKE_XWING_PUBLIC_KEY_LEN]>,
 			signature: MlDsaSignature,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
@@ -910,7 +910,7 @@ pub mod pallet {
 			let now = frame_system::Pallet::<T>::block_number();
 			CurrentClusterKey::<T>::put(ClusterKey {
 				epoch,
-				public_key,
+				public_key: *public_key,
 				published_by: who.clone(),
 				published_at: now,
 			});

@@ -13,7 +13,7 @@ fn register(who: u64, nonce: u64) -> DispatchResult {
 		RuntimeOrigin::signed(who),
 		quote(who, &keys(who, 0), nonce),
 		collateral(),
-		keys(who, 0),
+		Box::new(keys(who, 0)),
 		WorkerRole::Primary,
 		nonce,
 	)
@@ -25,7 +25,7 @@ fn reattest(who: u64, g: u8, nonce: u64) -> DispatchResult {
 		RuntimeOrigin::signed(who),
 		quote(who, &keys(who, g), nonce),
 		collateral(),
-		keys(who, g),
+		Box::new(keys(who, g)),
 		nonce,
 	)
 }
@@ -78,7 +78,7 @@ fn a_redundancy_worker_enrols_with_its_role() {
 			RuntimeOrigin::signed(3),
 			quote(3, &keys(3, 0), 5),
 			collateral(),
-			keys(3, 0),
+			Box::new(keys(3, 0)),
 			WorkerRole::Redundancy,
 			5,
 		));
@@ -95,7 +95,7 @@ fn a_quote_bound_to_anything_else_is_refused() {
 				RuntimeOrigin::signed(7),
 				q,
 				collateral(),
-				keys,
+				Box::new(keys),
 				WorkerRole::Primary,
 				nonce,
 			)
@@ -140,7 +140,7 @@ fn unlisted_and_debug_enclaves_are_refused() {
 				RuntimeOrigin::signed(7),
 				quote_of(e, 7, &k, 1),
 				collateral(),
-				k.clone(),
+				Box::new(k.clone()),
 				WorkerRole::Primary,
 				1,
 			)
@@ -163,7 +163,7 @@ fn the_tcb_floor_and_advisories_apply() {
 				RuntimeOrigin::signed(who),
 				quote(who, &keys(who, 0), 1),
 				collateral_with(p),
-				keys(who, 0),
+				Box::new(keys(who, 0)),
 				WorkerRole::Primary,
 				1,
 			)
@@ -325,7 +325,7 @@ fn collateral_outside_its_window_is_refused() {
 				RuntimeOrigin::signed(7),
 				quote(7, &keys(7, 0), 1),
 				collateral_with(&p),
-				keys(7, 0),
+				Box::new(keys(7, 0)),
 				WorkerRole::Primary,
 				1,
 			)
@@ -375,7 +375,7 @@ fn registration_errors_before_verification() {
 				RuntimeOrigin::none(),
 				quote(5, &keys(5, 0), 1),
 				collateral(),
-				keys(5, 0),
+				Box::new(keys(5, 0)),
 				WorkerRole::Primary,
 				1
 			),
@@ -459,7 +459,7 @@ fn reattestation_renews_and_rotates_keys() {
 				RuntimeOrigin::signed(7),
 				quote(7, &rotated, 1),
 				collateral(),
-				rotated.clone(),
+				Box::new(rotated.clone()),
 				1
 			),
 			Error::<Test>::NonceUsed
@@ -469,7 +469,7 @@ fn reattestation_renews_and_rotates_keys() {
 				RuntimeOrigin::signed(8),
 				quote(8, &rotated, 2),
 				collateral(),
-				rotated.clone(),
+				Box::new(rotated.clone()),
 				2
 			),
 			Error::<Test>::NotRegistered
@@ -479,7 +479,7 @@ fn reattestation_renews_and_rotates_keys() {
 				RuntimeOrigin::signed(7),
 				quote(7, &keys(7, 0), 2),
 				collateral(),
-				rotated.clone(),
+				Box::new(rotated.clone()),
 				2
 			),
 			Error::<Test>::BindingMismatch
@@ -488,7 +488,7 @@ fn reattestation_renews_and_rotates_keys() {
 			RuntimeOrigin::signed(7),
 			quote(7, &rotated, 2),
 			collateral(),
-			rotated.clone(),
+			Box::new(rotated.clone()),
 			2
 		));
 		let w = Workers::<Test>::get(7).unwrap();
@@ -573,7 +573,7 @@ fn measurement_upgrade_with_enactment_and_revocation() {
 				RuntimeOrigin::signed(who),
 				quote_of(&v2, who, &keys(who, 0), nonce),
 				collateral(),
-				keys(who, 0),
+				Box::new(keys(who, 0)),
 				nonce,
 			)
 		};
@@ -713,7 +713,7 @@ fn publish(who: u64, epoch: u32, pk: [u8; HPKE_XWING_PUBLIC_KEY_LEN]) -> Dispatc
 	TeeRegistry::publish_cluster_key(
 		RuntimeOrigin::signed(who),
 		epoch,
-		pk,
+		Box::new(pk),
 		sign_cluster_key(who, 0, epoch, &pk),
 	)
 }
@@ -727,12 +727,22 @@ fn cluster_key_epochs_are_published_with_the_enclave_signature() {
 		// Signed by another key, or over another epoch.
 		let foreign = sign_cluster_key(8, 0, 1, &CLUSTER_PK);
 		assert_noop!(
-			TeeRegistry::publish_cluster_key(RuntimeOrigin::signed(7), 1, CLUSTER_PK, foreign),
+			TeeRegistry::publish_cluster_key(
+				RuntimeOrigin::signed(7),
+				1,
+				Box::new(CLUSTER_PK),
+				foreign
+			),
 			Error::<Test>::BadSignature
 		);
 		let other_epoch = sign_cluster_key(7, 0, 2, &CLUSTER_PK);
 		assert_noop!(
-			TeeRegistry::publish_cluster_key(RuntimeOrigin::signed(7), 1, CLUSTER_PK, other_epoch),
+			TeeRegistry::publish_cluster_key(
+				RuntimeOrigin::signed(7),
+				1,
+				Box::new(CLUSTER_PK),
+				other_epoch
+			),
 			Error::<Test>::BadSignature
 		);
 		assert_ok!(publish(7, 1, CLUSTER_PK));
@@ -1024,7 +1034,7 @@ fn the_chains_collateral_guards_registration() {
 					tcb_evaluation_data_number: 18,
 					..CollateralParams::valid_around(now_secs())
 				}),
-				keys(who, 0),
+				Box::new(keys(who, 0)),
 				WorkerRole::Primary,
 				1,
 			)

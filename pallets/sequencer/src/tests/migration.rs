@@ -128,6 +128,31 @@ fn migrations_start_under_governance_and_freeze_their_assets() {
 		assert!(matches!(apply(OPERATOR, migrate(1)), Ok(Err(_))));
 		assert_eq!(OperatorDispatch::<Test>::get(), None, "mark cleared after a failed dispatch");
 
+		// Nested in a batch of calls, another delegate's migration call is refused by the
+		// call filter, also when the batch carrying its entry was signed by the operator (a
+		// worker may be one): each entry is marked as its own submitter's.
+		assert_ok!(Assets::approve_transfer(RuntimeOrigin::signed(2), TOKEN, 5, 100));
+		let nested = |amount| {
+			RuntimeCall::Utility(pallet_utility::Call::batch_all { calls: vec![migrate(amount)] })
+		};
+		assert_eq!(
+			apply(5, nested(10)).unwrap().unwrap_err(),
+			frame_system::Error::<Test>::CallFiltered.into()
+		);
+		OperatorDispatch::<Test>::put(0);
+		let outcome = run_encrypted(5, nested(10), SuiteSet::BOTH);
+		assert!(
+			matches!(outcome, EntryOutcome::Executed { result: Err(e), .. }
+				if e == frame_system::Error::<Test>::CallFiltered.into()),
+			"{outcome:?}"
+		);
+		assert_eq!(OperatorDispatch::<Test>::get(), Some(0), "the batch's own mark restored");
+		OperatorDispatch::<Test>::kill();
+		assert_eq!(token_balance(TOKEN, 3), 1_100);
+		// The operator's own nested migration call runs.
+		assert_ok!(Assets::approve_transfer(RuntimeOrigin::signed(2), TOKEN, OPERATOR, 10));
+		assert_eq!(apply(OPERATOR, nested(10)), Ok(Ok(())));
+		assert_eq!(token_balance(TOKEN, 3), 1_110);
 		// Its non-migration calls on the asset are refused like anyone's.
 		assert_eq!(
 			validate(OPERATOR, &transfer(TOKEN, 3, 1)),
