@@ -1,4 +1,4 @@
-//! libFuzzer entry for `aegis_fuzz::targets::batch` (run with `cargo +nightly fuzz run batch`).
+//! libFuzzer entry for `aegis_fuzz::targets::batch` (run from the repository root with `cargo +nightly fuzz run --fuzz-dir fuzz --features libfuzzer batch`).
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| aegis_fuzz::targets::batch(data));

@@ -1,4 +1,4 @@
-//! libFuzzer entry for `aegis_fuzz::targets::envelope_open` (run with `cargo +nightly fuzz run envelope_open`).
+//! libFuzzer entry for `aegis_fuzz::targets::envelope_open` (run from the repository root with `cargo +nightly fuzz run --fuzz-dir fuzz --features libfuzzer envelope_open`).
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| aegis_fuzz::targets::envelope_open(data));

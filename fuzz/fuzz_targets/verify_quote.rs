@@ -1,4 +1,4 @@
-//! libFuzzer entry for `aegis_fuzz::targets::verify_quote` (run with `cargo +nightly fuzz run verify_quote`).
+//! libFuzzer entry for `aegis_fuzz::targets::verify_quote` (run from the repository root with `cargo +nightly fuzz run --fuzz-dir fuzz --features libfuzzer verify_quote`).
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| aegis_fuzz::targets::verify_quote(data));

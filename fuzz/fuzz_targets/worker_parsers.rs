@@ -1,4 +1,4 @@
-//! libFuzzer entry for `aegis_fuzz::targets::worker_parsers` (run with `cargo +nightly fuzz run worker_parsers`).
+//! libFuzzer entry for `aegis_fuzz::targets::worker_parsers` (run from the repository root with `cargo +nightly fuzz run --fuzz-dir fuzz --features libfuzzer worker_parsers`).
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| aegis_fuzz::targets::worker_parsers(data));

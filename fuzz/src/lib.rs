@@ -8,7 +8,7 @@
 //! - coverage-guided under libFuzzer: `cargo +nightly fuzz run <target> --features libfuzzer`
 //!   from `fuzz/` (see its README for the seeds and the figures);
 //! - as the stable smoke test `tests/smoke.rs`, which feeds every seed and a number of
-//!   mutations of them ([`mutate`]) to every target: a few seconds in CI, or as many
+//!   mutations of them ([`mutate`]) to every target: under a second in CI, or as many
 //!   iterations as `AEGIS_FUZZ_ITERATIONS` asks for.
 
 mod dev;

@@ -5,7 +5,7 @@
 
 use crate::{dev, frame, targets, NOW_SECS};
 use aegis_attestation::{
-	sim::{CollateralParams, SgxEnclave, SimTee, TdGuest},
+	sim::{CollateralParams, SgxEnclave, TdGuest},
 	TeeKind,
 };
 use aegis_primitives::{
@@ -31,7 +31,7 @@ pub fn verify_quote() -> Vec<Vec<u8>> {
 	let intel = |quote: &[u8], collateral: &[u8], now: u64| {
 		frame::join(&[quote, collateral, &[1], &now.to_le_bytes()])
 	};
-	let tee = SimTee::dev();
+	let tee = aegis_test_support::tee();
 	let params = CollateralParams::valid_around(NOW_SECS);
 	let sim_sgx = tee.sgx_quote(&SgxEnclave::dev_worker(), &[3; 64]);
 	let sim_tdx = tee.tdx_quote(&TdGuest::default(), &[4; 64]);
@@ -64,7 +64,7 @@ pub fn verify_quote() -> Vec<Vec<u8>> {
 /// The simulated platform's TCB info and QE identity, signed, with the issuer chain and root
 /// CRL, for SGX and TDX.
 pub fn platform_collateral() -> Vec<Vec<u8>> {
-	let tee = SimTee::dev();
+	let tee = aegis_test_support::tee();
 	let params = CollateralParams::valid_around(NOW_SECS);
 	[TeeKind::Sgx, TeeKind::Tdx]
 		.into_iter()
@@ -154,7 +154,7 @@ pub fn batch() -> Vec<Vec<u8>> {
 /// What the worker's peers answer: a PCCS TCB info response (chunked and not), its issuer
 /// chain header, a dstack quote answer, and a simulated quote.
 pub fn worker_parsers() -> Vec<Vec<u8>> {
-	let tee = SimTee::dev();
+	let tee = aegis_test_support::tee();
 	let params = CollateralParams::valid_around(NOW_SECS);
 	let body = tee.pccs_tcb_info_body(TeeKind::Sgx, &params);
 	let http = format!(

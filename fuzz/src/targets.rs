@@ -39,13 +39,17 @@ pub fn envelope_open(data: &[u8]) {
 /// Intel's), now (u64 LE)]`.
 pub fn verify_quote(data: &[u8]) {
 	let Some([quote, collateral, root, now]) = frame::split::<4>(data) else { return };
-	let root = match root.first() {
-		Some(1) => aegis_attestation::INTEL_SGX_ROOT_CA_DER.to_vec(),
-		_ => aegis_attestation::sim::SimTee::dev().root_der(),
-	};
 	let now = now.first_chunk::<8>().map_or(NOW_SECS, |b| u64::from_le_bytes(*b));
-	if let Ok(v) = aegis_attestation::verify_quote(quote, collateral, &root, now) {
+	if let Ok(v) = aegis_attestation::verify_quote(quote, collateral, quote_root(root), now) {
 		assert!(v.collateral_expires_at >= now, "accepted collateral that is stale at {now}");
+	}
+}
+
+/// The root a `verify_quote` input names: Intel's for `1`, the simulated dev root otherwise.
+pub fn quote_root(which: &[u8]) -> &'static [u8] {
+	match which.first() {
+		Some(1) => aegis_attestation::INTEL_SGX_ROOT_CA_DER,
+		_ => aegis_attestation::dev::SIM_ROOT_CA_DER,
 	}
 }
 
@@ -56,9 +60,9 @@ pub fn platform_collateral(data: &[u8]) {
 		return;
 	};
 	let now = now.first_chunk::<8>().map_or(NOW_SECS, |b| u64::from_le_bytes(*b));
-	let root = aegis_attestation::sim::SimTee::dev().root_der();
+	let root = aegis_attestation::dev::SIM_ROOT_CA_DER;
 	if let Ok(info) = aegis_attestation::verify_platform_collateral(
-		tcb, tcb_sig, qe, qe_sig, chain, crl, &root, now,
+		tcb, tcb_sig, qe, qe_sig, chain, crl, root, now,
 	) {
 		assert!(info.issued_at <= now && now <= info.next_update, "accepted outside its window");
 	}

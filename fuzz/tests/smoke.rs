@@ -68,19 +68,14 @@ fn the_seeds_pass_every_check() {
 	use aegis_fuzz::frame::split;
 	for seed in seeds::verify_quote() {
 		let [quote, collateral, root, now] = split::<4>(&seed).unwrap();
-		let root = if root == [1] {
-			aegis_attestation::INTEL_SGX_ROOT_CA_DER.to_vec()
-		} else {
-			aegis_attestation::sim::SimTee::dev().root_der()
-		};
 		let now = u64::from_le_bytes(now.try_into().unwrap());
-		aegis_attestation::verify_quote(quote, collateral, &root, now).unwrap();
+		aegis_attestation::verify_quote(quote, collateral, targets::quote_root(root), now).unwrap();
 	}
 	for seed in seeds::platform_collateral() {
 		let [tcb, ts, qe, qs, chain, crl, now] = split::<7>(&seed).unwrap();
-		let root = aegis_attestation::sim::SimTee::dev().root_der();
+		let root = aegis_attestation::dev::SIM_ROOT_CA_DER;
 		let now = u64::from_le_bytes(now.try_into().unwrap());
-		aegis_attestation::verify_platform_collateral(tcb, ts, qe, qs, chain, crl, &root, now)
+		aegis_attestation::verify_platform_collateral(tcb, ts, qe, qs, chain, crl, root, now)
 			.unwrap();
 	}
 	for seed in seeds::envelope_open() {

@@ -147,7 +147,13 @@ impl<T: Config> Pallet<T> {
 			out.push((s, call));
 		}
 		ensure!(is_ordered(header.rule, &metas), Error::<T>::Misordered);
-		Ok(CheckedBatch { entries: out, full_pqc: signed.is_superset(SuiteSet::BOTH), risk })
+		Ok(CheckedBatch {
+			entries: out,
+			full_pqc: signed.is_superset(SuiteSet::BOTH),
+			risk,
+			hash,
+			migration_operator: Self::migration_operator(),
+		})
 	}
 
 	/// Runs one entry and settles its deposit; returns the weight the call used.
@@ -158,12 +164,17 @@ impl<T: Config> Pallet<T> {
 		call: Option<(<T as Config>::RuntimeCall, Classified<T>)>,
 		path: CallPath,
 		risk: RiskScore,
+		migration_operator: Option<&(MigrationId, T::AccountId)>,
 	) -> Weight {
 		Self::forget(id, &s.who);
 		let inclusion = Self::deposit_for(s.envelope.len(), Weight::zero());
 		let (outcome, weight) = match call {
 			None => (EntryOutcome::Undecodable, Weight::zero()),
-			Some((call, classified)) => Self::run(&s, call, &classified, path, risk),
+			Some((call, classified)) => {
+				let operator_of =
+					migration_operator.filter(|(_, op)| *op == s.who).map(|(id, _)| *id);
+				Self::run(&s, call, &classified, path, risk, operator_of)
+			}
 		};
 		let fee = inclusion.saturating_add(T::WeightToFee::weight_to_fee(&weight));
 		let charged = Self::settle(&s, fee, worker);
@@ -172,18 +183,19 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Runs a revealed call as its submitter if the call filter, the protected assets' policies
-	/// (as checked with the batch) and the submitter's `max_weight` let it.
+	/// (as checked with the batch) and the submitter's `max_weight` let it; `operator_of` is
+	/// the migration whose operator the submitter is, if any.
 	pub(crate) fn run(
 		s: &SubmissionOf<T>,
 		call: <T as Config>::RuntimeCall,
 		classified: &Classified<T>,
 		path: CallPath,
 		risk: RiskScore,
+		operator_of: Option<MigrationId>,
 	) -> (EntryOutcome, Weight) {
 		if !T::CallFilter::contains(&call) {
 			return (EntryOutcome::Filtered, Weight::zero());
 		}
-		let operator_of = Self::operated_by(&s.who);
 		if let Err(refusal) = classified.refusal(path, operator_of, || risk) {
 			return (EntryOutcome::Refused(refusal), Weight::zero());
 		}
@@ -205,13 +217,6 @@ impl<T: Config> Pallet<T> {
 		};
 		let used = post.actual_weight.unwrap_or(declared).min(declared);
 		(EntryOutcome::Executed { result, weight: used }, used)
-	}
-
-	/// Removes a pending submission and its count.
-	pub(crate) fn take(id: SubmissionId) -> Option<SubmissionOf<T>> {
-		let s = Pending::<T>::take(id)?;
-		Self::uncount(&s.who);
-		Some(s)
 	}
 
 	/// Removes a pending submission already read (and checked) by the caller.
@@ -286,12 +291,12 @@ impl<T: Config> Pallet<T> {
 		now >= s.submitted_at.saturating_add(T::MaxPendingAge::get())
 	}
 
-	pub(crate) fn expire(id: SubmissionId) {
-		if let Some(s) = Self::take(id) {
-			let reason: T::RuntimeHoldReason = HoldReason::Submission.into();
-			let _ = T::Currency::release(&reason, &s.who, s.deposit, Precision::BestEffort);
-			Self::deposit_event(Event::Expired { id, who: s.who });
-		}
+	/// Refunds pending submission `id`, read by the caller, in full.
+	pub(crate) fn expire(id: SubmissionId, s: SubmissionOf<T>) {
+		Self::forget(id, &s.who);
+		let reason: T::RuntimeHoldReason = HoldReason::Submission.into();
+		let _ = T::Currency::release(&reason, &s.who, s.deposit, Precision::BestEffort);
+		Self::deposit_event(Event::Expired { id, who: s.who });
 	}
 
 	/// What refunding `refunded` expired submissions cost, having looked at `looked` ids: the
@@ -314,7 +319,7 @@ impl<T: Config> Pallet<T> {
 			match Pending::<T>::get(cursor) {
 				None => {}
 				Some(s) if Self::is_expired(&s, now) => {
-					Self::expire(cursor);
+					Self::expire(cursor, s);
 					refunded = refunded.saturating_add(1);
 				}
 				Some(_) => break,

@@ -36,7 +36,8 @@
 //! batch: the submitter pays [`Pallet::reject_fee`] (`RejectFee`, at most the inclusion cost
 //! `DepositBase + DepositPerByte · len`), which is burned, and gets the rest back. Submissions pending
 //! longer than `MaxPendingAge` blocks are refunded in full, oldest first, by `on_initialize`
-//! (at most `MaxExpiriesPerBlock` a block) or by anyone through [`Pallet::refund_expired`]. No
+//! (at most `MaxExpiriesPerBlock` a block), by `on_idle` with the block's spare weight, or by
+//! anyone through [`Pallet::refund_expired`]. No
 //! path loses a deposit.
 //!
 //! ## Protected assets
@@ -647,10 +648,11 @@ pub mod pallet {
 					call,
 					path,
 					checked.risk,
+					checked.migration_operator.as_ref(),
 				));
 			}
 			EncryptedDispatch::<T>::kill();
-			let hash = batch.hash();
+			let hash = checked.hash;
 			Batches::<T>::put(BatchChain {
 				next_sequence: batch.header.sequence.saturating_add(1),
 				last_hash: hash,
@@ -704,7 +706,7 @@ pub mod pallet {
 			let s = Pending::<T>::get(id).ok_or(Error::<T>::UnknownSubmission)?;
 			let now = frame_system::Pallet::<T>::block_number();
 			ensure!(Self::is_expired(&s, now), Error::<T>::NotExpired);
-			Self::expire(id);
+			Self::expire(id, s);
 			Ok(())
 		}
 

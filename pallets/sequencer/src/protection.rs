@@ -209,7 +209,8 @@ pub enum AssetRefusal {
 	/// The risk score is above the asset's threshold and the operation is not allowed then.
 	#[codec(index = 2)]
 	OperationRestricted,
-	/// The asset is being migrated and the call is not a migration call.
+	/// The asset is being migrated and the call is not a migration call dispatched by the
+	/// migration's operator.
 	#[codec(index = 3)]
 	AssetMigrating,
 }
@@ -323,8 +324,13 @@ impl<T: Config> Pallet<T> {
 
 	/// The migration in progress, if `who` is its operator.
 	pub fn operated_by(who: &T::AccountId) -> Option<MigrationId> {
+		Self::migration_operator().filter(|(_, op)| op == who).map(|(id, _)| id)
+	}
+
+	/// The migration in progress and its operator.
+	pub(crate) fn migration_operator() -> Option<(MigrationId, T::AccountId)> {
 		let id = CurrentMigration::<T>::get()?;
-		(MigrationOperators::<T>::get(id).as_ref() == Some(who)).then_some(id)
+		MigrationOperators::<T>::get(id).map(|op| (id, op))
 	}
 
 	/// The path the call being dispatched now came by.

@@ -136,6 +136,10 @@ pub(crate) struct CheckedBatch<T: Config> {
 	pub(crate) entries: Vec<(SubmissionOf<T>, Option<(<T as Config>::RuntimeCall, Classified<T>)>)>,
 	pub(crate) full_pqc: bool,
 	pub(crate) risk: RiskScore,
+	/// The batch's hash, as signed.
+	pub(crate) hash: aegis_primitives::Hash,
+	/// The migration in progress and its operator, read once for every entry.
+	pub(crate) migration_operator: Option<(MigrationId, <T as frame_system::Config>::AccountId)>,
 }
 
 /// The chain of batches.

@@ -1090,14 +1090,14 @@ impl<T: Config> Pallet<T> {
 		T::UnixTime::now().as_secs()
 	}
 
-	/// Verifies a quote and applies the chain's policy; returns what it verified and the hash
-	/// of the root it verified under. Changes no storage.
 	/// The trusted root a PEM chain (a quote's PCK chain, a PCCS issuer chain) ends in.
 	fn trusted_root_of<'r>(roots: &'r [RootCertificate], chain: &[u8]) -> Option<&'r [u8]> {
 		let end = aegis_attestation::chain_root(chain)?;
 		roots.iter().map(|r| r.as_slice()).find(|r| *r == end.as_slice())
 	}
 
+	/// Verifies a quote and applies the chain's policy; returns what it verified and the hash
+	/// of the root it verified under. Changes no storage.
 	fn attest(
 		who: &T::AccountId,
 		quote: &[u8],
@@ -1364,9 +1364,6 @@ impl<T: Config> Pallet<T> {
 impl<T: Config> WorkerRegistry<T::AccountId> for Pallet<T> {
 	fn is_active(who: &T::AccountId) -> bool {
 		Self::active_worker(who).is_some()
-	}
-	fn keys(who: &T::AccountId) -> Option<EnclaveKeys> {
-		Workers::<T>::get(who).map(|w| w.keys)
 	}
 	fn role(who: &T::AccountId) -> Option<WorkerRole> {
 		Workers::<T>::get(who).map(|w| w.role)

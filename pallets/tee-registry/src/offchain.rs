@@ -14,7 +14,7 @@
 //! signed documents are taken from the bodies byte for byte, never re-serialised.
 
 use crate::{Config, PccsUrl, Platforms};
-use aegis_attestation::TeeKind;
+use aegis_attestation::{CollateralDocuments, TeeKind};
 use alloc::{format, string::String, vec::Vec};
 use codec::{Decode, DecodeWithMemTracking, Encode};
 use frame_support::{pallet_prelude::ConstU32, traits::Get, BoundedVec};
@@ -141,10 +141,6 @@ pub fn fetch(base: &str, tee: TeeKind, fmspc: &[u8; 6]) -> Result<CollateralUpda
 		root_ca_crl,
 	))
 }
-
-/// A platform's collateral documents as a PCCS serves them: TCB info, its signature, QE
-/// identity, its signature, the signer's PEM chain, the root CA's CRL (DER).
-pub type CollateralDocuments = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>);
 
 impl CollateralUpdate {
 	/// The update of the documents a PCCS serves: TCB info, its signature, QE identity, its

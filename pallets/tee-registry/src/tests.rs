@@ -63,7 +63,10 @@ fn a_simulated_quote_enrols_a_worker() {
 			})
 		);
 		assert!(<TeeRegistry as WorkerRegistry<u64>>::is_active(&7));
-		assert_eq!(<TeeRegistry as WorkerRegistry<u64>>::keys(&7), Some(keys(7, 0)));
+		assert_eq!(
+			<TeeRegistry as WorkerRegistry<u64>>::keys_and_age(&7).map(|(k, _)| k),
+			Some(keys(7, 0))
+		);
 		assert_eq!(<TeeRegistry as WorkerRegistry<u64>>::role(&7), Some(WorkerRole::Primary));
 		assert_eq!(<TeeRegistry as WorkerRegistry<u64>>::kind(&7), Some(TeeKind::Sgx));
 		assert!(!<TeeRegistry as WorkerRegistry<u64>>::is_active(&8));

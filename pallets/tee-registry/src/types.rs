@@ -220,8 +220,6 @@ pub struct ActiveWorker<AccountId, BlockNumber> {
 pub trait WorkerRegistry<AccountId> {
 	/// Attested, under an allowed measurement, not expired, and heard from recently.
 	fn is_active(who: &AccountId) -> bool;
-	/// The worker's registered keys.
-	fn keys(who: &AccountId) -> Option<EnclaveKeys>;
 	/// The worker's role.
 	fn role(who: &AccountId) -> Option<WorkerRole>;
 	/// The worker's TEE kind.
@@ -233,6 +231,7 @@ pub trait WorkerRegistry<AccountId> {
 	/// Whether `who` holds the cluster secret of key epoch `epoch` (published or was
 	/// provisioned it).
 	fn holds_epoch(who: &AccountId, epoch: u32) -> bool;
-	/// `who`'s registered keys and how many blocks ago they were registered (one read).
+	/// `who`'s registered keys and how many blocks ago they were registered (one read of its
+	/// record).
 	fn keys_and_age(who: &AccountId) -> Option<(EnclaveKeys, u32)>;
 }

@@ -44,20 +44,18 @@ mod verify;
 #[cfg(feature = "std")]
 pub use verify::{verify_platform_collateral, verify_quote};
 
+/// A platform's collateral documents as a PCCS serves them: TCB info, its signature, QE
+/// identity, its signature, the signer's PEM chain, the root CA's CRL (DER).
+pub type CollateralDocuments = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>);
+
 /// The DER of the last PEM `CERTIFICATE` block in `bytes`: where a DCAP PCK chain (inside a
-/// quote) or a PCCS issuer chain ends, at its root CA. `None` if there is none or it does not
-/// decode. Reads untrusted bytes in time linear in their length, and only picks which trusted
+/// quote) or a PCCS issuer chain ends, at its root CA. `None` if there is none or a block does
+/// not decode. Reads untrusted bytes in time linear in their length, and only picks which trusted
 /// root a verification then runs under: a quote or document naming a root the chain does not
 /// end in fails that verification like any other.
 pub fn chain_root(bytes: &[u8]) -> Option<Vec<u8>> {
-	use base64::Engine as _;
-	const BEGIN: &[u8] = b"BEGIN CERTIFICATE-----";
-	const END: &[u8] = b"-----END CERTIFICATE";
-	let start = bytes.windows(BEGIN.len()).rposition(|w| w == BEGIN)?.checked_add(BEGIN.len())?;
-	let rest = bytes.get(start..)?;
-	let body = rest.get(..rest.windows(END.len()).position(|w| w == END)?)?;
-	let body: Vec<u8> = body.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
-	base64::engine::general_purpose::STANDARD.decode(body).ok()
+	let chain = pem::parse_many(bytes).ok()?;
+	chain.into_iter().rev().find(|p| p.tag() == "CERTIFICATE").map(pem::Pem::into_contents)
 }
 
 /// Intel's SGX Root CA certificate (DER), the root of every genuine SGX and TDX quote.

@@ -29,15 +29,12 @@ const TDX_DEBUG: u8 = 0x01;
 /// more candidate issuer the verifier tries, with a signature check each, for every trusted
 /// root; what a verification costs must not depend on that choice beyond the bytes.
 fn check_chain_lengths(
-	quote: &[u8],
+	quote: Option<&Quote>,
 	collateral: &QuoteCollateralV3,
 ) -> Result<(), AttestationError> {
 	let certificates =
 		|pem: &[u8]| pem.windows(10).filter(|w| *w == b"-----BEGIN".as_slice()).count();
-	let pck = Quote::parse(quote)
-		.ok()
-		.and_then(|q| q.raw_cert_chain().ok().map(certificates))
-		.unwrap_or_default();
+	let pck = quote.and_then(|q| q.raw_cert_chain().ok().map(certificates)).unwrap_or_default();
 	if pck > PCK_CHAIN_CERTIFICATES {
 		return Err(rejected("the quote's PCK chain holds more certificates than Intel issues"));
 	}
@@ -74,7 +71,10 @@ pub fn verify_quote(
 		.map_err(|_| AttestationError::MalformedCollateral)?;
 	let qe_identity: QeIdentity = serde_json::from_str(&collateral.qe_identity)
 		.map_err(|_| AttestationError::MalformedCollateral)?;
-	check_chain_lengths(quote, &collateral)?;
+	// Parsed once here for the checks around `dcap-qvl`'s verification (which parses its own);
+	// a quote that does not parse is refused by that verification.
+	let parsed = Quote::parse(quote).ok();
+	check_chain_lengths(parsed.as_ref(), &collateral)?;
 	// The documents' own windows are checked here, before the signatures: a failure that a
 	// refresh of the collateral cures is a typed error, and no error text is ever read.
 	let issued_at = unix_secs(&tcb_info.issue_date)?.max(unix_secs(&qe_identity.issue_date)?);
@@ -87,9 +87,10 @@ pub fn verify_quote(
 		.verify(quote, &collateral, now_secs)
 		.map_err(|e| rejected(&format!("{e:#}")))?;
 
-	let fmspc = Quote::parse(quote)
-		.and_then(|q| quote_fmspc(&q))
-		.map_err(|e| rejected(&format!("{e:#}")))?;
+	let fmspc = parsed
+		.as_ref()
+		.ok_or_else(|| rejected("the quote does not parse"))
+		.and_then(|q| quote_fmspc(q).map_err(|e| rejected(&format!("{e:#}"))))?;
 
 	let tcb_status =
 		TcbStatus::from_intel_name(&report.status).ok_or(AttestationError::UnknownTcbStatus)?;

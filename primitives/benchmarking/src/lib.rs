@@ -24,9 +24,7 @@ use sp_runtime_interface::{
 	runtime_interface,
 };
 
-/// A platform collateral update as the PCCS serves it: TCB info, its signature, QE identity,
-/// its signature, the signer's PEM chain, the root CA's CRL (DER).
-pub type CollateralDocuments = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>);
+pub use aegis_attestation::CollateralDocuments;
 
 #[cfg(feature = "std")]
 mod host {

@@ -545,7 +545,6 @@ mod tests {
 		assert_eq!(r.apply(s, score(5_400), 2, 0).0.active, RiskLevel::Normal);
 		// Two steps at once.
 		assert_eq!(r.apply(emergency, score(100), 3, 0).0.active, RiskLevel::Normal);
-		// A saturating margin never wraps.
 		// A level stays in force `min_dwell` blocks after it took effect, whatever the score.
 		let dwelling = LevelRules { min_dwell: 50, ..r };
 		assert_eq!(dwelling.apply(emergency, score(100), 40, 0), (emergency, LevelChange::None));
@@ -554,6 +553,7 @@ mod tests {
 		// Going up is never held back.
 		let normal = LevelState::default();
 		assert_eq!(dwelling.apply(normal, score(9_500), 1, 0).0.active, RiskLevel::Emergency);
+		// A saturating margin never wraps.
 		let wide = LevelRules { hysteresis: u16::MAX, ..r };
 		assert_eq!(wide.apply(emergency, score(0), 4, 0), (emergency, LevelChange::None));
 	}

@@ -15,7 +15,7 @@
 
 use aegis_attestation::{
 	sim::{CollateralParams, SgxEnclave, SimPlatform, SimTee},
-	Measurement, TeeKind,
+	CollateralDocuments, Measurement, TeeKind,
 };
 use aegis_envelope::RecipientKey;
 use aegis_primitives::{
@@ -169,10 +169,6 @@ pub fn quote_of_report(
 pub fn collateral(now_secs: u64) -> Vec<u8> {
 	tee().collateral(TeeKind::Sgx, &CollateralParams::valid_around(now_secs))
 }
-
-/// A platform collateral update as a PCCS serves it: TCB info, its signature, QE identity, its
-/// signature, the signer's PEM chain, the root CA's CRL (DER).
-pub type CollateralDocuments = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>);
 
 /// The dev platform's SGX collateral documents with `params`.
 pub fn collateral_documents(params: &CollateralParams) -> CollateralDocuments {
