@@ -1255,10 +1255,23 @@ impl<T: Config> Pallet<T> {
 		(removed, scanned)
 	}
 
+	/// Whether an active worker holds cluster key epoch `epoch`; adds the reads it made to
+	/// `reads` (a holder and its record: two each).
+	fn epoch_has_active_holder(epoch: u32, reads: &mut u64) -> bool {
+		let mut looked = 0u64;
+		let held = KeyHolders::<T>::iter_key_prefix(epoch)
+			.take(T::MaxWorkers::get() as usize)
+			.inspect(|_| looked += 1)
+			.any(|w| Self::active_worker(&w).is_some());
+		*reads = reads.saturating_add(looked.saturating_mul(2));
+		held
+	}
+
 	/// Sets a rekey deadline when the risk level turns Emergency, and reports a missed one.
 	fn track_emergency(now: BlockNumberFor<T>) -> Weight {
 		let level = T::RiskLevel::get();
-		let mut reads = 3u64;
+		// The level, the last one seen, whether a rekey is owed, and the rekey deadline.
+		let mut reads = 4u64;
 		let mut writes = 0u64;
 		if level != LastRiskLevel::<T>::get() {
 			LastRiskLevel::<T>::put(level);
@@ -1277,18 +1290,8 @@ impl<T: Config> Pallet<T> {
 					writes += 1;
 				}
 				Some(key) => {
-					// The cooldown never holds back a rekey no active worker could serve
-					// (a holder and its record: two reads each).
-					let held = !cooled && {
-						let mut looked = 0u64;
-						let held = KeyHolders::<T>::iter_key_prefix(key.epoch)
-							.take(T::MaxWorkers::get() as usize)
-							.inspect(|_| looked += 1)
-							.any(|w| Self::active_worker(&w).is_some());
-						reads = reads.saturating_add(looked.saturating_mul(2));
-						held
-					};
-					if cooled || !held {
+					// The cooldown never holds back a rekey no active worker could serve.
+					if cooled || !Self::epoch_has_active_holder(key.epoch, &mut reads) {
 						RekeyOwed::<T>::kill();
 						LastRekeyRequired::<T>::put(now);
 						let deadline = now.saturating_add(T::EmergencyRekeyPeriod::get());

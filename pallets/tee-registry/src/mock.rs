@@ -9,7 +9,7 @@ use aegis_attestation::{
 	Measurement, TcbStatus, TeeKind,
 };
 use aegis_primitives::{
-	binding::{keys_hash, report_data, EnclaveKeys, HPKE_XWING_PUBLIC_KEY_LEN},
+	binding::{EnclaveKeys, HPKE_XWING_PUBLIC_KEY_LEN},
 	pqc::{self, SecretKey, Suite},
 	risk::RiskLevel,
 };
@@ -119,14 +119,11 @@ pub fn keys(i: u64, g: u8) -> EnclaveKeys {
 	EnclaveKeys { hpke: [i as u8 ^ g; HPKE_XWING_PUBLIC_KEY_LEN], ml_dsa, slh_dsa: [g; 64] }
 }
 
-/// Report data binding `who`, `keys` and `nonce` to the mock chain.
-pub fn binding(who: u64, keys: &EnclaveKeys, nonce: u64) -> [u8; 64] {
-	report_data(
-		&TeeRegistry::genesis_hash(),
-		&TeeRegistry::account_bytes(&who),
-		&keys_hash(keys),
-		nonce,
-	)
+/// A dev-TEE quote of `e` binding `who`, `keys`, `nonce` to the mock chain, `padding` bytes
+/// longer than the shortest.
+fn padded_quote(e: &SgxEnclave, who: u64, keys: &EnclaveKeys, nonce: u64, padding: u32) -> Vec<u8> {
+	let account = TeeRegistry::account_bytes(&who);
+	aegis_test_support::quote(e, &TeeRegistry::genesis_hash(), &account, keys, nonce, padding)
 }
 
 /// A quote of `e` binding `who`, `keys`, `nonce`.
@@ -136,9 +133,7 @@ pub fn quote_of(
 	keys: &EnclaveKeys,
 	nonce: u64,
 ) -> BoundedVec<u8, ConstU32<{ 16 * 1024 }>> {
-	aegis_test_support::quote_of_report(e, &binding(who, keys, nonce), 0)
-		.try_into()
-		.expect("quote fits")
+	padded_quote(e, who, keys, nonce, 0).try_into().expect("quote fits")
 }
 
 /// A quote of the allowed enclave binding `who`, `keys`, `nonce`.
@@ -236,11 +231,7 @@ impl crate::BenchmarkHelper<Test> for SimHelper {
 	fn registration(who: &u64, index: u64, nonce: u64, quote_padding: u32) -> crate::Registration {
 		let k = keys(index, 0);
 		crate::Registration {
-			quote: aegis_test_support::quote_of_report(
-				&enclave(),
-				&binding(*who, &k, nonce),
-				quote_padding,
-			),
+			quote: padded_quote(&enclave(), *who, &k, nonce, quote_padding),
 			collateral: collateral_with(&CollateralParams::valid_around(NOW_SECS)).into_inner(),
 			keys: k,
 			measurement: measurement(),
