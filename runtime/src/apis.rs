@@ -11,7 +11,7 @@ use aegis_primitives::{
 	ordering::{OrderingRule, ProtectionTier},
 	risk::{PqcPolicy, RiskLevel},
 };
-use alloc::vec::Vec;
+use alloc::{vec, vec::Vec};
 use frame_support::{
 	genesis_builder_helper::{build_state, get_preset},
 	weights::Weight,
@@ -31,7 +31,15 @@ use sp_runtime::{
 };
 use sp_version::RuntimeVersion;
 
-impl_runtime_apis! {
+// `ReviveApi` (contract dry runs, the storage and code of contracts, Ethereum-shaped block data)
+// is added by pallet-revive's macro around the runtime's own APIs. Its fourth argument names an
+// Ethereum transaction extension, which this chain does not accept (no `eth_transact`): `()`.
+pallet_revive::impl_runtime_apis_plus_revive_traits! {
+	Runtime,
+	Revive,
+	Executive,
+	(),
+
 	impl sp_api::Core<Block> for Runtime {
 		fn version() -> RuntimeVersion {
 			VERSION

@@ -1,8 +1,9 @@
 //! # The QuantumAegis runtime
 //!
-//! FRAME system, timestamp, Aura, GRANDPA, balances, transaction payment, sudo and assets (the
-//! on-chain tokens asset protection guards), with the three QuantumAegis pallets: the
-//! quantum-risk oracle, the TEE worker registry and the encrypted sequencer.
+//! FRAME system, timestamp, Aura, GRANDPA, balances, transaction payment, sudo, assets (the
+//! on-chain tokens asset protection guards) and revive (PolkaVM and EVM contracts, with the
+//! oracle as a precompile), with the three QuantumAegis pallets: the quantum-risk oracle, the TEE
+//! worker registry and the encrypted sequencer.
 //!
 //! - [`configs`]: every pallet's configuration, the sequencer's call classifier and call filter.
 //! - [`apis`]: the runtime APIs (the standard set plus `RiskOracleApi`, `TeeRegistryApi` and
@@ -81,7 +82,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("quantum-aegis"),
 	impl_name: alloc::borrow::Cow::Borrowed("quantum-aegis"),
 	authoring_version: 1,
-	spec_version: 102,
+	spec_version: 103,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -141,6 +142,8 @@ mod runtime {
 	pub type Sudo = pallet_sudo;
 	#[runtime::pallet_index(7)]
 	pub type Assets = pallet_assets;
+	#[runtime::pallet_index(8)]
+	pub type Revive = pallet_revive;
 	#[runtime::pallet_index(20)]
 	pub type RiskOracle = pallet_risk_oracle;
 	#[runtime::pallet_index(21)]

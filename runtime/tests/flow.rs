@@ -29,56 +29,11 @@ use sp_runtime::{traits::Dispatchable, BuildStorage};
 
 use aegis_test_support::{WorkerKeys, NOW_SECS};
 
-/// Externalities at block 1 of the `development` preset's genesis.
-fn dev_chain() -> sp_io::TestExternalities {
-	let config = genesis_config_presets::development_genesis();
-	let mut ext = sp_io::TestExternalities::new(config.build_storage().unwrap());
-	ext.execute_with(|| {
-		System::set_block_number(1);
-		pallet_timestamp::Now::<Runtime>::put(NOW_SECS * 1000);
-	});
-	ext
-}
+mod common;
 
-fn account(k: Sr25519Keyring) -> AccountId {
-	k.to_account_id()
-}
-
-/// A simulated worker: the dev TEE, the dev worker enclave, real post-quantum keys.
-struct Worker {
-	account: AccountId,
-	keys: WorkerKeys,
-}
+use common::{account, dev_chain, Worker};
 
 impl Worker {
-	fn new(k: Sr25519Keyring) -> Self {
-		Self { account: account(k), keys: WorkerKeys::from_seed([k as u8; 32]) }
-	}
-
-	fn keys(&self) -> EnclaveKeys {
-		self.keys.public()
-	}
-
-	/// Enrols with a dev-TEE quote of `enclave` binding its keys to this chain.
-	fn register_as(&self, enclave: &SgxEnclave) -> sp_runtime::DispatchResult {
-		let quote = aegis_test_support::quote(
-			enclave,
-			&TeeRegistry::genesis_hash(),
-			&TeeRegistry::account_bytes(&self.account),
-			&self.keys(),
-			1,
-			0,
-		);
-		TeeRegistry::register_worker(
-			RuntimeOrigin::signed(self.account.clone()),
-			quote.try_into().unwrap(),
-			aegis_test_support::collateral(NOW_SECS).try_into().unwrap(),
-			Box::new(self.keys()),
-			WorkerRole::Primary,
-			1,
-		)
-	}
-
 	fn publish_cluster_key(&self) {
 		let pk = self.keys.cluster.public_key().to_bytes();
 		let sig = self.keys.cluster_key_signature(&TeeRegistry::genesis_hash(), 1, &pk);

@@ -1354,6 +1354,14 @@ impl<T: Config> Pallet<T> {
 		newer.then_some((info.tee, info.fmspc, collateral))
 	}
 
+	/// How many registered workers are live (active, attested and heartbeating) at this
+	/// block: what `active_workers` lists, without building the list. Reads every worker
+	/// record (at most `MaxWorkers`; `Workers::count()` says how many before reading them).
+	pub fn live_worker_count() -> u32 {
+		let now = frame_system::Pallet::<T>::block_number();
+		Workers::<T>::iter_values().filter(|w| Self::is_live(w, now)).count() as u32
+	}
+
 	/// Active workers, for the runtime API.
 	pub fn active_workers() -> Vec<ActiveWorker<T::AccountId, BlockNumberFor<T>>> {
 		let now = frame_system::Pallet::<T>::block_number();

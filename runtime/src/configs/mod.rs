@@ -1,6 +1,9 @@
 //! Every pallet's configuration.
 
+mod contracts;
 mod sequencing;
+
+pub use contracts::{deposit, AuraAuthor, CHAIN_ID};
 
 pub use sequencing::{EncryptedCalls, ProtectableAssets, RuntimeCallClassifier};
 
@@ -69,6 +72,9 @@ impl frame_system::Config for Runtime {
 	type MaxConsumers = ConstU32<16>;
 	/// Every dispatch, nested ones included, obeys the protected assets' policies.
 	type BaseCallFilter = pallet_sequencer::ProtectedAssetGuard<Runtime>;
+	/// Every account gets its contract address when it is created, and loses it when reaped.
+	type OnNewAccount = pallet_revive::AutoMapper<Runtime>;
+	type OnKilledAccount = pallet_revive::AutoMapper<Runtime>;
 }
 
 impl pallet_aura::Config for Runtime {
