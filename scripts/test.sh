@@ -6,7 +6,8 @@
 # and worker tests start `aegis-node` and `aegis-worker` processes on loopback; the worker's
 # end-to-end test runs both), then the
 # standard-client tests (`tests/clients`: polkadot.js and PAPI from the npm registry, with
-# Node.js) against a dev node and worker they start.
+# Node.js) against a dev node and worker they start. The Solidity contracts' committed PolkaVM
+# and EVM artefacts are checked to be what their pinned npm compilers produce.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,6 +61,10 @@ grep -q '^clippy' <<<"$installed_components" || rustup component add clippy
 
 step "format check"
 cargo fmt --all -- --check
+
+step "contracts: the committed Solidity artefacts are reproduced byte for byte (npm solc 0.8.30, resolc 0.3.0)"
+install_node
+(cd contracts/solidity && npm ci --no-audit --no-fund && npm run --silent check)
 
 step "lints (clippy, warnings are errors): every crate but the node"
 SKIP_WASM_BUILD=1 cargo clippy --locked --workspace --exclude aegis-node --all-targets --features "$FEATURES" -- -D warnings

@@ -133,3 +133,101 @@ fn the_dev_chain_produces_blocks_and_answers_standard_clients() {
 	.unwrap();
 	assert_eq!(classes, vec![Default::default(); calls.len()]);
 }
+
+/// The example vault (Solidity compiled to PolkaVM by resolc), as a dapp developer deploys it
+/// on the dev chain.
+const VAULT_PVM: &[u8] = include_bytes!("../../contracts/solidity/build/QuantumRiskVault.polkavm");
+
+#[test]
+fn the_dev_chain_runs_a_contract_that_reads_the_oracle() {
+	use pallet_revive::{precompiles::alloy, AddressMapper};
+	use alloy::sol_types::{SolCall, SolValue};
+
+	alloy::sol! {
+		function deposit() external payable;
+		function withdraw(address to, uint256 amount) external;
+	}
+
+	let node = Node::start("contracts", &["--dev", "--block-time", "500"]);
+	node.wait_for(Duration::from_secs(60), "block 1", |n| (n.best_number() >= 1).then_some(()));
+	let genesis: [u8; 32] =
+		unhex(node.rpc("chain_getBlockHash", json!([0])).as_str().unwrap()).try_into().unwrap();
+	let address = |k: Sr25519Keyring| {
+		<Runtime as pallet_revive::Config>::AddressMapper::to_address(&k.to_account_id())
+	};
+	let wei = |units: Balance| alloy::primitives::U256::from(units) * alloy::primitives::U256::from(1_000_000u64);
+	let submit = |call: RuntimeCall, who: Sr25519Keyring| {
+		let nonce = nonce(&node, who) as u32;
+		let xt = signed(call, who, nonce, genesis);
+		node.rpc("author_submitExtrinsic", json!([format!("0x{}", hex(&xt))]));
+		// Included once the account's nonce on chain has moved past it.
+		node.wait_for(Duration::from_secs(60), "the extrinsic in a block", |n| {
+			let key = frame_system::Account::<Runtime>::hashed_key_for(who.to_account_id());
+			let raw = n.rpc("state_getStorage", json!([format!("0x{}", hex(&key))]));
+			let info = frame_system::AccountInfo::<u32, pallet_balances::AccountData<Balance>>::decode(
+				&mut &unhex(raw.as_str()?)[..],
+			)
+			.ok()?;
+			(info.nonce > nonce).then_some(())
+		});
+		nonce
+	};
+	let weight_limit = sp_runtime::Weight::from_parts(200_000_000_000, 2 * 1024 * 1024);
+	let contract_call = |dest, value: Balance, data: Vec<u8>| {
+		RuntimeCall::Revive(pallet_revive::Call::call {
+			dest,
+			value,
+			weight_limit,
+			storage_deposit_limit: 100 * UNIT,
+			data,
+		})
+	};
+
+	// Alice deploys the vault: recovery Dave, at most 10 units per withdrawal at Elevated.
+	let ctor = (alloy::primitives::Address::from(address(Sr25519Keyring::Dave).0), wei(10 * UNIT))
+		.abi_encode_params();
+	let deploy = RuntimeCall::Revive(pallet_revive::Call::instantiate_with_code {
+		value: 0,
+		weight_limit,
+		storage_deposit_limit: 100 * UNIT,
+		code: VAULT_PVM.to_vec(),
+		data: ctor,
+		salt: None,
+	});
+	let nonce_used = submit(deploy, Sr25519Keyring::Alice);
+	let vault = pallet_revive::create1(&address(Sr25519Keyring::Alice), u64::from(nonce_used));
+	let vault_account = <Runtime as pallet_revive::Config>::AddressMapper::to_account_id(&vault);
+
+	// Bob deposits 50 units.
+	let vault_before = free_balance(&node, &vault_account);
+	submit(contract_call(vault, 50 * UNIT, depositCall {}.abi_encode()), Sr25519Keyring::Bob);
+	assert_eq!(free_balance(&node, &vault_account), vault_before + 50 * UNIT);
+
+	// Normal: Alice withdraws 20 to Charlie.
+	let charlie = Sr25519Keyring::Charlie.to_account_id();
+	let withdraw = |to: Sr25519Keyring, units: Balance| {
+		contract_call(
+			vault,
+			0,
+			withdrawCall { to: address(to).0.into(), amount: wei(units * UNIT) }.abi_encode(),
+		)
+	};
+	let before = free_balance(&node, &charlie);
+	submit(withdraw(Sr25519Keyring::Charlie, 20), Sr25519Keyring::Alice);
+	assert_eq!(free_balance(&node, &charlie), before + 20 * UNIT);
+
+	// Governance forces Emergency; the vault, reading the oracle, pays only the recovery account.
+	let force = RuntimeCall::Sudo(pallet_sudo::Call::sudo {
+		call: Box::new(RuntimeCall::RiskOracle(pallet_risk_oracle::Call::force_score {
+			score: 9_500,
+		})),
+	});
+	submit(force, Sr25519Keyring::Alice);
+	let before = free_balance(&node, &charlie);
+	submit(withdraw(Sr25519Keyring::Charlie, 5), Sr25519Keyring::Alice);
+	assert_eq!(free_balance(&node, &charlie), before, "the vault paid out at Emergency");
+	let dave = Sr25519Keyring::Dave.to_account_id();
+	let before = free_balance(&node, &dave);
+	submit(withdraw(Sr25519Keyring::Dave, 5), Sr25519Keyring::Alice);
+	assert_eq!(free_balance(&node, &dave), before + 5 * UNIT);
+}

@@ -7,7 +7,6 @@
 use aegis_attestation::sim::SgxEnclave;
 use aegis_primitives::{
 	batch::{Batch, RevealedCall},
-	binding::EnclaveKeys,
 	pqc::{self, SignatureSet},
 	risk::RiskLevel,
 };
@@ -23,11 +22,8 @@ use frame_support::{
 	weights::Weight,
 };
 use pallet_sequencer::EntryOutcome;
-use pallet_tee_registry::WorkerRole;
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::{traits::Dispatchable, BuildStorage};
-
-use aegis_test_support::{WorkerKeys, NOW_SECS};
 
 mod common;
 
