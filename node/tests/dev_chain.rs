@@ -140,8 +140,13 @@ const VAULT_PVM: &[u8] = include_bytes!("../../contracts/solidity/build/QuantumR
 
 #[test]
 fn the_dev_chain_runs_a_contract_that_reads_the_oracle() {
-	use pallet_revive::{precompiles::alloy, AddressMapper};
-	use alloy::sol_types::{SolCall, SolValue};
+	use pallet_revive::{
+		precompiles::{
+			alloy,
+			alloy::sol_types::{SolCall, SolValue},
+		},
+		AddressMapper,
+	};
 
 	alloy::sol! {
 		function deposit() external payable;
@@ -155,7 +160,9 @@ fn the_dev_chain_runs_a_contract_that_reads_the_oracle() {
 	let address = |k: Sr25519Keyring| {
 		<Runtime as pallet_revive::Config>::AddressMapper::to_address(&k.to_account_id())
 	};
-	let wei = |units: Balance| alloy::primitives::U256::from(units) * alloy::primitives::U256::from(1_000_000u64);
+	let wei = |units: Balance| {
+		alloy::primitives::U256::from(units) * alloy::primitives::U256::from(1_000_000u64)
+	};
 	let submit = |call: RuntimeCall, who: Sr25519Keyring| {
 		let nonce = nonce(&node, who) as u32;
 		let xt = signed(call, who, nonce, genesis);
@@ -164,15 +171,16 @@ fn the_dev_chain_runs_a_contract_that_reads_the_oracle() {
 		node.wait_for(Duration::from_secs(60), "the extrinsic in a block", |n| {
 			let key = frame_system::Account::<Runtime>::hashed_key_for(who.to_account_id());
 			let raw = n.rpc("state_getStorage", json!([format!("0x{}", hex(&key))]));
-			let info = frame_system::AccountInfo::<u32, pallet_balances::AccountData<Balance>>::decode(
-				&mut &unhex(raw.as_str()?)[..],
-			)
-			.ok()?;
+			let info =
+				frame_system::AccountInfo::<u32, pallet_balances::AccountData<Balance>>::decode(
+					&mut &unhex(raw.as_str()?)[..],
+				)
+				.ok()?;
 			(info.nonce > nonce).then_some(())
 		});
 		nonce
 	};
-	let weight_limit = sp_runtime::Weight::from_parts(200_000_000_000, 2 * 1024 * 1024);
+	let weight_limit = pallet_revive::Weight::from_parts(200_000_000_000, 2 * 1024 * 1024);
 	let contract_call = |dest, value: Balance, data: Vec<u8>| {
 		RuntimeCall::Revive(pallet_revive::Call::call {
 			dest,
