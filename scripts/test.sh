@@ -7,7 +7,8 @@
 # end-to-end test runs both), then the
 # standard-client tests (`tests/clients`: polkadot.js and PAPI from the npm registry, with
 # Node.js) against a dev node and worker they start. The Solidity contracts' committed PolkaVM
-# and EVM artefacts are checked to be what their pinned npm compilers produce.
+# and EVM artefacts are checked to be what their pinned npm compilers produce, and the ink!
+# vault's PolkaVM blob to be what `contracts/ink`'s builder produces.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -61,10 +62,14 @@ grep -q '^clippy' <<<"$installed_components" || rustup component add clippy
 
 step "format check"
 cargo fmt --all -- --check
+cargo fmt --manifest-path contracts/ink/Cargo.toml --all -- --check
 
 step "contracts: the committed Solidity artefacts are reproduced byte for byte (npm solc 0.8.30, resolc 0.3.0)"
 install_node
 (cd contracts/solidity && npm ci --no-audit --no-fund && npm run --silent check)
+
+step "contracts: the ink! 6 vault rebuilt for PolkaVM reproduces the committed blob (contracts/ink, stable Rust with rust-src)"
+cargo run --locked --release --manifest-path contracts/ink/Cargo.toml -p ink-polkavm-builder -- --check
 
 step "lints (clippy, warnings are errors): every crate but the node"
 SKIP_WASM_BUILD=1 cargo clippy --locked --workspace --exclude aegis-node --all-targets --features "$FEATURES" -- -D warnings

@@ -1,7 +1,8 @@
 //! Contracts on the real runtime (native build, `TestExternalities` of the development genesis):
 //! the oracle precompile answered directly and from contracts, its refusals and its metering,
-//! and the example vault (Solidity, compiled both to PolkaVM by resolc and to EVM by solc)
-//! deployed and driven by extrinsics through Normal → Elevated → Emergency → Normal.
+//! and the example vault (Solidity compiled both to PolkaVM by resolc and to EVM by solc, and
+//! its ink! 6 twin) deployed and driven by extrinsics through Normal → Elevated → Emergency →
+//! Normal.
 #![allow(clippy::indexing_slicing)]
 
 mod common;
@@ -15,7 +16,8 @@ use aegis_runtime::{
 use common::{account, dev_chain, Worker};
 use frame_support::{
 	assert_ok,
-	traits::{fungible::Inspect, Get},
+	dispatch::GetDispatchInfo,
+	traits::{fungible::Inspect, Get, Hooks},
 	weights::Weight,
 };
 use pallet_revive::{
@@ -50,6 +52,8 @@ alloy::sol! {
 
 const VAULT_PVM: &[u8] = include_bytes!("../../contracts/solidity/build/QuantumRiskVault.polkavm");
 const VAULT_EVM: &[u8] = include_bytes!("../../contracts/solidity/build/QuantumRiskVault.evm");
+/// The ink! 6 vault (`contracts/ink/risk-vault`, Solidity ABI), built by `ink-polkavm-builder`.
+const VAULT_INK: &[u8] = include_bytes!("../../contracts/ink/build/risk_vault.polkavm");
 const PROBE_PVM: &[u8] = include_bytes!("../../contracts/solidity/build/OracleProbe.polkavm");
 const PROBE_EVM: &[u8] = include_bytes!("../../contracts/solidity/build/OracleProbe.evm");
 
@@ -214,9 +218,16 @@ fn the_precompile_answers_as_the_oracle_moves() {
 		assert_ok!(RiskOracle::feed(RuntimeOrigin::signed(account(Alice)), 7_000));
 		assert_precompile_matches_the_oracle();
 		assert_eq!(expected().2, 5);
+		assert_eq!(expected().1, 0, "Elevated is only scheduled");
+		let (_, at) = pallet_risk_oracle::Pallet::<Runtime>::status().pending.expect("scheduled");
+		System::set_block_number(at);
+		<RiskOracle as Hooks<u32>>::on_initialize(at);
+		assert_precompile_matches_the_oracle();
+		assert_eq!(expected().1, 1, "the escalation took effect");
+		assert!(expected().3, "Elevated requires SLH-DSA on batches");
 
 		// Governance forces Emergency: the level and the policy change at once.
-		System::set_block_number(6);
+		System::set_block_number(at + 1);
 		force_score(9_500);
 		assert_precompile_matches_the_oracle();
 		assert_eq!(expected().1, 2);
@@ -224,7 +235,7 @@ fn the_precompile_answers_as_the_oracle_moves() {
 
 		// The worker stops heartbeating: it drops out of the count by itself.
 		let timeout: u32 = <Runtime as pallet_tee_registry::Config>::HeartbeatTimeout::get();
-		System::set_block_number(7 + timeout);
+		System::set_block_number(at + 2 + timeout);
 		assert_precompile_matches_the_oracle();
 		assert_eq!(expected().1, 2);
 		assert_eq!(pallet_tee_registry::Pallet::<Runtime>::active_workers().len(), 0);
@@ -475,6 +486,11 @@ fn the_evm_vault_follows_the_risk_level() {
 }
 
 #[test]
+fn the_ink_vault_follows_the_risk_level() {
+	dev_chain().execute_with(|| vault_follows_the_risk_level(VAULT_INK));
+}
+
+#[test]
 fn dev_accounts_are_mapped_at_genesis_and_new_accounts_on_creation() {
 	dev_chain().execute_with(|| {
 		for k in [Alice, Bob, Charlie, Dave, Eve] {
@@ -494,5 +510,52 @@ fn dev_accounts_are_mapped_at_genesis_and_new_accounts_on_creation() {
 		// A new account calls a contract at once, without `map_account`.
 		let probe = deploy(&fresh, PROBE_PVM, Vec::new());
 		assert!(read(&fresh, probe, IOracleProbe::readAllCall {}.abi_encode()).result.is_ok());
+	});
+}
+
+#[test]
+fn balance_calls_are_charged_for_mapping_the_accounts_they_create_or_reap() {
+	use pallet_balances::WeightInfo;
+	type Benchmarked = pallet_balances::weights::SubstrateWeight<Runtime>;
+	let mapping = aegis_runtime::configs::account_mapping_weight();
+	let unmapping = aegis_runtime::configs::account_unmapping_weight();
+	let dest = AccountId::from([0x42; 32]);
+	let weight = |call: pallet_balances::Call<Runtime>| {
+		RuntimeCall::Balances(call).get_dispatch_info().call_weight
+	};
+	assert_eq!(
+		weight(pallet_balances::Call::transfer_keep_alive {
+			dest: dest.clone().into(),
+			value: UNIT
+		}),
+		Benchmarked::transfer_keep_alive() + mapping
+	);
+	assert_eq!(
+		weight(pallet_balances::Call::transfer_allow_death {
+			dest: dest.clone().into(),
+			value: UNIT
+		}),
+		Benchmarked::transfer_allow_death() + mapping + unmapping
+	);
+	assert_eq!(
+		weight(pallet_balances::Call::transfer_all { dest: dest.into(), keep_alive: false }),
+		Benchmarked::transfer_all() + mapping + unmapping
+	);
+	// And the hooks do that work: a reaped account loses its mapping.
+	dev_chain().execute_with(|| {
+		let fresh = AccountId::from([0x43; 32]);
+		assert_ok!(Balances::transfer_keep_alive(
+			RuntimeOrigin::signed(account(Alice)),
+			fresh.clone().into(),
+			UNIT
+		));
+		assert!(<Runtime as pallet_revive::Config>::AddressMapper::is_mapped(&fresh));
+		assert_ok!(Balances::transfer_all(
+			RuntimeOrigin::signed(fresh.clone()),
+			account(Alice).into(),
+			false
+		));
+		assert!(!frame_system::Account::<Runtime>::contains_key(&fresh));
+		assert!(!<Runtime as pallet_revive::Config>::AddressMapper::is_mapped(&fresh));
 	});
 }

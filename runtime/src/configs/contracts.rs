@@ -5,7 +5,8 @@
 //! - Accounts are mapped to their 20-byte addresses automatically (`AutoMap`, with
 //!   [`pallet_revive::AutoMapper`] as frame-system's new- and killed-account hooks): every
 //!   account is a contract caller without a `map_account` call and its deposit. The dev presets'
-//!   endowed accounts are mapped by the balances genesis through the same hook.
+//!   endowed accounts are mapped by the balances genesis through the same hook. The balances
+//!   calls that create or reap accounts are charged for the hook ([`BalancesWeights`]).
 //! - EVM bytecode is allowed beside PolkaVM: dapp developers deploy what `solc` (Hardhat,
 //!   Foundry) produces, and contracts of both kinds call each other and the precompile. Both
 //!   interpreters are pallet-revive's, metered by its own benchmarked weights.
@@ -22,6 +23,7 @@ use crate::{
 use frame_support::{
 	parameter_types,
 	traits::{ConstBool, ConstU32, ConstU64, FindAuthor},
+	weights::Weight,
 	ConsensusEngineId,
 };
 use frame_system::EnsureSigned;
@@ -99,4 +101,74 @@ impl pallet_revive::Config for Runtime {
 	type DebugEnabled = ConstBool<false>;
 	type AutoMap = ConstBool<true>;
 	type GasScale = ConstU32<1000>;
+}
+
+/// pallet-balances' benchmarked weights plus what account mapping adds to them: a call that may
+/// create an account also maps it ([`pallet_revive::AutoMapper`] on `OnNewAccount`: a read and a
+/// write), one that may reap an account unmaps it (`OnKilledAccount`: two reads, two writes).
+/// The pallet's benchmarks run without these hooks; without this, transfers to fresh accounts
+/// would do more work than blocks are charged for.
+pub struct BalancesWeights;
+
+type BalancesBenchmarked = pallet_balances::weights::SubstrateWeight<Runtime>;
+
+/// The proof size of one `Revive::OriginalAccount` entry as FRAME's benchmarks estimate it
+/// (`max_size` 52, `added` 2527 in pallet-revive's `weights.rs`).
+const ORIGINAL_ACCOUNT_PROOF: u64 = 2_527;
+
+/// Mapping a new account: is it mapped, then the mapping written.
+pub fn account_mapping_weight() -> Weight {
+	<Runtime as frame_system::Config>::DbWeight::get()
+		.reads_writes(1, 1)
+		.saturating_add(Weight::from_parts(0, ORIGINAL_ACCOUNT_PROOF))
+}
+
+/// Unmapping a reaped account: the mapping removed and any mapping deposit released (its hold
+/// read and written).
+pub fn account_unmapping_weight() -> Weight {
+	<Runtime as frame_system::Config>::DbWeight::get()
+		.reads_writes(2, 2)
+		.saturating_add(Weight::from_parts(0, ORIGINAL_ACCOUNT_PROOF))
+}
+
+impl pallet_balances::WeightInfo for BalancesWeights {
+	fn transfer_allow_death() -> Weight {
+		BalancesBenchmarked::transfer_allow_death()
+			.saturating_add(account_mapping_weight())
+			.saturating_add(account_unmapping_weight())
+	}
+	fn transfer_keep_alive() -> Weight {
+		BalancesBenchmarked::transfer_keep_alive().saturating_add(account_mapping_weight())
+	}
+	fn force_set_balance_creating() -> Weight {
+		BalancesBenchmarked::force_set_balance_creating().saturating_add(account_mapping_weight())
+	}
+	fn force_set_balance_killing() -> Weight {
+		BalancesBenchmarked::force_set_balance_killing().saturating_add(account_unmapping_weight())
+	}
+	fn force_transfer() -> Weight {
+		BalancesBenchmarked::force_transfer()
+			.saturating_add(account_mapping_weight())
+			.saturating_add(account_unmapping_weight())
+	}
+	fn transfer_all() -> Weight {
+		BalancesBenchmarked::transfer_all()
+			.saturating_add(account_mapping_weight())
+			.saturating_add(account_unmapping_weight())
+	}
+	fn force_unreserve() -> Weight {
+		BalancesBenchmarked::force_unreserve()
+	}
+	fn upgrade_accounts(u: u32) -> Weight {
+		BalancesBenchmarked::upgrade_accounts(u)
+	}
+	fn force_adjust_total_issuance() -> Weight {
+		BalancesBenchmarked::force_adjust_total_issuance()
+	}
+	fn burn_allow_death() -> Weight {
+		BalancesBenchmarked::burn_allow_death().saturating_add(account_unmapping_weight())
+	}
+	fn burn_keep_alive() -> Weight {
+		BalancesBenchmarked::burn_keep_alive()
+	}
 }

@@ -3,7 +3,10 @@
 mod contracts;
 mod sequencing;
 
-pub use contracts::{deposit, AuraAuthor, CHAIN_ID};
+pub use contracts::{
+	account_mapping_weight, account_unmapping_weight, deposit, AuraAuthor, BalancesWeights,
+	CHAIN_ID,
+};
 
 pub use sequencing::{EncryptedCalls, ProtectableAssets, RuntimeCallClassifier};
 
@@ -111,7 +114,8 @@ impl pallet_balances::Config for Runtime {
 	type DustRemoval = ();
 	type ExistentialDeposit = ConstU128<EXISTENTIAL_DEPOSIT>;
 	type AccountStore = System;
-	type WeightInfo = pallet_balances::weights::SubstrateWeight<Runtime>;
+	/// Benchmarked weights plus the account-mapping hook's work.
+	type WeightInfo = contracts::BalancesWeights;
 	type FreezeIdentifier = RuntimeFreezeReason;
 	type MaxFreezes = VariantCountOf<RuntimeFreezeReason>;
 	type RuntimeHoldReason = RuntimeHoldReason;

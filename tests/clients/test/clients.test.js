@@ -11,7 +11,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Enum } from 'polkadot-api';
 import { jsonSerialize } from 'polkadot-api/utils';
-import { hexToU8a, stringToU8a, u8aConcat, u8aEq, u8aToHex } from '@polkadot/util';
+import { readFileSync } from 'node:fs';
+import { bnToU8a, hexToU8a, stringToU8a, u8aConcat, u8aEq, u8aToBigInt, u8aToHex } from '@polkadot/util';
+import { keccakAsU8a } from '@polkadot/util-crypto';
 
 import { DevNetwork } from '../lib/network.js';
 import { encryptCall } from '../lib/envelope.js';
@@ -276,6 +278,46 @@ reattest_margin_blocks = 10
     assert.ok(events.some(({ event }) => api.events.balances.Transfer.is(event)));
     const afterward = (await (await api.at(blockHash)).query.system.account(bob.address)).data.free.toBigInt();
     assert.equal(afterward - before, UNIT);
+  });
+
+  it('polkadot.js: deploys the Solidity vault with revive.instantiateWithCode, funds it, and reads the oracle through it and directly', { timeout: 90_000 }, async () => {
+    const { api } = ctx.pjs;
+    const bob = ctx.keyring.addFromUri('//Bob');
+    const dave = ctx.keyring.addFromUri('//Dave');
+    // The resolc (PolkaVM) build, as contracts/README.md tells a dapp developer to deploy it.
+    const code = readFileSync(new URL('../../../contracts/solidity/build/QuantumRiskVault.polkavm', import.meta.url));
+    const word = (bytes) => u8aConcat(new Uint8Array(32 - bytes.length), bytes);
+    // A mapped account's contract address: the last 20 bytes of keccak256(account id).
+    const addressOf = (pair) => keccakAsU8a(pair.publicKey).slice(12);
+    const WEI_PER_UNIT = UNIT * 1_000_000n;
+    // constructor(address recovery, uint256 elevatedCap)
+    const ctor = u8aConcat(word(addressOf(dave)), bnToU8a(10n * WEI_PER_UNIT, { bitLength: 256, isLe: false }));
+    const weightLimit = { refTime: 200_000_000_000n, proofSize: 2n * 1024n * 1024n };
+    const deployed = await signAndWait(
+      api,
+      api.tx.revive.instantiateWithCode(0, weightLimit, 100n * UNIT, u8aToHex(code), u8aToHex(ctor), null),
+      bob,
+    );
+    const instantiated = deployed.events.find(({ event }) => api.events.revive.Instantiated.is(event));
+    assert.ok(instantiated, 'revive.Instantiated');
+    const vault = instantiated.event.data.contract.toHex();
+
+    const selector = (signature) => keccakAsU8a(signature).slice(0, 4);
+    const funded = await signAndWait(api, api.tx.revive.call(vault, 5n * UNIT, weightLimit, 100n * UNIT, u8aToHex(selector('deposit()'))), bob);
+    const at = await api.at(funded.blockHash);
+    assert.equal((await at.call.reviveApi.balance(vault)).toBigInt(), 5n * WEI_PER_UNIT);
+
+    // Dry runs through the runtime API, at the block the oracle's own API is read at.
+    const status = await at.call.riskOracleApi.riskStatus();
+    const dryRun = async (dest, data) => {
+      const { result } = await at.call.reviveApi.call(bob.address, dest, 0, null, null, u8aToHex(data));
+      assert.ok(result.isOk, `ReviveApi.call to ${dest}: ${result.toString()}`);
+      return result.asOk.data.toU8a(true);
+    };
+    const level = await dryRun(vault, selector('level()'));
+    assert.equal(u8aToBigInt(level, { isLe: false }), BigInt(status.level.index));
+    const score = await dryRun('0x000000000000000000000000000000000a0e0000', selector('riskScore()'));
+    assert.equal(u8aToBigInt(score, { isLe: false }), status.score.toBigInt());
   });
 
   it('polkadot.js: sequencer.submitEncrypted with an envelope sealed by @hpke is executed', { timeout: 90_000 }, async () => {
