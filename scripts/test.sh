@@ -69,6 +69,7 @@ install_node
 (cd contracts/solidity && npm ci --no-audit --no-fund && npm run --silent check)
 
 step "contracts: the ink! 6 vault rebuilt for PolkaVM reproduces the committed blob (contracts/ink, stable Rust with rust-src)"
+cargo clippy --locked --manifest-path contracts/ink/Cargo.toml -p ink-polkavm-builder -- -D warnings
 cargo run --locked --release --manifest-path contracts/ink/Cargo.toml -p ink-polkavm-builder -- --check
 
 step "lints (clippy, warnings are errors): every crate but the node"

@@ -1,5 +1,6 @@
 //! Contracts on the real runtime (native build, `TestExternalities` of the development genesis):
-//! the oracle precompile answered directly and from contracts, its refusals and its metering,
+//! the oracle precompile answered directly and from contracts, compared with the runtime's own
+//! `RiskOracleApi` and `TeeRegistryApi`, its refusals and its metering,
 //! and the example vault (Solidity compiled both to PolkaVM by resolc and to EVM by solc, and
 //! its ink! 6 twin) deployed and driven by extrinsics through Normal → Elevated → Emergency →
 //! Normal.
@@ -150,9 +151,11 @@ fn force_score(score: u16) {
 	assert_ok!(RiskOracle::force_score(RuntimeOrigin::root(), score));
 }
 
-/// What the oracle pallet says, in the interface's types.
+/// What the runtime's `RiskOracleApi` says (the entry point clients call), in the
+/// interface's types.
 fn expected() -> (u16, u8, u64, bool, u32) {
-	let status = pallet_risk_oracle::Pallet::<Runtime>::status();
+	use pallet_risk_oracle::runtime_decl_for_risk_oracle_api::RiskOracleApiV1;
+	let status = <Runtime as RiskOracleApiV1<aegis_runtime::Block, u32>>::risk_status();
 	(
 		status.score.get(),
 		aegis_risk_oracle_precompile::level_code(status.level),
@@ -190,8 +193,15 @@ fn assert_precompile_matches_the_oracle() {
 			I::activeWorkersCall {}
 		)))
 		.unwrap(),
-		pallet_tee_registry::Pallet::<Runtime>::active_workers().len() as u32
+		active_workers()
 	);
+}
+
+/// How many workers the runtime's `TeeRegistryApi` lists as active.
+fn active_workers() -> u32 {
+	use pallet_tee_registry::runtime_decl_for_tee_registry_api::TeeRegistryApiV1;
+	<Runtime as TeeRegistryApiV1<aegis_runtime::Block, AccountId, u32>>::active_workers().len()
+		as u32
 }
 
 #[test]
@@ -238,7 +248,7 @@ fn the_precompile_answers_as_the_oracle_moves() {
 		System::set_block_number(at + 2 + timeout);
 		assert_precompile_matches_the_oracle();
 		assert_eq!(expected().1, 2);
-		assert_eq!(pallet_tee_registry::Pallet::<Runtime>::active_workers().len(), 0);
+		assert_eq!(active_workers(), 0);
 
 		// Back to Normal.
 		force_score(1_000);
