@@ -6,10 +6,12 @@ import "./IQuantumRiskOracle.sol";
 /// @title A vault whose withdrawals follow the chain's quantum-risk level
 /// @notice Anyone may deposit, at any level. The owner withdraws:
 ///         - at Normal, any amount to any address;
-///         - at Elevated, at most `elevatedCap` per withdrawal;
+///         - at Elevated, at most `elevatedCap` in all until the next withdrawal at Normal;
 ///         - at Emergency, only to the recovery address registered beforehand.
-///         The recovery address changes only at Normal, so a key stolen once the risk is high
-///         cannot redirect the funds.
+///         The recovery address and the cap change only when the risk is low: level Normal and
+///         the score below the Elevated threshold (an escalation may already be scheduled while
+///         the level still reads Normal). A key stolen once the risk is high can therefore take
+///         at most the cap, and cannot redirect what is left.
 contract QuantumRiskVault {
     /// @notice The oracle precompile of every QuantumAegis chain.
     IQuantumRiskOracle public constant ORACLE =
@@ -22,6 +24,8 @@ contract QuantumRiskVault {
     address public immutable owner;
     address public recovery;
     uint256 public elevatedCap;
+    /// @notice Withdrawn at Elevated since the last withdrawal at Normal.
+    uint256 public withdrawnAtElevated;
 
     event Deposited(address indexed from, uint256 amount);
     event Withdrawn(address indexed to, uint256 amount, uint8 level);
@@ -30,7 +34,8 @@ contract QuantumRiskVault {
     error NotOwner();
     error AboveElevatedCap(uint256 amount, uint256 cap);
     error OnlyToRecovery(address to, address recovery);
-    error OnlyAtNormal(uint8 level);
+    error OnlyWhenRiskIsLow(uint8 level, uint16 score);
+    error ZeroAddress();
     error InsufficientBalance(uint256 amount, uint256 balance);
     error TransferFailed();
 
@@ -40,6 +45,7 @@ contract QuantumRiskVault {
     }
 
     constructor(address recovery_, uint256 elevatedCap_) payable {
+        if (recovery_ == address(0)) revert ZeroAddress();
         owner = msg.sender;
         recovery = recovery_;
         elevatedCap = elevatedCap_;
@@ -62,11 +68,16 @@ contract QuantumRiskVault {
 
     /// @notice Sends `amount` to `to` if the level allows it.
     function withdraw(address payable to, uint256 amount) external onlyOwner {
+        if (to == address(0)) revert ZeroAddress();
         uint8 current = ORACLE.riskLevel();
         if (current >= EMERGENCY) {
             if (to != recovery) revert OnlyToRecovery(to, recovery);
         } else if (current == ELEVATED) {
-            if (amount > elevatedCap) revert AboveElevatedCap(amount, elevatedCap);
+            uint256 total = withdrawnAtElevated + amount;
+            if (total > elevatedCap) revert AboveElevatedCap(total, elevatedCap);
+            withdrawnAtElevated = total;
+        } else {
+            withdrawnAtElevated = 0;
         }
         uint256 held = address(this).balance;
         if (amount > held) revert InsufficientBalance(amount, held);
@@ -75,18 +86,26 @@ contract QuantumRiskVault {
         if (!ok) revert TransferFailed();
     }
 
-    /// @notice Registers a new recovery address; only at Normal.
+    /// @notice Registers a new recovery address; only when the risk is low.
     function setRecovery(address recovery_) external onlyOwner {
-        uint8 current = ORACLE.riskLevel();
-        if (current != NORMAL) revert OnlyAtNormal(current);
+        if (recovery_ == address(0)) revert ZeroAddress();
+        onlyWhenRiskIsLow();
         recovery = recovery_;
         emit RecoveryChanged(recovery_);
     }
 
-    /// @notice Sets the largest withdrawal allowed at Elevated; only at Normal.
+    /// @notice Sets how much may be withdrawn at Elevated; only when the risk is low.
     function setElevatedCap(uint256 cap) external onlyOwner {
-        uint8 current = ORACLE.riskLevel();
-        if (current != NORMAL) revert OnlyAtNormal(current);
+        onlyWhenRiskIsLow();
         elevatedCap = cap;
+    }
+
+    /// @dev Level Normal, and no escalation under way: the score is below the Elevated
+    ///      threshold.
+    function onlyWhenRiskIsLow() internal view {
+        uint8 current = ORACLE.riskLevel();
+        uint16 score = ORACLE.riskScore();
+        (uint16 elevated, ) = ORACLE.thresholds();
+        if (current != NORMAL || score >= elevated) revert OnlyWhenRiskIsLow(current, score);
     }
 }

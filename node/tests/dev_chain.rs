@@ -233,6 +233,10 @@ fn the_dev_chain_runs_a_contract_that_reads_the_oracle() {
 		})),
 	});
 	submit(force, Sr25519Keyring::Alice);
+	let status =
+		RiskStatus::<u32>::decode(&mut &node.state_call("RiskOracleApi_risk_status", &[])[..])
+			.unwrap();
+	assert_eq!(status.level, aegis_primitives::risk::RiskLevel::Emergency);
 	let before = free_balance(&node, &charlie);
 	submit(withdraw(Sr25519Keyring::Charlie, 5), Sr25519Keyring::Alice);
 	assert_eq!(free_balance(&node, &charlie), before, "the vault paid out at Emergency");

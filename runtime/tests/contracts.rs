@@ -102,9 +102,14 @@ fn read_ok(to: H160, data: Vec<u8>) -> Vec<u8> {
 }
 
 /// Deploys `code` with `ctor` arguments by extrinsic, as `who`; the new contract's address.
+fn deploy(who: &AccountId, code: &[u8], ctor: Vec<u8>) -> H160 {
+	try_deploy(who, code, ctor).expect("deployed")
+}
+
+/// Deploys `code` with `ctor` arguments by extrinsic, as `who`.
 /// PolkaVM code takes the constructor's arguments as call data; EVM init code, as Ethereum's
 /// does, carries them appended (pallet-revive refuses call data beside it).
-fn deploy(who: &AccountId, code: &[u8], ctor: Vec<u8>) -> H160 {
+fn try_deploy(who: &AccountId, code: &[u8], ctor: Vec<u8>) -> Result<H160, DispatchError> {
 	let (code, ctor) = if code.starts_with(b"PVM\0") {
 		(code.to_vec(), ctor)
 	} else {
@@ -120,17 +125,17 @@ fn deploy(who: &AccountId, code: &[u8], ctor: Vec<u8>) -> H160 {
 	});
 	// As an extrinsic would, with its nonce (the new address derives from it).
 	System::inc_account_nonce(who);
-	assert_ok!(call.dispatch(RuntimeOrigin::signed(who.clone())));
-	System::events()
+	System::reset_events();
+	call.dispatch(RuntimeOrigin::signed(who.clone())).map_err(|e| e.error)?;
+	Ok(System::events()
 		.into_iter()
-		.rev()
 		.find_map(|r| match r.event {
 			RuntimeEvent::Revive(pallet_revive::Event::Instantiated { contract, .. }) => {
 				Some(contract)
 			}
 			_ => None,
 		})
-		.expect("instantiated")
+		.expect("instantiated"))
 }
 
 /// Calls `to` by extrinsic, as `who`, sending `value` native units.
@@ -145,6 +150,13 @@ fn call(who: &AccountId, to: H160, value: Balance, data: Vec<u8>) -> Result<(), 
 	.dispatch(RuntimeOrigin::signed(who.clone()))
 	.map(|_| ())
 	.map_err(|e| e.error)
+}
+
+/// The message of a Solidity `Error(string)` revert.
+fn reason(data: &[u8]) -> String {
+	<alloy::sol_types::Revert as alloy::sol_types::SolError>::abi_decode(data)
+		.expect("an Error(string) revert")
+		.reason
 }
 
 fn force_score(score: u16) {
@@ -305,6 +317,10 @@ fn delegate_calls_value_and_unknown_selectors_are_refused() {
 			))
 			.unwrap();
 			assert!(!delegated.ok, "a delegate call to the oracle must fail");
+			assert_eq!(
+				reason(&delegated.out),
+				"illegal to call this pre-compile via delegate call"
+			);
 			// A call carrying value is refused.
 			let with_value = Revive::bare_call(
 				RuntimeOrigin::signed(account(Bob)),
@@ -328,8 +344,8 @@ fn delegate_calls_value_and_unknown_selectors_are_refused() {
 
 		// Called directly: an unknown selector and short input revert, value is refused.
 		for data in [vec![0xde, 0xad, 0xbe, 0xef], vec![0x01], Vec::new()] {
-			let r = read(&account(Alice), oracle(), data).result;
-			assert!(r.map(|r| r.did_revert()).unwrap_or(true));
+			let r = read(&account(Alice), oracle(), data.clone()).result.expect("executes");
+			assert!(r.did_revert(), "{data:?} did not revert");
 		}
 		let paid = Revive::bare_call(
 			RuntimeOrigin::signed(account(Alice)),
@@ -339,7 +355,9 @@ fn delegate_calls_value_and_unknown_selectors_are_refused() {
 			score,
 			&ExecConfig::new_substrate_tx(),
 		);
-		assert!(paid.result.map(|r| r.did_revert()).unwrap_or(true));
+		let paid = paid.result.expect("executes");
+		assert!(paid.did_revert());
+		assert_eq!(reason(&paid.data), "IQuantumRiskOracle: the oracle accepts no value");
 	});
 }
 
@@ -377,7 +395,10 @@ fn every_call_is_charged_its_reads_before_it_reads() {
 			workers.abi_encode(),
 			&ExecConfig::new_substrate_tx(),
 		);
-		assert!(tight.result.is_err(), "{:?}", tight.result);
+		assert_eq!(
+			tight.result.map(|r| r.data),
+			Err(pallet_revive::Error::<Runtime>::OutOfGas.into())
+		);
 	});
 }
 
@@ -393,6 +414,10 @@ fn vault_follows_the_risk_level(code: &[u8]) {
 		alloy::primitives::U256::from_be_bytes(cap.to_big_endian()),
 	)
 		.abi_encode_params();
+	// A zero recovery address is refused at deployment.
+	let zero_recovery =
+		(alloy::primitives::Address::ZERO, alloy::primitives::U256::from(1u8)).abi_encode_params();
+	assert!(try_deploy(&owner, code, zero_recovery).is_err());
 	let vault = deploy(&owner, code, ctor);
 	let amount = |n: Balance| alloy::primitives::U256::from_be_bytes(wei(n * UNIT).to_big_endian());
 	let withdraw = |to: &AccountId, n: Balance| {
@@ -415,6 +440,14 @@ fn vault_follows_the_risk_level(code: &[u8]) {
 	));
 	let charlie = account(Charlie);
 	let dave = account(Dave);
+	let set_recovery = |to: &AccountId| {
+		call(
+			&owner,
+			vault,
+			0,
+			IQuantumRiskVault::setRecoveryCall { recovery: address_of(to).0.into() }.abi_encode(),
+		)
+	};
 
 	// Normal: any amount, anywhere; only the owner.
 	let before = Balances::balance(&charlie);
@@ -446,35 +479,40 @@ fn vault_follows_the_risk_level(code: &[u8]) {
 	);
 	assert_eq!(withdraw(&charlie, 11), reverted);
 	let before = Balances::balance(&charlie);
-	assert_ok!(withdraw(&charlie, 10));
+	assert_ok!(withdraw(&charlie, 6));
+	assert_ok!(withdraw(&charlie, 4));
 	assert_eq!(Balances::balance(&charlie), before + 10 * UNIT);
+	// The cap is for the whole Elevated period: a stolen key cannot drain it piece by piece.
+	assert_eq!(withdraw(&charlie, 1), reverted);
+	assert_eq!(set_recovery(&charlie), reverted);
+
+	// Emergency: only to the recovery address, any amount; the recovery address is frozen.
+	force_score(9_500);
+	assert_eq!(withdraw(&charlie, 1), reverted);
+	assert_eq!(set_recovery(&charlie), reverted);
+	let before = Balances::balance(&dave);
+	assert_ok!(withdraw(&dave, 30));
+	assert_eq!(Balances::balance(&dave), before + 30 * UNIT);
+
+	// Back to Normal: anywhere again (never to the zero address), and the recovery address may
+	// change, but not while an escalation is scheduled (the level still reads Normal then).
+	force_score(1_000);
 	assert_eq!(
 		call(
 			&owner,
 			vault,
 			0,
-			IQuantumRiskVault::setRecoveryCall { recovery: address_of(&charlie).0.into() }
+			IQuantumRiskVault::withdrawCall { to: [0u8; 20].into(), amount: amount(1) }
 				.abi_encode()
 		),
 		reverted
 	);
-
-	// Emergency: only to the recovery address, any amount.
-	force_score(9_500);
-	assert_eq!(withdraw(&charlie, 1), reverted);
-	let before = Balances::balance(&dave);
-	assert_ok!(withdraw(&dave, 30));
-	assert_eq!(Balances::balance(&dave), before + 30 * UNIT);
-
-	// Back to Normal: anywhere again, and the recovery address may change.
-	force_score(1_000);
 	assert_ok!(withdraw(&charlie, 15));
-	assert_ok!(call(
-		&owner,
-		vault,
-		0,
-		IQuantumRiskVault::setRecoveryCall { recovery: address_of(&charlie).0.into() }.abi_encode()
-	));
+	assert_ok!(RiskOracle::feed(RuntimeOrigin::signed(account(Alice)), 7_000));
+	assert_eq!(expected().1, 0, "the escalation is only scheduled");
+	assert_eq!(set_recovery(&charlie), reverted);
+	force_score(1_000);
+	assert_ok!(set_recovery(&charlie));
 	let now = IQuantumRiskVault::recoveryCall::abi_decode_returns(&read_ok(
 		vault,
 		IQuantumRiskVault::recoveryCall {}.abi_encode(),
@@ -482,7 +520,7 @@ fn vault_follows_the_risk_level(code: &[u8]) {
 	.unwrap();
 	assert_eq!(now.0 .0, address_of(&charlie).0);
 	// 100 in, 75 out.
-	assert_eq!(Revive::evm_balance(&vault), wei(25 * UNIT),);
+	assert_eq!(Revive::evm_balance(&vault), wei(25 * UNIT));
 }
 
 #[test]

@@ -122,36 +122,42 @@ impl<T: pallet_revive::Config> Token<T> for OracleRead {
 	}
 }
 
-/// The weight one call of `call` is charged before it reads, for a registry holding `workers`
-/// workers (only `activeWorkers` depends on it, and is charged in two steps: the count, then
-/// the records). What `contracts/README.md` tabulates.
+/// The weight one call of `call` is charged, for a registry holding `workers` workers (only
+/// `activeWorkers` depends on it, and is charged in two steps: the count, then the records).
+/// What `contracts/README.md` tabulates.
 pub fn cost_of<T>(call: &Calls, workers: u32) -> Weight
 where
 	T: pallet_revive::Config + pallet_risk_oracle::Config + pallet_tee_registry::Config,
 {
+	let first = Token::<T>::weight(&first_charge::<T>(call));
 	match call {
 		Calls::activeWorkers(_) => {
-			let (count, records) = worker_items::<T>();
-			Token::<T>::weight(&OracleRead::of(count, 1)).saturating_add(Token::<T>::weight(
-				&OracleRead::of(records, u64::from(workers) + 1),
-			))
+			first.saturating_add(Token::<T>::weight(&worker_records::<T>(workers)))
 		}
-		other => Token::<T>::weight(&reads_of::<T>(other)),
+		_ => first,
 	}
 }
 
-/// The storage reads of every call but `activeWorkers`.
-fn reads_of<T>(call: &Calls) -> OracleRead
+/// What a call is charged before it reads anything: its storage reads, and for
+/// `activeWorkers` the worker count (its records are charged once the count is known).
+fn first_charge<T>(call: &Calls) -> OracleRead
 where
-	T: pallet_risk_oracle::Config,
+	T: pallet_risk_oracle::Config + pallet_tee_registry::Config,
 {
 	use pallet_risk_oracle::{LastUpdated, Level, Score};
 	match call {
 		Calls::riskScore(_) => OracleRead::of(Score::<T>::storage_info(), 1),
 		Calls::riskLevel(_) | Calls::pqcPolicy(_) => OracleRead::of(Level::<T>::storage_info(), 1),
 		Calls::lastUpdated(_) => OracleRead::of(LastUpdated::<T>::storage_info(), 1),
-		Calls::thresholds(_) | Calls::activeWorkers(_) => OracleRead::NONE,
+		Calls::thresholds(_) => OracleRead::NONE,
+		Calls::activeWorkers(_) => OracleRead::of(worker_items::<T>().0, 1),
 	}
+}
+
+/// `activeWorkers`' second charge: one read per registered worker record, and one for the
+/// iteration's end.
+fn worker_records<T: pallet_tee_registry::Config>(registered: u32) -> OracleRead {
+	OracleRead::of(worker_items::<T>().1, u64::from(registered) + 1)
 }
 
 /// The oracle precompile of runtime `T`.
@@ -174,28 +180,27 @@ where
 		input: &Self::Interface,
 		env: &mut impl Ext<T = Self::T>,
 	) -> Result<Vec<u8>, Error> {
-		// Every answer is encoded by the interface's own return types.
+		// Refused as the builtin precompiles refuse it: a revert with pallet-revive's message.
 		if env.is_delegate_call() {
-			return Err(pallet_revive::Error::<T>::PrecompileDelegateDenied.into());
+			return Err(Error::try_to_revert::<T>(
+				pallet_revive::Error::<T>::PrecompileDelegateDenied.into(),
+			));
 		}
 		if !env.value_transferred().is_zero() {
 			return Err(Error::Revert("IQuantumRiskOracle: the oracle accepts no value".into()));
 		}
 		let meter = env.frame_meter_mut();
+		meter.charge_weight_token(first_charge::<T>(input))?;
+		// Every answer is encoded by the interface's own return types.
 		match input {
-			Calls::riskScore(_) => {
-				meter.charge_weight_token(reads_of::<T>(input))?;
-				Ok(I::riskScoreCall::abi_encode_returns(
-					&pallet_risk_oracle::Score::<T>::get().get(),
-				))
-			}
+			Calls::riskScore(_) => Ok(I::riskScoreCall::abi_encode_returns(
+				&pallet_risk_oracle::Score::<T>::get().get(),
+			)),
 			Calls::riskLevel(_) => {
-				meter.charge_weight_token(reads_of::<T>(input))?;
 				let level = level_code(pallet_risk_oracle::Level::<T>::get().active);
 				Ok(I::riskLevelCall::abi_encode_returns(&level))
 			}
 			Calls::thresholds(_) => {
-				meter.charge_weight_token(reads_of::<T>(input))?;
 				let elevated = <T as pallet_risk_oracle::Config>::ElevatedThreshold::get();
 				let emergency = <T as pallet_risk_oracle::Config>::EmergencyThreshold::get();
 				Ok(I::thresholdsCall::abi_encode_returns(&I::thresholdsReturn {
@@ -204,14 +209,12 @@ where
 				}))
 			}
 			Calls::lastUpdated(_) => {
-				meter.charge_weight_token(reads_of::<T>(input))?;
 				let at: u64 = frame_support::sp_runtime::SaturatedConversion::saturated_into(
 					pallet_risk_oracle::LastUpdated::<T>::get(),
 				);
 				Ok(I::lastUpdatedCall::abi_encode_returns(&at))
 			}
 			Calls::pqcPolicy(_) => {
-				meter.charge_weight_token(reads_of::<T>(input))?;
 				let policy = PqcPolicy::for_level(pallet_risk_oracle::Level::<T>::get().active);
 				Ok(I::pqcPolicyCall::abi_encode_returns(&I::pqcPolicyReturn {
 					batchRequiresSlhDsa: policy.batch_suites.contains(Suite::SlhDsaSha2_256s),
@@ -219,11 +222,8 @@ where
 				}))
 			}
 			Calls::activeWorkers(_) => {
-				let (count, records) = worker_items::<T>();
-				meter.charge_weight_token(OracleRead::of(count, 1))?;
-				// One read per record and one for the iteration's end.
-				let registered = u64::from(pallet_tee_registry::Workers::<T>::count());
-				meter.charge_weight_token(OracleRead::of(records, registered + 1))?;
+				let registered = pallet_tee_registry::Workers::<T>::count();
+				meter.charge_weight_token(worker_records::<T>(registered))?;
 				Ok(I::activeWorkersCall::abi_encode_returns(
 					&pallet_tee_registry::Pallet::<T>::live_worker_count(),
 				))

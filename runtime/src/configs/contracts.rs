@@ -113,8 +113,15 @@ pub struct BalancesWeights;
 type BalancesBenchmarked = pallet_balances::weights::SubstrateWeight<Runtime>;
 
 /// The proof size of one `Revive::OriginalAccount` entry as FRAME's benchmarks estimate it
-/// (`max_size` 52, `added` 2527 in pallet-revive's `weights.rs`).
+/// (`max_size` 52, `added` 2527 in pallet-revive's `weights.rs`; the item is private to the
+/// pallet, so its size is taken from there).
 const ORIGINAL_ACCOUNT_PROOF: u64 = 2_527;
+
+/// The proof size FRAME's benchmarks estimate for one entry of a map: its bounded size and the
+/// trie nodes on the way to it.
+fn map_entry_proof(info: &[frame_support::traits::StorageInfo]) -> u64 {
+	info.iter().map(|i| u64::from(i.max_size.unwrap_or(u32::MAX)).saturating_add(2_475)).sum()
+}
 
 /// Mapping a new account: is it mapped, then the mapping written.
 pub fn account_mapping_weight() -> Weight {
@@ -123,12 +130,14 @@ pub fn account_mapping_weight() -> Weight {
 		.saturating_add(Weight::from_parts(0, ORIGINAL_ACCOUNT_PROOF))
 }
 
-/// Unmapping a reaped account: the mapping removed and any mapping deposit released (its hold
-/// read and written).
+/// Unmapping a reaped account: the mapping removed and any mapping deposit released (the
+/// account's holds read and written).
 pub fn account_unmapping_weight() -> Weight {
+	use frame_support::traits::StorageInfoTrait;
+	let holds = map_entry_proof(&pallet_balances::Holds::<Runtime>::storage_info());
 	<Runtime as frame_system::Config>::DbWeight::get()
 		.reads_writes(2, 2)
-		.saturating_add(Weight::from_parts(0, ORIGINAL_ACCOUNT_PROOF))
+		.saturating_add(Weight::from_parts(0, ORIGINAL_ACCOUNT_PROOF.saturating_add(holds)))
 }
 
 impl pallet_balances::WeightInfo for BalancesWeights {

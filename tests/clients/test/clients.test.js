@@ -309,10 +309,15 @@ reattest_margin_blocks = 10
 
     // Dry runs through the runtime API, at the block the oracle's own API is read at.
     const status = await at.call.riskOracleApi.riskStatus();
-    const dryRun = async (dest, data) => {
-      const { result } = await at.call.reviveApi.call(bob.address, dest, 0, null, null, u8aToHex(data));
+    const dryRun = async (dest, input) => {
+      const { result } = await at.call.reviveApi.call(bob.address, dest, 0, null, null, u8aToHex(input));
       assert.ok(result.isOk, `ReviveApi.call to ${dest}: ${result.toString()}`);
-      return result.asOk.data.toU8a(true);
+      // No REVERT flag, and one ABI word of output (a revert or an empty answer would decode
+      // as level 0 too).
+      assert.ok(result.asOk.flags.isEmpty, `ReviveApi.call to ${dest} reverted: ${result.asOk.flags.toString()}`);
+      const data = result.asOk.data.toU8a(true);
+      assert.equal(data.length, 32, `ReviveApi.call to ${dest}: ${data.length} bytes`);
+      return data;
     };
     const level = await dryRun(vault, selector('level()'));
     assert.equal(u8aToBigInt(level, { isLe: false }), BigInt(status.level.index));
