@@ -160,9 +160,12 @@ fn the_dev_chain_runs_a_contract_that_reads_the_oracle() {
 	let address = |k: Sr25519Keyring| {
 		<Runtime as pallet_revive::Config>::AddressMapper::to_address(&k.to_account_id())
 	};
-	let wei = |units: Balance| {
-		alloy::primitives::U256::from(units) * alloy::primitives::U256::from(1_000_000u64)
-	};
+	// Contracts count 18 decimals, the native token 12.
+	let ratio = alloy::primitives::U256::from(
+		<<Runtime as pallet_revive::Config>::NativeToEthRatio as sp_runtime::traits::Get<u32>>::get(
+		),
+	);
+	let wei = |units: Balance| alloy::primitives::U256::from(units) * ratio;
 	let submit = |call: RuntimeCall, who: Sr25519Keyring| {
 		let nonce = nonce(&node, who) as u32;
 		let xt = signed(call, who, nonce, genesis);

@@ -117,12 +117,6 @@ type BalancesBenchmarked = pallet_balances::weights::SubstrateWeight<Runtime>;
 /// pallet, so its size is taken from there).
 const ORIGINAL_ACCOUNT_PROOF: u64 = 2_527;
 
-/// The proof size FRAME's benchmarks estimate for one entry of a map: its bounded size and the
-/// trie nodes on the way to it.
-fn map_entry_proof(info: &[frame_support::traits::StorageInfo]) -> u64 {
-	info.iter().map(|i| u64::from(i.max_size.unwrap_or(u32::MAX)).saturating_add(2_475)).sum()
-}
-
 /// Mapping a new account: is it mapped, then the mapping written.
 pub fn account_mapping_weight() -> Weight {
 	<Runtime as frame_system::Config>::DbWeight::get()
@@ -134,7 +128,10 @@ pub fn account_mapping_weight() -> Weight {
 /// account's holds read and written).
 pub fn account_unmapping_weight() -> Weight {
 	use frame_support::traits::StorageInfoTrait;
-	let holds = map_entry_proof(&pallet_balances::Holds::<Runtime>::storage_info());
+	let holds: u64 = pallet_balances::Holds::<Runtime>::storage_info()
+		.iter()
+		.map(aegis_risk_oracle_precompile::read_proof_size)
+		.sum();
 	<Runtime as frame_system::Config>::DbWeight::get()
 		.reads_writes(2, 2)
 		.saturating_add(Weight::from_parts(0, ORIGINAL_ACCOUNT_PROOF.saturating_add(holds)))

@@ -323,6 +323,18 @@ reattest_margin_blocks = 10
     assert.equal(u8aToBigInt(level, { isLe: false }), BigInt(status.level.index));
     const score = await dryRun('0x000000000000000000000000000000000a0e0000', selector('riskScore()'));
     assert.equal(u8aToBigInt(score, { isLe: false }), status.score.toBigInt());
+
+    // What a hostile or careless client sends the oracle reverts (REVERT is flag bit 0): value
+    // with a call, and a selector the interface does not have.
+    const REVERT = 1;
+    for (const [what, value, input] of [
+      ['a call carrying value', UNIT, selector('riskScore()')],
+      ['an unknown selector', 0, hexToU8a('0xdeadbeef')],
+    ]) {
+      const { result } = await at.call.reviveApi.call(bob.address, '0x000000000000000000000000000000000a0e0000', value, null, null, u8aToHex(input));
+      assert.ok(result.isOk, `${what}: ${result.toString()}`);
+      assert.equal(result.asOk.flags.bits.toNumber() & REVERT, REVERT, `${what} did not revert`);
+    }
   });
 
   it('polkadot.js: sequencer.submitEncrypted with an envelope sealed by @hpke is executed', { timeout: 90_000 }, async () => {
