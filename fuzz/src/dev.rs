@@ -89,6 +89,7 @@ fn enrol(who: Sr25519Keyring) -> DevWorker {
 		1,
 		Box::new(pk),
 		signature.try_into().expect("an ML-DSA-87 signature"),
+		Default::default(),
 	)
 	.expect("the cluster key is published");
 	DevWorker { account, keys }

@@ -246,6 +246,15 @@ pallet_revive::impl_runtime_apis_plus_revive_traits! {
 		fn redundancy() -> RedundancyConfig {
 			pallet_tee_registry::Redundancy::<Runtime>::get()
 		}
+
+		fn cluster() -> pallet_tee_registry::ClusterView<AccountId, BlockNumber> {
+			pallet_tee_registry::Pallet::<Runtime>::cluster_view()
+		}
+
+		fn cluster_copy(epoch: u32, who: AccountId) -> Option<(AccountId, Vec<u8>)> {
+			pallet_tee_registry::Provisions::<Runtime>::get(epoch, who)
+				.map(|p| (p.from, p.sealed_secret.into_inner()))
+		}
 	}
 
 	impl pallet_sequencer::SequencerApi<Block, AccountId, Balance, BlockNumber> for Runtime {

@@ -140,8 +140,7 @@ impl pallet_sequencer::BenchmarkHelper<Runtime> for SequencerBenchmarks {
 	}
 
 	fn publish_cluster_key(who: &AccountId) -> u32 {
-		let epoch = <TeeRegistry as WorkerRegistry<AccountId>>::cluster_key()
-			.map_or(1, |(epoch, _)| epoch + 1);
+		let epoch = TeeRegistry::next_epoch();
 		let public_key = [0xc1; HPKE_XWING_PUBLIC_KEY_LEN];
 		let message = cluster_key_message(&TeeRegistry::genesis_hash(), epoch, &public_key);
 		let signature = ml_dsa_signature(key_index(who), pqc::context::CLUSTER_KEY, &message);
@@ -150,6 +149,7 @@ impl pallet_sequencer::BenchmarkHelper<Runtime> for SequencerBenchmarks {
 			epoch,
 			Box::new(public_key),
 			signature.try_into().unwrap_or_default(),
+			Default::default(),
 		));
 		epoch
 	}

@@ -38,6 +38,7 @@ impl Worker {
 			1,
 			Box::new(pk),
 			sig.try_into().unwrap(),
+			Default::default(),
 		));
 	}
 

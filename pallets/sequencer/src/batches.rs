@@ -3,6 +3,7 @@
 //! revealed call.
 
 use super::*;
+use sp_runtime::SaturatedConversion;
 
 impl<T: Config> Pallet<T> {
 	/// The deposit a submission of `len` envelope bytes and `max_weight` holds.
@@ -153,6 +154,28 @@ impl<T: Config> Pallet<T> {
 			risk,
 			hash,
 			migration_operator: Self::migration_operator(),
+		})
+	}
+
+	/// How long the oldest of `submissions` has waited, in blocks.
+	pub(crate) fn longest_wait<'a>(submissions: impl Iterator<Item = &'a SubmissionOf<T>>) -> u32
+	where
+		T: 'a,
+	{
+		let now = frame_system::Pallet::<T>::block_number();
+		submissions
+			.map(|s| now.saturating_sub(s.submitted_at))
+			.max()
+			.unwrap_or_default()
+			.saturated_into()
+	}
+
+	/// Lets `worker` sequence now if it leads or may take over (see the registry's
+	/// leadership); returns the weight that check used.
+	pub(crate) fn authorize(worker: &T::AccountId, waited: u32) -> Result<Weight, Error<T>> {
+		T::Workers::authorize_sequencer(worker, waited).map_err(|e| match e {
+			LeadRefusal::NotEligible => Error::<T>::NotCandidate,
+			LeadRefusal::NotLeader => Error::<T>::NotLeader,
 		})
 	}
 

@@ -127,7 +127,7 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::*;
 use pallet_risk_oracle::RiskProvider;
-use pallet_tee_registry::{WorkerRegistry, WorkerRole};
+use pallet_tee_registry::{EpochRefusal, LeadRefusal, WorkerRegistry, WorkerRole};
 use scale_info::TypeInfo;
 use sp_runtime::traits::{Dispatchable, Saturating, Zero};
 
@@ -545,6 +545,12 @@ pub mod pallet {
 		StaleOrder,
 		/// The signing worker's keys are older than the risk policy's rotation period.
 		KeysTooOld,
+		/// No active worker holds the epoch's secret: nothing could open the submission.
+		NoKeyHolder,
+		/// Another worker leads the cluster and has not stalled long enough to be taken over.
+		NotLeader,
+		/// The worker does not hold the current cluster key epoch, so it may not lead.
+		NotCandidate,
 	}
 
 	#[pallet::hooks]
@@ -592,9 +598,12 @@ pub mod pallet {
 			max_weight: Weight,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let (current_epoch, _) = T::Workers::cluster_key().ok_or(Error::<T>::NoClusterKey)?;
 			let key_epoch = envelope_epoch(&envelope).ok_or(Error::<T>::MalformedEnvelope)?;
-			ensure!(key_epoch == current_epoch, Error::<T>::WrongKeyEpoch);
+			T::Workers::check_submission_epoch(key_epoch).map_err(|e| match e {
+				EpochRefusal::NoClusterKey => Error::<T>::NoClusterKey,
+				EpochRefusal::WrongEpoch => Error::<T>::WrongKeyEpoch,
+				EpochRefusal::NoKeyHolder => Error::<T>::NoKeyHolder,
+			})?;
 			ensure!(
 				!max_weight.is_zero() && max_weight.all_lte(T::MaxCallWeight::get()),
 				Error::<T>::BadMaxWeight
@@ -626,7 +635,8 @@ pub mod pallet {
 
 		/// Commits a batch of revealed entries and runs them; see the crate docs.
 		#[pallet::call_index(1)]
-		#[pallet::weight(Pallet::<T>::commit_batch_weight(batch, cosignatures.len() as u32))]
+		#[pallet::weight(Pallet::<T>::commit_batch_weight(batch, cosignatures.len() as u32)
+			.saturating_add(T::Workers::max_lead_weight()))]
 		pub fn commit_batch(
 			origin: OriginFor<T>,
 			batch: Batch,
@@ -635,8 +645,11 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let worker = ensure_signed(origin)?;
 			let checked = Self::check_batch(&worker, &batch, &signatures, &cosignatures)?;
+			let waited = Self::longest_wait(checked.entries.iter().map(|(s, _)| s));
+			let lead = Self::authorize(&worker, waited)?;
 			let entries = batch.entries.len() as u32;
-			let mut used = Self::checks_weight(&batch, cosignatures.len() as u32);
+			let mut used =
+				Self::checks_weight(&batch, cosignatures.len() as u32).saturating_add(lead);
 			// Tells the protected-asset guard that these dispatches come by the encrypted path.
 			EncryptedDispatch::<T>::put(checked.full_pqc);
 			let path = CallPath::Encrypted { full_pqc: checked.full_pqc };
@@ -669,9 +682,11 @@ pub mod pallet {
 		/// Drops entries the sequencing worker could not open or get executed, refunding each
 		/// minus [`Pallet::reject_fee`], which is burned: the chain cannot check the reason, so
 		/// the worker gains nothing by giving it. Only an active primary worker holding the
-		/// cluster key of each entry's epoch (the one that can open it) may reject it.
+		/// cluster key of each entry's epoch (the one that can open it) may reject it, and only
+		/// while it leads (see `pallet_tee_registry`'s leadership).
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::reject_entries(entries.len() as u32))]
+		#[pallet::weight(T::WeightInfo::reject_entries(entries.len() as u32)
+			.saturating_add(T::Workers::max_lead_weight()))]
 		pub fn reject_entries(
 			origin: OriginFor<T>,
 			entries: BoundedVec<(SubmissionId, RejectReason), T::MaxRejects>,
@@ -691,6 +706,7 @@ pub mod pallet {
 				ensure!(T::Workers::holds_epoch(&worker, s.key_epoch), Error::<T>::NotEpochHolder);
 				checked.push((id, reason, s));
 			}
+			Self::authorize(&worker, Self::longest_wait(checked.iter().map(|(_, _, s)| s)))?;
 			for (id, reason, s) in checked {
 				Self::forget(id, &s.who);
 				let charged = Self::burn_reject_fee(&s);

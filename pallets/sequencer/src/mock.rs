@@ -133,6 +133,11 @@ impl pallet_tee_registry::Config for Test {
 	type HeartbeatTimeout = ConstU64<1000>;
 	type EmergencyRekeyPeriod = ConstU64<10>;
 	type RekeyCooldown = ConstU64<0>;
+	type ConfirmPeriod = ConstU64<10>;
+	type ClusterKeyPeriod = ConstU64<100_000>;
+	type EpochGrace = ConstU64<5>;
+	type LeaderTerm = ConstU64<100_000>;
+	type TakeoverAfter = ConstU64<TAKEOVER_AFTER>;
 	type CollateralRefreshInterval = ConstU64<0>;
 	type UnsignedPriority = ConstU64<1>;
 	type WeightInfo = ();
@@ -176,6 +181,19 @@ impl pallet_tee_registry::BenchmarkHelper<Test> for RegistryBenchmarks {
 			public_key,
 		)
 	}
+	fn sign_cluster_confirm(
+		index: u64,
+		epoch: u32,
+		public_key: &[u8; 1216],
+		who: &u64,
+	) -> Vec<u8> {
+		SimWorker::new(index).keys.cluster_confirm_signature(
+			&TeeRegistry::genesis_hash(),
+			epoch,
+			public_key,
+			&TeeRegistry::account_bytes(who),
+		)
+	}
 	fn collateral_update(
 	) -> (pallet_tee_registry::offchain::CollateralUpdate, aegis_attestation::TeeKind, [u8; 6], u64)
 	{
@@ -211,8 +229,12 @@ impl pallet_sequencer::BenchmarkHelper<Test> for SequencerBenchmarks {
 		SimWorker::new(*who).register(role);
 	}
 	fn publish_cluster_key(who: &u64) -> u32 {
-		let epoch = <TeeRegistry as pallet_tee_registry::WorkerRegistry<u64>>::cluster_key()
-			.map_or(1, |(e, _)| e + 1);
+		// The benchmarked worker leads alone: the genesis worker leaves (which requires a
+		// rekey), and `who` publishes the next epoch, its own quorum.
+		if pallet_tee_registry::Workers::<Test>::contains_key(PRIMARY) && *who != PRIMARY {
+			TeeRegistry::deregister(RuntimeOrigin::signed(PRIMARY)).expect("registered");
+		}
+		let epoch = TeeRegistry::next_epoch();
 		SimWorker::new(*who).publish_cluster_key_as(epoch);
 		epoch
 	}
@@ -385,6 +407,8 @@ impl pallet_sequencer::Config for Test {
 pub const ENDOWMENT: u64 = 10_000_000_000;
 /// The primary worker's account.
 pub const PRIMARY: u64 = 100;
+/// Blocks a stalled leader is given before the next candidate may take over.
+pub const TAKEOVER_AFTER: u64 = 3;
 /// Redundancy workers' accounts.
 pub const COSIGNERS: [u64; 3] = [101, 102, 103];
 pub use aegis_test_support::NOW_SECS;
@@ -457,8 +481,34 @@ impl SimWorker {
 			epoch,
 			Box::new(pk),
 			sig.try_into().unwrap(),
+			Default::default(),
 		)
 		.expect("cluster key published");
+	}
+
+	/// Gets the current cluster secret from `holder` and confirms it: a key holder.
+	pub fn hold_cluster_key(&self, holder: u64) {
+		let (epoch, pk) =
+			<TeeRegistry as pallet_tee_registry::WorkerRegistry<u64>>::cluster_key().unwrap();
+		TeeRegistry::provision_cluster_key(
+			RuntimeOrigin::signed(holder),
+			epoch,
+			self.account,
+			vec![1u8; 64].try_into().unwrap(),
+		)
+		.expect("provisioned");
+		let sig = self.keys.cluster_confirm_signature(
+			&TeeRegistry::genesis_hash(),
+			epoch,
+			&pk,
+			&TeeRegistry::account_bytes(&self.account),
+		);
+		TeeRegistry::confirm_cluster_key(
+			RuntimeOrigin::signed(self.account),
+			epoch,
+			sig.try_into().unwrap(),
+		)
+		.expect("confirmed");
 	}
 
 	/// Signs `hash` with `suites` under `context`.

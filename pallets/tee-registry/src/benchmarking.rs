@@ -40,6 +40,14 @@ pub trait BenchmarkHelper<T: Config> {
 		epoch: u32,
 		public_key: &[u8; HPKE_XWING_PUBLIC_KEY_LEN],
 	) -> Vec<u8>;
+	/// Key set `index`'s ML-DSA-87 signature confirming `who` holds `epoch`'s secret, whose
+	/// public key is `public_key`.
+	fn sign_cluster_confirm(
+		index: u64,
+		epoch: u32,
+		public_key: &[u8; HPKE_XWING_PUBLIC_KEY_LEN],
+		who: &T::AccountId,
+	) -> Vec<u8>;
 	/// A platform collateral update, its platform, and a Unix time at which it verifies.
 	fn collateral_update() -> (CollateralUpdate, aegis_attestation::TeeKind, Fmspc, u64);
 }
@@ -257,18 +265,75 @@ mod benchmarks {
 		_(RawOrigin::Root, RedundancyConfig { enabled: true, min_cosigners: 2 });
 	}
 
+	/// `c` copies of the longest sealed secret, to `c` other active workers.
 	#[benchmark]
-	fn publish_cluster_key() {
+	fn publish_cluster_key(c: Linear<0, { T::MaxWorkers::get() - 1 }>) {
 		let who: T::AccountId = account("worker", 0, 0);
 		let r = T::BenchmarkHelper::registration(&who, 0, 1, 0);
-		insert_worker::<T>(&who, r.measurement, r.keys);
+		insert_worker::<T>(&who, r.measurement.clone(), r.keys.clone());
+		let sealed: SealedSecretOf<T> =
+			vec![1u8; T::MaxSealedSecretLen::get() as usize].try_into().expect("fits");
+		let mut copies = Vec::new();
+		for i in 1..=c {
+			let to: T::AccountId = account("worker", i, 0);
+			insert_worker::<T>(&to, r.measurement.clone(), r.keys.clone());
+			copies.push((to, sealed.clone()));
+		}
+		let copies: CopiesOf<T> = copies.try_into().expect("at most MaxWorkers");
 		let public_key = [7u8; HPKE_XWING_PUBLIC_KEY_LEN];
 		let signature: MlDsaSignature = T::BenchmarkHelper::sign_cluster_key(0, 1, &public_key)
 			.try_into()
 			.expect("signature length");
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who), 1, Box::new(public_key), signature);
-		assert_eq!(CurrentClusterKey::<T>::get().map(|k| k.epoch), Some(1));
+		_(RawOrigin::Signed(who), 1, Box::new(public_key), signature, copies);
+		assert_eq!(LatestEpoch::<T>::get(), 1);
+	}
+
+	/// `w` active workers; the confirmation completes the quorum of a pending epoch, which
+	/// becomes current (the most work a confirmation does).
+	#[benchmark]
+	fn confirm_cluster_key(w: Linear<2, { T::MaxWorkers::get() }>) {
+		let r = T::BenchmarkHelper::registration(&account("worker", 0, 0), 0, 1, 0);
+		let mut workers: Vec<T::AccountId> = Vec::new();
+		for i in 0..w {
+			let who: T::AccountId = account("worker", i, 0);
+			insert_worker::<T>(&who, r.measurement.clone(), r.keys.clone());
+			workers.push(who);
+		}
+		let now = frame_system::Pallet::<T>::block_number();
+		let public_key = [7u8; HPKE_XWING_PUBLIC_KEY_LEN];
+		let current = ClusterKey {
+			epoch: 1,
+			public_key: [6u8; HPKE_XWING_PUBLIC_KEY_LEN],
+			published_by: workers[0].clone(),
+			published_at: now,
+		};
+		CurrentClusterKey::<T>::put(current.clone());
+		PendingKey::<T>::put(PendingClusterKey {
+			key: ClusterKey { epoch: 2, public_key, ..current },
+			deadline: now.saturating_add(100u32.into()),
+		});
+		// Holders short of the quorum by one: the publisher and others.
+		let quorum = w / 2 + 1;
+		for holder in workers.iter().skip(1).take(quorum as usize - 1) {
+			KeyHolders::<T>::insert(2, holder, ());
+		}
+		KeyHolders::<T>::insert(2, &workers[0], ());
+		let who = workers[(w - 1) as usize].clone();
+		KeyHolders::<T>::remove(2, &who);
+		Provisions::<T>::insert(
+			2,
+			&who,
+			Provision { from: workers[0].clone(), sealed_secret: vec![1u8; 32].try_into().expect("fits") },
+		);
+		let signature: MlDsaSignature =
+			T::BenchmarkHelper::sign_cluster_confirm(0, 2, &public_key, &who)
+				.try_into()
+				.expect("signature length");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), 2, signature);
+		assert!(KeyHolders::<T>::contains_key(2, &who));
+		assert_eq!(CurrentClusterKey::<T>::get().map(|k| k.epoch), Some(2));
 	}
 
 	#[benchmark]
@@ -288,8 +353,8 @@ mod benchmarks {
 		let sealed: BoundedVec<u8, T::MaxSealedSecretLen> =
 			vec![1u8; T::MaxSealedSecretLen::get() as usize].try_into().expect("fits");
 		#[extrinsic_call]
-		_(RawOrigin::Signed(from), to.clone(), sealed);
-		assert!(KeyHolders::<T>::contains_key(1, &to));
+		_(RawOrigin::Signed(from), 1, to.clone(), sealed);
+		assert!(Provisions::<T>::contains_key(1, &to));
 	}
 
 	#[benchmark]

@@ -72,7 +72,9 @@ pub use weights::WeightInfo;
 mod benchmarking;
 #[cfg(feature = "runtime-benchmarks")]
 pub use benchmarking::{BenchmarkHelper, Registration};
+mod cluster;
 mod codec_serde;
+mod leadership;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
@@ -87,7 +89,8 @@ use aegis_attestation::{
 };
 use aegis_primitives::{
 	binding::{
-		cluster_key_message, keys_hash, report_data, EnclaveKeys, HPKE_XWING_PUBLIC_KEY_LEN,
+		cluster_confirm_message, cluster_key_message, keys_hash, report_data, EnclaveKeys,
+		HPKE_XWING_PUBLIC_KEY_LEN,
 	},
 	pqc::{self, Suite, ML_DSA_87_SIGNATURE_LEN},
 	risk::RiskLevel,
@@ -119,6 +122,16 @@ pub mod pallet {
 	/// A provisioned cluster secret.
 	pub type ProvisionOf<T> =
 		Provision<<T as frame_system::Config>::AccountId, <T as Config>::MaxSealedSecretLen>;
+	/// A sealed cluster secret as submitted.
+	pub type SealedSecretOf<T> = BoundedVec<u8, <T as Config>::MaxSealedSecretLen>;
+	/// The copies a publication carries: receiver and sealed secret.
+	pub type CopiesOf<T> = BoundedVec<
+		(<T as frame_system::Config>::AccountId, SealedSecretOf<T>),
+		<T as Config>::MaxWorkers,
+	>;
+	/// A pending cluster key epoch.
+	pub type PendingKeyOf<T> =
+		PendingClusterKey<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
 
 	#[pallet::config]
 	pub trait Config:
@@ -166,6 +179,26 @@ pub mod pallet {
 		/// Fewest blocks between two Emergency rekeys.
 		#[pallet::constant]
 		type RekeyCooldown: Get<BlockNumberFor<Self>>;
+		/// Blocks a published epoch has to collect a quorum of confirmations; at this deadline
+		/// it becomes current with at least one confirmation besides its publisher's (when more
+		/// than one worker is active), or is abandoned.
+		#[pallet::constant]
+		type ConfirmPeriod: Get<BlockNumberFor<Self>>;
+		/// The longest a cluster key epoch stays current: once it is this old, a rekey is
+		/// required.
+		#[pallet::constant]
+		type ClusterKeyPeriod: Get<BlockNumberFor<Self>>;
+		/// Blocks the previous epoch still accepts new submissions after a new one becomes
+		/// current (clients that read the key just before the switch).
+		#[pallet::constant]
+		type EpochGrace: Get<BlockNumberFor<Self>>;
+		/// Blocks a leader keeps leadership before it passes to the next candidate.
+		#[pallet::constant]
+		type LeaderTerm: Get<BlockNumberFor<Self>>;
+		/// Blocks an entry waits on a stalled leader before the next candidate may take over
+		/// (times its position after the leader).
+		#[pallet::constant]
+		type TakeoverAfter: Get<BlockNumberFor<Self>>;
 		/// Blocks between the off-chain worker's collateral refreshes.
 		#[pallet::constant]
 		type CollateralRefreshInterval: Get<BlockNumberFor<Self>>;
@@ -240,12 +273,38 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type CurrentClusterKey<T: Config> = StorageValue<_, ClusterKeyOf<T>, OptionQuery>;
 
-	/// Workers holding the cluster secret of an epoch.
+	/// Workers that confirmed they hold the cluster secret of an epoch (its publisher, and each
+	/// receiver that proved it derived the epoch's public key).
 	#[pallet::storage]
 	pub type KeyHolders<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, u32, Blake2_128Concat, T::AccountId, (), OptionQuery>;
 
-	/// Cluster secrets sealed to workers, per epoch.
+	/// A published cluster key epoch collecting confirmations.
+	#[pallet::storage]
+	pub type PendingKey<T: Config> = StorageValue<_, PendingKeyOf<T>, OptionQuery>;
+
+	/// The highest epoch ever published (abandoned ones included).
+	#[pallet::storage]
+	pub type LatestEpoch<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	/// The previous epoch, and the block until which it still accepts new submissions.
+	#[pallet::storage]
+	pub type PreviousEpoch<T: Config> = StorageValue<_, (u32, BlockNumberFor<T>), OptionQuery>;
+
+	/// Why the required rekey (see `RekeyDeadline`) is required.
+	#[pallet::storage]
+	pub type RekeyCause<T: Config> = StorageValue<_, RekeyReason, OptionQuery>;
+
+	/// Set while no active worker holds the current epoch: submissions are refused.
+	#[pallet::storage]
+	pub type Unserved<T: Config> = StorageValue<_, bool, ValueQuery>;
+
+	/// The worker that commits batches now.
+	#[pallet::storage]
+	pub type Leader<T: Config> =
+		StorageValue<_, Leadership<T::AccountId, BlockNumberFor<T>>, OptionQuery>;
+
+	/// Copies of cluster secrets sealed to workers that have not confirmed them yet, per epoch.
 	#[pallet::storage]
 	pub type Provisions<T: Config> = StorageDoubleMap<
 		_,
@@ -378,12 +437,40 @@ pub mod pallet {
 			/// The new setting.
 			config: RedundancyConfig,
 		},
-		/// A new cluster key epoch.
+		/// A new cluster key epoch was published; it collects confirmations.
 		ClusterKeyPublished {
 			/// The epoch.
 			epoch: u32,
 			/// The worker that generated it.
 			by: T::AccountId,
+			/// How many copies it sealed to other workers.
+			copies: u32,
+		},
+		/// A worker proved it holds an epoch's secret.
+		ClusterKeyConfirmed {
+			/// The epoch.
+			epoch: u32,
+			/// The worker.
+			by: T::AccountId,
+		},
+		/// An epoch became the one users encrypt to.
+		ClusterKeyActivated {
+			/// The epoch.
+			epoch: u32,
+		},
+		/// A published epoch reached its deadline without enough confirmations.
+		ClusterKeyAbandoned {
+			/// The epoch.
+			epoch: u32,
+		},
+		/// Leadership changed hands.
+		LeaderChanged {
+			/// The previous leader.
+			from: Option<T::AccountId>,
+			/// The new one.
+			to: T::AccountId,
+			/// Why.
+			reason: LeaderChange,
 		},
 		/// A cluster secret was sealed to a worker.
 		ClusterKeyProvisioned {
@@ -394,10 +481,12 @@ pub mod pallet {
 			/// The receiver.
 			to: T::AccountId,
 		},
-		/// The risk level became Emergency: a new cluster key epoch is due by `deadline`.
+		/// A new cluster key epoch is due by `deadline`.
 		RekeyRequired {
 			/// Block by which the new epoch is due.
 			deadline: BlockNumberFor<T>,
+			/// Why.
+			reason: RekeyReason,
 		},
 		/// The rekey deadline passed without a new epoch.
 		RekeyOverdue {
@@ -496,15 +585,25 @@ pub mod pallet {
 		ZeroValidity,
 		/// Redundancy enabled with no co-signers.
 		BadRedundancy,
-		/// The epoch is not the current epoch plus one.
+		/// The epoch is not the next one (publication), or neither the current nor the pending
+		/// one (confirmation, provisioning).
 		WrongEpoch,
 		/// The signature does not verify under the worker's ML-DSA-87 key.
 		BadSignature,
-		/// The caller does not hold the current cluster secret.
+		/// The caller does not hold the epoch's cluster secret.
 		NotKeyHolder,
+		/// No rekey is due (there is a current epoch and no rekey is required), or a published
+		/// epoch is still collecting confirmations.
+		RekeyNotDue,
+		/// A copy is addressed to the publisher itself or twice to one worker.
+		BadCopyTarget,
+		/// No copy of the epoch's secret was sealed to the caller.
+		NotProvisioned,
+		/// Only primary workers publish cluster keys.
+		NotPrimary,
 		/// There is no cluster key yet.
 		NoClusterKey,
-		/// The receiver already holds the current cluster secret.
+		/// The worker already holds the epoch's cluster secret.
 		AlreadyProvisioned,
 		/// The receiver is not an active worker.
 		ReceiverNotActive,
@@ -601,9 +700,13 @@ pub mod pallet {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			let (expired, scanned) = Self::process_expiries(now);
 			let rekey = Self::track_emergency(now);
+			let cluster = Self::cluster_on_initialize(now);
+			let leadership = Self::leadership_on_initialize(now);
 			T::WeightInfo::on_initialize_expiries(expired)
 				.saturating_add(T::DbWeight::get().reads(scanned.into()))
 				.saturating_add(rekey)
+				.saturating_add(cluster)
+				.saturating_add(leadership)
 		}
 
 		fn offchain_worker(now: BlockNumberFor<T>) {
@@ -683,6 +786,7 @@ pub mod pallet {
 			if keys_rotated {
 				worker.keys_since = now;
 			}
+			let was_active = worker.state == WorkerState::Active;
 			worker.root_hash = root_hash;
 			worker.tee = verified.tee;
 			worker.measurement = verified.measurement;
@@ -694,6 +798,11 @@ pub mod pallet {
 			worker.last_heartbeat = now;
 			worker.state = WorkerState::Active;
 			Workers::<T>::insert(&who, worker);
+			// Copies were sealed to the old HPKE key; a worker back from deactivation held
+			// them under a policy the chain withdrew. Either is provisioned again.
+			if (keys_rotated || !was_active) && Self::drop_holdings(&who) {
+				Self::refresh_served();
+			}
 			Self::deposit_event(Event::WorkerReattested { worker: who, keys_rotated, expires_at });
 			Ok(())
 		}
@@ -880,22 +989,28 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Publishes the next cluster key epoch: `public_key` was generated inside the caller's
-		/// enclave, and `signature` is its ML-DSA-87 signature (context `aegis/cluster-key/v1`)
-		/// over `cluster_key_message(genesis_hash, epoch, public_key)`.
+		/// Publishes the next cluster key epoch ([`Pallet::next_epoch`]) when a rekey is due
+		/// (there is no epoch yet, or one is required; see the crate docs). `public_key` was
+		/// derived inside the caller's enclave from a secret generated there, `signature` is its
+		/// ML-DSA-87 signature (context `aegis/cluster-key/v1`) over
+		/// `cluster_key_message(genesis_hash, epoch, public_key)`, and `copies` hold that secret
+		/// sealed to other active workers' attested HPKE keys (aegis-envelope v1, associated
+		/// data `cluster_copy_binding(epoch, sender, receiver)`). The epoch becomes current once
+		/// a quorum of active workers confirmed it.
 		#[pallet::call_index(12)]
-		#[pallet::weight(T::WeightInfo::publish_cluster_key()
-			.saturating_add(T::DbWeight::get().writes(2u64.saturating_mul(T::MaxWorkers::get().into()))))]
+		#[pallet::weight(T::WeightInfo::publish_cluster_key(copies.len() as u32))]
 		pub fn publish_cluster_key(
 			origin: OriginFor<T>,
 			epoch: u32,
 			public_key: Box<[u8; HPKE_XWING_PUBLIC_KEY_LEN]>,
 			signature: MlDsaSignature,
+			copies: CopiesOf<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let worker = Self::active_worker(&who).ok_or(Error::<T>::NotActive)?;
-			let expected = CurrentClusterKey::<T>::get().map_or(1, |k| k.epoch.saturating_add(1));
-			ensure!(epoch == expected, Error::<T>::WrongEpoch);
+			ensure!(worker.role == WorkerRole::Primary, Error::<T>::NotPrimary);
+			ensure!(epoch == Self::next_epoch(), Error::<T>::WrongEpoch);
+			ensure!(Self::rekey_due(), Error::<T>::RekeyNotDue);
 			let message = cluster_key_message(&Self::genesis_hash(), epoch, &public_key);
 			ensure!(
 				pqc::verify(
@@ -907,37 +1022,22 @@ pub mod pallet {
 				),
 				Error::<T>::BadSignature
 			);
-			let now = frame_system::Pallet::<T>::block_number();
-			CurrentClusterKey::<T>::put(ClusterKey {
-				epoch,
-				public_key: *public_key,
-				published_by: who.clone(),
-				published_at: now,
-			});
-			KeyHolders::<T>::insert(epoch, &who, ());
-			RekeyDeadline::<T>::kill();
-			// Envelopes of the previous epoch stay openable; older ones are gone from the
-			// sequencer's pool or expire there, and nobody needs their holders.
-			if let Some(old) = epoch.checked_sub(2).filter(|e| *e > 0) {
-				let limit = T::MaxWorkers::get();
-				let _ = KeyHolders::<T>::clear_prefix(old, limit, None);
-				let _ = Provisions::<T>::clear_prefix(old, limit, None);
-			}
-			Self::deposit_event(Event::ClusterKeyPublished { epoch, by: who });
-			Ok(())
+			Self::do_publish(&who, epoch, *public_key, copies)
 		}
 
-		/// Gives another active worker the current cluster secret, sealed to its attested HPKE
-		/// key. Only holders of the current epoch may provision.
+		/// Seals the secret of `epoch` (the current or the pending one) to another active
+		/// worker that does not hold it (a late joiner, or one that re-attested with new keys),
+		/// replacing any copy it has not confirmed. Only confirmed holders of the epoch may.
 		#[pallet::call_index(13)]
 		pub fn provision_cluster_key(
 			origin: OriginFor<T>,
+			epoch: u32,
 			to_worker: T::AccountId,
-			sealed_secret: BoundedVec<u8, T::MaxSealedSecretLen>,
+			sealed_secret: SealedSecretOf<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::active_worker(&who).ok_or(Error::<T>::NotActive)?;
-			let epoch = CurrentClusterKey::<T>::get().ok_or(Error::<T>::NoClusterKey)?.epoch;
+			Self::key_of(epoch).ok_or(Error::<T>::WrongEpoch)?;
 			ensure!(KeyHolders::<T>::contains_key(epoch, &who), Error::<T>::NotKeyHolder);
 			Self::active_worker(&to_worker).ok_or(Error::<T>::ReceiverNotActive)?;
 			ensure!(
@@ -945,7 +1045,6 @@ pub mod pallet {
 				Error::<T>::AlreadyProvisioned
 			);
 			ensure!(!sealed_secret.is_empty(), Error::<T>::EmptySecret);
-			KeyHolders::<T>::insert(epoch, &to_worker, ());
 			Provisions::<T>::insert(
 				epoch,
 				&to_worker,
@@ -953,6 +1052,40 @@ pub mod pallet {
 			);
 			Self::deposit_event(Event::ClusterKeyProvisioned { epoch, from: who, to: to_worker });
 			Ok(())
+		}
+
+		/// Confirms the caller holds the secret of `epoch` (the current or the pending one),
+		/// sealed to it by a holder: `signature` is its ML-DSA-87 signature (context
+		/// `aegis/cluster-key-confirm/v1`) over `cluster_confirm_message(genesis_hash, epoch,
+		/// public_key, account)`, the public key it derived from the secret. A pending epoch
+		/// becomes current once a quorum of active workers holds it.
+		#[pallet::call_index(19)]
+		#[pallet::weight(T::WeightInfo::confirm_cluster_key(T::MaxWorkers::get()))]
+		pub fn confirm_cluster_key(
+			origin: OriginFor<T>,
+			epoch: u32,
+			signature: MlDsaSignature,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let worker = Self::active_worker(&who).ok_or(Error::<T>::NotActive)?;
+			let public_key = Self::key_of(epoch).ok_or(Error::<T>::WrongEpoch)?;
+			let message = cluster_confirm_message(
+				&Self::genesis_hash(),
+				epoch,
+				&public_key,
+				&Self::account_bytes(&who),
+			);
+			ensure!(
+				pqc::verify(
+					Suite::MlDsa87,
+					worker.keys.ml_dsa.as_slice(),
+					pqc::context::CLUSTER_KEY_CONFIRM,
+					&message,
+					&signature
+				),
+				Error::<T>::BadSignature
+			);
+			Self::do_confirm(&who, epoch)
 		}
 
 		/// Starts keeping a platform's collateral fresh from the PCCS.
@@ -1161,6 +1294,7 @@ impl<T: Config> Pallet<T> {
 	) -> (u32, u32) {
 		let mut deactivated = 0u32;
 		let mut scanned = 0u32;
+		let mut held = false;
 		let workers: Vec<(T::AccountId, WorkerOf<T>)> = Workers::<T>::iter().collect();
 		for (who, mut w) in workers {
 			scanned = scanned.saturating_add(1);
@@ -1168,8 +1302,16 @@ impl<T: Config> Pallet<T> {
 				w.state = WorkerState::Deactivated;
 				Workers::<T>::insert(&who, w);
 				deactivated = deactivated.saturating_add(1);
+				held |= Self::drop_holdings(&who);
 				Self::deposit_event(Event::WorkerDeactivated { worker: who, reason });
 			}
+		}
+		// An enclave the chain no longer trusts held the secret: the epoch must change, and a
+		// pending one it may have been sealed to goes too.
+		if held {
+			Self::abandon_pending();
+			Self::require_rekey(RekeyReason::HolderDeactivated);
+			Self::refresh_served();
 		}
 		(scanned, deactivated)
 	}
@@ -1216,12 +1358,8 @@ impl<T: Config> Pallet<T> {
 	/// [`Self::remove_worker`] for a worker whose expiry entry is already gone.
 	fn forget_worker(who: &T::AccountId) {
 		Workers::<T>::remove(who);
-		if let Some(key) = CurrentClusterKey::<T>::get() {
-			// Both epochs kept: the current one and the previous, still served.
-			for epoch in [key.epoch, key.epoch.saturating_sub(1)] {
-				KeyHolders::<T>::remove(epoch, who);
-				Provisions::<T>::remove(epoch, who);
-			}
+		if Self::drop_holdings(who) {
+			Self::refresh_served();
 		}
 	}
 
@@ -1294,10 +1432,8 @@ impl<T: Config> Pallet<T> {
 					if cooled || !Self::epoch_has_active_holder(key.epoch, &mut reads) {
 						RekeyOwed::<T>::kill();
 						LastRekeyRequired::<T>::put(now);
-						let deadline = now.saturating_add(T::EmergencyRekeyPeriod::get());
-						RekeyDeadline::<T>::put(deadline);
-						writes += 3;
-						Self::deposit_event(Event::RekeyRequired { deadline });
+						writes += 4;
+						Self::require_rekey(RekeyReason::Emergency);
 					}
 				}
 			}
@@ -1388,6 +1524,15 @@ impl<T: Config> WorkerRegistry<T::AccountId> for Pallet<T> {
 	fn cluster_key() -> Option<(u32, [u8; HPKE_XWING_PUBLIC_KEY_LEN])> {
 		CurrentClusterKey::<T>::get().map(|k| (k.epoch, k.public_key))
 	}
+	fn check_submission_epoch(epoch: u32) -> Result<(), EpochRefusal> {
+		Self::check_submission_epoch(epoch)
+	}
+	fn authorize_sequencer(who: &T::AccountId, waited: u32) -> Result<Weight, LeadRefusal> {
+		Self::authorize_sequencer(who, waited.into())
+	}
+	fn max_lead_weight() -> Weight {
+		Self::max_lead_weight()
+	}
 	fn holds_epoch(who: &T::AccountId, epoch: u32) -> bool {
 		KeyHolders::<T>::contains_key(epoch, who)
 	}
@@ -1400,6 +1545,7 @@ impl<T: Config> WorkerRegistry<T::AccountId> for Pallet<T> {
 
 sp_api::decl_runtime_apis! {
 	/// Reading the worker registry over RPC.
+	#[api_version(2)]
 	pub trait TeeRegistryApi<AccountId, BlockNumber>
 	where
 		AccountId: codec::Codec,
@@ -1413,5 +1559,12 @@ sp_api::decl_runtime_apis! {
 		fn cluster_key() -> (Option<ClusterKey<AccountId, BlockNumber>>, Option<BlockNumber>);
 		/// The redundancy setting.
 		fn redundancy() -> RedundancyConfig;
+		/// The cluster: epochs, holders, copies, rekey, leadership.
+		#[api_version(2)]
+		fn cluster() -> ClusterView<AccountId, BlockNumber>;
+		/// The copy of `epoch`'s secret sealed to `who` and not yet confirmed: its sender and
+		/// the sealed bytes.
+		#[api_version(2)]
+		fn cluster_copy(epoch: u32, who: AccountId) -> Option<(AccountId, Vec<u8>)>;
 	}
 }

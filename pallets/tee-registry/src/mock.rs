@@ -77,6 +77,11 @@ impl pallet_tee_registry::Config for Test {
 	type HeartbeatTimeout = ConstU64<20>;
 	type EmergencyRekeyPeriod = ConstU64<10>;
 	type RekeyCooldown = ConstU64<30>;
+	type ConfirmPeriod = ConstU64<CONFIRM_PERIOD>;
+	type ClusterKeyPeriod = ConstU64<KEY_PERIOD>;
+	type EpochGrace = ConstU64<5>;
+	type LeaderTerm = ConstU64<TERM>;
+	type TakeoverAfter = ConstU64<TAKEOVER>;
 	type CollateralRefreshInterval = ConstU64<5>;
 	type UnsignedPriority = ConstU64<{ 1 << 20 }>;
 	type WeightInfo = ();
@@ -90,6 +95,14 @@ pub use aegis_test_support::{enclave, NOW_SECS};
 
 /// Blocks an attestation counts for.
 pub const VALIDITY: u64 = 100;
+/// Blocks a published epoch collects confirmations.
+pub const CONFIRM_PERIOD: u64 = 8;
+/// Blocks before an epoch owes a rekey.
+pub const KEY_PERIOD: u64 = 30;
+/// A leader's term.
+pub const TERM: u64 = 40;
+/// Blocks before a takeover.
+pub const TAKEOVER: u64 = 3;
 
 /// Runs `f` with the simulated TEE (the dev TEE).
 pub fn with_sim<R>(f: impl FnOnce(&SimTee) -> R) -> R {
@@ -174,6 +187,25 @@ pub fn sign_cluster_key(
 		.expect("ML-DSA-87 signature length")
 }
 
+/// Worker `i`'s ML-DSA-87 signature confirming it holds `epoch`, whose key is `public_key`.
+pub fn sign_cluster_confirm(
+	i: u64,
+	g: u8,
+	epoch: u32,
+	public_key: &[u8; HPKE_XWING_PUBLIC_KEY_LEN],
+) -> crate::MlDsaSignature {
+	let message = aegis_primitives::binding::cluster_confirm_message(
+		&TeeRegistry::genesis_hash(),
+		epoch,
+		public_key,
+		&TeeRegistry::account_bytes(&i),
+	);
+	pqc::sign(Suite::MlDsa87, &ml_dsa_key(i, g), pqc::context::CLUSTER_KEY_CONFIRM, &message)
+		.expect("signs")
+		.try_into()
+		.expect("ML-DSA-87 signature length")
+}
+
 /// A collateral update for the simulated platform, as the off-chain worker builds it.
 pub fn collateral_update(p: &CollateralParams) -> CollateralUpdate {
 	CollateralUpdate::from_documents(aegis_test_support::collateral_documents(p))
@@ -244,6 +276,21 @@ impl crate::BenchmarkHelper<Test> for SimHelper {
 		public_key: &[u8; HPKE_XWING_PUBLIC_KEY_LEN],
 	) -> Vec<u8> {
 		sign_cluster_key(index, 0, epoch, public_key).into_inner()
+	}
+	fn sign_cluster_confirm(
+		index: u64,
+		epoch: u32,
+		public_key: &[u8; HPKE_XWING_PUBLIC_KEY_LEN],
+		who: &u64,
+	) -> Vec<u8> {
+		let message = aegis_primitives::binding::cluster_confirm_message(
+			&TeeRegistry::genesis_hash(),
+			epoch,
+			public_key,
+			&TeeRegistry::account_bytes(who),
+		);
+		pqc::sign(Suite::MlDsa87, &ml_dsa_key(index, 0), pqc::context::CLUSTER_KEY_CONFIRM, &message)
+			.expect("signs")
 	}
 	fn collateral_update() -> (CollateralUpdate, TeeKind, [u8; 6], u64) {
 		let update = collateral_update(&CollateralParams::valid_around(NOW_SECS));

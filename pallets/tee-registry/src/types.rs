@@ -4,7 +4,7 @@ use aegis_attestation::{Measurement, TcbStatus, TeeKind};
 use aegis_primitives::binding::{EnclaveKeys, HPKE_XWING_PUBLIC_KEY_LEN};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
-	pallet_prelude::ConstU32, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+	pallet_prelude::{ConstU32, Weight}, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use scale_info::TypeInfo;
 
@@ -234,4 +234,143 @@ pub trait WorkerRegistry<AccountId> {
 	/// `who`'s registered keys and how many blocks ago they were registered (one read of its
 	/// record).
 	fn keys_and_age(who: &AccountId) -> Option<(EnclaveKeys, u32)>;
+	/// Whether a submission encrypted to `epoch` is accepted now: the current epoch (or the
+	/// previous one within its grace period), held by an active worker.
+	fn check_submission_epoch(epoch: u32) -> Result<(), EpochRefusal>;
+	/// Whether `who` may commit a batch or reject entries now, the oldest entry it handles
+	/// having waited `waited` blocks; records its progress or takeover (rolled back with a
+	/// failing call). Returns the weight it used, at most [`Self::max_lead_weight`].
+	fn authorize_sequencer(who: &AccountId, waited: u32) -> Result<Weight, LeadRefusal>;
+	/// The most [`Self::authorize_sequencer`] weighs.
+	fn max_lead_weight() -> Weight;
+}
+
+/// A cluster key epoch published and waiting for its receivers' confirmations.
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct PendingClusterKey<AccountId, BlockNumber> {
+	/// The key, as it becomes current.
+	pub key: ClusterKey<AccountId, BlockNumber>,
+	/// The block at which it becomes current with the confirmations it has (at least one
+	/// besides the publisher's when more than one worker is active), or is abandoned.
+	pub deadline: BlockNumber,
+}
+
+/// Why the cluster must publish a new key epoch.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum RekeyReason {
+	/// The risk level turned Emergency.
+	#[codec(index = 0)]
+	Emergency,
+	/// The current epoch is older than `ClusterKeyPeriod`.
+	#[codec(index = 1)]
+	Period,
+	/// A holder was deactivated (measurement revoked, TCB below the floor, root removed): an
+	/// enclave the chain no longer trusts held the secret.
+	#[codec(index = 2)]
+	HolderDeactivated,
+	/// No active worker holds the current epoch's secret: nobody can open what users send.
+	#[codec(index = 3)]
+	NoActiveHolder,
+}
+
+/// Who commits batches now.
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Leadership<AccountId, BlockNumber> {
+	/// The leader.
+	pub leader: AccountId,
+	/// The block its term began.
+	pub term_start: BlockNumber,
+	/// The last block it committed a batch or rejected entries (or its term began).
+	pub last_progress: BlockNumber,
+}
+
+/// Why leadership changed hands.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum LeaderChange {
+	/// There was no leader.
+	#[codec(index = 0)]
+	Elected,
+	/// The leader's term ended.
+	#[codec(index = 1)]
+	TermEnded,
+	/// The leader stopped being an active confirmed primary.
+	#[codec(index = 2)]
+	LeaderLost,
+	/// The leader made no progress while an entry waited `TakeoverAfter` blocks per position,
+	/// and the next worker in order committed.
+	#[codec(index = 3)]
+	Takeover,
+}
+
+/// Why a worker may not commit batches or reject entries now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeadRefusal {
+	/// It is not an active primary holding the current cluster key epoch.
+	NotEligible,
+	/// Another worker leads, and has not stalled long enough for this one to take over.
+	NotLeader,
+}
+
+/// Why a submission to a key epoch is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EpochRefusal {
+	/// There is no cluster key yet.
+	NoClusterKey,
+	/// Neither the current epoch nor the previous one within its grace period.
+	WrongEpoch,
+	/// No active worker holds the epoch's secret: nothing could open it.
+	NoKeyHolder,
+}
+
+/// The cluster as the runtime API shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub struct ClusterView<AccountId, BlockNumber> {
+	/// The epoch users encrypt to.
+	pub current: Option<ClusterKey<AccountId, BlockNumber>>,
+	/// A published epoch collecting confirmations.
+	pub pending: Option<PendingClusterKey<AccountId, BlockNumber>>,
+	/// The previous epoch and the block its grace for new submissions ends.
+	pub previous: Option<(u32, BlockNumber)>,
+	/// The deadline and reason of a required rekey.
+	pub rekey: Option<(BlockNumber, RekeyReason)>,
+	/// Confirmed holders of each kept epoch (previous, current, pending), ascending.
+	pub holders: alloc::vec::Vec<(u32, alloc::vec::Vec<AccountId>)>,
+	/// Copies sealed and not yet confirmed: `(epoch, from, to)`.
+	pub copies: alloc::vec::Vec<(u32, AccountId, AccountId)>,
+	/// The stored leadership (the leader may have lost eligibility since; `order` says).
+	pub leader: Option<Leadership<AccountId, BlockNumber>>,
+	/// Active confirmed primaries in leadership order (by account).
+	pub order: alloc::vec::Vec<AccountId>,
+	/// Whether an active worker holds the current epoch (submissions are refused otherwise).
+	pub served: bool,
+	/// `LeaderTerm`.
+	pub term: BlockNumber,
+	/// `TakeoverAfter`.
+	pub takeover_after: BlockNumber,
 }

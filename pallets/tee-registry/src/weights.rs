@@ -27,7 +27,8 @@ pub trait WeightInfo {
 	fn set_tcb_policy() -> Weight;
 	fn set_attestation_validity() -> Weight;
 	fn set_redundancy() -> Weight;
-	fn publish_cluster_key() -> Weight;
+	fn publish_cluster_key(c: u32, ) -> Weight;
+	fn confirm_cluster_key(w: u32, ) -> Weight;
 	fn provision_cluster_key() -> Weight;
 	fn enroll_platform() -> Weight;
 	fn remove_platform() -> Weight;
@@ -259,14 +260,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `TeeRegistry::KeyHolders` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `TeeRegistry::RekeyDeadline` (r:0 w:1)
 	/// Proof: `TeeRegistry::RekeyDeadline` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	fn publish_cluster_key() -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `4392`
-		//  Estimated: `7688`
-		// Minimum execution time: 1_288_396_000 picoseconds.
+	fn publish_cluster_key(c: u32, ) -> Weight {
 		Weight::from_parts(1_367_103_000, 7688)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().reads_writes(c.into(), c.into()))
+	}
+	fn confirm_cluster_key(w: u32, ) -> Weight {
+		Weight::from_parts(1_367_103_000, 7688)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().reads((2 * w).into()))
 	}
 	/// Storage: `TeeRegistry::Workers` (r:2 w:0)
 	/// Proof: `TeeRegistry::Workers` (`max_values`: None, `max_size`: Some(4223), added: 6698, mode: `MaxEncodedLen`)
@@ -436,10 +440,17 @@ impl WeightInfo for () {
 		Weight::from_parts(7_231_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
-	fn publish_cluster_key() -> Weight {
+	fn publish_cluster_key(c: u32, ) -> Weight {
 		Weight::from_parts(1_367_103_000, 7688)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
+			.saturating_add(RocksDbWeight::get().reads_writes(c.into(), c.into()))
+	}
+	fn confirm_cluster_key(w: u32, ) -> Weight {
+		Weight::from_parts(1_367_103_000, 7688)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
+			.saturating_add(RocksDbWeight::get().reads((2 * w).into()))
 	}
 	fn provision_cluster_key() -> Weight {
 		Weight::from_parts(76_214_000, 14386)

@@ -68,6 +68,30 @@ pub fn cluster_key_message(
 	hash256(domain::CLUSTER_KEY, &[genesis_hash, &epoch.to_le_bytes(), public_key])
 }
 
+/// What a worker signs (ML-DSA-87, context [`crate::pqc::context::CLUSTER_KEY_CONFIRM`]) to
+/// confirm it holds the secret of cluster key epoch `epoch`, whose public key it derived from
+/// that secret: `BLAKE2b-256("aegis/cluster-key-confirm/v1" ‖ genesis_hash ‖ epoch_le ‖ key ‖
+/// account)`.
+pub fn cluster_confirm_message(
+	genesis_hash: &Hash,
+	epoch: u32,
+	public_key: &[u8; HPKE_XWING_PUBLIC_KEY_LEN],
+	account: &AccountBytes,
+) -> Hash {
+	hash256(
+		domain::CLUSTER_KEY_CONFIRM,
+		&[genesis_hash, &epoch.to_le_bytes(), public_key, account],
+	)
+}
+
+/// The associated data of a cluster secret copy (an aegis-envelope v1 sealed to the receiver's
+/// attested HPKE key, for the chain's genesis hash): `BLAKE2b-256("aegis/cluster-copy/v1" ‖
+/// epoch_le ‖ sender ‖ receiver)`, so a copy opens only as the secret of that epoch, sent by
+/// that worker to that worker.
+pub fn cluster_copy_binding(epoch: u32, sender: &AccountBytes, receiver: &AccountBytes) -> Hash {
+	hash256(domain::CLUSTER_COPY, &[&epoch.to_le_bytes(), sender, receiver])
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -100,6 +124,21 @@ mod tests {
 		let mut key = [3; HPKE_XWING_PUBLIC_KEY_LEN];
 		key[HPKE_XWING_PUBLIC_KEY_LEN - 1] = 4;
 		assert_ne!(base, cluster_key_message(&[1; 32], 2, &key));
+	}
+
+	#[test]
+	fn confirmations_and_copies_bind_every_input() {
+		let key = [3; HPKE_XWING_PUBLIC_KEY_LEN];
+		let base = cluster_confirm_message(&[1; 32], 2, &key, &[4; 32]);
+		assert_ne!(base, cluster_confirm_message(&[9; 32], 2, &key, &[4; 32]));
+		assert_ne!(base, cluster_confirm_message(&[1; 32], 3, &key, &[4; 32]));
+		assert_ne!(base, cluster_confirm_message(&[1; 32], 2, &[5; HPKE_XWING_PUBLIC_KEY_LEN], &[4; 32]));
+		assert_ne!(base, cluster_confirm_message(&[1; 32], 2, &key, &[9; 32]));
+		// Never the publication message of the same key.
+		assert_ne!(base, cluster_key_message(&[1; 32], 2, &key));
+		let copy = cluster_copy_binding(1, &[2; 32], &[3; 32]);
+		assert_ne!(copy, cluster_copy_binding(2, &[2; 32], &[3; 32]));
+		assert_ne!(copy, cluster_copy_binding(1, &[3; 32], &[2; 32]));
 	}
 
 	#[test]

@@ -24,6 +24,10 @@ pub mod domain {
 	pub const ASSET_STATE: &[u8] = b"aegis/asset-state/v1";
 	/// [`crate::binding::cluster_key_message`].
 	pub const CLUSTER_KEY: &[u8] = b"aegis/cluster-key/v1";
+	/// [`crate::binding::cluster_confirm_message`].
+	pub const CLUSTER_KEY_CONFIRM: &[u8] = b"aegis/cluster-key-confirm/v1";
+	/// [`crate::binding::cluster_copy_binding`].
+	pub const CLUSTER_COPY: &[u8] = b"aegis/cluster-copy/v1";
 	/// Expansion of a 32-byte seed into SLH-DSA key material ([`crate::pqc`], `std` only).
 	pub const SLH_DSA_KEYGEN: &[u8] = b"aegis/slh-dsa-keygen/v1";
 }

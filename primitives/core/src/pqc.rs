@@ -43,6 +43,8 @@ pub mod context {
 	pub const CHECKPOINT: &[u8] = b"aegis/checkpoint/v1";
 	/// A worker publishing a new cluster encryption key epoch.
 	pub const CLUSTER_KEY: &[u8] = b"aegis/cluster-key/v1";
+	/// A worker confirming it holds a cluster key epoch's secret.
+	pub const CLUSTER_KEY_CONFIRM: &[u8] = b"aegis/cluster-key-confirm/v1";
 }
 
 /// ML-DSA-87 public key length (FIPS 204, table 2).

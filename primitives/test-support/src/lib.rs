@@ -89,6 +89,25 @@ impl WorkerKeys {
 			.expect("ML-DSA-87 signs")
 	}
 
+	/// The ML-DSA-87 signature confirming `account` holds cluster key `epoch` (public key
+	/// `public_key`) of the chain `genesis_hash`.
+	pub fn cluster_confirm_signature(
+		&self,
+		genesis_hash: &Hash,
+		epoch: u32,
+		public_key: &[u8; HPKE_XWING_PUBLIC_KEY_LEN],
+		account: &[u8; 32],
+	) -> Vec<u8> {
+		let message = aegis_primitives::binding::cluster_confirm_message(
+			genesis_hash,
+			epoch,
+			public_key,
+			account,
+		);
+		pqc::sign(Suite::MlDsa87, &self.ml_dsa, pqc::context::CLUSTER_KEY_CONFIRM, &message)
+			.expect("ML-DSA-87 signs")
+	}
+
 	/// Opens `envelope`, sealed by `account` on the chain `genesis_hash` to this worker's
 	/// X-Wing key, as the enclave does: the revealed call, or `None` if it does not open or
 	/// decode.

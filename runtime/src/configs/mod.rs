@@ -216,6 +216,16 @@ impl pallet_tee_registry::Config for Runtime {
 	type EmergencyRekeyPeriod = ConstU32<{ 5 * MINUTES }>;
 	/// At most one Emergency rekey per ten minutes (the oracle's `MinLevelDwell`).
 	type RekeyCooldown = ConstU32<{ 10 * MINUTES }>;
+	/// A published epoch has two minutes to gather its confirmations.
+	type ConfirmPeriod = ConstU32<{ 2 * MINUTES }>;
+	/// Every epoch is replaced at least daily.
+	type ClusterKeyPeriod = ConstU32<DAYS>;
+	/// Clients that read the key just before a switch have a minute to submit.
+	type EpochGrace = ConstU32<MINUTES>;
+	/// Leadership passes on every 100 blocks.
+	type LeaderTerm = ConstU32<100>;
+	/// A stalled leader is taken over after four blocks (times the taker's position).
+	type TakeoverAfter = ConstU32<4>;
 	/// Platform collateral is refreshed from the PCCS daily (when a PCCS URL is set).
 	type CollateralRefreshInterval = ConstU32<DAYS>;
 	type UnsignedPriority = ConstU64<{ u64::MAX / 2 }>;

@@ -770,3 +770,62 @@ fn the_envelope_checks_follow_aegis_envelope_v1() {
 	assert_eq!(envelope_epoch(&empty), Some(7));
 	assert_eq!(envelope_epoch(&empty[..empty.len() - 1]), None);
 }
+
+#[test]
+fn only_the_leader_sequences_and_a_stalled_leader_is_taken_over() {
+	new_test_ext().execute_with(|| {
+		let leader = SimWorker::new(PRIMARY);
+		let next = SimWorker::new(PRIMARY + 100);
+		next.register(WorkerRole::Primary);
+		// Not holding the current epoch: it may not sequence at all.
+		let ids = [
+			submit(1, remark(1), weight()),
+			submit(2, remark(2), weight()),
+			submit(3, remark(3), weight()),
+		];
+		let batch = next.batch(&ids[..1]);
+		assert_noop!(commit(&next, &batch), Error::<Test>::NotCandidate);
+		next.hold_cluster_key(PRIMARY);
+		// A holder, but the first in order leads.
+		assert_noop!(commit(&next, &batch), Error::<Test>::NotLeader);
+		let reject = |w: &SimWorker, id| {
+			Sequencer::reject_entries(
+				RuntimeOrigin::signed(w.account),
+				vec![(id, RejectReason::DecryptionFailed)].try_into().unwrap(),
+			)
+		};
+		assert_noop!(reject(&next, ids[2]), Error::<Test>::NotLeader);
+		assert_ok!(commit(&leader, &leader.batch(&ids[..1])));
+		let progress = System::block_number();
+		// The leader stalls; the oldest entry waits.
+		run_to(progress + TAKEOVER_AFTER - 1);
+		assert_noop!(commit(&next, &next.batch(&ids[1..2])), Error::<Test>::NotLeader);
+		run_to(progress + TAKEOVER_AFTER);
+		let taken = next.batch(&ids[1..2]);
+		assert_ok!(commit(&next, &taken));
+		assert!(System::events().iter().any(|r| r.event ==
+			RuntimeEvent::TeeRegistry(pallet_tee_registry::Event::LeaderChanged {
+				from: Some(PRIMARY),
+				to: PRIMARY + 100,
+				reason: pallet_tee_registry::LeaderChange::Takeover,
+			})));
+		// The deposed leader's late batch changes nothing, whatever it continues.
+		assert_noop!(commit(&leader, &leader.batch(&ids[2..])), Error::<Test>::NotLeader);
+		assert_noop!(reject(&leader, ids[2]), Error::<Test>::NotLeader);
+		assert_ok!(reject(&next, ids[2]));
+	});
+}
+
+#[test]
+fn submissions_are_refused_while_no_active_worker_holds_the_epoch() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(TeeRegistry::deregister(RuntimeOrigin::signed(PRIMARY)));
+		let (envelope, commitment) = seal(1, &remark(1).encode(), [1; 32]);
+		let free = Balances::balance(&1);
+		assert_noop!(
+			Sequencer::submit_encrypted(RuntimeOrigin::signed(1), envelope, commitment, weight()),
+			Error::<Test>::NoKeyHolder
+		);
+		assert_eq!((Balances::balance(&1), held(1)), (free, 0));
+	});
+}
