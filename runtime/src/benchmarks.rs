@@ -13,14 +13,17 @@ use crate::{
 use aegis_benchmarking::aegis_benchmarking as host;
 use aegis_primitives::{
 	batch::AssetId,
-	binding::{cluster_key_message, keys_hash, report_data, HPKE_XWING_PUBLIC_KEY_LEN},
+	binding::{
+		cluster_confirm_message, cluster_key_message, keys_hash, report_data,
+		HPKE_XWING_PUBLIC_KEY_LEN,
+	},
 	pqc::{self, SignatureSet, Suite},
 	risk::SuiteSet,
 };
 use alloc::{boxed::Box, vec::Vec};
 use frame_support::{assert_ok, traits::fungible::Mutate};
 use pallet_tee_registry::{
-	offchain::CollateralUpdate, RedundancyConfig, Registration, WorkerRegistry, WorkerRole,
+	offchain::CollateralUpdate, RedundancyConfig, Registration, WorkerRole,
 };
 
 frame_benchmarking::define_benchmarks!(
@@ -101,6 +104,21 @@ impl pallet_tee_registry::BenchmarkHelper<Runtime> for RegistryBenchmarks {
 	) -> Vec<u8> {
 		let message = cluster_key_message(&TeeRegistry::genesis_hash(), epoch, public_key);
 		ml_dsa_signature(index, pqc::context::CLUSTER_KEY, &message)
+	}
+
+	fn sign_cluster_confirm(
+		index: u64,
+		epoch: u32,
+		public_key: &[u8; HPKE_XWING_PUBLIC_KEY_LEN],
+		who: &AccountId,
+	) -> Vec<u8> {
+		let message = cluster_confirm_message(
+			&TeeRegistry::genesis_hash(),
+			epoch,
+			public_key,
+			&TeeRegistry::account_bytes(who),
+		);
+		ml_dsa_signature(index, pqc::context::CLUSTER_KEY_CONFIRM, &message)
 	}
 
 	fn collateral_update() -> (CollateralUpdate, aegis_attestation::TeeKind, [u8; 6], u64) {

@@ -97,11 +97,16 @@ impl<T: Config> Pallet<T> {
 		let redundancy = T::Workers::redundancy();
 		if redundancy.enabled {
 			let mut seen: Vec<&T::AccountId> = Vec::new();
+			let diversity = T::Workers::cosigner_diversity();
+			let committer = T::Workers::platform(worker);
 			for (cosigner, sigs) in cosignatures {
 				let valid = cosigner != worker
 					&& !seen.contains(&cosigner)
 					&& T::Workers::is_active(cosigner)
 					&& T::Workers::role(cosigner) == Some(WorkerRole::Redundancy)
+					&& committer.zip(T::Workers::platform(cosigner)).is_some_and(|(c, o)| {
+						diversity.admits(c, o)
+					})
 					&& Self::current_keys(cosigner).is_ok_and(|k| {
 						verify_signatures::<T>(
 							required,

@@ -36,6 +36,10 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `TeeRegistry::CurrentClusterKey` (r:1 w:0)
 	/// Proof: `TeeRegistry::CurrentClusterKey` (`max_values`: Some(1), `max_size`: Some(1256), added: 1751, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::PreviousEpoch` (r:1 w:0)
+	/// Proof: `TeeRegistry::PreviousEpoch` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::Unserved` (r:1 w:0)
+	/// Proof: `TeeRegistry::Unserved` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	/// Storage: `Sequencer::CounterForPending` (r:1 w:1)
 	/// Proof: `Sequencer::CounterForPending` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Sequencer::PendingPerAccount` (r:1 w:1)
@@ -43,7 +47,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Sequencer::NextSubmissionId` (r:1 w:1)
 	/// Proof: `Sequencer::NextSubmissionId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Sequencer::Pending` (r:1 w:1)
@@ -52,9 +56,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1731`
 		//  Estimated: `19973`
-		// Minimum execution time: 110_444_000 picoseconds.
-		Weight::from_parts(120_990_000, 19973)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
+		// Minimum execution time: 103_714_000 picoseconds.
+		Weight::from_parts(112_538_000, 19973)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `TeeRegistry::Workers` (r:5 w:0)
@@ -69,6 +73,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `RiskOracle::Level` (`max_values`: Some(1), `max_size`: Some(7), added: 502, mode: `MaxEncodedLen`)
 	/// Storage: `TeeRegistry::Redundancy` (r:1 w:0)
 	/// Proof: `TeeRegistry::Redundancy` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::Diversity` (r:1 w:0)
+	/// Proof: `TeeRegistry::Diversity` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	/// Storage: `RiskOracle::Score` (r:1 w:0)
 	/// Proof: `RiskOracle::Score` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
 	/// Storage: `Sequencer::Pending` (r:1024 w:1024)
@@ -77,36 +83,44 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Sequencer::ProtectedAssets` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
 	/// Storage: `Sequencer::TierChanges` (r:1024 w:0)
 	/// Proof: `Sequencer::TierChanges` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
-	/// Storage: `Sequencer::CounterForPending` (r:1 w:1)
-	/// Proof: `Sequencer::CounterForPending` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Sequencer::PendingPerAccount` (r:1024 w:1024)
-	/// Proof: `Sequencer::PendingPerAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Sequencer::CurrentMigration` (r:1 w:0)
 	/// Proof: `Sequencer::CurrentMigration` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Sequencer::MigrationOperators` (r:1 w:0)
 	/// Proof: `Sequencer::MigrationOperators` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::CurrentClusterKey` (r:1 w:0)
+	/// Proof: `TeeRegistry::CurrentClusterKey` (`max_values`: Some(1), `max_size`: Some(1256), added: 1751, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::KeyHolders` (r:2 w:0)
+	/// Proof: `TeeRegistry::KeyHolders` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::Leader` (r:1 w:1)
+	/// Proof: `TeeRegistry::Leader` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `Sequencer::CounterForPending` (r:1 w:1)
+	/// Proof: `Sequencer::CounterForPending` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Sequencer::PendingPerAccount` (r:1024 w:1024)
+	/// Proof: `Sequencer::PendingPerAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1024 w:1024)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1025 w:1025)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Revive::OriginalAccount` (r:1 w:1)
+	/// Proof: `Revive::OriginalAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Sequencer::EncryptedDispatch` (r:0 w:1)
 	/// Proof: `Sequencer::EncryptedDispatch` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 1024]`.
 	/// The range of component `c` is `[0, 4]`.
 	fn commit_batch(n: u32, c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4697 + c * (4060 ±0) + n * (1524 ±0)`
+		//  Measured:  `6776 + c * (4060 ±0) + n * (1524 ±0)`
 		//  Estimated: `7688 + c * (6698 ±0) + n * (18983 ±0)`
-		// Minimum execution time: 37_585_824_000 picoseconds.
-		Weight::from_parts(1_576_986_065, 7688)
-			// Standard Error: 3_476_131
-			.saturating_add(Weight::from_parts(149_383_752, 0).saturating_mul(n.into()))
-			// Standard Error: 779_871_136
-			.saturating_add(Weight::from_parts(7_592_532_450, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(11_u64))
+		// Minimum execution time: 35_665_399_000 picoseconds.
+		Weight::from_parts(1_289_210_910, 7688)
+			// Standard Error: 2_019_097
+			.saturating_add(Weight::from_parts(138_279_909, 0).saturating_mul(n.into()))
+			// Standard Error: 452_984_998
+			.saturating_add(Weight::from_parts(7_292_748_654, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(16_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 6698).saturating_mul(c.into()))
 			.saturating_add(Weight::from_parts(0, 18983).saturating_mul(n.into()))
@@ -127,34 +141,48 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `RiskOracle::Score` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
 	/// Storage: `Sequencer::Pending` (r:1 w:1)
 	/// Proof: `Sequencer::Pending` (`max_values`: None, `max_size`: Some(16508), added: 18983, mode: `MaxEncodedLen`)
+	/// Storage: `Sequencer::CurrentMigration` (r:1 w:0)
+	/// Proof: `Sequencer::CurrentMigration` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::CurrentClusterKey` (r:1 w:0)
+	/// Proof: `TeeRegistry::CurrentClusterKey` (`max_values`: Some(1), `max_size`: Some(1256), added: 1751, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::KeyHolders` (r:2 w:0)
+	/// Proof: `TeeRegistry::KeyHolders` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::Leader` (r:1 w:1)
+	/// Proof: `TeeRegistry::Leader` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
 	/// Storage: `Sequencer::CounterForPending` (r:1 w:1)
 	/// Proof: `Sequencer::CounterForPending` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Sequencer::PendingPerAccount` (r:1 w:1)
 	/// Proof: `Sequencer::PendingPerAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Revive::OriginalAccount` (r:1 w:1)
+	/// Proof: `Revive::OriginalAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Sequencer::EncryptedDispatch` (r:0 w:1)
 	/// Proof: `Sequencer::EncryptedDispatch` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	/// The range of component `b` is `[0, 16384]`.
 	fn commit_batch_call_bytes(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `6078`
+		//  Measured:  `7890`
 		//  Estimated: `19973`
-		// Minimum execution time: 7_062_010_000 picoseconds.
-		Weight::from_parts(7_337_047_504, 19973)
-			// Standard Error: 6_626
-			.saturating_add(Weight::from_parts(56_334, 0).saturating_mul(b.into()))
-			.saturating_add(T::DbWeight::get().reads(13_u64))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+		// Minimum execution time: 7_117_383_000 picoseconds.
+		Weight::from_parts(7_386_925_609, 19973)
+			// Standard Error: 7_119
+			.saturating_add(Weight::from_parts(40_616, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(19_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
 	/// Storage: `TeeRegistry::Workers` (r:1 w:0)
 	/// Proof: `TeeRegistry::Workers` (`max_values`: None, `max_size`: Some(4223), added: 6698, mode: `MaxEncodedLen`)
 	/// Storage: `Sequencer::Pending` (r:256 w:256)
 	/// Proof: `Sequencer::Pending` (`max_values`: None, `max_size`: Some(16508), added: 18983, mode: `MaxEncodedLen`)
-	/// Storage: `TeeRegistry::KeyHolders` (r:1 w:0)
+	/// Storage: `TeeRegistry::KeyHolders` (r:2 w:0)
 	/// Proof: `TeeRegistry::KeyHolders` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::CurrentClusterKey` (r:1 w:0)
+	/// Proof: `TeeRegistry::CurrentClusterKey` (`max_values`: Some(1), `max_size`: Some(1256), added: 1751, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::Leader` (r:1 w:1)
+	/// Proof: `TeeRegistry::Leader` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
 	/// Storage: `Sequencer::CounterForPending` (r:1 w:1)
 	/// Proof: `Sequencer::CounterForPending` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Sequencer::PendingPerAccount` (r:256 w:256)
@@ -162,19 +190,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:256 w:256)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:256 w:256)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 256]`.
 	fn reject_entries(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4412 + n * (1481 ±0)`
+		//  Measured:  `5733 + n * (1481 ±0)`
 		//  Estimated: `7688 + n * (18983 ±0)`
-		// Minimum execution time: 137_525_000 picoseconds.
-		Weight::from_parts(146_448_000, 7688)
-			// Standard Error: 1_911_435
-			.saturating_add(Weight::from_parts(120_891_194, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		// Minimum execution time: 167_670_000 picoseconds.
+		Weight::from_parts(169_112_000, 7688)
+			// Standard Error: 191_171
+			.saturating_add(Weight::from_parts(86_768_686, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 18983).saturating_mul(n.into()))
 	}
@@ -187,13 +215,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	fn refund_expired() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1519`
 		//  Estimated: `19973`
-		// Minimum execution time: 78_256_000 picoseconds.
-		Weight::from_parts(120_499_000, 19973)
+		// Minimum execution time: 72_938_000 picoseconds.
+		Weight::from_parts(76_023_000, 19973)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -203,8 +231,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_548_000 picoseconds.
-		Weight::from_parts(9_905_000, 0)
+		// Minimum execution time: 5_588_000 picoseconds.
+		Weight::from_parts(6_480_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Sequencer::ExpiryCursor` (r:1 w:1)
@@ -220,16 +248,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:32 w:32)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:32 w:32)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize_expiries(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `0 + n * (1480 ±0)`
+		//  Measured:  `0 + n * (1481 ±0)`
 		//  Estimated: `1493 + n * (18983 ±0)`
-		// Minimum execution time: 3_415_000 picoseconds.
-		Weight::from_parts(4_357_000, 1493)
-			// Standard Error: 788_715
-			.saturating_add(Weight::from_parts(68_178_411, 0).saturating_mul(n.into()))
+		// Minimum execution time: 3_014_000 picoseconds.
+		Weight::from_parts(4_027_079, 1493)
+			// Standard Error: 208_301
+			.saturating_add(Weight::from_parts(57_476_944, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -245,13 +273,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	fn register_asset() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `346`
 		//  Estimated: `3676`
-		// Minimum execution time: 66_379_000 picoseconds.
-		Weight::from_parts(73_579_000, 3676)
+		// Minimum execution time: 66_168_000 picoseconds.
+		Weight::from_parts(69_373_000, 3676)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -265,8 +293,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `305`
 		//  Estimated: `3676`
-		// Minimum execution time: 21_843_000 picoseconds.
-		Weight::from_parts(32_889_000, 3676)
+		// Minimum execution time: 22_082_000 picoseconds.
+		Weight::from_parts(23_985_000, 3676)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -279,13 +307,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	fn remove_asset() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `463`
 		//  Estimated: `3676`
-		// Minimum execution time: 62_633_000 picoseconds.
-		Weight::from_parts(68_742_000, 3676)
+		// Minimum execution time: 62_112_000 picoseconds.
+		Weight::from_parts(65_427_000, 3676)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -304,10 +332,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + n * (42 ±0)`
 		//  Estimated: `1489 + n * (2686 ±0)`
-		// Minimum execution time: 18_537_000 picoseconds.
-		Weight::from_parts(19_214_328, 1489)
-			// Standard Error: 11_310
-			.saturating_add(Weight::from_parts(5_733_435, 0).saturating_mul(n.into()))
+		// Minimum execution time: 18_247_000 picoseconds.
+		Weight::from_parts(15_159_775, 1489)
+			// Standard Error: 2_819
+			.saturating_add(Weight::from_parts(5_325_600, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -331,12 +359,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 64]`.
 	fn commit_checkpoint(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4542 + n * (50 ±0)`
+		//  Measured:  `4579 + n * (50 ±0)`
 		//  Estimated: `7688 + n * (2686 ±0)`
-		// Minimum execution time: 7_091_254_000 picoseconds.
-		Weight::from_parts(8_381_250_495, 7688)
-			// Standard Error: 4_299_445
-			.saturating_add(Weight::from_parts(18_184_495, 0).saturating_mul(n.into()))
+		// Minimum execution time: 6_981_600_000 picoseconds.
+		Weight::from_parts(7_152_979_034, 7688)
+			// Standard Error: 852_341
+			.saturating_add(Weight::from_parts(5_919_953, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -355,10 +383,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `791 + n * (50 ±0)`
 		//  Estimated: `79534 + n * (2686 ±0)`
-		// Minimum execution time: 39_008_000 picoseconds.
-		Weight::from_parts(39_863_068, 79534)
-			// Standard Error: 10_389
-			.saturating_add(Weight::from_parts(4_688_646, 0).saturating_mul(n.into()))
+		// Minimum execution time: 38_708_000 picoseconds.
+		Weight::from_parts(37_783_973, 79534)
+			// Standard Error: 1_698
+			.saturating_add(Weight::from_parts(4_403_459, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(18_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(18_u64))
@@ -380,10 +408,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `868 + n * (59 ±0)`
 		//  Estimated: `79534 + n * (2686 ±0)`
-		// Minimum execution time: 48_683_000 picoseconds.
-		Weight::from_parts(42_532_683, 79534)
-			// Standard Error: 8_969
-			.saturating_add(Weight::from_parts(9_050_179, 0).saturating_mul(n.into()))
+		// Minimum execution time: 49_583_000 picoseconds.
+		Weight::from_parts(42_740_799, 79534)
+			// Standard Error: 3_177
+			.saturating_add(Weight::from_parts(8_749_230, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(18_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(18_u64))
@@ -395,49 +423,49 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights under `RocksDbWeight`, for mocks and tests.
 impl WeightInfo for () {
 	fn submit_encrypted() -> Weight {
-		Weight::from_parts(120_990_000, 19973)
-			.saturating_add(RocksDbWeight::get().reads(7_u64))
+		Weight::from_parts(112_538_000, 19973)
+			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn commit_batch(n: u32, c: u32, ) -> Weight {
-		Weight::from_parts(1_576_986_065, 7688)
-			.saturating_add(Weight::from_parts(149_383_752, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(7_592_532_450, 0).saturating_mul(c.into()))
-			.saturating_add(RocksDbWeight::get().reads(11_u64))
+		Weight::from_parts(1_289_210_910, 7688)
+			.saturating_add(Weight::from_parts(138_279_909, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(7_292_748_654, 0).saturating_mul(c.into()))
+			.saturating_add(RocksDbWeight::get().reads(16_u64))
 			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(c.into())))
-			.saturating_add(RocksDbWeight::get().writes(4_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 6698).saturating_mul(c.into()))
 			.saturating_add(Weight::from_parts(0, 18983).saturating_mul(n.into()))
 	}
 	fn commit_batch_call_bytes(b: u32, ) -> Weight {
-		Weight::from_parts(7_337_047_504, 19973)
-			.saturating_add(Weight::from_parts(56_334, 0).saturating_mul(b.into()))
-			.saturating_add(RocksDbWeight::get().reads(13_u64))
-			.saturating_add(RocksDbWeight::get().writes(8_u64))
+		Weight::from_parts(7_386_925_609, 19973)
+			.saturating_add(Weight::from_parts(40_616, 0).saturating_mul(b.into()))
+			.saturating_add(RocksDbWeight::get().reads(19_u64))
+			.saturating_add(RocksDbWeight::get().writes(10_u64))
 	}
 	fn reject_entries(n: u32, ) -> Weight {
-		Weight::from_parts(146_448_000, 7688)
-			.saturating_add(Weight::from_parts(120_891_194, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
+		Weight::from_parts(169_112_000, 7688)
+			.saturating_add(Weight::from_parts(86_768_686, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
 			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 18983).saturating_mul(n.into()))
 	}
 	fn refund_expired() -> Weight {
-		Weight::from_parts(120_499_000, 19973)
+		Weight::from_parts(76_023_000, 19973)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn set_rule() -> Weight {
-		Weight::from_parts(9_905_000, 0)
+		Weight::from_parts(6_480_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn on_initialize_expiries(n: u32, ) -> Weight {
-		Weight::from_parts(4_357_000, 1493)
-			.saturating_add(Weight::from_parts(68_178_411, 0).saturating_mul(n.into()))
+		Weight::from_parts(4_027_079, 1493)
+			.saturating_add(Weight::from_parts(57_476_944, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
@@ -445,23 +473,23 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 18983).saturating_mul(n.into()))
 	}
 	fn register_asset() -> Weight {
-		Weight::from_parts(73_579_000, 3676)
+		Weight::from_parts(69_373_000, 3676)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn update_policy() -> Weight {
-		Weight::from_parts(32_889_000, 3676)
+		Weight::from_parts(23_985_000, 3676)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn remove_asset() -> Weight {
-		Weight::from_parts(68_742_000, 3676)
+		Weight::from_parts(65_427_000, 3676)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn start_migration(n: u32, ) -> Weight {
-		Weight::from_parts(19_214_328, 1489)
-			.saturating_add(Weight::from_parts(5_733_435, 0).saturating_mul(n.into()))
+		Weight::from_parts(15_159_775, 1489)
+			.saturating_add(Weight::from_parts(5_325_600, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -469,16 +497,16 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2686).saturating_mul(n.into()))
 	}
 	fn commit_checkpoint(n: u32, ) -> Weight {
-		Weight::from_parts(8_381_250_495, 7688)
-			.saturating_add(Weight::from_parts(18_184_495, 0).saturating_mul(n.into()))
+		Weight::from_parts(7_152_979_034, 7688)
+			.saturating_add(Weight::from_parts(5_919_953, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 			.saturating_add(Weight::from_parts(0, 2686).saturating_mul(n.into()))
 	}
 	fn complete_migration(n: u32, ) -> Weight {
-		Weight::from_parts(39_863_068, 79534)
-			.saturating_add(Weight::from_parts(4_688_646, 0).saturating_mul(n.into()))
+		Weight::from_parts(37_783_973, 79534)
+			.saturating_add(Weight::from_parts(4_403_459, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(18_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(18_u64))
@@ -486,8 +514,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2686).saturating_mul(n.into()))
 	}
 	fn rollback_migration(n: u32, ) -> Weight {
-		Weight::from_parts(42_532_683, 79534)
-			.saturating_add(Weight::from_parts(9_050_179, 0).saturating_mul(n.into()))
+		Weight::from_parts(42_740_799, 79534)
+			.saturating_add(Weight::from_parts(8_749_230, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(18_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(18_u64))

@@ -371,6 +371,19 @@ mod benchmarks {
 	}
 
 	#[benchmark]
+	fn set_endpoint() {
+		let who: T::AccountId = account("worker", 0, 0);
+		let r = T::BenchmarkHelper::registration(&who, 0, 1, 0);
+		insert_worker::<T>(&who, r.measurement, r.keys);
+		let mut url = b"https://".to_vec();
+		url.resize(256, b'a');
+		let url: EndpointOf = url.try_into().expect("256 bytes");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), url);
+		assert!(Endpoints::<T>::contains_key(&who));
+	}
+
+	#[benchmark]
 	fn set_pccs_url() {
 		#[extrinsic_call]
 		_(RawOrigin::Root, vec![b'a'; 256]);

@@ -173,6 +173,23 @@ impl<T: Config> Pallet<T> {
 		held
 	}
 
+	/// The most [`Self::drop_holdings`] and the [`Unserved`] refresh after it cost: what the
+	/// benchmarks of the calls that remove, re-attest or deactivate a worker (run with no
+	/// cluster key) leave out.
+	pub fn drop_weight() -> Weight {
+		let holders = u64::from(T::MaxWorkers::get()).saturating_mul(2);
+		T::DbWeight::get().reads_writes(holders.saturating_add(8), 9)
+	}
+
+	/// The most a sweep deactivating up to `n` workers adds for the cluster: each one's
+	/// [`Self::drop_weight`], a pending epoch's holders and copies cleared, a rekey required.
+	pub fn deactivation_weight(n: u32) -> Weight {
+		let cleared = u64::from(T::MaxWorkers::get()).saturating_mul(2);
+		Self::drop_weight()
+			.saturating_mul(n.into())
+			.saturating_add(T::DbWeight::get().reads_writes(4, cleared.saturating_add(4)))
+	}
+
 	/// Requires a new epoch by `now + EmergencyRekeyPeriod`, unless one is required already.
 	pub(crate) fn require_rekey(reason: RekeyReason) {
 		if RekeyDeadline::<T>::get().is_some() || CurrentClusterKey::<T>::get().is_none() {
@@ -258,6 +275,14 @@ impl<T: Config> Pallet<T> {
 			served: !Unserved::<T>::get(),
 			term: T::LeaderTerm::get(),
 			takeover_after: T::TakeoverAfter::get(),
+			next_epoch: Self::next_epoch(),
+			cosigners: Self::active_workers()
+				.into_iter()
+				.filter(|w| w.info.role == WorkerRole::Redundancy)
+				.filter_map(|w| Endpoints::<T>::get(&w.account).map(|e| (w.account, e.into_inner())))
+				.collect(),
+			redundancy: Redundancy::<T>::get(),
+			diversity: Diversity::<T>::get(),
 		}
 	}
 

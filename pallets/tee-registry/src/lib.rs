@@ -129,6 +129,8 @@ pub mod pallet {
 		(<T as frame_system::Config>::AccountId, SealedSecretOf<T>),
 		<T as Config>::MaxWorkers,
 	>;
+	/// A worker's API endpoint (a URL).
+	pub type EndpointOf = BoundedVec<u8, ConstU32<256>>;
 	/// A pending cluster key epoch.
 	pub type PendingKeyOf<T> =
 		PendingClusterKey<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
@@ -299,6 +301,15 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Unserved<T: Config> = StorageValue<_, bool, ValueQuery>;
 
+	/// Where each worker's API is reached (its co-signing endpoint), as it registered it.
+	#[pallet::storage]
+	pub type Endpoints<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, EndpointOf, OptionQuery>;
+
+	/// What a batch's co-signers must differ from its committer in.
+	#[pallet::storage]
+	pub type Diversity<T: Config> = StorageValue<_, CosignerDiversity, ValueQuery>;
+
 	/// The worker that commits batches now.
 	#[pallet::storage]
 	pub type Leader<T: Config> =
@@ -463,6 +474,16 @@ pub mod pallet {
 			/// The epoch.
 			epoch: u32,
 		},
+		/// A worker set the endpoint its API is reached at.
+		EndpointSet {
+			/// The worker.
+			worker: T::AccountId,
+		},
+		/// What co-signers must differ from the committer in changed.
+		CosignerDiversitySet {
+			/// The new requirement.
+			diversity: CosignerDiversity,
+		},
 		/// Leadership changed hands.
 		LeaderChanged {
 			/// The previous leader.
@@ -601,6 +622,8 @@ pub mod pallet {
 		NotProvisioned,
 		/// Only primary workers publish cluster keys.
 		NotPrimary,
+		/// The endpoint is empty or not an http:// or https:// URL.
+		BadEndpoint,
 		/// There is no cluster key yet.
 		NoClusterKey,
 		/// The worker already holds the epoch's cluster secret.
@@ -703,6 +726,7 @@ pub mod pallet {
 			let cluster = Self::cluster_on_initialize(now);
 			let leadership = Self::leadership_on_initialize(now);
 			T::WeightInfo::on_initialize_expiries(expired)
+				.saturating_add(Self::drop_weight().saturating_mul(expired.into()))
 				.saturating_add(T::DbWeight::get().reads(scanned.into()))
 				.saturating_add(rekey)
 				.saturating_add(cluster)
@@ -766,7 +790,8 @@ pub mod pallet {
 		/// (key rotation) or a new measurement (enclave upgrade). Reactivates a deactivated
 		/// worker whose new measurement is allowed.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::reattest(quote.len() as u32, collateral.len() as u32))]
+		#[pallet::weight(T::WeightInfo::reattest(quote.len() as u32, collateral.len() as u32)
+			.saturating_add(Pallet::<T>::drop_weight()))]
 		pub fn reattest(
 			origin: OriginFor<T>,
 			quote: QuoteOf<T>,
@@ -827,6 +852,7 @@ pub mod pallet {
 
 		/// Removes the caller's worker record.
 		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::deregister().saturating_add(Pallet::<T>::drop_weight()))]
 		pub fn deregister(origin: OriginFor<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let worker = Workers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
@@ -837,6 +863,7 @@ pub mod pallet {
 
 		/// Removes a worker whose attestation has expired. Anyone may call it.
 		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::remove_expired().saturating_add(Pallet::<T>::drop_weight()))]
 		pub fn remove_expired(origin: OriginFor<T>, worker: T::AccountId) -> DispatchResult {
 			ensure_signed(origin)?;
 			let info = Workers::<T>::get(&worker).ok_or(Error::<T>::NotRegistered)?;
@@ -868,7 +895,8 @@ pub mod pallet {
 		/// re-attest under a root still trusted.
 		#[pallet::call_index(6)]
 		#[pallet::weight(T::WeightInfo::remove_trusted_root()
-			.saturating_add(T::WeightInfo::revoke_measurement(T::MaxWorkers::get())))]
+			.saturating_add(T::WeightInfo::revoke_measurement(T::MaxWorkers::get()))
+			.saturating_add(Pallet::<T>::deactivation_weight(T::MaxWorkers::get())))]
 		pub fn remove_trusted_root(
 			origin: OriginFor<T>,
 			root: Vec<u8>,
@@ -883,13 +911,15 @@ pub mod pallet {
 				roots.remove(at);
 				Ok(())
 			})?;
-			let (scanned, _) = Self::deactivate_where(DeactivationReason::RootRemoved, |w| {
-				w.root_hash == root_hash || w.root_hash == [0; 32]
-			});
+			let (scanned, deactivated) =
+				Self::deactivate_where(DeactivationReason::RootRemoved, |w| {
+					w.root_hash == root_hash || w.root_hash == [0; 32]
+				});
 			Self::deposit_event(Event::RootRemoved { root_hash });
 			Ok(Some(
 				T::WeightInfo::remove_trusted_root()
-					.saturating_add(T::WeightInfo::revoke_measurement(scanned)),
+					.saturating_add(T::WeightInfo::revoke_measurement(scanned))
+					.saturating_add(Self::deactivation_weight(deactivated)),
 			)
 			.into())
 		}
@@ -921,7 +951,8 @@ pub mod pallet {
 
 		/// Revokes a measurement and deactivates every worker running it.
 		#[pallet::call_index(8)]
-		#[pallet::weight(T::WeightInfo::revoke_measurement(T::MaxWorkers::get()))]
+		#[pallet::weight(T::WeightInfo::revoke_measurement(T::MaxWorkers::get())
+			.saturating_add(Pallet::<T>::deactivation_weight(T::MaxWorkers::get())))]
 		pub fn revoke_measurement(
 			origin: OriginFor<T>,
 			measurement: Measurement,
@@ -937,7 +968,11 @@ pub mod pallet {
 					w.measurement == measurement
 				});
 			Self::deposit_event(Event::MeasurementRevoked { measurement, deactivated });
-			Ok(Some(T::WeightInfo::revoke_measurement(scanned)).into())
+			Ok(Some(
+				T::WeightInfo::revoke_measurement(scanned)
+					.saturating_add(Self::deactivation_weight(deactivated)),
+			)
+			.into())
 		}
 
 		/// Sets the TCB floor and the advisories allowed, and deactivates every worker whose
@@ -945,7 +980,8 @@ pub mod pallet {
 		/// checked at each attestation.
 		#[pallet::call_index(9)]
 		#[pallet::weight(T::WeightInfo::set_tcb_policy()
-			.saturating_add(T::WeightInfo::revoke_measurement(T::MaxWorkers::get())))]
+			.saturating_add(T::WeightInfo::revoke_measurement(T::MaxWorkers::get()))
+			.saturating_add(Pallet::<T>::deactivation_weight(T::MaxWorkers::get())))]
 		pub fn set_tcb_policy(
 			origin: OriginFor<T>,
 			min_status: TcbStatus,
@@ -955,13 +991,15 @@ pub mod pallet {
 			let allowed_advisories =
 				advisories::<T>(&allowed_advisories).ok_or(Error::<T>::TooManyAdvisories)?;
 			Tcb::<T>::put(TcbPolicy { min_status, allowed_advisories });
-			let (scanned, _) = Self::deactivate_where(DeactivationReason::TcbBelowFloor, |w| {
-				!w.tcb_status.meets(min_status)
-			});
+			let (scanned, deactivated) =
+				Self::deactivate_where(DeactivationReason::TcbBelowFloor, |w| {
+					!w.tcb_status.meets(min_status)
+				});
 			Self::deposit_event(Event::TcbPolicySet { min_status });
 			Ok(Some(
 				T::WeightInfo::set_tcb_policy()
-					.saturating_add(T::WeightInfo::revoke_measurement(scanned)),
+					.saturating_add(T::WeightInfo::revoke_measurement(scanned))
+					.saturating_add(Self::deactivation_weight(deactivated)),
 			)
 			.into())
 		}
@@ -998,7 +1036,9 @@ pub mod pallet {
 		/// data `cluster_copy_binding(epoch, sender, receiver)`). The epoch becomes current once
 		/// a quorum of active workers confirmed it.
 		#[pallet::call_index(12)]
-		#[pallet::weight(T::WeightInfo::publish_cluster_key(copies.len() as u32))]
+		// Charged as if every other worker got a copy: activation counts every registered
+		// worker, however few copies the publication carries.
+		#[pallet::weight(T::WeightInfo::publish_cluster_key(T::MaxWorkers::get().saturating_sub(1)))]
 		pub fn publish_cluster_key(
 			origin: OriginFor<T>,
 			epoch: u32,
@@ -1086,6 +1126,37 @@ pub mod pallet {
 				Error::<T>::BadSignature
 			);
 			Self::do_confirm(&who, epoch)
+		}
+
+		/// Sets the URL the caller's API (its co-signing endpoint) is reached at. Registered
+		/// workers only; removed with the worker.
+		#[pallet::call_index(20)]
+		pub fn set_endpoint(origin: OriginFor<T>, url: EndpointOf) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(Workers::<T>::contains_key(&who), Error::<T>::NotRegistered);
+			ensure!(
+				url.starts_with(b"http://") || url.starts_with(b"https://"),
+				Error::<T>::BadEndpoint
+			);
+			Endpoints::<T>::insert(&who, url);
+			Self::deposit_event(Event::EndpointSet { worker: who });
+			Ok(())
+		}
+
+		/// Sets what a batch's co-signers must differ from its committer in: nothing, the TEE
+		/// kind, or the platform (kind or FMSPC), so that one TEE provider's flaw cannot both
+		/// commit and co-sign a batch.
+		#[pallet::call_index(21)]
+		// One value written, as `set_redundancy`.
+		#[pallet::weight(T::WeightInfo::set_redundancy())]
+		pub fn set_cosigner_diversity(
+			origin: OriginFor<T>,
+			diversity: CosignerDiversity,
+		) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			Diversity::<T>::put(diversity);
+			Self::deposit_event(Event::CosignerDiversitySet { diversity });
+			Ok(())
 		}
 
 		/// Starts keeping a platform's collateral fresh from the PCCS.
@@ -1358,6 +1429,7 @@ impl<T: Config> Pallet<T> {
 	/// [`Self::remove_worker`] for a worker whose expiry entry is already gone.
 	fn forget_worker(who: &T::AccountId) {
 		Workers::<T>::remove(who);
+		Endpoints::<T>::remove(who);
 		if Self::drop_holdings(who) {
 			Self::refresh_served();
 		}
@@ -1532,6 +1604,12 @@ impl<T: Config> WorkerRegistry<T::AccountId> for Pallet<T> {
 	}
 	fn max_lead_weight() -> Weight {
 		Self::max_lead_weight()
+	}
+	fn platform(who: &T::AccountId) -> Option<(aegis_attestation::TeeKind, Fmspc)> {
+		Workers::<T>::get(who).map(|w| (w.tee, w.fmspc))
+	}
+	fn cosigner_diversity() -> CosignerDiversity {
+		Diversity::<T>::get()
 	}
 	fn holds_epoch(who: &T::AccountId, epoch: u32) -> bool {
 		KeyHolders::<T>::contains_key(epoch, who)

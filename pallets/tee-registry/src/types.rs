@@ -139,6 +139,45 @@ pub struct RedundancyConfig {
 	pub min_cosigners: u8,
 }
 
+/// What a batch's co-signers must differ from its committer in (a second TEE provider).
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	Default,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum CosignerDiversity {
+	/// Any active redundancy worker.
+	#[codec(index = 0)]
+	#[default]
+	Any,
+	/// A co-signer runs another TEE kind (e.g. SGX beside TDX).
+	#[codec(index = 1)]
+	OtherKind,
+	/// A co-signer runs on another platform: another TEE kind or another FMSPC.
+	#[codec(index = 2)]
+	OtherPlatform,
+}
+
+impl CosignerDiversity {
+	/// Whether a co-signer on `cosigner` (kind, FMSPC) may co-sign a batch committed from
+	/// `committer`.
+	pub fn admits(&self, committer: (TeeKind, Fmspc), cosigner: (TeeKind, Fmspc)) -> bool {
+		match self {
+			Self::Any => true,
+			Self::OtherKind => committer.0 != cosigner.0,
+			Self::OtherPlatform => committer != cosigner,
+		}
+	}
+}
+
 /// The cluster encryption key users encrypt envelopes to.
 #[derive(
 	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
@@ -243,6 +282,10 @@ pub trait WorkerRegistry<AccountId> {
 	fn authorize_sequencer(who: &AccountId, waited: u32) -> Result<Weight, LeadRefusal>;
 	/// The most [`Self::authorize_sequencer`] weighs.
 	fn max_lead_weight() -> Weight;
+	/// The worker's TEE kind and FMSPC.
+	fn platform(who: &AccountId) -> Option<(TeeKind, Fmspc)>;
+	/// What co-signers must differ from the committer in.
+	fn cosigner_diversity() -> CosignerDiversity;
 }
 
 /// A cluster key epoch published and waiting for its receivers' confirmations.
@@ -373,4 +416,12 @@ pub struct ClusterView<AccountId, BlockNumber> {
 	pub term: BlockNumber,
 	/// `TakeoverAfter`.
 	pub takeover_after: BlockNumber,
+	/// The epoch the next publication must carry.
+	pub next_epoch: u32,
+	/// Active redundancy workers and the endpoints their co-signing APIs are reached at.
+	pub cosigners: alloc::vec::Vec<(AccountId, alloc::vec::Vec<u8>)>,
+	/// The redundancy setting.
+	pub redundancy: RedundancyConfig,
+	/// What co-signers must differ from the committer in.
+	pub diversity: CosignerDiversity,
 }

@@ -32,6 +32,7 @@ pub trait WeightInfo {
 	fn provision_cluster_key() -> Weight;
 	fn enroll_platform() -> Weight;
 	fn remove_platform() -> Weight;
+	fn set_endpoint() -> Weight;
 	fn set_pccs_url() -> Weight;
 	fn update_platform_collateral() -> Weight;
 	fn on_initialize_expiries(n: u32, ) -> Weight;
@@ -70,12 +71,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2573`
 		//  Estimated: `17878`
-		// Minimum execution time: 2_866_452_000 picoseconds.
-		Weight::from_parts(2_952_933_417, 17878)
-			// Standard Error: 2_939
-			.saturating_add(Weight::from_parts(796, 0).saturating_mul(q.into()))
-			// Standard Error: 734
-			.saturating_add(Weight::from_parts(2_985, 0).saturating_mul(c.into()))
+		// Minimum execution time: 2_863_728_000 picoseconds.
+		Weight::from_parts(2_920_021_829, 17878)
+			// Standard Error: 766
+			.saturating_add(Weight::from_parts(780, 0).saturating_mul(q.into()))
+			// Standard Error: 191
+			.saturating_add(Weight::from_parts(857, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -101,17 +102,25 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `TeeRegistry::AttestationValidity` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `TeeRegistry::Expiries` (r:2 w:2)
 	/// Proof: `TeeRegistry::Expiries` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::PreviousEpoch` (r:1 w:0)
+	/// Proof: `TeeRegistry::PreviousEpoch` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::CurrentClusterKey` (r:1 w:0)
+	/// Proof: `TeeRegistry::CurrentClusterKey` (`max_values`: Some(1), `max_size`: Some(1256), added: 1751, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::PendingKey` (r:1 w:0)
+	/// Proof: `TeeRegistry::PendingKey` (`max_values`: Some(1), `max_size`: Some(1260), added: 1755, mode: `MaxEncodedLen`)
 	/// The range of component `q` is `[0, 8192]`.
 	/// The range of component `c` is `[0, 32768]`.
-	fn reattest(q: u32, _c: u32, ) -> Weight {
+	fn reattest(q: u32, c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `6820`
 		//  Estimated: `17878`
-		// Minimum execution time: 2_870_808_000 picoseconds.
-		Weight::from_parts(3_022_576_397, 17878)
-			// Standard Error: 7_414
-			.saturating_add(Weight::from_parts(12_311, 0).saturating_mul(q.into()))
-			.saturating_add(T::DbWeight::get().reads(12_u64))
+		// Minimum execution time: 2_863_047_000 picoseconds.
+		Weight::from_parts(2_878_798_822, 17878)
+			// Standard Error: 1_105
+			.saturating_add(Weight::from_parts(3_840, 0).saturating_mul(q.into()))
+			// Standard Error: 276
+			.saturating_add(Weight::from_parts(1_963, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(15_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `TeeRegistry::Workers` (r:1 w:1)
@@ -120,8 +129,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4307`
 		//  Estimated: `7688`
-		// Minimum execution time: 35_894_000 picoseconds.
-		Weight::from_parts(47_260_000, 7688)
+		// Minimum execution time: 34_552_000 picoseconds.
+		Weight::from_parts(46_379_000, 7688)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -131,16 +140,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `TeeRegistry::Expiries` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
 	/// Storage: `TeeRegistry::CounterForWorkers` (r:1 w:1)
 	/// Proof: `TeeRegistry::CounterForWorkers` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::PreviousEpoch` (r:1 w:0)
+	/// Proof: `TeeRegistry::PreviousEpoch` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `TeeRegistry::CurrentClusterKey` (r:1 w:0)
 	/// Proof: `TeeRegistry::CurrentClusterKey` (`max_values`: Some(1), `max_size`: Some(1256), added: 1751, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::PendingKey` (r:1 w:0)
+	/// Proof: `TeeRegistry::PendingKey` (`max_values`: Some(1), `max_size`: Some(1260), added: 1755, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::Endpoints` (r:0 w:1)
+	/// Proof: `TeeRegistry::Endpoints` (`max_values`: None, `max_size`: Some(306), added: 2781, mode: `MaxEncodedLen`)
 	fn deregister() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `4341`
 		//  Estimated: `7688`
-		// Minimum execution time: 49_764_000 picoseconds.
-		Weight::from_parts(56_925_000, 7688)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		// Minimum execution time: 55_723_000 picoseconds.
+		Weight::from_parts(61_791_000, 7688)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `TeeRegistry::Workers` (r:1 w:1)
 	/// Proof: `TeeRegistry::Workers` (`max_values`: None, `max_size`: Some(4223), added: 6698, mode: `MaxEncodedLen`)
@@ -148,16 +163,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `TeeRegistry::Expiries` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
 	/// Storage: `TeeRegistry::CounterForWorkers` (r:1 w:1)
 	/// Proof: `TeeRegistry::CounterForWorkers` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::PreviousEpoch` (r:1 w:0)
+	/// Proof: `TeeRegistry::PreviousEpoch` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `TeeRegistry::CurrentClusterKey` (r:1 w:0)
 	/// Proof: `TeeRegistry::CurrentClusterKey` (`max_values`: Some(1), `max_size`: Some(1256), added: 1751, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::PendingKey` (r:1 w:0)
+	/// Proof: `TeeRegistry::PendingKey` (`max_values`: Some(1), `max_size`: Some(1260), added: 1755, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::Endpoints` (r:0 w:1)
+	/// Proof: `TeeRegistry::Endpoints` (`max_values`: None, `max_size`: Some(306), added: 2781, mode: `MaxEncodedLen`)
 	fn remove_expired() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `4341`
 		//  Estimated: `7688`
-		// Minimum execution time: 55_202_000 picoseconds.
-		Weight::from_parts(59_258_000, 7688)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		// Minimum execution time: 47_361_000 picoseconds.
+		Weight::from_parts(60_540_000, 7688)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `TeeRegistry::TrustedRoots` (r:1 w:1)
 	/// Proof: `TeeRegistry::TrustedRoots` (`max_values`: Some(1), `max_size`: Some(16393), added: 16888, mode: `MaxEncodedLen`)
@@ -165,8 +186,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1817`
 		//  Estimated: `17878`
-		// Minimum execution time: 30_516_000 picoseconds.
-		Weight::from_parts(50_145_000, 17878)
+		// Minimum execution time: 24_015_000 picoseconds.
+		Weight::from_parts(30_916_000, 17878)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -178,8 +199,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2468`
 		//  Estimated: `17878`
-		// Minimum execution time: 32_549_000 picoseconds.
-		Weight::from_parts(52_799_000, 17878)
+		// Minimum execution time: 30_325_000 picoseconds.
+		Weight::from_parts(41_792_000, 17878)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -191,8 +212,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `163`
 		//  Estimated: `3726`
-		// Minimum execution time: 41_051_000 picoseconds.
-		Weight::from_parts(45_678_000, 3726)
+		// Minimum execution time: 32_789_000 picoseconds.
+		Weight::from_parts(42_723_000, 3726)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -202,16 +223,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `TeeRegistry::CounterForMeasurements` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `TeeRegistry::Workers` (r:65 w:64)
 	/// Proof: `TeeRegistry::Workers` (`max_values`: None, `max_size`: Some(4223), added: 6698, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::PreviousEpoch` (r:1 w:0)
+	/// Proof: `TeeRegistry::PreviousEpoch` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::CurrentClusterKey` (r:1 w:0)
+	/// Proof: `TeeRegistry::CurrentClusterKey` (`max_values`: Some(1), `max_size`: Some(1256), added: 1751, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::PendingKey` (r:1 w:0)
+	/// Proof: `TeeRegistry::PendingKey` (`max_values`: Some(1), `max_size`: Some(1260), added: 1755, mode: `MaxEncodedLen`)
 	/// The range of component `w` is `[0, 64]`.
 	fn revoke_measurement(w: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4328 + w * (85 ±0)`
+		//  Measured:  `4359 + w * (85 ±0)`
 		//  Estimated: `7688 + w * (6698 ±0)`
-		// Minimum execution time: 57_346_000 picoseconds.
-		Weight::from_parts(106_344_730, 7688)
-			// Standard Error: 283_967
-			.saturating_add(Weight::from_parts(18_305_635, 0).saturating_mul(w.into()))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		// Minimum execution time: 47_621_000 picoseconds.
+		Weight::from_parts(66_681_145, 7688)
+			// Standard Error: 84_014
+			.saturating_add(Weight::from_parts(20_984_913, 0).saturating_mul(w.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(w.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(w.into())))
@@ -225,8 +252,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `277`
 		//  Estimated: `7688`
-		// Minimum execution time: 22_073_000 picoseconds.
-		Weight::from_parts(24_056_000, 7688)
+		// Minimum execution time: 21_572_000 picoseconds.
+		Weight::from_parts(23_535_000, 7688)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -236,8 +263,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_149_000 picoseconds.
-		Weight::from_parts(7_111_000, 0)
+		// Minimum execution time: 5_789_000 picoseconds.
+		Weight::from_parts(6_670_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `TeeRegistry::Redundancy` (r:0 w:1)
@@ -246,37 +273,84 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_229_000 picoseconds.
-		Weight::from_parts(7_231_000, 0)
+		// Minimum execution time: 5_919_000 picoseconds.
+		Weight::from_parts(6_860_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
-	/// Storage: `TeeRegistry::Workers` (r:1 w:0)
+	/// Storage: `TeeRegistry::Workers` (r:65 w:0)
+	/// Proof: `TeeRegistry::Workers` (`max_values`: None, `max_size`: Some(4223), added: 6698, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::CurrentClusterKey` (r:1 w:0)
+	/// Proof: `TeeRegistry::CurrentClusterKey` (`max_values`: Some(1), `max_size`: Some(1256), added: 1751, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::PendingKey` (r:1 w:1)
+	/// Proof: `TeeRegistry::PendingKey` (`max_values`: Some(1), `max_size`: Some(1260), added: 1755, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::LatestEpoch` (r:1 w:1)
+	/// Proof: `TeeRegistry::LatestEpoch` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::KeyHolders` (r:63 w:1)
+	/// Proof: `TeeRegistry::KeyHolders` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::Provisions` (r:0 w:63)
+	/// Proof: `TeeRegistry::Provisions` (`max_values`: None, `max_size`: Some(2142), added: 4617, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::Unserved` (r:1 w:0)
+	/// Proof: `TeeRegistry::Unserved` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::RekeyCause` (r:0 w:1)
+	/// Proof: `TeeRegistry::RekeyCause` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::RekeyDeadline` (r:0 w:1)
+	/// Proof: `TeeRegistry::RekeyDeadline` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// The range of component `c` is `[0, 63]`.
+	fn publish_cluster_key(c: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `4426 + c * (85 ±0)`
+		//  Estimated: `14386 + c * (6698 ±0)`
+		// Minimum execution time: 1_397_618_000 picoseconds.
+		Weight::from_parts(1_461_823_103, 14386)
+			// Standard Error: 166_952
+			.saturating_add(Weight::from_parts(21_021_982, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(c.into())))
+			.saturating_add(Weight::from_parts(0, 6698).saturating_mul(c.into()))
+	}
+	/// Storage: `TeeRegistry::Workers` (r:65 w:0)
 	/// Proof: `TeeRegistry::Workers` (`max_values`: None, `max_size`: Some(4223), added: 6698, mode: `MaxEncodedLen`)
 	/// Storage: `TeeRegistry::CurrentClusterKey` (r:1 w:1)
 	/// Proof: `TeeRegistry::CurrentClusterKey` (`max_values`: Some(1), `max_size`: Some(1256), added: 1751, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::PendingKey` (r:1 w:1)
+	/// Proof: `TeeRegistry::PendingKey` (`max_values`: Some(1), `max_size`: Some(1260), added: 1755, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
-	/// Storage: `TeeRegistry::KeyHolders` (r:0 w:1)
+	/// Storage: `TeeRegistry::KeyHolders` (r:65 w:1)
 	/// Proof: `TeeRegistry::KeyHolders` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::Provisions` (r:1 w:1)
+	/// Proof: `TeeRegistry::Provisions` (`max_values`: None, `max_size`: Some(2142), added: 4617, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::PreviousEpoch` (r:1 w:1)
+	/// Proof: `TeeRegistry::PreviousEpoch` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::Unserved` (r:1 w:0)
+	/// Proof: `TeeRegistry::Unserved` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::RekeyCause` (r:0 w:1)
+	/// Proof: `TeeRegistry::RekeyCause` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	/// Storage: `TeeRegistry::RekeyDeadline` (r:0 w:1)
 	/// Proof: `TeeRegistry::RekeyDeadline` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	fn publish_cluster_key(c: u32, ) -> Weight {
-		Weight::from_parts(1_367_103_000, 7688)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
-			.saturating_add(T::DbWeight::get().reads_writes(c.into(), c.into()))
-	}
+	/// The range of component `w` is `[2, 64]`.
 	fn confirm_cluster_key(w: u32, ) -> Weight {
-		Weight::from_parts(1_367_103_000, 7688)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
-			.saturating_add(T::DbWeight::get().reads((2 * w).into()))
+		// Proof Size summary in bytes:
+		//  Measured:  `7061 + w * (112 ±0)`
+		//  Estimated: `7688 + w * (6698 ±0)`
+		// Minimum execution time: 1_415_955_000 picoseconds.
+		Weight::from_parts(1_446_793_773, 7688)
+			// Standard Error: 123_271
+			.saturating_add(Weight::from_parts(12_941_116, 0).saturating_mul(w.into()))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(w.into())))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
+			.saturating_add(Weight::from_parts(0, 6698).saturating_mul(w.into()))
 	}
 	/// Storage: `TeeRegistry::Workers` (r:2 w:0)
 	/// Proof: `TeeRegistry::Workers` (`max_values`: None, `max_size`: Some(4223), added: 6698, mode: `MaxEncodedLen`)
 	/// Storage: `TeeRegistry::CurrentClusterKey` (r:1 w:0)
 	/// Proof: `TeeRegistry::CurrentClusterKey` (`max_values`: Some(1), `max_size`: Some(1256), added: 1751, mode: `MaxEncodedLen`)
-	/// Storage: `TeeRegistry::KeyHolders` (r:2 w:1)
+	/// Storage: `TeeRegistry::KeyHolders` (r:2 w:0)
 	/// Proof: `TeeRegistry::KeyHolders` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `TeeRegistry::Provisions` (r:0 w:1)
 	/// Proof: `TeeRegistry::Provisions` (`max_values`: None, `max_size`: Some(2142), added: 4617, mode: `MaxEncodedLen`)
@@ -284,10 +358,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `5764`
 		//  Estimated: `14386`
-		// Minimum execution time: 64_887_000 picoseconds.
-		Weight::from_parts(76_214_000, 14386)
+		// Minimum execution time: 70_365_000 picoseconds.
+		Weight::from_parts(75_973_000, 14386)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `TeeRegistry::Platforms` (r:1 w:1)
 	/// Proof: `TeeRegistry::Platforms` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
@@ -297,8 +371,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `175`
 		//  Estimated: `3509`
-		// Minimum execution time: 16_825_000 picoseconds.
-		Weight::from_parts(18_507_000, 3509)
+		// Minimum execution time: 16_324_000 picoseconds.
+		Weight::from_parts(17_876_000, 3509)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -310,10 +384,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `247`
 		//  Estimated: `3509`
-		// Minimum execution time: 18_517_000 picoseconds.
-		Weight::from_parts(20_450_000, 3509)
+		// Minimum execution time: 17_847_000 picoseconds.
+		Weight::from_parts(19_589_000, 3509)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+	/// Storage: `TeeRegistry::Workers` (r:1 w:0)
+	/// Proof: `TeeRegistry::Workers` (`max_values`: None, `max_size`: Some(4223), added: 6698, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::Endpoints` (r:0 w:1)
+	/// Proof: `TeeRegistry::Endpoints` (`max_values`: None, `max_size`: Some(306), added: 2781, mode: `MaxEncodedLen`)
+	fn set_endpoint() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `332`
+		//  Estimated: `7688`
+		// Minimum execution time: 30_786_000 picoseconds.
+		Weight::from_parts(40_510_000, 7688)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `TeeRegistry::PccsUrl` (r:0 w:1)
 	/// Proof: `TeeRegistry::PccsUrl` (`max_values`: Some(1), `max_size`: Some(258), added: 753, mode: `MaxEncodedLen`)
@@ -321,8 +408,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 7_111_000 picoseconds.
-		Weight::from_parts(8_193_000, 0)
+		// Minimum execution time: 6_680_000 picoseconds.
+		Weight::from_parts(7_602_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `TeeRegistry::Platforms` (r:1 w:1)
@@ -335,8 +422,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2460`
 		//  Estimated: `17878`
-		// Minimum execution time: 1_167_015_000 picoseconds.
-		Weight::from_parts(1_215_307_000, 17878)
+		// Minimum execution time: 1_174_507_000 picoseconds.
+		Weight::from_parts(1_221_446_000, 17878)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -348,27 +435,37 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `TeeRegistry::Workers` (`max_values`: None, `max_size`: Some(4223), added: 6698, mode: `MaxEncodedLen`)
 	/// Storage: `TeeRegistry::CounterForWorkers` (r:1 w:1)
 	/// Proof: `TeeRegistry::CounterForWorkers` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::PreviousEpoch` (r:1 w:0)
+	/// Proof: `TeeRegistry::PreviousEpoch` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `TeeRegistry::CurrentClusterKey` (r:1 w:0)
 	/// Proof: `TeeRegistry::CurrentClusterKey` (`max_values`: Some(1), `max_size`: Some(1256), added: 1751, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::PendingKey` (r:1 w:0)
+	/// Proof: `TeeRegistry::PendingKey` (`max_values`: Some(1), `max_size`: Some(1260), added: 1755, mode: `MaxEncodedLen`)
 	/// Storage: `RiskOracle::Level` (r:1 w:0)
 	/// Proof: `RiskOracle::Level` (`max_values`: Some(1), `max_size`: Some(7), added: 502, mode: `MaxEncodedLen`)
 	/// Storage: `TeeRegistry::LastRiskLevel` (r:1 w:0)
 	/// Proof: `TeeRegistry::LastRiskLevel` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	/// Storage: `TeeRegistry::RekeyDeadline` (r:1 w:0)
 	/// Proof: `TeeRegistry::RekeyDeadline` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::Unserved` (r:1 w:0)
+	/// Proof: `TeeRegistry::Unserved` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::Leader` (r:1 w:0)
+	/// Proof: `TeeRegistry::Leader` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `TeeRegistry::Endpoints` (r:0 w:8)
+	/// Proof: `TeeRegistry::Endpoints` (`max_values`: None, `max_size`: Some(306), added: 2781, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 8]`.
 	fn on_initialize_expiries(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `349 + n * (120 ±0)`
+		//  Measured:  `386 + n * (120 ±0)`
 		//  Estimated: `5527 + n * (6698 ±0)`
-		// Minimum execution time: 17_196_000 picoseconds.
-		Weight::from_parts(24_892_325, 5527)
-			// Standard Error: 246_658
-			.saturating_add(Weight::from_parts(11_089_452, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		// Minimum execution time: 24_296_000 picoseconds.
+		Weight::from_parts(33_589_640, 5527)
+			// Standard Error: 131_278
+			.saturating_add(Weight::from_parts(12_971_987, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
-			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 6698).saturating_mul(n.into()))
 	}
 }
@@ -376,113 +473,124 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights under `RocksDbWeight`, for mocks and tests.
 impl WeightInfo for () {
 	fn register_worker(q: u32, c: u32, ) -> Weight {
-		Weight::from_parts(2_952_933_417, 17878)
-			.saturating_add(Weight::from_parts(796, 0).saturating_mul(q.into()))
-			.saturating_add(Weight::from_parts(2_985, 0).saturating_mul(c.into()))
+		Weight::from_parts(2_920_021_829, 17878)
+			.saturating_add(Weight::from_parts(780, 0).saturating_mul(q.into()))
+			.saturating_add(Weight::from_parts(857, 0).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
-	fn reattest(q: u32, _c: u32, ) -> Weight {
-		Weight::from_parts(3_022_576_397, 17878)
-			.saturating_add(Weight::from_parts(12_311, 0).saturating_mul(q.into()))
-			.saturating_add(RocksDbWeight::get().reads(12_u64))
+	fn reattest(q: u32, c: u32, ) -> Weight {
+		Weight::from_parts(2_878_798_822, 17878)
+			.saturating_add(Weight::from_parts(3_840, 0).saturating_mul(q.into()))
+			.saturating_add(Weight::from_parts(1_963, 0).saturating_mul(c.into()))
+			.saturating_add(RocksDbWeight::get().reads(15_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn heartbeat() -> Weight {
-		Weight::from_parts(47_260_000, 7688)
+		Weight::from_parts(46_379_000, 7688)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn deregister() -> Weight {
-		Weight::from_parts(56_925_000, 7688)
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
+		Weight::from_parts(61_791_000, 7688)
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn remove_expired() -> Weight {
-		Weight::from_parts(59_258_000, 7688)
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
+		Weight::from_parts(60_540_000, 7688)
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn add_trusted_root() -> Weight {
-		Weight::from_parts(50_145_000, 17878)
+		Weight::from_parts(30_916_000, 17878)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn remove_trusted_root() -> Weight {
-		Weight::from_parts(52_799_000, 17878)
+		Weight::from_parts(41_792_000, 17878)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn allow_measurement() -> Weight {
-		Weight::from_parts(45_678_000, 3726)
+		Weight::from_parts(42_723_000, 3726)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn revoke_measurement(w: u32, ) -> Weight {
-		Weight::from_parts(106_344_730, 7688)
-			.saturating_add(Weight::from_parts(18_305_635, 0).saturating_mul(w.into()))
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
+		Weight::from_parts(66_681_145, 7688)
+			.saturating_add(Weight::from_parts(20_984_913, 0).saturating_mul(w.into()))
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(w.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(w.into())))
 			.saturating_add(Weight::from_parts(0, 6698).saturating_mul(w.into()))
 	}
 	fn set_tcb_policy() -> Weight {
-		Weight::from_parts(24_056_000, 7688)
+		Weight::from_parts(23_535_000, 7688)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn set_attestation_validity() -> Weight {
-		Weight::from_parts(7_111_000, 0)
+		Weight::from_parts(6_670_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn set_redundancy() -> Weight {
-		Weight::from_parts(7_231_000, 0)
+		Weight::from_parts(6_860_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn publish_cluster_key(c: u32, ) -> Weight {
-		Weight::from_parts(1_367_103_000, 7688)
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
-			.saturating_add(RocksDbWeight::get().reads_writes(c.into(), c.into()))
+		Weight::from_parts(1_461_823_103, 14386)
+			.saturating_add(Weight::from_parts(21_021_982, 0).saturating_mul(c.into()))
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
+			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(c.into())))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
+			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(c.into())))
+			.saturating_add(Weight::from_parts(0, 6698).saturating_mul(c.into()))
 	}
 	fn confirm_cluster_key(w: u32, ) -> Weight {
-		Weight::from_parts(1_367_103_000, 7688)
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
-			.saturating_add(RocksDbWeight::get().reads((2 * w).into()))
+		Weight::from_parts(1_446_793_773, 7688)
+			.saturating_add(Weight::from_parts(12_941_116, 0).saturating_mul(w.into()))
+			.saturating_add(RocksDbWeight::get().reads(8_u64))
+			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(w.into())))
+			.saturating_add(RocksDbWeight::get().writes(7_u64))
+			.saturating_add(Weight::from_parts(0, 6698).saturating_mul(w.into()))
 	}
 	fn provision_cluster_key() -> Weight {
-		Weight::from_parts(76_214_000, 14386)
+		Weight::from_parts(75_973_000, 14386)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
-			.saturating_add(RocksDbWeight::get().writes(2_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn enroll_platform() -> Weight {
-		Weight::from_parts(18_507_000, 3509)
+		Weight::from_parts(17_876_000, 3509)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn remove_platform() -> Weight {
-		Weight::from_parts(20_450_000, 3509)
+		Weight::from_parts(19_589_000, 3509)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
+	fn set_endpoint() -> Weight {
+		Weight::from_parts(40_510_000, 7688)
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+	}
 	fn set_pccs_url() -> Weight {
-		Weight::from_parts(8_193_000, 0)
+		Weight::from_parts(7_602_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn update_platform_collateral() -> Weight {
-		Weight::from_parts(1_215_307_000, 17878)
+		Weight::from_parts(1_221_446_000, 17878)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn on_initialize_expiries(n: u32, ) -> Weight {
-		Weight::from_parts(24_892_325, 5527)
-			.saturating_add(Weight::from_parts(11_089_452, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
+		Weight::from_parts(33_589_640, 5527)
+			.saturating_add(Weight::from_parts(12_971_987, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
-			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 6698).saturating_mul(n.into()))
 	}
 }

@@ -654,6 +654,21 @@ fn redundancy_requires_distinct_active_cosigners() {
 		// The primary cannot co-sign its own batch.
 		let own = (PRIMARY, w.sign(SuiteSet::ML_DSA, pqc::context::BATCH_COSIGN, &batch.hash()));
 		assert_noop!(with(vec![cosig(&cosigners[0]), own]), Error::<Test>::NotEnoughCosignatures);
+		// Governance requires a second TEE provider: co-signers on the committer's own kind
+		// (all SGX here) no longer count.
+		assert_ok!(TeeRegistry::set_cosigner_diversity(
+			RuntimeOrigin::root(),
+			pallet_tee_registry::CosignerDiversity::OtherKind
+		));
+		assert_noop!(
+			with(vec![cosig(&cosigners[0]), cosig(&cosigners[2])]),
+			Error::<Test>::NotEnoughCosignatures
+		);
+		assert_ok!(TeeRegistry::set_cosigner_diversity(
+			RuntimeOrigin::root(),
+			pallet_tee_registry::CosignerDiversity::Any
+		));
+		// One of three co-signers dead: two still make the batch.
 		assert_ok!(with(vec![cosig(&cosigners[0]), cosig(&cosigners[2])]));
 	});
 }

@@ -455,3 +455,44 @@ fn an_emergency_sets_a_rekey_deadline() {
 	});
 }
 
+
+#[test]
+fn workers_set_their_endpoint_and_governance_the_cosigner_diversity() {
+	new_test_ext().execute_with(|| {
+		let url = |u: &[u8]| -> EndpointOf { u.to_vec().try_into().unwrap() };
+		assert_noop!(
+			TeeRegistry::set_endpoint(RuntimeOrigin::signed(1), url(b"http://10.0.0.1:8788")),
+			Error::<Test>::NotRegistered
+		);
+		assert_ok!(register(1, 1));
+		assert_noop!(
+			TeeRegistry::set_endpoint(RuntimeOrigin::signed(1), url(b"ftp://x")),
+			Error::<Test>::BadEndpoint
+		);
+		assert_ok!(TeeRegistry::set_endpoint(RuntimeOrigin::signed(1), url(b"http://10.0.0.1:8788")));
+		assert_eq!(Endpoints::<Test>::get(1).unwrap().into_inner(), b"http://10.0.0.1:8788".to_vec());
+		assert_ok!(TeeRegistry::deregister(RuntimeOrigin::signed(1)));
+		assert!(Endpoints::<Test>::get(1).is_none());
+
+		assert_noop!(
+			TeeRegistry::set_cosigner_diversity(RuntimeOrigin::signed(1), CosignerDiversity::OtherKind),
+			sp_runtime::traits::BadOrigin
+		);
+		assert_ok!(TeeRegistry::set_cosigner_diversity(
+			RuntimeOrigin::root(),
+			CosignerDiversity::OtherPlatform
+		));
+		assert_eq!(
+			<TeeRegistry as WorkerRegistry<u64>>::cosigner_diversity(),
+			CosignerDiversity::OtherPlatform
+		);
+		let sgx = (aegis_attestation::TeeKind::Sgx, [1; 6]);
+		let tdx = (aegis_attestation::TeeKind::Tdx, [1; 6]);
+		let sgx_other = (aegis_attestation::TeeKind::Sgx, [2; 6]);
+		assert!(CosignerDiversity::Any.admits(sgx, sgx));
+		assert!(!CosignerDiversity::OtherKind.admits(sgx, sgx_other));
+		assert!(CosignerDiversity::OtherKind.admits(sgx, tdx));
+		assert!(CosignerDiversity::OtherPlatform.admits(sgx, sgx_other));
+		assert!(!CosignerDiversity::OtherPlatform.admits(sgx, sgx));
+	});
+}
