@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Runs QuantumAegis on this machine: builds `aegis-node` and `aegis-worker` (release), starts a
-# development chain and a simulated-TEE worker that enrols itself on it, prints where
-# everything listens, and stops both cleanly on Ctrl-C.
+# development chain and a cluster of simulated-TEE workers (three by default, each its own
+# enclave identity, data directory and status port) that enrol, share the cluster key and
+# elect a leader, prints where everything listens, and stops them all cleanly on Ctrl-C.
 #
 #   ./scripts/dev-network.sh
+#   WORKERS=5 REDUNDANCY=1 ./scripts/dev-network.sh   # 1..10 workers; the last one redundancy
 #   RPC_PORT=9955 API_PORT=8799 BLOCK_TIME_MS=500 ./scripts/dev-network.sh
+#
+# Worker i (from 1) serves its status API on API_PORT + i - 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +17,12 @@ export WASM_BUILD_WORKSPACE_HINT="$PWD"
 RPC_PORT="${RPC_PORT:-9944}"
 API_PORT="${API_PORT:-8788}"
 BLOCK_TIME_MS="${BLOCK_TIME_MS:-1000}"
+WORKERS="${WORKERS:-3}"
+REDUNDANCY="${REDUNDANCY:-0}"
+case "$WORKERS" in
+	[1-9] | 10) ;;
+	*) echo "WORKERS must be 1 to 10" >&2; exit 1 ;;
+esac
 
 command -v protoc >/dev/null || {
 	echo "protoc is missing: sudo apt-get install -y protobuf-compiler" >&2
@@ -27,15 +37,15 @@ bin="$CARGO_TARGET_DIR/release"
 
 run_dir="$(mktemp -d -t aegis-dev-XXXXXX)"
 node_pid=""
-worker_pid=""
+worker_pids=()
 tail_pid=""
 stop() {
 	trap - INT TERM EXIT
 	echo
 	echo "==> stopping"
 	[ -n "$tail_pid" ] && kill "$tail_pid" 2>/dev/null || true
-	[ -n "$worker_pid" ] && kill -TERM "$worker_pid" 2>/dev/null || true
-	[ -n "$worker_pid" ] && wait "$worker_pid" 2>/dev/null || true
+	for pid in "${worker_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+	for pid in "${worker_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 	[ -n "$node_pid" ] && kill -TERM "$node_pid" 2>/dev/null || true
 	[ -n "$node_pid" ] && wait "$node_pid" 2>/dev/null || true
 	rm -rf "$run_dir"
@@ -46,41 +56,58 @@ trap stop INT TERM EXIT
 "$bin/aegis-node" --dev --tmp --block-time "$BLOCK_TIME_MS" --rpc-port "$RPC_PORT" \
 	>"$run_dir/node.log" 2>&1 &
 node_pid=$!
-"$bin/aegis-worker" --config offchain-worker/worker.example.toml --tee sim \
-	--dev-funder //Alice --rpc-url "ws://127.0.0.1:$RPC_PORT" \
-	--listen "127.0.0.1:$API_PORT" --data-dir "$run_dir/worker" \
-	>"$run_dir/worker.log" 2>&1 &
-worker_pid=$!
+for i in $(seq 1 "$WORKERS"); do
+	role=primary
+	if [ "$REDUNDANCY" = 1 ] && [ "$i" = "$WORKERS" ] && [ "$WORKERS" -gt 1 ]; then role=redundancy; fi
+	port=$((API_PORT + i - 1))
+	# Each worker its own data directory: its own sealed keys, account and enclave instance.
+	"$bin/aegis-worker" --config offchain-worker/worker.example.toml --tee sim \
+		--dev-funder //Alice --rpc-url "ws://127.0.0.1:$RPC_PORT" --role "$role" \
+		--listen "127.0.0.1:$port" --data-dir "$run_dir/worker-$i" \
+		>"$run_dir/worker-$i.log" 2>&1 &
+	worker_pids+=($!)
+done
 
-echo "==> waiting for the worker to enrol"
+echo "==> waiting for the $WORKERS workers to enrol and share cluster key epoch 1"
 enrolled=""
-for _ in $(seq 1 240); do
+for _ in $(seq 1 480); do
 	kill -0 "$node_pid" 2>/dev/null || { echo "aegis-node exited:" >&2; tail -20 "$run_dir/node.log" >&2; exit 1; }
-	kill -0 "$worker_pid" 2>/dev/null || { echo "aegis-worker exited:" >&2; tail -20 "$run_dir/worker.log" >&2; exit 1; }
-	if curl -fsS "http://127.0.0.1:$API_PORT/status" 2>/dev/null | grep -q '"cluster_key_epoch":1'; then
+	ready=0
+	for i in $(seq 1 "$WORKERS"); do
+		pid="${worker_pids[$((i - 1))]}"
+		kill -0 "$pid" 2>/dev/null || { echo "aegis-worker $i exited:" >&2; tail -20 "$run_dir/worker-$i.log" >&2; exit 1; }
+		port=$((API_PORT + i - 1))
+		if curl -fsS "http://127.0.0.1:$port/status" 2>/dev/null | grep -q '"usable_epochs":\[1'; then
+			ready=$((ready + 1))
+		fi
+	done
+	if [ "$ready" = "$WORKERS" ]; then
 		enrolled=1
 		break
 	fi
 	sleep 0.5
 done
 if [ -z "$enrolled" ]; then
-	echo "the worker did not enrol within 2 minutes:" >&2
-	tail -20 "$run_dir/worker.log" >&2
+	echo "the workers did not enrol and share the cluster key within 4 minutes:" >&2
+	for i in $(seq 1 "$WORKERS"); do tail -5 "$run_dir/worker-$i.log" >&2; done
 	exit 1
 fi
 
+last_port=$((API_PORT + WORKERS - 1))
 cat <<INFO
 
 QuantumAegis development network
   chain RPC        ws://127.0.0.1:$RPC_PORT   (node log: $run_dir/node.log)
-  worker status    http://127.0.0.1:$API_PORT/status   (worker log: $run_dir/worker.log)
+  workers          $WORKERS, status APIs http://127.0.0.1:$API_PORT/status .. http://127.0.0.1:$last_port/status
+                   (logs: $run_dir/worker-N.log); the cluster (leader, term, key holders per
+                   epoch, copies, takeovers) is under "chain"."cluster" in each /status
                    /attestation  /risk  /batches/recent?count=10  /assets/{id}  /metrics
 
 Send an encrypted transfer (in another terminal):
   $bin/aegis --rpc-url ws://127.0.0.1:$RPC_PORT submit --from //Alice transfer --to //Bob --amount 1.5
 
-Ctrl-C stops both.
+Ctrl-C stops them all.
 INFO
-tail -n 0 -f "$run_dir/worker.log" &
+tail -n 0 -f "$run_dir"/worker-*.log &
 tail_pid=$!
-wait "$node_pid" "$worker_pid" || true
+wait "$node_pid" "${worker_pids[@]}" || true

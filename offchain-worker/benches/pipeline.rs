@@ -13,8 +13,13 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use pallet_sequencer::BatchChain;
 use sp_keyring::Sr25519Keyring;
 
-fn submissions(keys: &KeySet, genesis: &[u8; 32], n: usize) -> Vec<(u64, Submission)> {
-	let cluster = keys.cluster_key(1).public_key();
+/// The cluster key of epoch 1 the benchmark's envelopes are sealed to.
+fn cluster_key() -> aegis_envelope::RecipientKey {
+	aegis_worker::cluster::secrets::epoch_key(&[43; 32], 1)
+}
+
+fn submissions(genesis: &[u8; 32], n: usize) -> Vec<(u64, Submission)> {
+	let cluster = cluster_key().public_key();
 	(0..n)
 		.map(|i| {
 			let who = Sr25519Keyring::iter().nth(i % 8).unwrap().to_account_id();
@@ -40,11 +45,11 @@ fn submissions(keys: &KeySet, genesis: &[u8; 32], n: usize) -> Vec<(u64, Submiss
 fn batch(c: &mut Criterion) {
 	let keys = KeySet::derive([42; 32], 0);
 	let genesis = [7u8; 32];
-	let cluster = keys.cluster_key(1);
+	let cluster = cluster_key();
 	let mut group = c.benchmark_group("worker_batch");
 	group.sample_size(10);
 	for n in [10usize, 50] {
-		let subs = submissions(&keys, &genesis, n);
+		let subs = submissions(&genesis, n);
 		for (label, suites) in [("ml-dsa", SuiteSet::ML_DSA), ("ml-dsa+slh-dsa", SuiteSet::BOTH)] {
 			group.bench_with_input(
 				BenchmarkId::new(format!("open_order_sign/{label}"), n),

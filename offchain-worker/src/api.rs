@@ -8,15 +8,17 @@
 //! | `GET /risk` | the oracle's score, level, policy and pending change |
 //! | `GET /assets/{id}` | asset `id`'s protection record, read from the chain now |
 //! | `GET /metrics` | Prometheus text |
+//! | `POST /cosign` | `{"batch": "0x<SCALE>"}` → `{"signatures": "0x<SCALE>"}`: a redundancy
+//! worker's co-signature of a batch it rebuilt itself (409 with the reason when it did not) |
 //!
 //! Bad requests get a 4xx with `{"error": "..."}`.
 
-use crate::{chain::Chain, service::Shared};
+use crate::{chain::Chain, cluster::cosign::Cosigner, service::Shared};
 use axum::{
 	extract::{Path, RawQuery, State},
 	http::{header, StatusCode},
 	response::{IntoResponse, Response},
-	routing::get,
+	routing::{get, post},
 	Json, Router,
 };
 use serde_json::{json, Value};
@@ -28,11 +30,17 @@ pub struct ApiState<C> {
 	pub shared: Arc<Shared>,
 	/// The chain (for live reads).
 	pub chain: Arc<C>,
+	/// The co-signing side.
+	pub cosigner: Arc<Cosigner<C>>,
 }
 
 impl<C> Clone for ApiState<C> {
 	fn clone(&self) -> Self {
-		Self { shared: self.shared.clone(), chain: self.chain.clone() }
+		Self {
+			shared: self.shared.clone(),
+			chain: self.chain.clone(),
+			cosigner: self.cosigner.clone(),
+		}
 	}
 }
 
@@ -49,11 +57,34 @@ pub fn router<C: Chain>(state: ApiState<C>) -> Router {
 		.route("/risk", get(risk::<C>))
 		.route("/assets/{id}", get(asset::<C>))
 		.route("/metrics", get(metrics::<C>))
+		.route("/cosign", post(cosign::<C>))
 		.fallback(|| async { error(StatusCode::NOT_FOUND, "no such endpoint") })
 		.method_not_allowed_fallback(|| async {
-			error(StatusCode::METHOD_NOT_ALLOWED, "only GET is served")
+			error(StatusCode::METHOD_NOT_ALLOWED, "only GET is served (and POST /cosign)")
 		})
 		.with_state(state)
+}
+
+/// Co-signs a batch this worker rebuilt itself.
+async fn cosign<C: Chain>(State(s): State<ApiState<C>>, Json(body): Json<Value>) -> Response {
+	use codec::DecodeAll;
+	let Some(hex_batch) = body["batch"].as_str() else {
+		return error(StatusCode::BAD_REQUEST, "expected {\"batch\": \"0x<SCALE>\"}");
+	};
+	let batch = hex::decode(hex_batch.trim_start_matches("0x"))
+		.ok()
+		.and_then(|b| aegis_primitives::batch::Batch::decode_all(&mut &b[..]).ok());
+	let Some(batch) = batch else {
+		return error(StatusCode::BAD_REQUEST, "batch is not a hex SCALE-encoded batch");
+	};
+	match s.cosigner.cosign(batch).await {
+		Ok(signatures) => {
+			use codec::Encode;
+			Json(json!({ "signatures": format!("0x{}", hex::encode(signatures.encode())) }))
+				.into_response()
+		}
+		Err(reason) => error(StatusCode::CONFLICT, reason),
+	}
 }
 
 async fn status<C: Chain>(State(s): State<ApiState<C>>) -> Json<Value> {
@@ -67,6 +98,7 @@ async fn status<C: Chain>(State(s): State<ApiState<C>>) -> Json<Value> {
 			"next_batch_sequence": snap.batches.next_sequence,
 			"pending_total": snap.pending_total,
 			"cluster_key_epoch": snap.cluster_key.as_ref().map(|k| k.epoch),
+			"cluster": cluster_json(snap),
 			"held_epochs": snap.held_epochs,
 			"registered": snap.me.is_some(),
 			"active": snap.me.as_ref().is_some_and(|w| w.state == pallet_tee_registry::WorkerState::Active),
@@ -84,7 +116,45 @@ async fn status<C: Chain>(State(s): State<ApiState<C>>) -> Json<Value> {
 		"entries_committed": m.entries.get(),
 		"entries_rejected": m.rejected.get(),
 		"last_error": st.last_error,
+		"cluster": st.cluster,
 	}))
+}
+
+/// The cluster as the chain shows it: epochs, holders, copies, leadership.
+fn cluster_json(snap: &crate::chain::Snapshot) -> Value {
+	let v = &snap.cluster;
+	let names = |who: &[aegis_runtime::AccountId]| -> Vec<String> {
+		who.iter().map(|a| a.to_string()).collect()
+	};
+	json!({
+		"current_epoch": v.current.as_ref().map(|k| k.epoch),
+		"pending": v.pending.as_ref().map(|p| json!({
+			"epoch": p.key.epoch,
+			"published_by": p.key.published_by.to_string(),
+			"deadline": p.deadline,
+		})),
+		"previous": v.previous.map(|(epoch, until)| json!({"epoch": epoch, "grace_until": until})),
+		"rekey": v.rekey.map(|(deadline, reason)| json!({
+			"deadline": deadline,
+			"reason": format!("{reason:?}"),
+		})),
+		"served": v.served,
+		"holders": v.holders.iter().map(|(e, who)| json!({"epoch": e, "workers": names(who)}))
+			.collect::<Vec<_>>(),
+		"copies": v.copies.iter().map(|(e, from, to)| json!({
+			"epoch": e, "from": from.to_string(), "to": to.to_string(),
+		})).collect::<Vec<_>>(),
+		"leader": v.leader.as_ref().map(|l| l.leader.to_string()),
+		"term_start": v.leader.as_ref().map(|l| l.term_start),
+		"last_progress": v.leader.as_ref().map(|l| l.last_progress),
+		"term": v.term,
+		"takeover_after": v.takeover_after,
+		"order": names(&v.order),
+		"workers": snap.workers.iter().map(|w| json!({
+			"account": w.account.to_string(),
+			"role": format!("{:?}", w.info.role),
+		})).collect::<Vec<_>>(),
+	})
 }
 
 async fn recent<C: Chain>(State(s): State<ApiState<C>>, RawQuery(q): RawQuery) -> Response {

@@ -43,12 +43,30 @@ pub struct Snapshot {
 	pub now_ms: u64,
 	/// The last attestation nonce this worker used (the next must be larger).
 	pub last_nonce: Option<u64>,
-	/// Of the current and the previous cluster key epochs, those this worker holds the key of.
+	/// Of the kept cluster key epochs, those the chain counts this worker a confirmed holder
+	/// of.
 	pub held_epochs: Vec<u32>,
+	/// The cluster: epochs, holders, copies, rekey, leadership.
+	pub cluster: pallet_tee_registry::ClusterView<AccountId, BlockNumber>,
+	/// The active workers.
+	pub workers: Vec<pallet_tee_registry::ActiveWorker<AccountId, BlockNumber>>,
+	/// The epoch the next publication must carry.
+	pub next_epoch: u32,
 	/// The migration in progress, if any.
 	pub migration: Option<(u32, pallet_sequencer::Migration<BlockNumber>)>,
 	/// The block its last checkpoint was committed in, if it has one.
 	pub last_checkpoint_at: Option<BlockNumber>,
+}
+
+/// A worker's last attestation, as its registration or re-attestation extrinsic carried it.
+#[derive(Clone, Debug)]
+pub struct PeerAttestation {
+	/// The quote.
+	pub quote: Vec<u8>,
+	/// Its collateral.
+	pub collateral: Vec<u8>,
+	/// The nonce it binds.
+	pub nonce: u64,
 }
 
 /// A protected asset's record.
@@ -155,6 +173,43 @@ pub trait Chain: Send + Sync + 'static {
 
 	/// The chain type (`Development`, `Local`, `Live`).
 	fn chain_type(&self) -> impl Future<Output = Result<String, ChainError>> + Send;
+
+	/// The unconfirmed copy of `epoch`'s cluster secret sealed to `who` at block `at`: its
+	/// sender and the sealed bytes.
+	fn cluster_copy(
+		&self,
+		at: H256,
+		epoch: u32,
+		who: &AccountId,
+	) -> impl Future<Output = Result<Option<(AccountId, Vec<u8>)>, ChainError>> + Send;
+
+	/// The quote and collateral of worker `who`'s last attestation, from the extrinsic in
+	/// block `record.attested_at` that registered or re-attested it with `record.keys`.
+	fn attestation_of(
+		&self,
+		who: &AccountId,
+		record: &WorkerInfo<BlockNumber>,
+	) -> impl Future<Output = Result<Option<PeerAttestation>, ChainError>> + Send;
+}
+
+/// The attestation an extrinsic's call carries, if it registers or re-attests with `keys`.
+pub fn attestation_in(
+	call: &RuntimeCall,
+	keys: &aegis_primitives::binding::EnclaveKeys,
+) -> Option<PeerAttestation> {
+	use pallet_tee_registry::Call;
+	let (quote, collateral, k, nonce) = match call {
+		RuntimeCall::TeeRegistry(Call::register_worker { quote, collateral, keys, nonce, .. }) =>
+			(quote, collateral, keys, nonce),
+		RuntimeCall::TeeRegistry(Call::reattest { quote, collateral, keys, nonce }) =>
+			(quote, collateral, keys, nonce),
+		_ => return None,
+	};
+	(**k == *keys).then(|| PeerAttestation {
+		quote: quote.to_vec(),
+		collateral: collateral.to_vec(),
+		nonce: *nonce,
+	})
 }
 
 /// How following a submitted extrinsic failed.
@@ -459,7 +514,7 @@ impl Chain for RpcChain {
 				self.risk_status(at),
 				self.runtime_call("SequencerApi_active_rule", vec![], at),
 				self.runtime_call("SequencerApi_last_batch", vec![], at),
-				self.cluster_key(at),
+				self.cluster(at),
 				self.runtime_call("TeeRegistryApi_worker", me.encode(), at),
 				self.storage::<u32>(
 					pallet_sequencer::Pending::<Runtime>::counter_storage_final_key().to_vec(),
@@ -473,7 +528,9 @@ impl Chain for RpcChain {
 					at
 				),
 			)?;
-		let (cluster_key, rekey_deadline) = cluster;
+		let workers = self.active_workers(at).await?;
+		let cluster_key = cluster.current.clone();
+		let rekey_deadline = cluster.rekey.map(|(deadline, _)| deadline);
 		let (pending_total, now_ms) =
 			(pending_total.unwrap_or_default(), now_ms.unwrap_or_default());
 		let last_checkpoint_at = match &migration {
@@ -486,16 +543,16 @@ impl Chain for RpcChain {
 				.map(|r| r.committed_at),
 			_ => None,
 		};
-		let mut held_epochs = Vec::new();
-		if let Some(current) = cluster_key.as_ref().map(|k| k.epoch) {
-			for epoch in [current.saturating_sub(1), current] {
-				let key = pallet_tee_registry::KeyHolders::<Runtime>::hashed_key_for(epoch, me);
-				if epoch > 0 && self.storage::<()>(key, at).await?.is_some() {
-					held_epochs.push(epoch);
-				}
-			}
-		}
+		let held_epochs = cluster
+			.holders
+			.iter()
+			.filter(|(_, who)| who.contains(me))
+			.map(|(epoch, _)| *epoch)
+			.collect();
 		Ok(Snapshot {
+			next_epoch: cluster.next_epoch,
+			cluster,
+			workers,
 			number,
 			hash,
 			risk,
@@ -652,6 +709,36 @@ impl Chain for RpcChain {
 		})
 		.await
 	}
+
+	async fn cluster_copy(
+		&self,
+		at: H256,
+		epoch: u32,
+		who: &AccountId,
+	) -> Result<Option<(AccountId, Vec<u8>)>, ChainError> {
+		self.runtime_call("TeeRegistryApi_cluster_copy", (epoch, who).encode(), Some(at)).await
+	}
+
+	async fn attestation_of(
+		&self,
+		_who: &AccountId,
+		record: &WorkerInfo<BlockNumber>,
+	) -> Result<Option<PeerAttestation>, ChainError> {
+		let number = record.attested_at;
+		let hash = self
+			.with_retry("chain_getBlockHash", |rpc| async move {
+				rpc.chain_get_block_hash(Some(number.into())).await.map_err(rpc_err)
+			})
+			.await?;
+		let Some(hash) = hash else { return Ok(None) };
+		Ok(self
+			.block(hash)
+			.await?
+			.iter()
+			.filter_map(|x| decode_extrinsic(x))
+			.filter_map(|x| attestation_in(&x.function, &record.keys))
+			.last())
+	}
 }
 
 impl RpcChain {
@@ -661,6 +748,14 @@ impl RpcChain {
 		at: Option<H256>,
 	) -> Result<pallet_risk_oracle::RiskStatus<BlockNumber>, ChainError> {
 		self.runtime_call("RiskOracleApi_risk_status", vec![], at).await
+	}
+
+	/// The cluster's epochs, holders, copies and leadership at block `at`.
+	pub async fn cluster(
+		&self,
+		at: Option<H256>,
+	) -> Result<pallet_tee_registry::ClusterView<AccountId, BlockNumber>, ChainError> {
+		self.runtime_call("TeeRegistryApi_cluster", vec![], at).await
 	}
 
 	/// The current cluster key and the deadline of a due rekey, at block `at`.

@@ -41,17 +41,24 @@ pub enum ClientError {
 	Timeout(SubmissionId, Duration),
 }
 
-/// The current cluster key, provided its publisher is an active, attested worker now.
+/// The current cluster key, provided an active, attested worker holds it now (confirmed on
+/// chain): the epoch a quorum of workers confirmed, which someone can open.
 pub async fn checked_cluster_key(chain: &RpcChain) -> Result<CheckedClusterKey, ClientError> {
-	let (key, _) = chain.cluster_key(None).await?;
-	let key = key.ok_or_else(|| {
+	let view = chain.cluster(None).await?;
+	let key = view.current.ok_or_else(|| {
 		ClientError::Untrusted("no cluster key is published yet: is a worker enrolled?".into())
 	})?;
+	let holders: Vec<AccountId> = view
+		.holders
+		.into_iter()
+		.find(|(epoch, _)| *epoch == key.epoch)
+		.map(|(_, who)| who)
+		.unwrap_or_default();
 	let active = chain.active_workers(None).await?;
-	if !active.iter().any(|w| w.account == key.published_by) {
+	if !active.iter().any(|w| holders.contains(&w.account)) {
 		return Err(ClientError::Untrusted(format!(
-			"cluster key epoch {} was published by {}, which is not an active attested worker",
-			key.epoch, key.published_by
+			"no active attested worker holds cluster key epoch {}: submissions would be refused",
+			key.epoch
 		)));
 	}
 	let public = RecipientPublicKey::from_bytes(key.epoch, &key.public_key).map_err(|e| {

@@ -33,6 +33,28 @@ pub struct Config {
 	/// The status API.
 	#[serde(default)]
 	pub api: ApiSection,
+	/// The worker cluster.
+	#[serde(default)]
+	pub cluster: ClusterSection,
+}
+
+/// `[cluster]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClusterSection {
+	/// Measurements (SCALE-encoded `aegis_attestation::Measurement`, hex) of other enclaves
+	/// this worker seals the cluster secret to, besides its own (an enclave upgrade in
+	/// progress, a redundancy worker on another TEE).
+	pub peer_measurements: Vec<String>,
+	/// A worker lacking a held epoch this many blocks gets a copy from any holder (otherwise
+	/// only from the lowest-account holder), replacing one it never confirmed.
+	pub reprovision_after_blocks: u32,
+}
+
+impl Default for ClusterSection {
+	fn default() -> Self {
+		Self { peer_measurements: Vec::new(), reprovision_after_blocks: 5 }
+	}
 }
 
 /// `[worker]`.
@@ -163,11 +185,14 @@ impl Default for ChainSection {
 pub struct ApiSection {
 	/// Where the status API listens.
 	pub listen: String,
+	/// The URL other workers reach this API at (`http://host:port`). A redundancy worker
+	/// registers it on chain as its co-signing endpoint.
+	pub public_url: Option<String>,
 }
 
 impl Default for ApiSection {
 	fn default() -> Self {
-		Self { listen: "127.0.0.1:8788".into() }
+		Self { listen: "127.0.0.1:8788".into(), public_url: None }
 	}
 }
 
@@ -206,6 +231,8 @@ pub struct Settings {
 	pub role: pallet_tee_registry::WorkerRole,
 	/// `[api] listen`.
 	pub listen: SocketAddr,
+	/// `[cluster] peer_measurements`.
+	pub peer_measurements: Vec<aegis_attestation::Measurement>,
 }
 
 /// Everything wrong with a configuration.
@@ -371,9 +398,32 @@ impl Config {
 				None
 			}
 		};
+		if let Some(url) = &self.api.public_url {
+			if !url.starts_with("http://") || url.len() > 256 {
+				problems.push(format!(
+					"api.public_url `{url}` must be an http:// URL of at most 256 bytes"
+				));
+			}
+		}
+		let mut peer_measurements = Vec::new();
+		for m in &self.cluster.peer_measurements {
+			use codec::DecodeAll;
+			let decoded = hex::decode(m.trim_start_matches("0x"))
+				.ok()
+				.and_then(|b| aegis_attestation::Measurement::decode_all(&mut &b[..]).ok());
+			match decoded {
+				Some(m) => peer_measurements.push(m),
+				None => problems.push(format!(
+					"cluster.peer_measurements `{m}` is not a hex SCALE-encoded measurement"
+				)),
+			}
+		}
+		if self.cluster.reprovision_after_blocks == 0 {
+			problems.push("cluster.reprovision_after_blocks must be positive".to_string());
+		}
 		match (backend, ordering, role, listen) {
 			(Some(backend), Some(ordering), Some(role), Some(listen)) if problems.is_empty() => {
-				Ok(Settings { raw: self, backend, ordering, role, listen })
+				Ok(Settings { raw: self, backend, ordering, role, listen, peer_measurements })
 			}
 			_ => Err(ConfigError::Invalid(problems)),
 		}

@@ -25,6 +25,9 @@ pub const NOW_SECS: u64 = 1_800_000_000;
 pub struct FakeChain {
 	ext: Mutex<sp_io::TestExternalities>,
 	log: Mutex<Vec<RuntimeEvent>>,
+	// Every call submitted through [`Chain::submit`] that succeeded, with its block: the
+	// blocks' bodies.
+	bodies: Mutex<Vec<(BlockNumber, RuntimeCall)>>,
 	/// Refuse this many upcoming `commit_batch` submissions (as a lost connection would).
 	pub drop_commits: AtomicU32,
 	/// Run this many upcoming `commit_batch` submissions, then report the connection lost (as
@@ -49,6 +52,7 @@ impl FakeChain {
 		Self {
 			ext: Mutex::new(ext),
 			log: Mutex::new(Vec::new()),
+			bodies: Mutex::new(Vec::new()),
 			drop_commits: AtomicU32::new(0),
 			lose_commit_responses: AtomicU32::new(0),
 			submission_reads: Default::default(),
@@ -117,26 +121,25 @@ impl Chain for FakeChain {
 
 	async fn snapshot(&self, me: &AccountId) -> Result<Snapshot, ChainError> {
 		Ok(self.with(|| {
-			let cluster = pallet_tee_registry::CurrentClusterKey::<Runtime>::get();
+			let view = pallet_tee_registry::Pallet::<Runtime>::cluster_view();
 			let migration = pallet_sequencer::Pallet::<Runtime>::current_migration();
-			let mut held_epochs = Vec::new();
-			if let Some(k) = &cluster {
-				for epoch in [k.epoch.saturating_sub(1), k.epoch] {
-					if epoch > 0
-						&& pallet_tee_registry::KeyHolders::<Runtime>::contains_key(epoch, me)
-					{
-						held_epochs.push(epoch);
-					}
-				}
-			}
+			let held_epochs = view
+				.holders
+				.iter()
+				.filter(|(_, who)| who.contains(me))
+				.map(|(epoch, _)| *epoch)
+				.collect();
 			Snapshot {
+				next_epoch: view.next_epoch,
+				workers: pallet_tee_registry::Pallet::<Runtime>::active_workers(),
+				cluster_key: view.current.clone(),
+				rekey_deadline: view.rekey.map(|(d, _)| d),
+				cluster: view,
 				number: System::block_number(),
 				hash: fake_hash(System::block_number()),
 				risk: pallet_risk_oracle::Pallet::<Runtime>::status(),
 				rule: pallet_sequencer::ActiveRule::<Runtime>::get(),
 				batches: pallet_sequencer::Batches::<Runtime>::get(),
-				cluster_key: cluster,
-				rekey_deadline: pallet_tee_registry::RekeyDeadline::<Runtime>::get(),
 				me: pallet_tee_registry::Workers::<Runtime>::get(me),
 				pending_total: pallet_sequencer::Pending::<Runtime>::count(),
 				now_ms: pallet_timestamp::Now::<Runtime>::get(),
@@ -202,7 +205,9 @@ impl Chain for FakeChain {
 		let commit =
 			matches!(call, RuntimeCall::Sequencer(pallet_sequencer::Call::commit_batch { .. }));
 		let who: AccountId = signer.public().into();
-		let events = self.dispatch(RuntimeOrigin::signed(who), call)?;
+		let events = self.dispatch(RuntimeOrigin::signed(who), call.clone())?;
+		let number = self.with(System::block_number);
+		self.bodies.lock().unwrap_or_else(|e| e.into_inner()).push((number, call));
 		if commit
 			&& self
 				.lose_commit_responses
@@ -231,5 +236,30 @@ impl Chain for FakeChain {
 
 	async fn chain_type(&self) -> Result<String, ChainError> {
 		Ok("Development".into())
+	}
+
+	async fn cluster_copy(
+		&self,
+		_at: H256,
+		epoch: u32,
+		who: &AccountId,
+	) -> Result<Option<(AccountId, Vec<u8>)>, ChainError> {
+		Ok(self.with(|| {
+			pallet_tee_registry::Provisions::<Runtime>::get(epoch, who)
+				.map(|p| (p.from, p.sealed_secret.into_inner()))
+		}))
+	}
+
+	async fn attestation_of(
+		&self,
+		_who: &AccountId,
+		record: &pallet_tee_registry::WorkerInfo<BlockNumber>,
+	) -> Result<Option<crate::chain::PeerAttestation>, ChainError> {
+		let bodies = self.bodies.lock().unwrap_or_else(|e| e.into_inner());
+		Ok(bodies
+			.iter()
+			.filter(|(n, _)| *n == record.attested_at)
+			.filter_map(|(_, call)| crate::chain::attestation_in(call, &record.keys))
+			.last())
 	}
 }

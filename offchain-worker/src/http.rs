@@ -137,6 +137,20 @@ pub fn unix(
 
 /// `request` to a plain `http://host:port` server.
 pub fn tcp(host_port: &str, method: &str, path: &str) -> std::io::Result<Response> {
+	tcp_with(host_port, method, path, None)
+}
+
+/// `request` with a JSON body to a plain `http://host:port` server.
+pub fn tcp_json(host_port: &str, method: &str, path: &str, body: &[u8]) -> std::io::Result<Response> {
+	tcp_with(host_port, method, path, Some(body))
+}
+
+fn tcp_with(
+	host_port: &str,
+	method: &str,
+	path: &str,
+	body: Option<&[u8]>,
+) -> std::io::Result<Response> {
 	use std::net::ToSocketAddrs;
 	let addr = host_port
 		.to_socket_addrs()?
@@ -145,7 +159,7 @@ pub fn tcp(host_port: &str, method: &str, path: &str) -> std::io::Result<Respons
 	let stream = std::net::TcpStream::connect_timeout(&addr, TIMEOUT)?;
 	stream.set_read_timeout(Some(TIMEOUT))?;
 	stream.set_write_timeout(Some(TIMEOUT))?;
-	request(stream, host_port, method, path, None)
+	request(stream, host_port, method, path, body)
 }
 
 #[cfg(test)]

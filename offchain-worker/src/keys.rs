@@ -1,9 +1,9 @@
 //! The worker's key set, derived from one 32-byte seed that never leaves the enclave unsealed:
 //! its sr25519 account, its ML-DSA-87 and SLH-DSA-SHA2-256s signing keys and its HPKE X-Wing
-//! key (all of one *generation*; rotation moves to the next), and the cluster encryption key
-//! of every epoch it publishes. The seed and generation are stored sealed: ChaCha20-Poly1305
-//! under the TEE's sealing key, so only the same enclave on the same platform can reopen them.
-//! Secrets are zeroized on drop.
+//! key (all of one *generation*; rotation moves to the next). Other workers seal cluster
+//! secrets to the HPKE key (see [`crate::cluster`]). The seed and generation are stored sealed:
+//! ChaCha20-Poly1305 under the TEE's sealing key, so only the same enclave on the same platform
+//! can reopen them. Secrets are zeroized on drop.
 
 use aegis_envelope::RecipientKey;
 use aegis_primitives::{
@@ -56,6 +56,7 @@ pub struct KeySet {
 	account: sr25519::Pair,
 	ml_dsa: SecretKey,
 	slh_dsa: SecretKey,
+	hpke: RecipientKey,
 	// The public keys, derived once: the worker compares them with its on-chain record
 	// every block.
 	public: EnclaveKeys,
@@ -83,7 +84,7 @@ impl KeySet {
 			ml_dsa: ml_dsa.public_key().try_into().expect("ML-DSA-87 public key length"),
 			slh_dsa: slh_dsa.public_key().try_into().expect("SLH-DSA-256s public key length"),
 		};
-		Self { seed, generation, account, ml_dsa, slh_dsa, public }
+		Self { seed, generation, account, ml_dsa, slh_dsa, hpke, public }
 	}
 
 	/// A fresh seed from the OS's randomness.
@@ -136,14 +137,9 @@ impl KeySet {
 		keys_hash(self.enclave_keys())
 	}
 
-	/// The cluster encryption key of `epoch` this worker publishes (deterministic, so a
-	/// restarted worker still opens envelopes sealed to the epochs it published).
-	pub fn cluster_key(&self, epoch: u32) -> RecipientKey {
-		let ikm = Zeroizing::new(hash256(
-			b"aegis/worker/cluster-key/v1",
-			&[&self.seed[..], &epoch.to_le_bytes()],
-		));
-		RecipientKey::derive(&ikm, epoch)
+	/// The HPKE X-Wing key other workers seal cluster secrets to.
+	pub fn hpke_key(&self) -> &RecipientKey {
+		&self.hpke
 	}
 
 	/// Loads the key set sealed in `dir`, or creates, seals and stores a new one.
@@ -165,14 +161,7 @@ impl KeySet {
 
 	fn unseal(path: &Path, bytes: &[u8], sealing_key: &[u8; 32]) -> Result<Self, KeyStoreError> {
 		let bad = || KeyStoreError::Unseal(path.into());
-		let rest = bytes.strip_prefix(&MAGIC[..]).ok_or_else(bad)?;
-		let (nonce, ciphertext) = rest.split_at_checked(12).ok_or_else(bad)?;
-		let cipher = ChaCha20Poly1305::new(sealing_key.into());
-		let plain = Zeroizing::new(
-			cipher
-				.decrypt(Nonce::from_slice(nonce), Payload { msg: ciphertext, aad: MAGIC })
-				.map_err(|_| bad())?,
-		);
+		let plain = unseal_bytes(path, bytes, MAGIC, sealing_key)?;
 		let (seed, generation) = plain.split_at_checked(32).ok_or_else(bad)?;
 		let seed: [u8; 32] = seed.try_into().map_err(|_| bad())?;
 		let generation = u32::from_le_bytes(generation.try_into().map_err(|_| bad())?);
@@ -181,35 +170,65 @@ impl KeySet {
 
 	/// Seals the seed and generation into `dir` (atomically replacing the previous file).
 	pub fn store(&self, dir: &Path, sealing_key: &[u8; 32]) -> Result<(), KeyStoreError> {
-		let io = |path: &Path| {
-			let path = path.to_path_buf();
-			move |source| KeyStoreError::Io { path, source }
-		};
-		std::fs::create_dir_all(dir).map_err(io(dir))?;
 		let mut plain = Zeroizing::new(Vec::with_capacity(36));
 		plain.extend_from_slice(&self.seed[..]);
 		plain.extend_from_slice(&self.generation.to_le_bytes());
-		let mut nonce = [0u8; 12];
-		getrandom::getrandom(&mut nonce).expect("the OS provides randomness");
-		let cipher = ChaCha20Poly1305::new(sealing_key.into());
-		let sealed = cipher
-			.encrypt(Nonce::from_slice(&nonce), Payload { msg: &plain, aad: MAGIC })
-			.expect("ChaCha20-Poly1305 encrypts any short message");
-		let mut file = Vec::with_capacity(8 + 12 + sealed.len());
-		file.extend_from_slice(MAGIC);
-		file.extend_from_slice(&nonce);
-		file.extend_from_slice(&sealed);
-		let path = dir.join(SEALED_FILE);
-		let tmp = dir.join(format!("{SEALED_FILE}.tmp"));
-		// Durable before it replaces the old file, and the rename durable too: a crash right
-		// after a rotation must not leave a torn key set (the worker would refuse to start).
-		let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
-		std::io::Write::write_all(&mut f, &file).map_err(io(&tmp))?;
-		f.sync_all().map_err(io(&tmp))?;
-		std::fs::rename(&tmp, &path).map_err(io(&path))?;
-		std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))?;
-		Ok(())
+		seal_to_file(dir, SEALED_FILE, MAGIC, &plain, sealing_key)
 	}
+}
+
+/// Opens a file sealed by [`seal_to_file`] with `magic` under `sealing_key`.
+pub(crate) fn unseal_bytes(
+	path: &Path,
+	bytes: &[u8],
+	magic: &[u8; 8],
+	sealing_key: &[u8; 32],
+) -> Result<Zeroizing<Vec<u8>>, KeyStoreError> {
+	let bad = || KeyStoreError::Unseal(path.into());
+	let rest = bytes.strip_prefix(&magic[..]).ok_or_else(bad)?;
+	let (nonce, ciphertext) = rest.split_at_checked(12).ok_or_else(bad)?;
+	let cipher = ChaCha20Poly1305::new(sealing_key.into());
+	Ok(Zeroizing::new(
+		cipher
+			.decrypt(Nonce::from_slice(nonce), Payload { msg: ciphertext, aad: magic })
+			.map_err(|_| bad())?,
+	))
+}
+
+/// Seals `plain` under `sealing_key` (ChaCha20-Poly1305, `magic` as associated data) into
+/// `dir/file`: `magic ‖ nonce ‖ ciphertext`, atomically replacing the previous file.
+pub(crate) fn seal_to_file(
+	dir: &Path,
+	file: &str,
+	magic: &[u8; 8],
+	plain: &[u8],
+	sealing_key: &[u8; 32],
+) -> Result<(), KeyStoreError> {
+	let io = |path: &Path| {
+		let path = path.to_path_buf();
+		move |source| KeyStoreError::Io { path, source }
+	};
+	std::fs::create_dir_all(dir).map_err(io(dir))?;
+	let mut nonce = [0u8; 12];
+	getrandom::getrandom(&mut nonce).expect("the OS provides randomness");
+	let cipher = ChaCha20Poly1305::new(sealing_key.into());
+	let sealed = cipher
+		.encrypt(Nonce::from_slice(&nonce), Payload { msg: plain, aad: magic })
+		.expect("ChaCha20-Poly1305 encrypts any short message");
+	let mut bytes = Vec::with_capacity(8 + 12 + sealed.len());
+	bytes.extend_from_slice(magic);
+	bytes.extend_from_slice(&nonce);
+	bytes.extend_from_slice(&sealed);
+	let path = dir.join(file);
+	let tmp = dir.join(format!("{file}.tmp"));
+	// Durable before it replaces the old file, and the rename durable too: a crash right
+	// after a rotation must not leave a torn file (the worker would refuse to start).
+	let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
+	std::io::Write::write_all(&mut f, &bytes).map_err(io(&tmp))?;
+	f.sync_all().map_err(io(&tmp))?;
+	std::fs::rename(&tmp, &path).map_err(io(&path))?;
+	std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))?;
+	Ok(())
 }
 
 #[cfg(test)]
@@ -266,16 +285,6 @@ mod tests {
 		let (back, _) = KeySet::load_or_create(dir.path(), &[3; 32]).unwrap();
 		assert_eq!(back.generation(), 1);
 		assert_eq!(back.enclave_keys(), b);
-	}
-
-	#[test]
-	fn cluster_keys_are_per_epoch_and_survive_a_restart() {
-		let keys = KeySet::derive([9; 32], 0);
-		let restarted = KeySet::derive([9; 32], 3);
-		let k1 = keys.cluster_key(1).public_key().to_bytes();
-		assert_eq!(k1, restarted.cluster_key(1).public_key().to_bytes());
-		assert_ne!(k1, keys.cluster_key(2).public_key().to_bytes());
-		assert_eq!(keys.cluster_key(2).epoch(), 2);
 	}
 
 	#[test]

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod chain;
 pub mod client;
+pub mod cluster;
 pub mod config;
 pub mod devnet;
 pub mod fuzzing;
@@ -20,5 +21,7 @@ pub mod tee_error;
 
 #[cfg(test)]
 mod fake_chain;
+#[cfg(test)]
+mod cluster_tests;
 #[cfg(test)]
 mod service_tests;

@@ -45,6 +45,12 @@ struct Cli {
 	/// Overrides `[quantum] ordering`.
 	#[arg(long)]
 	ordering: Option<String>,
+	/// Overrides `[api] public_url`.
+	#[arg(long)]
+	public_url: Option<String>,
+	/// Overrides `[worker] role` (primary, redundancy).
+	#[arg(long)]
+	role: Option<String>,
 	/// How long to keep trying to reach the node at start, in seconds.
 	#[arg(long, default_value_t = 120)]
 	connect_timeout: u64,
@@ -81,6 +87,12 @@ fn configure(cli: &Cli) -> Result<aegis_worker::config::Settings, ConfigError> {
 	}
 	if let Some(v) = &cli.ordering {
 		config.quantum.ordering = v.clone();
+	}
+	if let Some(v) = &cli.public_url {
+		config.api.public_url = Some(v.clone());
+	}
+	if let Some(v) = &cli.role {
+		config.worker.role = v.clone();
 	}
 	config.check()
 }
@@ -131,7 +143,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 		.map_err(|e| format!("api.listen {listen}: {e}"))?;
 	let local = listener.local_addr()?;
 	println!("aegis-worker status API listening on http://{local}");
-	let router = api::router(api::ApiState { shared, chain });
+	let cosigner = worker.cosigner();
+	let router = api::router(api::ApiState { shared, chain, cosigner });
 	let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
 	let mut api_stop = stop_rx.clone();
 	let server = tokio::spawn(async move {

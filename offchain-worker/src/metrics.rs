@@ -31,6 +31,14 @@ pub struct Metrics {
 	pub finalized: IntGauge,
 	/// The oracle's risk score.
 	pub risk_score: IntGauge,
+	/// 1 while this worker may commit batches (it leads or takes over), 0 while it follows.
+	pub leader: IntGauge,
+	/// Takeovers of a stalled leader this worker made.
+	pub takeovers: IntCounter,
+	/// Key epochs most of whose entries do not open (not rejected: a fault to look into).
+	pub cluster_faulty_epochs: IntGauge,
+	/// Co-signature requests that failed (refused, unreachable, timed out, invalid).
+	pub cosign_failures: IntCounter,
 }
 
 fn seconds(name: &str, help: &str) -> HistogramOpts {
@@ -75,6 +83,13 @@ impl Metrics {
 			mempool: gauge("mempool_entries", "Pending submissions mirrored"),
 			finalized: gauge("finalized_block", "Latest finalized block seen"),
 			risk_score: gauge("risk_score", "The risk oracle's score"),
+			leader: gauge("leader", "1 while this worker may commit batches"),
+			takeovers: counter("takeovers_total", "Takeovers of a stalled leader"),
+			cluster_faulty_epochs: gauge(
+				"cluster_faulty_epochs",
+				"Key epochs most of whose entries do not open",
+			),
+			cosign_failures: counter("cosign_failures_total", "Co-signature requests that failed"),
 			registry,
 		}
 	}

@@ -50,6 +50,8 @@ pub struct Entry {
 	pub seen: Instant,
 	/// The finalized block at which the chain last refused a batch holding only this entry.
 	pub refused_alone_at: Option<BlockNumber>,
+	/// The block it was submitted in, once known.
+	pub submitted_at: Option<BlockNumber>,
 }
 
 /// An opened entry ready to be batched.
@@ -137,6 +139,7 @@ impl Mempool {
 				opened,
 				seen: now,
 				refused_alone_at: None,
+				submitted_at: None,
 			});
 		}
 	}
@@ -160,11 +163,35 @@ impl Mempool {
 		}
 	}
 
-	/// Entries that must be rejected on chain, oldest first, at most `max`.
-	pub fn rejects(&self, max: usize) -> Vec<(SubmissionId, RejectReason)> {
+	/// Records the block submission `id` was submitted in.
+	pub fn note_submitted(&mut self, id: SubmissionId, at: BlockNumber) {
+		if let Some(e) = self.entries.get_mut(&id) {
+			e.submitted_at = Some(at);
+		}
+	}
+
+	/// The block the oldest opened entry of `epochs` was submitted in.
+	pub fn oldest_ready_submitted(&self, epochs: &[u32]) -> Option<BlockNumber> {
+		self.entries
+			.values()
+			.filter(|e| e.opened.is_ok() && epochs.contains(&e.epoch))
+			.filter_map(|e| e.submitted_at)
+			.min()
+	}
+
+	/// Entries that must be rejected on chain, oldest first, at most `max`, of those whose
+	/// epoch and reason `may_reject` admits (not an epoch the worker is no confirmed holder
+	/// of, not undecryptable entries of an epoch most of whose entries fail to open).
+	pub fn rejects(
+		&self,
+		max: usize,
+		may_reject: impl Fn(u32, RejectReason) -> bool,
+	) -> Vec<(SubmissionId, RejectReason)> {
 		self.entries
 			.iter()
-			.filter_map(|(id, e)| e.opened.as_ref().err().map(|r| (*id, *r)))
+			.filter_map(|(id, e)| e.opened.as_ref().err().map(|r| (*id, e.epoch, *r)))
+			.filter(|(_, epoch, r)| may_reject(*epoch, *r))
+			.map(|(id, _, r)| (id, r))
 			.take(max)
 			.collect()
 	}
@@ -401,7 +428,7 @@ mod tests {
 		let p = m.prune(&[(2, 9), (1, 7), (1, 3), (2, 9)]);
 		assert_eq!(p, Prune { removed: 1, deferred: 0, new: vec![(1, 3), (2, 9)] });
 		assert_eq!(m.len(), 1);
-		assert_eq!(m.rejects(10), vec![(7, RejectReason::Malformed)]);
+		assert_eq!(m.rejects(10, |_, _| true), vec![(7, RejectReason::Malformed)]);
 		// A second prune with nothing added lists the same new ids again.
 		assert_eq!(m.prune(&[(1, 7), (1, 3), (2, 9)]).new, vec![(1, 3), (2, 9)]);
 	}
@@ -431,7 +458,7 @@ mod tests {
 		m.add(1, 1, W, Ok(call(1)), first);
 		m.add(1, 1, W, Err(RejectReason::DecryptionFailed), first + Duration::from_secs(5));
 		assert_eq!(m.oldest_ready(), Some(first));
-		assert!(m.rejects(10).is_empty());
+		assert!(m.rejects(10, |_, _| true).is_empty());
 	}
 
 	#[test]
@@ -461,9 +488,9 @@ mod tests {
 		assert_eq!(ids(m.ready(1, 11)), [1, 2]);
 		// Refused again at the same block: still one block's worth of evidence.
 		assert!(!m.refused_alone(1, 10));
-		assert!(m.rejects(10).is_empty());
+		assert!(m.rejects(10, |_, _| true).is_empty());
 		assert!(m.refused_alone(1, 11));
-		assert_eq!(m.rejects(10), vec![(1, RejectReason::Unexecutable)]);
+		assert_eq!(m.rejects(10, |_, _| true), vec![(1, RejectReason::Unexecutable)]);
 		assert_eq!(ids(m.ready(1, 12)), [2]);
 		assert!(!m.refused_alone(9, 11), "not mirrored");
 	}

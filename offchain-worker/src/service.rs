@@ -7,6 +7,10 @@
 
 use crate::{
 	chain::{BlockNumber, Chain, ChainError, Snapshot},
+	cluster::{
+		cosign::{CosignTransport, Cosigner, HttpTransport, COSIGN_TIMEOUT},
+		Cluster, ClusterError, ClusterReport, ClusterStatus, Lead,
+	},
 	config::{OrderingMode, Settings},
 	keys::KeySet,
 	metrics::Metrics,
@@ -15,7 +19,7 @@ use crate::{
 };
 use aegis_primitives::{
 	batch::{Batch, BatchEntry, SubmissionId},
-	binding::{cluster_key_message, report_data},
+	binding::report_data,
 	pqc,
 	risk::SuiteSet,
 };
@@ -54,6 +58,8 @@ pub struct BatchRecord {
 	pub entries: Vec<SubmissionId>,
 	/// The suites it was signed with.
 	pub suites: Vec<String>,
+	/// The redundancy workers that co-signed it.
+	pub cosigners: Vec<String>,
 	/// Milliseconds spent signing.
 	pub sign_ms: u64,
 	/// Milliseconds from cutting it to finalized inclusion.
@@ -96,6 +102,8 @@ pub struct Status {
 	pub generation: u32,
 	/// The worker's public keys (hex): ml_dsa, slh_dsa, hpke.
 	pub keys: Option<serde_json::Value>,
+	/// This worker's view of the cluster.
+	pub cluster: Option<ClusterStatus>,
 }
 
 /// What the service and the status API share.
@@ -140,6 +148,9 @@ pub enum WorkerError {
 	/// A blocking task of the worker failed.
 	#[error("worker task: {0}")]
 	Task(String),
+	/// The cluster key lifecycle.
+	#[error(transparent)]
+	Cluster(#[from] ClusterError),
 }
 
 /// What one step did (for tests and logs).
@@ -163,6 +174,10 @@ pub struct StepReport {
 	pub refused: Vec<String>,
 	/// Committed this migration checkpoint: (migration, sequence).
 	pub checkpoint: Option<(u32, u32)>,
+	/// What the cluster step did.
+	pub cluster: ClusterReport,
+	/// Committed by taking over a stalled leader.
+	pub took_over: bool,
 }
 
 /// The worker.
@@ -176,6 +191,9 @@ pub struct Worker<C: Chain> {
 	budget: BatchBudget,
 	backoff: Backoff,
 	mempool: Mempool,
+	cluster: Cluster,
+	cosigner: Arc<Cosigner<C>>,
+	transport: Arc<dyn CosignTransport>,
 	shared: Arc<Shared>,
 	last_feed: Option<BlockNumber>,
 	// The last finalized block read.
@@ -188,6 +206,17 @@ fn suite_names(suites: SuiteSet) -> Vec<String> {
 }
 
 impl<C: Chain> Worker<C> {
+	/// Reaches co-signers through `transport` rather than HTTP.
+	pub fn with_transport(mut self, transport: Arc<dyn CosignTransport>) -> Self {
+		self.transport = transport;
+		self
+	}
+
+	/// The co-signing side, for the API.
+	pub fn cosigner(&self) -> Arc<Cosigner<C>> {
+		self.cosigner.clone()
+	}
+
 	/// Reads the time for batch waits from `clock` rather than the system clock.
 	pub fn with_clock(mut self, clock: Clock) -> Self {
 		self.clock = clock;
@@ -218,16 +247,33 @@ impl<C: Chain> Worker<C> {
 		};
 		let mempool = Mempool::new(w.mempool_capacity);
 		let budget = BatchBudget::of_runtime();
+		// Peers' quotes must chain to the root this worker's own quotes chain to.
+		let roots = vec![match settings.backend {
+			crate::config::Backend::Sim => aegis_attestation::dev::SIM_ROOT_CA_DER.to_vec(),
+			_ => aegis_attestation::INTEL_SGX_ROOT_CA_DER.to_vec(),
+		}];
+		let cluster = Cluster::load(
+			&settings.raw.worker.data_dir,
+			&sealing_key,
+			roots,
+			settings.peer_measurements.clone(),
+			settings.raw.cluster.reprovision_after_blocks,
+		)?;
+		let keys = Arc::new(keys);
+		let cosigner = Arc::new(Cosigner::new(chain.clone(), keys.clone()));
 		let worker = Self {
 			chain,
 			tee,
-			keys: Arc::new(keys),
+			keys,
+			cosigner,
+			transport: Arc::new(HttpTransport),
 			sealing_key,
 			settings,
 			limits,
 			budget,
 			backoff: Backoff::default(),
 			mempool,
+			cluster,
 			shared,
 			last_feed: None,
 			seen: 0,
@@ -245,6 +291,11 @@ impl<C: Chain> Worker<C> {
 	/// The key set in use.
 	pub fn keys(&self) -> &KeySet {
 		&self.keys
+	}
+
+	/// The cluster state.
+	pub fn cluster(&self) -> &Cluster {
+		&self.cluster
 	}
 
 	fn publish_keys(&self) {
@@ -338,7 +389,17 @@ impl<C: Chain> Worker<C> {
 		m.risk_score.set(snap.risk.score.get().into());
 		self.shared.update(|s| s.snapshot = Some(snap.clone()));
 		let mut report = StepReport::default();
-		if self.maintain(&snap, &mut report).await? {
+		let changed = self.maintain(&snap, &mut report).await;
+		// The co-signing side opens and signs with what the worker holds now.
+		let usable = self.cluster.usable_epochs(&snap, &me);
+		let secrets = usable
+			.iter()
+			.filter_map(|e| {
+				self.cluster.secrets().secret(*e).map(|s| (*e, zeroize::Zeroizing::new(*s)))
+			})
+			.collect();
+		self.cosigner.update(self.keys.clone(), secrets);
+		if changed? {
 			// The enrolment changed; act on the new state next time.
 			return Ok(report);
 		}
@@ -465,15 +526,39 @@ impl<C: Chain> Worker<C> {
 						.await?;
 					report.heartbeat = true;
 				}
-				if w.role == pallet_tee_registry::WorkerRole::Primary {
-					let next = match (&snap.cluster_key, snap.rekey_deadline) {
-						(None, _) => Some(1),
-						(Some(k), Some(_)) => Some(k.epoch.saturating_add(1)),
-						(Some(_), None) => None,
-					};
-					if let Some(epoch) = next {
-						self.publish_cluster_key(epoch).await?;
-						report.published_epoch = Some(epoch);
+				let cluster = self
+					.cluster
+					.step(&*self.chain, &self.tee, &self.keys, &self.sealing_key, snap)
+					.await;
+				let me = self.keys.account_id();
+				let status = self.cluster.status(snap, &me);
+				self.shared.update(|s| s.cluster = Some(status));
+				let cluster = cluster?;
+				let changed = cluster.published.is_some() ||
+					cluster.confirmed.is_some() ||
+					!cluster.provisioned.is_empty();
+				report.published_epoch = cluster.published.as_ref().map(|(e, _)| *e);
+				report.cluster = cluster;
+				if changed {
+					return Ok(true);
+				}
+				// A redundancy worker tells the leaders where to ask for co-signatures.
+				let public_url = self.settings.raw.api.public_url.clone();
+				if let (pallet_tee_registry::WorkerRole::Redundancy, Some(url)) = (w.role, public_url)
+				{
+					let registered = snap
+						.cluster
+						.cosigners
+						.iter()
+						.any(|(who, e)| *who == me && e.as_slice() == url.as_bytes());
+					if !registered {
+						let url = url.into_bytes().try_into().map_err(|_| {
+							ChainError::Incompatible("api.public_url is too long".into())
+						})?;
+						self.submit(RuntimeCall::TeeRegistry(
+							pallet_tee_registry::Call::set_endpoint { url },
+						))
+						.await?;
 						return Ok(true);
 					}
 				}
@@ -546,30 +631,6 @@ impl<C: Chain> Worker<C> {
 		Ok(())
 	}
 
-	async fn publish_cluster_key(&self, epoch: u32) -> Result<(), WorkerError> {
-		let genesis = self.chain.genesis();
-		let public_key = self.keys.cluster_key(epoch).public_key().to_bytes();
-		let message = cluster_key_message(&genesis, epoch, &public_key);
-		let signature = pqc::sign(
-			pqc::Suite::MlDsa87,
-			self.keys.signing_key(pqc::Suite::MlDsa87),
-			pqc::context::CLUSTER_KEY,
-			&message,
-		)
-		.map_err(|e| WorkerError::Sign(format!("{e:?}")))?;
-		let signature = signature
-			.try_into()
-			.map_err(|_| WorkerError::Sign("ML-DSA-87 signature length".into()))?;
-		self.submit(RuntimeCall::TeeRegistry(pallet_tee_registry::Call::publish_cluster_key {
-			epoch,
-			public_key: Box::new(public_key),
-			signature,
-		}))
-		.await?;
-		tracing::info!(epoch, "published the cluster key");
-		Ok(())
-	}
-
 	async fn feed_risk(
 		&mut self,
 		snap: &Snapshot,
@@ -610,8 +671,14 @@ impl<C: Chain> Worker<C> {
 		snap: &Snapshot,
 		report: &mut StepReport,
 	) -> Result<(), WorkerError> {
+		let me = self.keys.account_id();
+		// Only epochs whose secret it holds: never an epoch it could not open (it would
+		// reject every entry). Of those, it rejects only entries of the epochs the chain
+		// counts it a confirmed holder of.
+		let usable = self.cluster.openable_epochs(snap);
+		let confirmed = self.cluster.usable_epochs(snap, &me);
 		let mut live = Vec::new();
-		for epoch in &snap.held_epochs {
+		for epoch in &usable {
 			for id in self.chain.pending_ids(snap.hash, *epoch).await? {
 				live.push((*epoch, id));
 			}
@@ -625,25 +692,38 @@ impl<C: Chain> Worker<C> {
 		} else {
 			self.chain.submissions(snap.hash, prune.new.iter().map(|(_, id)| *id).collect()).await?
 		};
-		let (keys, genesis) = (self.keys.clone(), self.chain.genesis());
+		let secrets: std::collections::BTreeMap<u32, zeroize::Zeroizing<[u8; 32]>> = usable
+			.iter()
+			.filter_map(|e| {
+				self.cluster.secrets().secret(*e).map(|s| (*e, zeroize::Zeroizing::new(*s)))
+			})
+			.collect();
+		let genesis = self.chain.genesis();
 		// Each open is a KEM decapsulation (~0.2 ms): off the async runtime.
 		let opened = tokio::task::spawn_blocking(move || {
-			let mut cluster = std::collections::BTreeMap::new();
+			let mut keys = std::collections::BTreeMap::new();
 			fetched
 				.into_iter()
 				.filter_map(|(id, s)| {
 					let epoch = *epochs.get(&id)?;
-					let key = cluster.entry(epoch).or_insert_with(|| keys.cluster_key(epoch));
-					Some((epoch, id, s.max_weight, pipeline::open(key, &genesis, &s)))
+					let secret = secrets.get(&epoch)?;
+					let key = keys
+						.entry(epoch)
+						.or_insert_with(|| crate::cluster::secrets::epoch_key(secret, epoch));
+					let opened = pipeline::open(key, &genesis, &s);
+					Some((epoch, id, s.max_weight, s.submitted_at, opened))
 				})
 				.collect::<Vec<_>>()
 		})
 		.await
 		.map_err(|e| WorkerError::Task(format!("opening envelopes: {e}")))?;
 		let now = (self.clock)();
-		let undecryptable = opened.iter().filter(|(_, _, _, o)| o.is_err()).count();
-		for (epoch, id, max_weight, o) in opened {
+		let undecryptable = opened.iter().filter(|(.., o)| o.is_err()).count();
+		for (epoch, id, max_weight, submitted_at, o) in opened {
+			let failed = matches!(o, Err(pallet_sequencer::RejectReason::DecryptionFailed));
+			self.cluster.record_opens(epoch, u64::from(!failed), u64::from(failed));
 			self.mempool.add(epoch, id, max_weight, o, now);
+			self.mempool.note_submitted(id, submitted_at);
 		}
 		let m = &self.shared.metrics;
 		m.decrypt_failures.inc_by(undecryptable as u64);
@@ -655,17 +735,47 @@ impl<C: Chain> Worker<C> {
 			);
 		}
 		self.shared.update(|s| s.mempool = self.mempool.len());
-		// Only an active primary sequences (and may reject).
+		// Only an active primary sequences (and may reject)...
 		if snap.me.as_ref().is_none_or(|w| {
 			w.state != WorkerState::Active || w.role != pallet_tee_registry::WorkerRole::Primary
 		}) {
 			return Ok(());
 		}
+		// ...and only the leader, or a candidate taking over a stalled one.
+		let faulty = self.cluster.faulty_epochs();
+		m.cluster_faulty_epochs.set(faulty.len() as i64);
+		if !faulty.is_empty() {
+			tracing::warn!(
+				?faulty,
+				"most entries of these epochs do not open: not rejecting them (is this \
+				 worker's copy of the cluster secret wrong?)"
+			);
+		}
+		match crate::cluster::lead(snap, &me, self.mempool.oldest_ready_submitted(&usable)) {
+			Lead::Leader => m.leader.set(1),
+			Lead::Takeover { from } => {
+				m.leader.set(1);
+				tracing::warn!(%from, "the leader stalled; taking over");
+				report.took_over = true;
+				self.cluster.took_over();
+				m.takeovers.inc();
+			}
+			Lead::Follower { leader } => {
+				m.leader.set(0);
+				let leader = leader.map_or("none".to_string(), |l| l.to_string());
+				self.set_phase(&format!("following leader {leader}"));
+				return Ok(());
+			}
+		}
 
 		// Entries that cannot be opened or executed are refunded on chain (minus the inclusion
 		// cost, burned), never just dropped.
 		let max_rejects: u32 = <Runtime as pallet_sequencer::Config>::MaxRejects::get();
-		let rejects = self.mempool.rejects(max_rejects as usize);
+		let rejects = self.mempool.rejects(max_rejects as usize, |epoch, reason| {
+			confirmed.contains(&epoch) &&
+				!(faulty.contains(&epoch) &&
+					reason == pallet_sequencer::RejectReason::DecryptionFailed)
+		});
 		if !rejects.is_empty() {
 			let ids: Vec<SubmissionId> = rejects.iter().map(|(id, _)| *id).collect();
 			let rejects_logged = rejects.clone();
@@ -785,6 +895,60 @@ impl<C: Chain> Worker<C> {
 		Ok(true)
 	}
 
+	/// Asks every active redundancy worker the chain lists (and would count: see
+	/// `CosignerDiversity`) for its co-signature of `batch`, all at once, each within
+	/// [`COSIGN_TIMEOUT`]; returns those that verify under the co-signer's registered keys.
+	async fn collect_cosignatures(
+		&self,
+		snap: &Snapshot,
+		batch: &Batch,
+	) -> Vec<(AccountId, aegis_primitives::pqc::SignatureSet)> {
+		let me = self.keys.account_id();
+		let mine = snap.me.as_ref().map(|w| (w.tee, w.fmspc));
+		let diversity = snap.cluster.diversity;
+		let mut asks = tokio::task::JoinSet::new();
+		for (account, endpoint) in &snap.cluster.cosigners {
+			let Some(info) = snap.workers.iter().find(|w| &w.account == account) else { continue };
+			let admitted =
+				mine.is_some_and(|m| diversity.admits(m, (info.info.tee, info.info.fmspc)));
+			if *account == me || !admitted {
+				continue;
+			}
+			let ask = self.transport.request(&String::from_utf8_lossy(endpoint), batch);
+			let (account, keys) = (account.clone(), info.info.keys.clone());
+			asks.spawn(async move { (account, keys, tokio::time::timeout(COSIGN_TIMEOUT, ask).await) });
+		}
+		let hash = batch.hash();
+		let suites = snap.risk.policy.batch_suites;
+		let mut got = Vec::new();
+		while let Some(answer) = asks.join_next().await {
+			let Ok((account, keys, answer)) = answer else { continue };
+			let verdict = match answer {
+				Err(_) => Err("timed out".to_string()),
+				Ok(Err(e)) => Err(e),
+				Ok(Ok(sigs)) => pqc::verify_set(
+					suites,
+					|s| keys.signing_key(s),
+					pqc::context::BATCH_COSIGN,
+					&hash,
+					&sigs,
+				)
+				.map(|_| sigs)
+				.map_err(|e| format!("its co-signature does not verify: {e:?}")),
+			};
+			match verdict {
+				Ok(sigs) => got.push((account, sigs)),
+				Err(why) => {
+					self.shared.metrics.cosign_failures.inc();
+					tracing::warn!(cosigner = %account, %why, "no co-signature");
+				}
+			}
+		}
+		let max: u32 = <Runtime as pallet_sequencer::Config>::MaxCosigners::get();
+		got.truncate(max as usize);
+		got
+	}
+
 	/// Orders, signs and commits one batch. `Ok(Err((fault, reason)))` when the chain refused
 	/// it (the entries stay pending).
 	async fn commit(
@@ -841,14 +1005,30 @@ impl<C: Chain> Worker<C> {
 			.observe(sign_time.as_secs_f64());
 		m.verify_seconds.observe(verify_time.as_secs_f64());
 
-		let result = self
-			.submit(RuntimeCall::Sequencer(pallet_sequencer::Call::commit_batch {
+		let redundancy = snap.cluster.redundancy;
+		let cosignatures =
+			if redundancy.enabled { self.collect_cosignatures(snap, &batch).await } else { Vec::new() };
+		let cosigners: Vec<String> = cosignatures.iter().map(|(a, _)| a.to_string()).collect();
+		let need = usize::from(redundancy.min_cosigners);
+		let result = if redundancy.enabled && cosignatures.len() < need {
+			// Not sent: the chain would refuse it. Tried again at the next finalized block.
+			Err(ChainError::Refused(format!(
+				"only {} of the {need} co-signatures redundancy requires",
+				cosignatures.len()
+			)))
+		} else {
+			let cosignatures = cosignatures.try_into().map_err(|_| {
+				ChainError::Incompatible("more co-signatures than the chain takes".into())
+			})?;
+			self.submit(RuntimeCall::Sequencer(pallet_sequencer::Call::commit_batch {
 				batch: batch.clone(),
 				signatures,
-				cosignatures: Default::default(),
+				cosignatures,
 			}))
-			.await;
+			.await
+		};
 		let mut record = BatchRecord {
+			cosigners,
 			sequence: batch.header.sequence,
 			hash: hex::encode(batch.hash()),
 			key_epoch: epoch,

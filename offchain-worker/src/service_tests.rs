@@ -18,7 +18,7 @@ use pallet_sequencer::{EntryOutcome, RejectReason};
 use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie, Dave, Eve};
 use std::{path::Path, sync::Arc, time::Duration};
 
-fn worker(
+pub(crate) fn worker(
 	chain: &Arc<FakeChain>,
 	dir: &Path,
 	min: u32,
@@ -51,32 +51,37 @@ async fn enrolled(
 	w
 }
 
-fn acct(k: Sr25519Keyring) -> AccountId {
+pub(crate) fn acct(k: Sr25519Keyring) -> AccountId {
 	k.to_account_id()
 }
 
-fn transfer(to: Sr25519Keyring, amount: u128) -> RuntimeCall {
+pub(crate) fn transfer(to: Sr25519Keyring, amount: u128) -> RuntimeCall {
 	RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
 		dest: acct(to).into(),
 		value: amount,
 	})
 }
 
-fn weight() -> Weight {
+pub(crate) fn weight() -> Weight {
 	Weight::from_parts(2_000_000_000, 100_000)
 }
 
-/// `who` submits `call` encrypted to the current cluster key, as a client does.
-fn submit(chain: &FakeChain, who: Sr25519Keyring, call: &RuntimeCall) -> SubmissionId {
-	let key = chain.with(|| {
+/// The current cluster key users encrypt to.
+pub(crate) fn current_key(chain: &FakeChain) -> aegis_envelope::RecipientPublicKey {
+	chain.with(|| {
 		let k = pallet_tee_registry::CurrentClusterKey::<Runtime>::get().unwrap();
 		aegis_envelope::RecipientPublicKey::from_bytes(k.epoch, &k.public_key).unwrap()
-	});
+	})
+}
+
+/// `who` submits `call` encrypted to the current cluster key, as a client does.
+pub(crate) fn submit(chain: &FakeChain, who: Sr25519Keyring, call: &RuntimeCall) -> SubmissionId {
+	let key = current_key(chain);
 	let (envelope, commitment) = crate::client::encrypt(&chain.genesis(), &acct(who), call, &key);
 	submit_raw(chain, who, envelope, commitment)
 }
 
-fn submit_raw(
+pub(crate) fn submit_raw(
 	chain: &FakeChain,
 	who: Sr25519Keyring,
 	envelope: Vec<u8>,
@@ -102,7 +107,7 @@ fn submit_raw(
 }
 
 /// Every executed entry so far: (id, submitter, succeeded), in execution order.
-fn executed(chain: &FakeChain) -> Vec<(SubmissionId, AccountId, bool)> {
+pub(crate) fn executed(chain: &FakeChain) -> Vec<(SubmissionId, AccountId, bool)> {
 	chain
 		.events()
 		.into_iter()
@@ -150,7 +155,7 @@ fn alice_protects_token(chain: &FakeChain, id: u32, requires_pqc: bool, requires
 	}
 }
 
-fn root(chain: &FakeChain, call: RuntimeCall) {
+pub(crate) fn root(chain: &FakeChain, call: RuntimeCall) {
 	chain.dispatch(RuntimeOrigin::root(), call).unwrap();
 }
 
@@ -292,7 +297,7 @@ async fn undecryptable_entries_are_rejected_on_chain_with_their_reason() {
 		aegis_envelope::seal(&stranger, &genesis, &bob, &good.encode()).unwrap(),
 		good.commitment(),
 	);
-	let cluster = w.keys().cluster_key(1).public_key();
+	let cluster = current_key(&chain);
 	let garbage = submit_raw(
 		&chain,
 		Bob,
@@ -492,6 +497,7 @@ async fn keys_rotate_before_the_policys_deadline_and_batches_keep_verifying() {
 	chain.advance(1);
 	assert_eq!(w.step().await.unwrap().published_epoch, Some(2));
 	chain.advance(95);
+	let before = submit(&chain, Bob, &transfer(Charlie, 1));
 	let r = w.step().await.unwrap();
 	assert!(r.rotated && r.attested, "{r:?}");
 	let me = w.keys().account_id();
@@ -500,8 +506,11 @@ async fn keys_rotate_before_the_policys_deadline_and_batches_keep_verifying() {
 	assert_eq!(&on_chain.keys, w.keys().enclave_keys());
 	assert_eq!(w.keys().generation(), 1);
 
-	let id = submit(&chain, Bob, &transfer(Charlie, 1));
-	assert_eq!(w.step().await.unwrap().batches, vec![vec![id]]);
+	// New keys took its hold of the epochs (copies were sealed to the old HPKE key): the lone
+	// worker publishes a new epoch at once, and what was sent before is not lost.
+	assert_eq!(w.step().await.unwrap().published_epoch, Some(3));
+	let id = submit(&chain, Bob, &transfer(Charlie, 2));
+	assert_eq!(w.step().await.unwrap().batches, vec![vec![before], vec![id]]);
 	// A restart keeps the rotated generation.
 	drop(w);
 	let w = worker(&chain, dir.path(), 1, 50, 60_000);

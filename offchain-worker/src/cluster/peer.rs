@@ -1,0 +1,94 @@
+//! Checking another worker before sealing a cluster secret to it.
+//!
+//! The chain verified every worker's quote when it enrolled, but the worker reads the chain
+//! through an RPC node it does not control: a malicious node (or host) could answer with a key
+//! of its own for a registered worker. So before sealing a secret to a receiver, the sender
+//! verifies the receiver's quote and collateral itself (as carried by the receiver's own
+//! registration or re-attestation extrinsic) with dcap-qvl, under the roots it trusts, against
+//! its own allowlist of measurements (its own enclave's, plus any configured), and checks that
+//! the quote's report data binds this chain, the receiver's account and exactly the keys it is
+//! about to seal to. A substituted key has no genuine quote binding it, so nothing is sealed
+//! to it.
+//!
+//! What the worker still trusts its RPC node for: which workers are registered and active, and
+//! the chain's view in general (an unavailable or lying node can stop the worker from acting,
+//! or make it seal to a genuine enclave the chain has since deactivated; never make it seal to
+//! a key outside a genuine, allowed enclave).
+
+use crate::chain::PeerAttestation;
+use aegis_attestation::Measurement;
+use aegis_primitives::binding::{keys_hash, report_data, EnclaveKeys};
+use aegis_runtime::{AccountId, Runtime};
+
+/// Why a peer was not trusted.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PeerError {
+	/// Its quote chains to no root this worker trusts.
+	#[error("its quote chains to no trusted root")]
+	UntrustedRoot,
+	/// dcap-qvl refused the quote.
+	#[error("its quote does not verify: {0}")]
+	Quote(String),
+	/// A debug enclave.
+	#[error("it runs a debug enclave")]
+	Debug,
+	/// Its measurement is not one this worker accepts.
+	#[error("its measurement is not in this worker's allowlist")]
+	Measurement,
+	/// The quote binds other keys, account or chain.
+	#[error("its quote does not bind its registered keys to its account on this chain")]
+	Binding,
+}
+
+/// What this worker accepts of a peer: the roots its quotes may chain to and its measurements.
+#[derive(Clone, Debug)]
+pub struct PeerPolicy {
+	roots: Vec<Vec<u8>>,
+	measurements: Vec<Measurement>,
+}
+
+impl PeerPolicy {
+	/// Trusting `roots` (DER) and `measurements`.
+	pub fn new(roots: Vec<Vec<u8>>, measurements: Vec<Measurement>) -> Self {
+		Self { roots, measurements }
+	}
+
+	/// Verifies `quote` with `collateral` at `now_secs` under a trusted root and returns its
+	/// measurement, whatever it is (this worker's own, to learn what it runs).
+	pub fn measure(
+		&self,
+		quote: &[u8],
+		collateral: &[u8],
+		now_secs: u64,
+	) -> Result<aegis_attestation::VerifiedQuote, PeerError> {
+		let end = aegis_attestation::chain_root(quote).ok_or(PeerError::UntrustedRoot)?;
+		let root = self.roots.iter().find(|r| **r == end).ok_or(PeerError::UntrustedRoot)?;
+		aegis_attestation::verify_quote(quote, collateral, root, now_secs)
+			.map_err(|e| PeerError::Quote(format!("{e:?}")))
+	}
+
+	/// Checks that `attestation` is a genuine, allowed enclave binding `keys` to `account` on
+	/// the chain `genesis`, at `now_secs`.
+	pub fn verify(
+		&self,
+		attestation: &PeerAttestation,
+		keys: &EnclaveKeys,
+		account: &AccountId,
+		genesis: &[u8; 32],
+		now_secs: u64,
+	) -> Result<(), PeerError> {
+		let v = self.measure(&attestation.quote, &attestation.collateral, now_secs)?;
+		if v.debug {
+			return Err(PeerError::Debug);
+		}
+		if !self.measurements.contains(&v.measurement) {
+			return Err(PeerError::Measurement);
+		}
+		let account = pallet_tee_registry::Pallet::<Runtime>::account_bytes(account);
+		let expected = report_data(genesis, &account, &keys_hash(keys), attestation.nonce);
+		if v.report_data != expected {
+			return Err(PeerError::Binding);
+		}
+		Ok(())
+	}
+}
