@@ -199,10 +199,12 @@ pub fn attestation_in(
 ) -> Option<PeerAttestation> {
 	use pallet_tee_registry::Call;
 	let (quote, collateral, k, nonce) = match call {
-		RuntimeCall::TeeRegistry(Call::register_worker { quote, collateral, keys, nonce, .. }) =>
-			(quote, collateral, keys, nonce),
-		RuntimeCall::TeeRegistry(Call::reattest { quote, collateral, keys, nonce }) =>
-			(quote, collateral, keys, nonce),
+		RuntimeCall::TeeRegistry(Call::register_worker {
+			quote, collateral, keys, nonce, ..
+		}) => (quote, collateral, keys, nonce),
+		RuntimeCall::TeeRegistry(Call::reattest { quote, collateral, keys, nonce }) => {
+			(quote, collateral, keys, nonce)
+		}
 		_ => return None,
 	};
 	(**k == *keys).then(|| PeerAttestation {

@@ -76,10 +76,10 @@ impl Cluster {
 	async fn settle(&mut self, down: &[usize]) {
 		for _ in 0..10 {
 			let quiet = self.round(down).await.values().all(|r| {
-				r.published_epoch.is_none() &&
-					r.cluster.confirmed.is_none() &&
-					r.cluster.provisioned.is_empty() &&
-					r.batches.is_empty()
+				r.published_epoch.is_none()
+					&& r.cluster.confirmed.is_none()
+					&& r.cluster.provisioned.is_empty()
+					&& r.batches.is_empty()
 			});
 			if quiet {
 				return;
@@ -131,8 +131,9 @@ fn record(chain: &FakeChain) -> Record {
 	}
 	for e in chain.events() {
 		match e {
-			RuntimeEvent::Sequencer(pallet_sequencer::Event::EntryRejected { id, .. }) =>
-				r.rejected.push(id),
+			RuntimeEvent::Sequencer(pallet_sequencer::Event::EntryRejected { id, .. }) => {
+				r.rejected.push(id)
+			}
 			RuntimeEvent::Sequencer(pallet_sequencer::Event::BatchCommitted {
 				sequence, ..
 			}) => r.sequences.push(sequence),
@@ -141,7 +142,7 @@ fn record(chain: &FakeChain) -> Record {
 				to,
 				reason: pallet_tee_registry::LeaderChange::Takeover,
 			}) => r.takeovers.push((from, to)),
-			_ => {},
+			_ => {}
 		}
 	}
 	r
@@ -255,13 +256,21 @@ async fn a_paused_leader_that_resumes_after_a_takeover_changes_nothing() {
 		let id = more[0];
 		let s = c.chain.with(|| pallet_sequencer::Pending::<Runtime>::get(id)).unwrap();
 		let revealed = crate::pipeline::open(key, &genesis, &s).unwrap();
-		let class = c.chain.with(|| pallet_sequencer::Pallet::<Runtime>::order_class(&revealed.call));
+		let class =
+			c.chain.with(|| pallet_sequencer::Pallet::<Runtime>::order_class(&revealed.call));
 		let entry = c.chain.with(|| pallet_sequencer::Pallet::<Runtime>::batch_entry(id, revealed));
 		let tip = c.chain.with(pallet_sequencer::Batches::<Runtime>::get);
 		let now = c.chain.with(frame_system::Pallet::<Runtime>::block_number);
 		let risk = c.chain.with(pallet_risk_oracle::Pallet::<Runtime>::status);
 		let batch = tip
-			.next_batch(genesis, 1, c.chain.with(pallet_sequencer::ActiveRule::<Runtime>::get), now, risk.score, vec![(entry.unwrap(), class)])
+			.next_batch(
+				genesis,
+				1,
+				c.chain.with(pallet_sequencer::ActiveRule::<Runtime>::get),
+				now,
+				risk.score,
+				vec![(entry.unwrap(), class)],
+			)
 			.unwrap();
 		let signatures =
 			crate::pipeline::sign_batch(w.keys(), risk.policy.batch_suites, &batch).unwrap();
@@ -360,7 +369,10 @@ impl CosignTransport for InMemory {
 		endpoint: &str,
 		batch: &aegis_primitives::batch::Batch,
 	) -> std::pin::Pin<
-		Box<dyn std::future::Future<Output = Result<aegis_primitives::pqc::SignatureSet, String>> + Send>,
+		Box<
+			dyn std::future::Future<Output = Result<aegis_primitives::pqc::SignatureSet, String>>
+				+ Send,
+		>,
 	> {
 		let cosigner = self.0.lock().unwrap().get(endpoint).cloned();
 		let batch = batch.clone();
@@ -437,7 +449,12 @@ async fn a_cosigner_refuses_a_batch_it_does_not_rebuild_itself() {
 		let revealed = crate::pipeline::open(key, &genesis, &s).unwrap();
 		let class =
 			c.chain.with(|| pallet_sequencer::Pallet::<Runtime>::order_class(&revealed.call));
-		(c.chain.with(|| pallet_sequencer::Pallet::<Runtime>::batch_entry(id, revealed)).unwrap(), class)
+		(
+			c.chain
+				.with(|| pallet_sequencer::Pallet::<Runtime>::batch_entry(id, revealed))
+				.unwrap(),
+			class,
+		)
 	};
 	let batch_of = |entries: Vec<_>| {
 		let tip = c.chain.with(pallet_sequencer::Batches::<Runtime>::get);

@@ -141,7 +141,12 @@ pub fn tcp(host_port: &str, method: &str, path: &str) -> std::io::Result<Respons
 }
 
 /// `request` with a JSON body to a plain `http://host:port` server.
-pub fn tcp_json(host_port: &str, method: &str, path: &str, body: &[u8]) -> std::io::Result<Response> {
+pub fn tcp_json(
+	host_port: &str,
+	method: &str,
+	path: &str,
+	body: &[u8],
+) -> std::io::Result<Response> {
 	tcp_with(host_port, method, path, Some(body))
 }
 

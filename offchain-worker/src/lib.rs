@@ -20,8 +20,8 @@ pub mod tee;
 pub mod tee_error;
 
 #[cfg(test)]
-mod fake_chain;
-#[cfg(test)]
 mod cluster_tests;
+#[cfg(test)]
+mod fake_chain;
 #[cfg(test)]
 mod service_tests;

@@ -534,9 +534,9 @@ impl<C: Chain> Worker<C> {
 				let status = self.cluster.status(snap, &me);
 				self.shared.update(|s| s.cluster = Some(status));
 				let cluster = cluster?;
-				let changed = cluster.published.is_some() ||
-					cluster.confirmed.is_some() ||
-					!cluster.provisioned.is_empty();
+				let changed = cluster.published.is_some()
+					|| cluster.confirmed.is_some()
+					|| !cluster.provisioned.is_empty();
 				report.published_epoch = cluster.published.as_ref().map(|(e, _)| *e);
 				report.cluster = cluster;
 				if changed {
@@ -544,7 +544,8 @@ impl<C: Chain> Worker<C> {
 				}
 				// A redundancy worker tells the leaders where to ask for co-signatures.
 				let public_url = self.settings.raw.api.public_url.clone();
-				if let (pallet_tee_registry::WorkerRole::Redundancy, Some(url)) = (w.role, public_url)
+				if let (pallet_tee_registry::WorkerRole::Redundancy, Some(url)) =
+					(w.role, public_url)
 				{
 					let registered = snap
 						.cluster
@@ -772,9 +773,9 @@ impl<C: Chain> Worker<C> {
 		// cost, burned), never just dropped.
 		let max_rejects: u32 = <Runtime as pallet_sequencer::Config>::MaxRejects::get();
 		let rejects = self.mempool.rejects(max_rejects as usize, |epoch, reason| {
-			confirmed.contains(&epoch) &&
-				!(faulty.contains(&epoch) &&
-					reason == pallet_sequencer::RejectReason::DecryptionFailed)
+			confirmed.contains(&epoch)
+				&& !(faulty.contains(&epoch)
+					&& reason == pallet_sequencer::RejectReason::DecryptionFailed)
 		});
 		if !rejects.is_empty() {
 			let ids: Vec<SubmissionId> = rejects.iter().map(|(id, _)| *id).collect();
@@ -916,7 +917,9 @@ impl<C: Chain> Worker<C> {
 			}
 			let ask = self.transport.request(&String::from_utf8_lossy(endpoint), batch);
 			let (account, keys) = (account.clone(), info.info.keys.clone());
-			asks.spawn(async move { (account, keys, tokio::time::timeout(COSIGN_TIMEOUT, ask).await) });
+			asks.spawn(
+				async move { (account, keys, tokio::time::timeout(COSIGN_TIMEOUT, ask).await) },
+			);
 		}
 		let hash = batch.hash();
 		let suites = snap.risk.policy.batch_suites;
@@ -1006,8 +1009,11 @@ impl<C: Chain> Worker<C> {
 		m.verify_seconds.observe(verify_time.as_secs_f64());
 
 		let redundancy = snap.cluster.redundancy;
-		let cosignatures =
-			if redundancy.enabled { self.collect_cosignatures(snap, &batch).await } else { Vec::new() };
+		let cosignatures = if redundancy.enabled {
+			self.collect_cosignatures(snap, &batch).await
+		} else {
+			Vec::new()
+		};
 		let cosigners: Vec<String> = cosignatures.iter().map(|(a, _)| a.to_string()).collect();
 		let need = usize::from(redundancy.min_cosigners);
 		let result = if redundancy.enabled && cosignatures.len() < need {

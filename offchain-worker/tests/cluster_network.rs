@@ -28,7 +28,8 @@ async fn send(chain: Arc<RpcChain>, who: Sr25519Keyring, base: u128, count: u32)
 			dest: Ferdie.to_account_id().into(),
 			value: base + u128::from(i),
 		});
-		let s = client::submit_encrypted(&chain, &who.pair(), &call, &key).await.expect("submitted");
+		let s =
+			client::submit_encrypted(&chain, &who.pair(), &call, &key).await.expect("submitted");
 		out.push(s.id);
 	}
 	out
@@ -58,7 +59,8 @@ async fn run(down: Down) {
 	let chain = Arc::new(connect(rpc_port, Duration::from_secs(120)).await);
 	let start_block = chain.finalized_number();
 	let flags = ["--batch-min", "5", "--batch-max", "50", "--max-wait-ms", "1000"];
-	let root = std::env::temp_dir().join(format!("aegis-e2e-cluster-{:?}-{}", down, std::process::id()));
+	let root =
+		std::env::temp_dir().join(format!("aegis-e2e-cluster-{:?}-{}", down, std::process::id()));
 	let _ = std::fs::remove_dir_all(&root);
 	let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
 	let mut workers: Vec<Option<Proc>> = ports
@@ -70,17 +72,18 @@ async fn run(down: Down) {
 		.collect();
 	let usable = |port: u16| {
 		api(port, "/status").is_some_and(|(_, s)| {
-			s.pointer("/cluster/usable_epochs").and_then(|e| e.as_array()).is_some_and(|e| {
-				e.iter().any(|v| v == 1)
-			})
+			s.pointer("/cluster/usable_epochs")
+				.and_then(|e| e.as_array())
+				.is_some_and(|e| e.iter().any(|v| v == 1))
 		})
 	};
 	wait_until("three workers holding epoch 1", Duration::from_secs(240), || {
 		ports.iter().all(|p| usable(*p))
 	});
 	let leader_of = |port: u16| {
-		api(port, "/status")
-			.and_then(|(_, s)| s.pointer("/chain/cluster/leader").and_then(|l| l.as_str()).map(String::from))
+		api(port, "/status").and_then(|(_, s)| {
+			s.pointer("/chain/cluster/leader").and_then(|l| l.as_str()).map(String::from)
+		})
 	};
 	wait_until("a leader", Duration::from_secs(60), || leader_of(ports[0]).is_some());
 	let leader = leader_of(ports[0]).unwrap();
@@ -131,19 +134,22 @@ async fn run(down: Down) {
 		let Some((_, events)) = chain.block_events(n).await.unwrap() else { continue };
 		for r in events {
 			match r.event {
-				RuntimeEvent::Sequencer(pallet_sequencer::Event::EntryExecuted { id, .. }) =>
-					*executed.entry(id).or_default() += 1,
-				RuntimeEvent::Sequencer(pallet_sequencer::Event::EntryRejected { id, .. }) =>
-					rejected.push(id),
+				RuntimeEvent::Sequencer(pallet_sequencer::Event::EntryExecuted { id, .. }) => {
+					*executed.entry(id).or_default() += 1
+				}
+				RuntimeEvent::Sequencer(pallet_sequencer::Event::EntryRejected { id, .. }) => {
+					rejected.push(id)
+				}
 				RuntimeEvent::Sequencer(pallet_sequencer::Event::BatchCommitted {
-					sequence, ..
+					sequence,
+					..
 				}) => sequences.push(sequence),
 				RuntimeEvent::TeeRegistry(pallet_tee_registry::Event::LeaderChanged {
 					from,
 					reason: pallet_tee_registry::LeaderChange::Takeover,
 					..
 				}) => takeovers.push((n, from)),
-				_ => {},
+				_ => {}
 			}
 		}
 	}

@@ -22,9 +22,7 @@ use aegis_primitives::{
 };
 use alloc::{boxed::Box, vec::Vec};
 use frame_support::{assert_ok, traits::fungible::Mutate};
-use pallet_tee_registry::{
-	offchain::CollateralUpdate, RedundancyConfig, Registration, WorkerRole,
-};
+use pallet_tee_registry::{offchain::CollateralUpdate, RedundancyConfig, Registration, WorkerRole};
 
 frame_benchmarking::define_benchmarks!(
 	[frame_benchmarking, BaselineBench::<Runtime>]

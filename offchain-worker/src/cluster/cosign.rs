@@ -70,8 +70,8 @@ impl<C: Chain> Cosigner<C> {
 		let me = keys.account_id();
 		let snap = self.chain.snapshot(&me).await.map_err(|e| e.to_string())?;
 		let active_redundancy = snap.me.as_ref().is_some_and(|w| {
-			w.state == pallet_tee_registry::WorkerState::Active &&
-				w.role == pallet_tee_registry::WorkerRole::Redundancy
+			w.state == pallet_tee_registry::WorkerState::Active
+				&& w.role == pallet_tee_registry::WorkerRole::Redundancy
 		});
 		if !active_redundancy {
 			return Err("this worker is not an active redundancy worker".into());
@@ -100,7 +100,8 @@ impl<C: Chain> Cosigner<C> {
 		if header.genesis_hash != genesis {
 			return Err("the batch is for another chain".into());
 		}
-		if header.sequence != snap.batches.next_sequence || header.parent_hash != snap.batches.last_hash
+		if header.sequence != snap.batches.next_sequence
+			|| header.parent_hash != snap.batches.last_hash
 		{
 			return Err(format!(
 				"the batch does not continue the batch chain at finalized block {} (next \
@@ -112,7 +113,8 @@ impl<C: Chain> Cosigner<C> {
 			return Err("the batch follows another rule than the chain's".into());
 		}
 		let epoch = header.key_epoch;
-		let secret = secrets.get(&epoch).ok_or(format!("this worker does not hold epoch {epoch}"))?;
+		let secret =
+			secrets.get(&epoch).ok_or(format!("this worker does not hold epoch {epoch}"))?;
 		let key = super::secrets::epoch_key(secret, epoch);
 		let ids: Vec<SubmissionId> = batch.entries.iter().map(|e| e.submission_id).collect();
 		let pending: BTreeMap<SubmissionId, _> = self
@@ -137,11 +139,7 @@ impl<C: Chain> Cosigner<C> {
 			if entry.max_weight != pallet_sequencer::weight_limit(s.max_weight) {
 				return Err(format!("entry {id} names another max_weight"));
 			}
-			rebuilt.push(BatchEntry {
-				submission_id: id,
-				max_weight: entry.max_weight,
-				revealed,
-			});
+			rebuilt.push(BatchEntry { submission_id: id, max_weight: entry.max_weight, revealed });
 		}
 		let calls = rebuilt.iter().map(|e| e.revealed.call.to_vec()).collect();
 		let classes =
@@ -172,7 +170,8 @@ impl<C: Chain> Cosigner<C> {
 			.filter(|id| *id < newest && !included.contains(id))
 			.collect();
 		if !older.is_empty() {
-			let skipped = self.chain.submissions(snap.hash, older).await.map_err(|e| e.to_string())?;
+			let skipped =
+				self.chain.submissions(snap.hash, older).await.map_err(|e| e.to_string())?;
 			if let Some((id, _)) =
 				skipped.iter().find(|(_, s)| crate::pipeline::open(&key, &genesis, s).is_ok())
 			{
@@ -217,13 +216,14 @@ impl CosignTransport for HttpTransport {
 			.await
 			.map_err(|e| e.to_string())?
 			.map_err(|e| format!("{endpoint}: {e}"))?;
-			let value: serde_json::Value = serde_json::from_slice(&response.body)
-				.map_err(|e| format!("{endpoint}: {e}"))?;
+			let value: serde_json::Value =
+				serde_json::from_slice(&response.body).map_err(|e| format!("{endpoint}: {e}"))?;
 			if response.status != 200 {
 				return Err(format!("{endpoint} refused: {}", value["error"]));
 			}
 			let hex_sigs = value["signatures"].as_str().ok_or("no signatures in the answer")?;
-			let bytes = hex::decode(hex_sigs.trim_start_matches("0x")).map_err(|e| e.to_string())?;
+			let bytes =
+				hex::decode(hex_sigs.trim_start_matches("0x")).map_err(|e| e.to_string())?;
 			SignatureSet::decode_all(&mut &bytes[..]).map_err(|e| e.to_string())
 		})
 	}

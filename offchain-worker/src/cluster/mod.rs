@@ -98,7 +98,11 @@ pub fn lead(snap: &Snapshot, me: &AccountId, oldest: Option<BlockNumber>) -> Lea
 		return Lead::Follower { leader: view.leader.as_ref().map(|l| l.leader.clone()) };
 	};
 	let Some(l) = &view.leader else {
-		return if at == 0 { Lead::Leader } else { Lead::Follower { leader: order.first().cloned() } };
+		return if at == 0 {
+			Lead::Leader
+		} else {
+			Lead::Follower { leader: order.first().cloned() }
+		};
 	};
 	if &l.leader == me {
 		return Lead::Leader;
@@ -112,7 +116,8 @@ pub fn lead(snap: &Snapshot, me: &AccountId, oldest: Option<BlockNumber>) -> Lea
 	let position = if position == 0 { n } else { position } as BlockNumber;
 	let follower = Lead::Follower { leader: Some(l.leader.clone()) };
 	let Some(oldest) = oldest else { return follower };
-	let stalled = snap.number.saturating_sub(oldest).min(snap.number.saturating_sub(l.last_progress));
+	let stalled =
+		snap.number.saturating_sub(oldest).min(snap.number.saturating_sub(l.last_progress));
 	if stalled >= view.takeover_after.saturating_mul(position) {
 		Lead::Takeover { from: l.leader.clone() }
 	} else {
@@ -273,7 +278,11 @@ impl Cluster {
 
 	/// The policy peers are checked against, learned on first use: this worker verifies a
 	/// quote of its own enclave to know which measurement it runs.
-	async fn policy(&mut self, tee: &Arc<dyn Tee>, now_secs: u64) -> Result<PeerPolicy, ClusterError> {
+	async fn policy(
+		&mut self,
+		tee: &Arc<dyn Tee>,
+		now_secs: u64,
+	) -> Result<PeerPolicy, ClusterError> {
 		if let Some(p) = &self.policy {
 			return Ok(p.clone());
 		}
@@ -421,7 +430,8 @@ impl Cluster {
 		let mut copies = Vec::new();
 		let mut to = Vec::new();
 		for w in snap.workers.iter().filter(|w| w.account != me) {
-			if let Some(sealed) = self.seal_to(chain, tee, keys, snap, epoch, &secret, w, report).await?
+			if let Some(sealed) =
+				self.seal_to(chain, tee, keys, snap, epoch, &secret, w, report).await?
 			{
 				to.push(w.account.clone());
 				copies.push((w.account.clone(), sealed));
@@ -469,7 +479,9 @@ impl Cluster {
 		let now_secs = snap.now_ms / 1000;
 		let policy = self.policy(tee, now_secs).await?;
 		let verdict = match chain.attestation_of(&w.account, &w.info).await? {
-			None => Err("its attestation extrinsic is not in the block the chain names".to_string()),
+			None => {
+				Err("its attestation extrinsic is not in the block the chain names".to_string())
+			}
 			Some(att) => policy
 				.verify(&att, &w.info.keys, &w.account, &chain.genesis(), now_secs)
 				.map_err(|e: PeerError| e.to_string()),
@@ -509,20 +521,23 @@ impl Cluster {
 		let view = &snap.cluster;
 		let active: BTreeSet<&AccountId> = snap.workers.iter().map(|w| &w.account).collect();
 		let usable = self.usable_epochs(snap, &me);
-		let live_epochs: Vec<u32> =
-			view.current.iter().chain(view.pending.iter().map(|p| &p.key)).map(|k| k.epoch).collect();
+		let live_epochs: Vec<u32> = view
+			.current
+			.iter()
+			.chain(view.pending.iter().map(|p| &p.key))
+			.map(|k| k.epoch)
+			.collect();
 		let mut still_lacking = BTreeSet::new();
 		for epoch in live_epochs.into_iter().filter(|e| usable.contains(e)) {
 			let holders = view.holders.iter().find(|(e, _)| *e == epoch).map(|(_, h)| h.clone());
 			let holders = holders.unwrap_or_default();
 			let first_holder = holders.iter().filter(|h| active.contains(h)).min();
-			for w in snap.workers.iter().filter(|w| w.account != me && !holders.contains(&w.account))
+			for w in
+				snap.workers.iter().filter(|w| w.account != me && !holders.contains(&w.account))
 			{
 				still_lacking.insert((epoch, w.account.clone()));
-				let since = *self
-					.lacking_since
-					.entry((epoch, w.account.clone()))
-					.or_insert(snap.number);
+				let since =
+					*self.lacking_since.entry((epoch, w.account.clone())).or_insert(snap.number);
 				let copy = view.copies.iter().find(|(e, _, to)| *e == epoch && to == &w.account);
 				let waited = snap.number.saturating_sub(since) >= self.reprovision_after;
 				let due = match copy {
@@ -544,11 +559,13 @@ impl Cluster {
 				chain
 					.submit(
 						keys.account(),
-						RuntimeCall::TeeRegistry(pallet_tee_registry::Call::provision_cluster_key {
-							epoch,
-							to_worker: w.account.clone(),
-							sealed_secret: sealed,
-						}),
+						RuntimeCall::TeeRegistry(
+							pallet_tee_registry::Call::provision_cluster_key {
+								epoch,
+								to_worker: w.account.clone(),
+								sealed_secret: sealed,
+							},
+						),
 					)
 					.await?;
 				tracing::info!(epoch, to = %w.account, "provisioned the cluster secret");

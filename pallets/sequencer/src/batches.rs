@@ -104,9 +104,9 @@ impl<T: Config> Pallet<T> {
 					&& !seen.contains(&cosigner)
 					&& T::Workers::is_active(cosigner)
 					&& T::Workers::role(cosigner) == Some(WorkerRole::Redundancy)
-					&& committer.zip(T::Workers::platform(cosigner)).is_some_and(|(c, o)| {
-						diversity.admits(c, o)
-					})
+					&& committer
+						.zip(T::Workers::platform(cosigner))
+						.is_some_and(|(c, o)| diversity.admits(c, o))
 					&& Self::current_keys(cosigner).is_ok_and(|k| {
 						verify_signatures::<T>(
 							required,

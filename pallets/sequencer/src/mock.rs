@@ -181,12 +181,7 @@ impl pallet_tee_registry::BenchmarkHelper<Test> for RegistryBenchmarks {
 			public_key,
 		)
 	}
-	fn sign_cluster_confirm(
-		index: u64,
-		epoch: u32,
-		public_key: &[u8; 1216],
-		who: &u64,
-	) -> Vec<u8> {
+	fn sign_cluster_confirm(index: u64, epoch: u32, public_key: &[u8; 1216], who: &u64) -> Vec<u8> {
 		SimWorker::new(index).keys.cluster_confirm_signature(
 			&TeeRegistry::genesis_hash(),
 			epoch,

@@ -324,7 +324,10 @@ mod benchmarks {
 		Provisions::<T>::insert(
 			2,
 			&who,
-			Provision { from: workers[0].clone(), sealed_secret: vec![1u8; 32].try_into().expect("fits") },
+			Provision {
+				from: workers[0].clone(),
+				sealed_secret: vec![1u8; 32].try_into().expect("fits"),
+			},
 		);
 		let signature: MlDsaSignature =
 			T::BenchmarkHelper::sign_cluster_confirm(0, 2, &public_key, &who)

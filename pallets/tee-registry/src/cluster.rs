@@ -279,7 +279,9 @@ impl<T: Config> Pallet<T> {
 			cosigners: Self::active_workers()
 				.into_iter()
 				.filter(|w| w.info.role == WorkerRole::Redundancy)
-				.filter_map(|w| Endpoints::<T>::get(&w.account).map(|e| (w.account, e.into_inner())))
+				.filter_map(|w| {
+					Endpoints::<T>::get(&w.account).map(|e| (w.account, e.into_inner()))
+				})
 				.collect(),
 			redundancy: Redundancy::<T>::get(),
 			diversity: Diversity::<T>::get(),

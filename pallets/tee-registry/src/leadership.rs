@@ -63,8 +63,9 @@ impl<T: Config> Pallet<T> {
 		let reason = match &stored {
 			None => LeaderChange::Elected,
 			Some(l) if !Self::is_candidate(&l.leader) => LeaderChange::LeaderLost,
-			Some(l) if now >= l.term_start.saturating_add(T::LeaderTerm::get()) =>
-				LeaderChange::TermEnded,
+			Some(l) if now >= l.term_start.saturating_add(T::LeaderTerm::get()) => {
+				LeaderChange::TermEnded
+			}
 			// A candidate in its term: three reads (leader, key, holder) and its record.
 			Some(_) => return db.reads(4),
 		};
@@ -80,10 +81,11 @@ impl<T: Config> Pallet<T> {
 		match next {
 			// A term ending with no other candidate renews the leader's.
 			Some(to) => Self::hand_over(from, to, reason),
-			None =>
+			None => {
 				if from.is_some() {
 					Leader::<T>::kill();
-				},
+				}
+			}
 		}
 		db.reads_writes(Self::order_reads().saturating_add(4), 1)
 	}

@@ -289,8 +289,13 @@ impl crate::BenchmarkHelper<Test> for SimHelper {
 			public_key,
 			&TeeRegistry::account_bytes(who),
 		);
-		pqc::sign(Suite::MlDsa87, &ml_dsa_key(index, 0), pqc::context::CLUSTER_KEY_CONFIRM, &message)
-			.expect("signs")
+		pqc::sign(
+			Suite::MlDsa87,
+			&ml_dsa_key(index, 0),
+			pqc::context::CLUSTER_KEY_CONFIRM,
+			&message,
+		)
+		.expect("signs")
 	}
 	fn collateral_update() -> (CollateralUpdate, TeeKind, [u8; 6], u64) {
 		let update = collateral_update(&CollateralParams::valid_around(NOW_SECS));

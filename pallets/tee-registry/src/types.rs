@@ -4,7 +4,8 @@ use aegis_attestation::{Measurement, TcbStatus, TeeKind};
 use aegis_primitives::binding::{EnclaveKeys, HPKE_XWING_PUBLIC_KEY_LEN};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
-	pallet_prelude::{ConstU32, Weight}, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+	pallet_prelude::{ConstU32, Weight},
+	BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use scale_info::TypeInfo;
 

@@ -78,10 +78,7 @@ pub fn cluster_confirm_message(
 	public_key: &[u8; HPKE_XWING_PUBLIC_KEY_LEN],
 	account: &AccountBytes,
 ) -> Hash {
-	hash256(
-		domain::CLUSTER_KEY_CONFIRM,
-		&[genesis_hash, &epoch.to_le_bytes(), public_key, account],
-	)
+	hash256(domain::CLUSTER_KEY_CONFIRM, &[genesis_hash, &epoch.to_le_bytes(), public_key, account])
 }
 
 /// The associated data of a cluster secret copy (an aegis-envelope v1 sealed to the receiver's
@@ -132,7 +129,10 @@ mod tests {
 		let base = cluster_confirm_message(&[1; 32], 2, &key, &[4; 32]);
 		assert_ne!(base, cluster_confirm_message(&[9; 32], 2, &key, &[4; 32]));
 		assert_ne!(base, cluster_confirm_message(&[1; 32], 3, &key, &[4; 32]));
-		assert_ne!(base, cluster_confirm_message(&[1; 32], 2, &[5; HPKE_XWING_PUBLIC_KEY_LEN], &[4; 32]));
+		assert_ne!(
+			base,
+			cluster_confirm_message(&[1; 32], 2, &[5; HPKE_XWING_PUBLIC_KEY_LEN], &[4; 32])
+		);
 		assert_ne!(base, cluster_confirm_message(&[1; 32], 2, &key, &[9; 32]));
 		// Never the publication message of the same key.
 		assert_ne!(base, cluster_key_message(&[1; 32], 2, &key));

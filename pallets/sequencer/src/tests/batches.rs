@@ -818,8 +818,8 @@ fn only_the_leader_sequences_and_a_stalled_leader_is_taken_over() {
 		run_to(progress + TAKEOVER_AFTER);
 		let taken = next.batch(&ids[1..2]);
 		assert_ok!(commit(&next, &taken));
-		assert!(System::events().iter().any(|r| r.event ==
-			RuntimeEvent::TeeRegistry(pallet_tee_registry::Event::LeaderChanged {
+		assert!(System::events().iter().any(|r| r.event
+			== RuntimeEvent::TeeRegistry(pallet_tee_registry::Event::LeaderChanged {
 				from: Some(PRIMARY),
 				to: PRIMARY + 100,
 				reason: pallet_tee_registry::LeaderChange::Takeover,

@@ -2,8 +2,8 @@
 
 use super::{has_event, reattest, register};
 use crate::{mock::*, *};
-use aegis_primitives::risk::RiskLevel;
 use aegis_attestation::sim::SgxEnclave;
+use aegis_primitives::risk::RiskLevel;
 use frame_support::{assert_noop, assert_ok};
 
 type Pk = [u8; HPKE_XWING_PUBLIC_KEY_LEN];
@@ -179,12 +179,7 @@ fn late_joiners_are_provisioned_by_any_confirmed_holder() {
 		assert_noop!(provision(1, 1, 5), Error::<Test>::ReceiverNotActive);
 		assert_noop!(provision(5, 1, 2), Error::<Test>::NotActive);
 		assert_noop!(
-			TeeRegistry::provision_cluster_key(
-				RuntimeOrigin::signed(1),
-				1,
-				2,
-				Default::default()
-			),
+			TeeRegistry::provision_cluster_key(RuntimeOrigin::signed(1), 1, 2, Default::default()),
 			Error::<Test>::EmptySecret
 		);
 		assert_ok!(provision(1, 1, 2));
@@ -455,7 +450,6 @@ fn an_emergency_sets_a_rekey_deadline() {
 	});
 }
 
-
 #[test]
 fn workers_set_their_endpoint_and_governance_the_cosigner_diversity() {
 	new_test_ext().execute_with(|| {
@@ -469,13 +463,22 @@ fn workers_set_their_endpoint_and_governance_the_cosigner_diversity() {
 			TeeRegistry::set_endpoint(RuntimeOrigin::signed(1), url(b"ftp://x")),
 			Error::<Test>::BadEndpoint
 		);
-		assert_ok!(TeeRegistry::set_endpoint(RuntimeOrigin::signed(1), url(b"http://10.0.0.1:8788")));
-		assert_eq!(Endpoints::<Test>::get(1).unwrap().into_inner(), b"http://10.0.0.1:8788".to_vec());
+		assert_ok!(TeeRegistry::set_endpoint(
+			RuntimeOrigin::signed(1),
+			url(b"http://10.0.0.1:8788")
+		));
+		assert_eq!(
+			Endpoints::<Test>::get(1).unwrap().into_inner(),
+			b"http://10.0.0.1:8788".to_vec()
+		);
 		assert_ok!(TeeRegistry::deregister(RuntimeOrigin::signed(1)));
 		assert!(Endpoints::<Test>::get(1).is_none());
 
 		assert_noop!(
-			TeeRegistry::set_cosigner_diversity(RuntimeOrigin::signed(1), CosignerDiversity::OtherKind),
+			TeeRegistry::set_cosigner_diversity(
+				RuntimeOrigin::signed(1),
+				CosignerDiversity::OtherKind
+			),
 			sp_runtime::traits::BadOrigin
 		);
 		assert_ok!(TeeRegistry::set_cosigner_diversity(
