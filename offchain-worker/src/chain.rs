@@ -545,12 +545,7 @@ impl Chain for RpcChain {
 				.map(|r| r.committed_at),
 			_ => None,
 		};
-		let held_epochs = cluster
-			.holders
-			.iter()
-			.filter(|(_, who)| who.contains(me))
-			.map(|(epoch, _)| *epoch)
-			.collect();
+		let held_epochs = cluster.epochs_held_by(me);
 		Ok(Snapshot {
 			next_epoch: cluster.next_epoch,
 			cluster,

@@ -123,12 +123,7 @@ impl Chain for FakeChain {
 		Ok(self.with(|| {
 			let view = pallet_tee_registry::Pallet::<Runtime>::cluster_view();
 			let migration = pallet_sequencer::Pallet::<Runtime>::current_migration();
-			let held_epochs = view
-				.holders
-				.iter()
-				.filter(|(_, who)| who.contains(me))
-				.map(|(epoch, _)| *epoch)
-				.collect();
+			let held_epochs = view.epochs_held_by(me);
 			Snapshot {
 				next_epoch: view.next_epoch,
 				workers: pallet_tee_registry::Pallet::<Runtime>::active_workers(),

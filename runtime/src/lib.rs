@@ -236,7 +236,10 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Storage migrations run at the next runtime upgrade (each checks the storage version it
 /// expects, so it runs once).
-type Migrations = (pallet_tee_registry::migrations::v1::MigrateV0ToV1<Runtime>,);
+type Migrations = (
+	pallet_tee_registry::migrations::v1::MigrateV0ToV1<Runtime>,
+	pallet_tee_registry::migrations::v2::MigrateV1ToV2<Runtime>,
+);
 
 /// Dispatches extrinsics to the pallets.
 pub type Executive = frame_executive::Executive<

@@ -225,13 +225,7 @@ impl Cluster {
 	/// The epochs whose entries this worker may open, commit and reject: openable, and the
 	/// chain counts it a confirmed holder.
 	pub fn usable_epochs(&self, snap: &Snapshot, me: &AccountId) -> Vec<u32> {
-		let held: Vec<u32> = snap
-			.cluster
-			.holders
-			.iter()
-			.filter(|(_, who)| who.contains(me))
-			.map(|(epoch, _)| *epoch)
-			.collect();
+		let held = snap.cluster.epochs_held_by(me);
 		self.openable_epochs(snap).into_iter().filter(|e| held.contains(e)).collect()
 	}
 

@@ -114,3 +114,61 @@ pub mod v1 {
 		<T as frame_system::Config>::DbWeight,
 	>;
 }
+
+/// Version 2: cluster keys are shared secrets generated in an enclave, confirmed by their
+/// holders, and activated at a quorum. An epoch published before it was derived from one
+/// worker's sealed seed: nobody else can hold it, and its "holders" were only provisioned, never
+/// confirmed. The migration retires it: the current key, its holders, copies and any rekey
+/// deadline go, so the cluster publishes epoch `n + 1` under the new rules at once (the next
+/// publication takes the next number: `LatestEpoch` is set). Until then submissions are refused
+/// (`NoClusterKey`) rather than accepted for a key no cluster serves; submissions pending to
+/// the old epoch are refunded in full when they expire.
+pub mod v2 {
+	use super::*;
+	use crate::{
+		CurrentClusterKey, KeyHolders, LatestEpoch, Provisions, RekeyCause, RekeyDeadline,
+	};
+
+	/// Clears the version 1 cluster key state.
+	pub struct InnerMigrateV1ToV2<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV1ToV2<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let current = CurrentClusterKey::<T>::take();
+			if let Some(k) = &current {
+				LatestEpoch::<T>::put(k.epoch);
+			}
+			let limit = T::MaxWorkers::get();
+			let mut cleared = 0u64;
+			// The two epochs version 1 kept.
+			for epoch in current.iter().flat_map(|k| [k.epoch, k.epoch.saturating_sub(1)]) {
+				let holders = KeyHolders::<T>::clear_prefix(epoch, limit, None);
+				let copies = Provisions::<T>::clear_prefix(epoch, limit, None);
+				cleared = cleared
+					.saturating_add(holders.backend.into())
+					.saturating_add(copies.backend.into());
+			}
+			RekeyDeadline::<T>::kill();
+			RekeyCause::<T>::kill();
+			T::DbWeight::get().reads_writes(cleared.saturating_add(1), cleared.saturating_add(4))
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(_state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+			frame_support::ensure!(
+				CurrentClusterKey::<T>::get().is_none() && KeyHolders::<T>::iter().next().is_none(),
+				"the version 1 cluster key is retired"
+			);
+			Ok(())
+		}
+	}
+
+	/// [`InnerMigrateV1ToV2`], run once: from storage version 1 to 2.
+	pub type MigrateV1ToV2<T> = VersionedMigration<
+		1,
+		2,
+		InnerMigrateV1ToV2<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+}

@@ -392,6 +392,13 @@ pub enum EpochRefusal {
 	NoKeyHolder,
 }
 
+impl<AccountId: PartialEq, BlockNumber> ClusterView<AccountId, BlockNumber> {
+	/// The kept epochs `who` is a confirmed holder of.
+	pub fn epochs_held_by(&self, who: &AccountId) -> alloc::vec::Vec<u32> {
+		self.holders.iter().filter(|(_, h)| h.contains(who)).map(|(e, _)| *e).collect()
+	}
+}
+
 /// The cluster as the runtime API shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
 pub struct ClusterView<AccountId, BlockNumber> {

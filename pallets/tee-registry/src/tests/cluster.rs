@@ -499,3 +499,43 @@ fn workers_set_their_endpoint_and_governance_the_cosigner_diversity() {
 		assert!(!CosignerDiversity::OtherPlatform.admits(sgx, sgx));
 	});
 }
+
+#[test]
+fn the_version_2_migration_retires_a_derived_cluster_key() {
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	new_test_ext().execute_with(|| {
+		assert_ok!(register(1, 1));
+		assert_ok!(register(2, 1));
+		// What version 1 left: epoch 3 published by 1 and provisioned (never confirmed) to 2,
+		// with a rekey due.
+		CurrentClusterKey::<Test>::put(ClusterKey {
+			epoch: 3,
+			public_key: pk(3),
+			published_by: 1,
+			published_at: 1,
+		});
+		KeyHolders::<Test>::insert(3, 1, ());
+		KeyHolders::<Test>::insert(3, 2, ());
+		KeyHolders::<Test>::insert(2, 1, ());
+		Provisions::<Test>::insert(3, 2, Provision { from: 1, sealed_secret: sealed(1) });
+		RekeyDeadline::<Test>::put(50);
+		StorageVersion::new(1).put::<TeeRegistry>();
+		crate::migrations::v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(TeeRegistry::on_chain_storage_version(), 2);
+		assert_eq!(current_epoch(), None);
+		assert!(KeyHolders::<Test>::iter().next().is_none());
+		assert!(Provisions::<Test>::iter().next().is_none());
+		assert_eq!(RekeyDeadline::<Test>::get(), None);
+		// Submissions wait for the new epoch; the next one takes the next number.
+		assert_eq!(
+			<TeeRegistry as WorkerRegistry<u64>>::check_submission_epoch(3),
+			Err(EpochRefusal::NoClusterKey)
+		);
+		assert_ok!(publish_to(1, 4, pk(4), &[2]));
+		assert_ok!(confirm(2, 4, pk(4)));
+		assert_eq!(current_epoch(), Some(4));
+		// Run again: nothing to do.
+		crate::migrations::v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(current_epoch(), Some(4));
+	});
+}
