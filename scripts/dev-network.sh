@@ -63,7 +63,8 @@ for i in $(seq 1 "$WORKERS"); do
 	# Each worker its own data directory: its own sealed keys, account and enclave instance.
 	"$bin/aegis-worker" --config offchain-worker/worker.example.toml --tee sim \
 		--dev-funder //Alice --rpc-url "ws://127.0.0.1:$RPC_PORT" --role "$role" \
-		--listen "127.0.0.1:$port" --data-dir "$run_dir/worker-$i" \
+		--listen "127.0.0.1:$port" --public-url "http://127.0.0.1:$port" \
+		--data-dir "$run_dir/worker-$i" \
 		>"$run_dir/worker-$i.log" 2>&1 &
 	worker_pids+=($!)
 done
@@ -102,6 +103,9 @@ QuantumAegis development network
                    (logs: $run_dir/worker-N.log); the cluster (leader, term, key holders per
                    epoch, copies, takeovers) is under "chain"."cluster" in each /status
                    /attestation  /risk  /batches/recent?count=10  /assets/{id}  /metrics
+
+A redundancy worker (REDUNDANCY=1) co-signs once governance turns redundancy on, e.g. with
+polkadot.js: sudo(teeRegistry.setRedundancy({ enabled: true, minCosigners: 1 })).
 
 Send an encrypted transfer (in another terminal):
   $bin/aegis --rpc-url ws://127.0.0.1:$RPC_PORT submit --from //Alice transfer --to //Bob --amount 1.5

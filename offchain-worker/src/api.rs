@@ -149,6 +149,15 @@ fn cluster_json(snap: &crate::chain::Snapshot) -> Value {
 		"last_progress": v.leader.as_ref().map(|l| l.last_progress),
 		"term": v.term,
 		"takeover_after": v.takeover_after,
+		"redundancy": {
+			"enabled": v.redundancy.enabled,
+			"min_cosigners": v.redundancy.min_cosigners,
+			"diversity": format!("{:?}", v.diversity),
+			"cosigners": v.cosigners.iter().map(|(who, endpoint)| json!({
+				"account": who.to_string(),
+				"endpoint": String::from_utf8_lossy(endpoint),
+			})).collect::<Vec<_>>(),
+		},
 		"order": names(&v.order),
 		"workers": snap.workers.iter().map(|w| json!({
 			"account": w.account.to_string(),

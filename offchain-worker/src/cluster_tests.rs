@@ -5,7 +5,6 @@
 
 use crate::{
 	chain::Chain,
-	cluster::cosign::{CosignTransport, Cosigner},
 	config::Config,
 	fake_chain::FakeChain,
 	service::{StepReport, Worker},
@@ -359,32 +358,6 @@ async fn a_worker_whose_enclave_the_others_do_not_accept_gets_no_copy() {
 	assert!(!c.view().copies.iter().any(|(_, _, to)| to == &stranger));
 }
 
-/// Co-signers reached in memory, by endpoint; a missing one is unreachable (dead).
-#[derive(Default)]
-struct InMemory(std::sync::Mutex<BTreeMap<String, Arc<Cosigner<FakeChain>>>>);
-
-impl CosignTransport for InMemory {
-	fn request(
-		&self,
-		endpoint: &str,
-		batch: &aegis_primitives::batch::Batch,
-	) -> std::pin::Pin<
-		Box<
-			dyn std::future::Future<Output = Result<aegis_primitives::pqc::SignatureSet, String>>
-				+ Send,
-		>,
-	> {
-		let cosigner = self.0.lock().unwrap().get(endpoint).cloned();
-		let batch = batch.clone();
-		Box::pin(async move {
-			match cosigner {
-				Some(c) => c.cosign(batch).await,
-				None => Err("connection refused".into()),
-			}
-		})
-	}
-}
-
 fn redundancy_worker(chain: &Arc<FakeChain>, dir: &Path, url: &str) -> Worker<FakeChain> {
 	let mut config = Config::default();
 	config.worker.data_dir = dir.into();
@@ -394,21 +367,37 @@ fn redundancy_worker(chain: &Arc<FakeChain>, dir: &Path, url: &str) -> Worker<Fa
 	Worker::new(chain.clone(), Arc::new(SimBackend::dev()), config.check().unwrap()).unwrap()
 }
 
-#[tokio::test]
-async fn with_redundancy_on_batches_carry_cosignatures_and_survive_a_dead_cosigner() {
+/// Serves `worker`'s API (with `POST /cosign`) on `listener`, as `aegis-worker` does.
+fn serve(
+	listener: tokio::net::TcpListener,
+	worker: &Worker<FakeChain>,
+	chain: &Arc<FakeChain>,
+) -> tokio::task::JoinHandle<()> {
+	let router = crate::api::router(crate::api::ApiState {
+		shared: worker.shared(),
+		chain: chain.clone(),
+		cosigner: worker.cosigner(),
+	});
+	tokio::spawn(async move {
+		let _ = axum::serve(listener, router).await;
+	})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_redundancy_on_batches_carry_cosignatures_over_http_and_survive_a_dead_cosigner() {
 	let mut c = Cluster::new(1).await;
-	for url in ["http://r1", "http://r2"] {
-		c.add(|dir, chain| redundancy_worker(chain, dir, url)).await;
+	let mut servers = Vec::new();
+	for _ in 0..2 {
+		let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+		let url = format!("http://{}", listener.local_addr().unwrap());
+		c.add(|dir, chain| redundancy_worker(chain, dir, &url)).await;
+		servers.push(serve(listener, c.workers.last().unwrap(), &c.chain));
 	}
 	c.settle(&[]).await;
-	let transport = Arc::new(InMemory::default());
-	for (i, url) in [(1, "http://r1"), (2, "http://r2")] {
+	for i in [1, 2] {
 		assert!(c.holds(&c.workers[i], 1), "redundancy worker {i} holds epoch 1");
-		transport.0.lock().unwrap().insert(url.into(), c.workers[i].cosigner());
 	}
 	assert_eq!(c.view().cosigners.len(), 2);
-	let primary = c.workers.remove(0).with_transport(transport.clone());
-	c.workers.insert(0, primary);
 	c.chain
 		.dispatch(
 			RuntimeOrigin::root(),
@@ -422,17 +411,36 @@ async fn with_redundancy_on_batches_carry_cosignatures_and_survive_a_dead_cosign
 		let st = shared.status.read().unwrap();
 		let last = st.batches.back().unwrap().clone();
 		assert!(last.outcome.is_ok(), "{last:?}");
-		last.cosigners
+		let mut cosigners = last.cosigners;
+		cosigners.sort();
+		cosigners
 	};
+	let account = |c: &Cluster, i: usize| c.workers[i].keys().account_id().to_string();
 	let ids = transfers(&c.chain, 3);
 	c.settle(&[]).await;
-	assert_eq!(cosigners_of_last(&c).len(), 2);
+	let mut both = vec![account(&c, 1), account(&c, 2)];
+	both.sort();
+	assert_eq!(cosigners_of_last(&c), both);
 	// One co-signer dies: one co-signature is enough.
-	transport.0.lock().unwrap().remove("http://r2");
+	servers.pop().unwrap().abort();
 	let more = transfers(&c.chain, 3);
 	c.settle(&[2]).await;
-	assert_eq!(cosigners_of_last(&c), vec![c.workers[1].keys().account_id().to_string()]);
+	assert_eq!(cosigners_of_last(&c), vec![account(&c, 1)]);
 	exactly_once(&c.chain, &[ids, more].concat());
+	// Two required with one dead: the batch waits rather than going out without them.
+	c.chain
+		.dispatch(
+			RuntimeOrigin::root(),
+			RuntimeCall::TeeRegistry(pallet_tee_registry::Call::set_redundancy {
+				config: pallet_tee_registry::RedundancyConfig { enabled: true, min_cosigners: 2 },
+			}),
+		)
+		.unwrap();
+	let waiting = transfers(&c.chain, 1);
+	let r = c.workers[0].step().await.unwrap();
+	assert!(r.batches.is_empty() && r.rejected.is_empty(), "{r:?}");
+	assert!(r.refused.iter().any(|m| m.contains("co-signatures")), "{r:?}");
+	assert!(record(&c.chain).executed.get(&waiting[0]).is_none());
 }
 
 #[tokio::test]
@@ -475,4 +483,46 @@ async fn a_cosigner_refuses_a_batch_it_does_not_rebuild_itself() {
 	// The batch as the rule gives it is co-signed.
 	let fine = batch_of(ids.iter().map(|id| entry(*id)).collect());
 	assert!(cosigner.cosign(fine).await.is_ok());
+}
+
+#[tokio::test]
+async fn an_epoch_most_of_whose_entries_do_not_open_is_reported_not_rejected() {
+	let mut c = Cluster::new(1).await;
+	let genesis = c.chain.genesis();
+	let good = aegis_primitives::batch::RevealedCall {
+		call: codec::Encode::encode(&transfer(Ferdie, 1)).try_into().unwrap(),
+		salt: [1; 32],
+	};
+	// Envelopes of epoch 1 that this worker's secret does not open: as many as a wrong copy of
+	// the secret would make of every honest submission.
+	let stranger = aegis_envelope::RecipientKey::derive(&[9; 32], 1).public_key();
+	let mut sealed_wrong = Vec::new();
+	for who in [Alice, Bob, Charlie, Dave] {
+		let account = pallet_tee_registry::Pallet::<Runtime>::account_bytes(&who.to_account_id());
+		let envelope =
+			aegis_envelope::seal(&stranger, &genesis, &account, &codec::Encode::encode(&good))
+				.unwrap();
+		sealed_wrong.push(crate::service_tests::submit_raw(
+			&c.chain,
+			who,
+			envelope,
+			good.commitment(),
+		));
+	}
+	let r = c.workers[0].step().await.unwrap();
+	assert!(r.rejected.is_empty(), "{r:?}");
+	let shared = c.workers[0].shared();
+	let status = shared.status.read().unwrap().cluster.clone().unwrap();
+	assert_eq!(status.faulty_epochs, vec![1]);
+	assert!(shared.metrics.render().contains("aegis_worker_cluster_faulty_epochs 1"));
+	assert!(record(&c.chain).rejected.is_empty());
+	// Honest entries still go through.
+	let ids = transfers(&c.chain, 2);
+	c.settle(&[]).await;
+	let r = record(&c.chain);
+	for id in &ids {
+		assert_eq!(r.executed.get(id), Some(&1));
+	}
+	assert!(r.rejected.is_empty());
+	let _ = sealed_wrong;
 }

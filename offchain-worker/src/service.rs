@@ -403,7 +403,10 @@ impl<C: Chain> Worker<C> {
 			// The enrolment changed; act on the new state next time.
 			return Ok(report);
 		}
-		self.sequence(&snap, &mut report).await?;
+		let sequenced = self.sequence(&snap, &mut report).await;
+		let status = self.cluster.status(&snap, &me);
+		self.shared.update(|s| s.cluster = Some(status));
+		sequenced?;
 		self.checkpoint(&snap, &mut report).await?;
 		Ok(report)
 	}

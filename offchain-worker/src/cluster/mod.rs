@@ -344,7 +344,8 @@ impl Cluster {
 			let Some((from, sealed)) = chain.cluster_copy(snap.hash, epoch, &me).await? else {
 				continue;
 			};
-			let digest = sp_io::hashing::blake2_256(&sealed);
+			let digest =
+				aegis_primitives::hashing::hash256(b"aegis/worker/copy-digest", &[&sealed]);
 			if self.bad_copies.contains_key(&(epoch, digest)) {
 				continue;
 			}

@@ -37,7 +37,10 @@ const ASSET_REMOVED = 8;
 const SYNTHETIC = {
   'RiskOracle.OracleStale': 'needs fewer fresh feeds than MinFeeders, which is 1: a feed is always fresh',
   'TeeRegistry.WorkerDeregistered': "needs `deregister` signed by the worker's own (enclave-held) account",
-  'TeeRegistry.ClusterKeyProvisioned': 'needs a second worker and a key holder that provisions it; the worker never calls it',
+  'TeeRegistry.ClusterKeyProvisioned': 'needs a second worker, which a key holder provisions',
+  'TeeRegistry.ClusterKeyConfirmed': 'needs a second worker confirming a copy sealed to it',
+  'TeeRegistry.ClusterKeyAbandoned': 'needs a second worker that leaves a published epoch unconfirmed',
+  'TeeRegistry.EndpointSet': "needs `set_endpoint` signed by a redundancy worker's own (enclave-held) account",
   'TeeRegistry.PlatformCollateralUpdated': "needs a PCCS and the node's off-chain refresh, which runs once a day of blocks",
 };
 
@@ -163,6 +166,7 @@ reattest_margin_blocks = 10
       ['set_tcb_evaluation_floor', tx.TeeRegistry.set_tcb_evaluation_floor({ floor: await api.query.TeeRegistry.TcbEvaluationFloor.getValue() })],
       ['set_required_feeders', tx.RiskOracle.set_required_feeders({ required: await api.query.RiskOracle.RequiredFeeders.getValue() })],
       ['set_redundancy', tx.TeeRegistry.set_redundancy({ config: redundancy })],
+      ['set_cosigner_diversity', tx.TeeRegistry.set_cosigner_diversity({ diversity: Enum('Any') })],
       ['enroll_platform(SGX)', tx.TeeRegistry.enroll_platform(sgxPlatform)],
       ['enroll_platform(TDX)', tx.TeeRegistry.enroll_platform(tdxPlatform)],
       ['set_pccs_url', tx.TeeRegistry.set_pccs_url({ url: pccsUrl })],
@@ -387,6 +391,15 @@ reattest_margin_blocks = 10
         worker: { args: [ctx.workerAccount], check: (r) => assert.equal(r.unwrap().state.toString(), 'Active') },
         clusterKey: { args: [], check: (r) => assert.equal(r[0].unwrap().epoch.toNumber(), epoch) },
         redundancy: { args: [], check: async (r) => assert.deepEqual(r.toJSON(), (await api.query.teeRegistry.redundancy()).toJSON()) },
+        cluster: { args: [], check: (r) => {
+          assert.equal(r.current.unwrap().epoch.toNumber(), epoch);
+          assert.ok(r.served.isTrue, 'an active worker holds the current epoch');
+          const holders = r.holders.find(([e]) => e.toNumber() === epoch)[1];
+          assert.ok(holders.some((h) => h.toString() === ctx.workerAccount), 'the worker holds it');
+          assert.equal(r.leader.unwrap().leader.toString(), ctx.workerAccount);
+        } },
+        // The worker published the epoch: no copy was sealed to it.
+        clusterCopy: { args: [epoch, ctx.workerAccount], check: (r) => assert.ok(r.isNone) },
       },
       sequencerApi: {
         pending: { args: [epoch], check: async (r) => assert.equal(r[0].toNumber(), (await api.query.sequencer.pending.entries()).length) },
@@ -481,16 +494,26 @@ reattest_margin_blocks = 10
     await log.waitFor('TeeRegistry', 'Heartbeat', () => true, 60_000);
     await log.waitFor('TeeRegistry', 'WorkerReattested', () => true, 60_000);
     const worker = await api.query.TeeRegistry.Workers.getValue(ctx.workerAccount);
-    await chain.sudo(['revoke_measurement(worker)', api.tx.TeeRegistry.revoke_measurement({ measurement: worker.measurement })]);
-    // A submission nobody will sequence now (a real client would refuse: the key's publisher is
-    // no longer active).
-    ctx.expiring = await papiSubmitEncrypted(
-      api.tx.System.remark({ remark: stringToU8a('never sequenced') }),
-      accounts.Dave,
-      { requireActivePublisher: false },
+    // The worker pauses: the chain still counts it a key holder and takes a submission, then
+    // its measurement is revoked before it resumes. Nobody will sequence that submission.
+    ctx.net.worker.kill('SIGSTOP');
+    try {
+      ctx.expiring = await papiSubmitEncrypted(
+        api.tx.System.remark({ remark: stringToU8a('never sequenced') }),
+        accounts.Dave,
+      );
+      await chain.sudo(['revoke_measurement(worker)', api.tx.TeeRegistry.revoke_measurement({ measurement: worker.measurement })]);
+    } finally {
+      ctx.net.worker.kill('SIGCONT');
+    }
+    // A revoked holder requires a new epoch, and with no active holder left the chain refuses
+    // submissions outright instead of holding deposits nothing can serve.
+    await log.waitFor('TeeRegistry', 'RekeyRequired', (v) => v.deadline > ctx.expiring.block && v.reason.type === 'HolderDeactivated');
+    await assert.rejects(
+      papiSubmitEncrypted(api.tx.System.remark({ remark: stringToU8a('refused') }), accounts.Dave, { requireHolder: false }),
+      /NoKeyHolder/,
     );
     await chain.sudo(['force_score(9500)', api.tx.RiskOracle.force_score({ score: 9500 })]);
-    await log.waitFor('TeeRegistry', 'RekeyRequired', (v) => v.deadline > ctx.expiring.block);
   });
 
   it('PAPI: every storage item of our pallets decodes', { timeout: 60_000 }, async () => {
@@ -626,13 +649,18 @@ reattest_margin_blocks = 10
   });
 });
 
-/** The cluster key to encrypt to, from `TeeRegistryApi`, checked like the Rust client does. */
-async function papiClusterKey({ requireActivePublisher = true } = {}) {
-  const [key] = await ctx.api.apis.TeeRegistryApi.cluster_key();
+/**
+ * The cluster key to encrypt to, from `TeeRegistryApi.cluster` (api version 2), checked like
+ * the Rust client does: an active attested worker holds it.
+ */
+async function papiClusterKey({ requireHolder = true } = {}) {
+  const view = await ctx.api.apis.TeeRegistryApi.cluster();
+  const key = view.current;
   assert.ok(key, 'a cluster key is published');
-  if (requireActivePublisher) {
+  if (requireHolder) {
     const active = await ctx.api.apis.TeeRegistryApi.active_workers();
-    assert.ok(active.some((w) => w.account === key.published_by), 'the key was published by an active worker');
+    const holders = view.holders.find(([epoch]) => epoch === key.epoch)?.[1] ?? [];
+    assert.ok(active.some((w) => holders.includes(w.account)), 'an active worker holds the key');
   }
   return { epoch: key.epoch, publicKey: hexToU8a(key.public_key) };
 }
@@ -660,10 +688,11 @@ async function papiSubmitEncrypted(inner, who, options) {
  * polkadot.js; `tamper` may change the envelope before it is sent.
  */
 async function pjsSubmitEncrypted(api, call, pair, tamper = () => {}) {
-  const [key] = await api.call.teeRegistryApi.clusterKey();
+  const view = await api.call.teeRegistryApi.cluster();
   const active = await api.call.teeRegistryApi.activeWorkers();
-  const { epoch, publicKey, publishedBy } = key.unwrap();
-  assert.ok(active.some((w) => w.account.eq(publishedBy)), 'the key was published by an active worker');
+  const { epoch, publicKey } = view.current.unwrap();
+  const holders = view.holders.find(([e]) => e.eq(epoch))?.[1] ?? [];
+  assert.ok(active.some((w) => holders.some((h) => h.eq(w.account))), 'an active worker holds the key');
   const bytes = call.method.toU8a();
   const info = await api.call.transactionPaymentCallApi.queryCallInfo(call.method, bytes.length);
   const { envelope, commitment } = await encryptCall({
