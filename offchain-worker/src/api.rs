@@ -68,7 +68,7 @@ pub fn router<C: Chain>(state: ApiState<C>) -> Router {
 /// Co-signs a batch this worker rebuilt itself.
 async fn cosign<C: Chain>(State(s): State<ApiState<C>>, Json(body): Json<Value>) -> Response {
 	use codec::DecodeAll;
-	let Some(hex_batch) = body["batch"].as_str() else {
+	let Some(hex_batch) = body.get("batch").and_then(Value::as_str) else {
 		return error(StatusCode::BAD_REQUEST, "expected {\"batch\": \"0x<SCALE>\"}");
 	};
 	let batch = hex::decode(hex_batch.trim_start_matches("0x"))

@@ -734,7 +734,7 @@ impl Chain for RpcChain {
 			.iter()
 			.filter_map(|x| decode_extrinsic(x))
 			.filter_map(|x| attestation_in(&x.function, &record.keys))
-			.last())
+			.next_back())
 	}
 }
 

@@ -255,6 +255,6 @@ impl Chain for FakeChain {
 			.iter()
 			.filter(|(n, _)| *n == record.attested_at)
 			.filter_map(|(_, call)| crate::chain::attestation_in(call, &record.keys))
-			.last())
+			.next_back())
 	}
 }

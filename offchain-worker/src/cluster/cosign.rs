@@ -219,9 +219,13 @@ impl CosignTransport for HttpTransport {
 			let value: serde_json::Value =
 				serde_json::from_slice(&response.body).map_err(|e| format!("{endpoint}: {e}"))?;
 			if response.status != 200 {
-				return Err(format!("{endpoint} refused: {}", value["error"]));
+				let reason = value.get("error").cloned().unwrap_or_default();
+				return Err(format!("{endpoint} refused: {reason}"));
 			}
-			let hex_sigs = value["signatures"].as_str().ok_or("no signatures in the answer")?;
+			let hex_sigs = value
+				.get("signatures")
+				.and_then(serde_json::Value::as_str)
+				.ok_or("no signatures in the answer")?;
 			let bytes =
 				hex::decode(hex_sigs.trim_start_matches("0x")).map_err(|e| e.to_string())?;
 			SignatureSet::decode_all(&mut &bytes[..]).map_err(|e| e.to_string())

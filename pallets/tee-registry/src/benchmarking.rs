@@ -302,10 +302,12 @@ mod benchmarks {
 		}
 		let now = frame_system::Pallet::<T>::block_number();
 		let public_key = [7u8; HPKE_XWING_PUBLIC_KEY_LEN];
+		let publisher = workers.first().cloned().expect("w >= 2");
+		let who = workers.last().cloned().expect("w >= 2");
 		let current = ClusterKey {
 			epoch: 1,
 			public_key: [6u8; HPKE_XWING_PUBLIC_KEY_LEN],
-			published_by: workers[0].clone(),
+			published_by: publisher.clone(),
 			published_at: now,
 		};
 		CurrentClusterKey::<T>::put(current.clone());
@@ -315,19 +317,15 @@ mod benchmarks {
 		});
 		// Holders short of the quorum by one: the publisher and others.
 		let quorum = w / 2 + 1;
-		for holder in workers.iter().skip(1).take(quorum as usize - 1) {
+		for holder in workers.iter().skip(1).take((quorum as usize).saturating_sub(1)) {
 			KeyHolders::<T>::insert(2, holder, ());
 		}
-		KeyHolders::<T>::insert(2, &workers[0], ());
-		let who = workers[(w - 1) as usize].clone();
+		KeyHolders::<T>::insert(2, &publisher, ());
 		KeyHolders::<T>::remove(2, &who);
 		Provisions::<T>::insert(
 			2,
 			&who,
-			Provision {
-				from: workers[0].clone(),
-				sealed_secret: vec![1u8; 32].try_into().expect("fits"),
-			},
+			Provision { from: publisher, sealed_secret: vec![1u8; 32].try_into().expect("fits") },
 		);
 		let signature: MlDsaSignature =
 			T::BenchmarkHelper::sign_cluster_confirm(0, 2, &public_key, &who)
@@ -371,6 +369,13 @@ mod benchmarks {
 		Platforms::<T>::insert((TeeKind::Tdx, [1u8; 6]), None::<PlatformCollateral>);
 		#[extrinsic_call]
 		_(RawOrigin::Root, TeeKind::Tdx, [1u8; 6]);
+	}
+
+	#[benchmark]
+	fn set_cosigner_diversity() {
+		#[extrinsic_call]
+		_(RawOrigin::Root, CosignerDiversity::OtherPlatform);
+		assert_eq!(Diversity::<T>::get(), CosignerDiversity::OtherPlatform);
 	}
 
 	#[benchmark]

@@ -1147,8 +1147,6 @@ pub mod pallet {
 		/// kind, or the platform (kind or FMSPC), so that one TEE provider's flaw cannot both
 		/// commit and co-sign a batch.
 		#[pallet::call_index(21)]
-		// One value written, as `set_redundancy`.
-		#[pallet::weight(T::WeightInfo::set_redundancy())]
 		pub fn set_cosigner_diversity(
 			origin: OriginFor<T>,
 			diversity: CosignerDiversity,

@@ -32,6 +32,7 @@ pub trait WeightInfo {
 	fn provision_cluster_key() -> Weight;
 	fn enroll_platform() -> Weight;
 	fn remove_platform() -> Weight;
+	fn set_cosigner_diversity() -> Weight;
 	fn set_endpoint() -> Weight;
 	fn set_pccs_url() -> Weight;
 	fn update_platform_collateral() -> Weight;
@@ -67,16 +68,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `TeeRegistry::Expiries` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
 	/// The range of component `q` is `[0, 8192]`.
 	/// The range of component `c` is `[0, 32768]`.
-	fn register_worker(q: u32, c: u32, ) -> Weight {
+	fn register_worker(q: u32, _c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `2573`
 		//  Estimated: `17878`
-		// Minimum execution time: 2_863_728_000 picoseconds.
-		Weight::from_parts(2_920_021_829, 17878)
-			// Standard Error: 766
-			.saturating_add(Weight::from_parts(780, 0).saturating_mul(q.into()))
-			// Standard Error: 191
-			.saturating_add(Weight::from_parts(857, 0).saturating_mul(c.into()))
+		// Minimum execution time: 2_848_966_000 picoseconds.
+		Weight::from_parts(2_970_934_458, 17878)
+			// Standard Error: 1_249
+			.saturating_add(Weight::from_parts(996, 0).saturating_mul(q.into()))
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -114,12 +113,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `6820`
 		//  Estimated: `17878`
-		// Minimum execution time: 2_863_047_000 picoseconds.
-		Weight::from_parts(2_878_798_822, 17878)
-			// Standard Error: 1_105
-			.saturating_add(Weight::from_parts(3_840, 0).saturating_mul(q.into()))
-			// Standard Error: 276
-			.saturating_add(Weight::from_parts(1_963, 0).saturating_mul(c.into()))
+		// Minimum execution time: 2_899_472_000 picoseconds.
+		Weight::from_parts(2_840_743_992, 17878)
+			// Standard Error: 10_811
+			.saturating_add(Weight::from_parts(24_154, 0).saturating_mul(q.into()))
+			// Standard Error: 2_702
+			.saturating_add(Weight::from_parts(1_602, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(15_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -129,8 +128,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4307`
 		//  Estimated: `7688`
-		// Minimum execution time: 34_552_000 picoseconds.
-		Weight::from_parts(46_379_000, 7688)
+		// Minimum execution time: 44_937_000 picoseconds.
+		Weight::from_parts(50_835_000, 7688)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -152,8 +151,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4341`
 		//  Estimated: `7688`
-		// Minimum execution time: 55_723_000 picoseconds.
-		Weight::from_parts(61_791_000, 7688)
+		// Minimum execution time: 58_177_000 picoseconds.
+		Weight::from_parts(63_314_000, 7688)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -175,8 +174,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4341`
 		//  Estimated: `7688`
-		// Minimum execution time: 47_361_000 picoseconds.
-		Weight::from_parts(60_540_000, 7688)
+		// Minimum execution time: 51_357_000 picoseconds.
+		Weight::from_parts(62_993_000, 7688)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -186,8 +185,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1817`
 		//  Estimated: `17878`
-		// Minimum execution time: 24_015_000 picoseconds.
-		Weight::from_parts(30_916_000, 17878)
+		// Minimum execution time: 25_047_000 picoseconds.
+		Weight::from_parts(37_916_000, 17878)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -199,8 +198,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2468`
 		//  Estimated: `17878`
-		// Minimum execution time: 30_325_000 picoseconds.
-		Weight::from_parts(41_792_000, 17878)
+		// Minimum execution time: 28_513_000 picoseconds.
+		Weight::from_parts(36_354_000, 17878)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -212,8 +211,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `163`
 		//  Estimated: `3726`
-		// Minimum execution time: 32_789_000 picoseconds.
-		Weight::from_parts(42_723_000, 3726)
+		// Minimum execution time: 33_290_000 picoseconds.
+		Weight::from_parts(42_564_000, 3726)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -234,10 +233,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4359 + w * (85 ±0)`
 		//  Estimated: `7688 + w * (6698 ±0)`
-		// Minimum execution time: 47_621_000 picoseconds.
-		Weight::from_parts(66_681_145, 7688)
-			// Standard Error: 84_014
-			.saturating_add(Weight::from_parts(20_984_913, 0).saturating_mul(w.into()))
+		// Minimum execution time: 50_445_000 picoseconds.
+		Weight::from_parts(70_617_806, 7688)
+			// Standard Error: 79_296
+			.saturating_add(Weight::from_parts(19_250_358, 0).saturating_mul(w.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(w.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -252,8 +251,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `277`
 		//  Estimated: `7688`
-		// Minimum execution time: 21_572_000 picoseconds.
-		Weight::from_parts(23_535_000, 7688)
+		// Minimum execution time: 21_912_000 picoseconds.
+		Weight::from_parts(23_575_000, 7688)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -263,8 +262,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_789_000 picoseconds.
-		Weight::from_parts(6_670_000, 0)
+		// Minimum execution time: 5_698_000 picoseconds.
+		Weight::from_parts(6_570_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `TeeRegistry::Redundancy` (r:0 w:1)
@@ -273,8 +272,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_919_000 picoseconds.
-		Weight::from_parts(6_860_000, 0)
+		// Minimum execution time: 5_899_000 picoseconds.
+		Weight::from_parts(6_781_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `TeeRegistry::Workers` (r:65 w:0)
@@ -302,10 +301,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4426 + c * (85 ±0)`
 		//  Estimated: `14386 + c * (6698 ±0)`
-		// Minimum execution time: 1_397_618_000 picoseconds.
-		Weight::from_parts(1_461_823_103, 14386)
-			// Standard Error: 166_952
-			.saturating_add(Weight::from_parts(21_021_982, 0).saturating_mul(c.into()))
+		// Minimum execution time: 1_360_643_000 picoseconds.
+		Weight::from_parts(1_392_642_479, 14386)
+			// Standard Error: 106_214
+			.saturating_add(Weight::from_parts(20_544_301, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -337,10 +336,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `7061 + w * (112 ±0)`
 		//  Estimated: `7688 + w * (6698 ±0)`
-		// Minimum execution time: 1_415_955_000 picoseconds.
-		Weight::from_parts(1_446_793_773, 7688)
-			// Standard Error: 123_271
-			.saturating_add(Weight::from_parts(12_941_116, 0).saturating_mul(w.into()))
+		// Minimum execution time: 1_392_411_000 picoseconds.
+		Weight::from_parts(1_419_758_427, 7688)
+			// Standard Error: 117_919
+			.saturating_add(Weight::from_parts(12_051_604, 0).saturating_mul(w.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(w.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
@@ -358,8 +357,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `5764`
 		//  Estimated: `14386`
-		// Minimum execution time: 70_365_000 picoseconds.
-		Weight::from_parts(75_973_000, 14386)
+		// Minimum execution time: 60_890_000 picoseconds.
+		Weight::from_parts(77_015_000, 14386)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -371,8 +370,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `175`
 		//  Estimated: `3509`
-		// Minimum execution time: 16_324_000 picoseconds.
-		Weight::from_parts(17_876_000, 3509)
+		// Minimum execution time: 16_154_000 picoseconds.
+		Weight::from_parts(17_767_000, 3509)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -384,10 +383,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `247`
 		//  Estimated: `3509`
-		// Minimum execution time: 17_847_000 picoseconds.
-		Weight::from_parts(19_589_000, 3509)
+		// Minimum execution time: 18_217_000 picoseconds.
+		Weight::from_parts(19_789_000, 3509)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+	/// Storage: `TeeRegistry::Diversity` (r:0 w:1)
+	/// Proof: `TeeRegistry::Diversity` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
+	fn set_cosigner_diversity() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `0`
+		//  Estimated: `0`
+		// Minimum execution time: 5_769_000 picoseconds.
+		Weight::from_parts(6_740_000, 0)
+			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `TeeRegistry::Workers` (r:1 w:0)
 	/// Proof: `TeeRegistry::Workers` (`max_values`: None, `max_size`: Some(4223), added: 6698, mode: `MaxEncodedLen`)
@@ -397,8 +406,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `332`
 		//  Estimated: `7688`
-		// Minimum execution time: 30_786_000 picoseconds.
-		Weight::from_parts(40_510_000, 7688)
+		// Minimum execution time: 36_404_000 picoseconds.
+		Weight::from_parts(42_593_000, 7688)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -408,8 +417,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_680_000 picoseconds.
-		Weight::from_parts(7_602_000, 0)
+		// Minimum execution time: 6_639_000 picoseconds.
+		Weight::from_parts(7_621_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `TeeRegistry::Platforms` (r:1 w:1)
@@ -422,8 +431,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2460`
 		//  Estimated: `17878`
-		// Minimum execution time: 1_174_507_000 picoseconds.
-		Weight::from_parts(1_221_446_000, 17878)
+		// Minimum execution time: 1_179_704_000 picoseconds.
+		Weight::from_parts(1_231_551_000, 17878)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -458,10 +467,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `386 + n * (120 ±0)`
 		//  Estimated: `5527 + n * (6698 ±0)`
-		// Minimum execution time: 24_296_000 picoseconds.
-		Weight::from_parts(33_589_640, 5527)
-			// Standard Error: 131_278
-			.saturating_add(Weight::from_parts(12_971_987, 0).saturating_mul(n.into()))
+		// Minimum execution time: 25_799_000 picoseconds.
+		Weight::from_parts(34_875_686, 5527)
+			// Standard Error: 139_434
+			.saturating_add(Weight::from_parts(13_202_346, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -472,53 +481,52 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 /// The same weights under `RocksDbWeight`, for mocks and tests.
 impl WeightInfo for () {
-	fn register_worker(q: u32, c: u32, ) -> Weight {
-		Weight::from_parts(2_920_021_829, 17878)
-			.saturating_add(Weight::from_parts(780, 0).saturating_mul(q.into()))
-			.saturating_add(Weight::from_parts(857, 0).saturating_mul(c.into()))
+	fn register_worker(q: u32, _c: u32, ) -> Weight {
+		Weight::from_parts(2_970_934_458, 17878)
+			.saturating_add(Weight::from_parts(996, 0).saturating_mul(q.into()))
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn reattest(q: u32, c: u32, ) -> Weight {
-		Weight::from_parts(2_878_798_822, 17878)
-			.saturating_add(Weight::from_parts(3_840, 0).saturating_mul(q.into()))
-			.saturating_add(Weight::from_parts(1_963, 0).saturating_mul(c.into()))
+		Weight::from_parts(2_840_743_992, 17878)
+			.saturating_add(Weight::from_parts(24_154, 0).saturating_mul(q.into()))
+			.saturating_add(Weight::from_parts(1_602, 0).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(15_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn heartbeat() -> Weight {
-		Weight::from_parts(46_379_000, 7688)
+		Weight::from_parts(50_835_000, 7688)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn deregister() -> Weight {
-		Weight::from_parts(61_791_000, 7688)
+		Weight::from_parts(63_314_000, 7688)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn remove_expired() -> Weight {
-		Weight::from_parts(60_540_000, 7688)
+		Weight::from_parts(62_993_000, 7688)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn add_trusted_root() -> Weight {
-		Weight::from_parts(30_916_000, 17878)
+		Weight::from_parts(37_916_000, 17878)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn remove_trusted_root() -> Weight {
-		Weight::from_parts(41_792_000, 17878)
+		Weight::from_parts(36_354_000, 17878)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn allow_measurement() -> Weight {
-		Weight::from_parts(42_723_000, 3726)
+		Weight::from_parts(42_564_000, 3726)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn revoke_measurement(w: u32, ) -> Weight {
-		Weight::from_parts(66_681_145, 7688)
-			.saturating_add(Weight::from_parts(20_984_913, 0).saturating_mul(w.into()))
+		Weight::from_parts(70_617_806, 7688)
+			.saturating_add(Weight::from_parts(19_250_358, 0).saturating_mul(w.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(w.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
@@ -526,21 +534,21 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 6698).saturating_mul(w.into()))
 	}
 	fn set_tcb_policy() -> Weight {
-		Weight::from_parts(23_535_000, 7688)
+		Weight::from_parts(23_575_000, 7688)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn set_attestation_validity() -> Weight {
-		Weight::from_parts(6_670_000, 0)
+		Weight::from_parts(6_570_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn set_redundancy() -> Weight {
-		Weight::from_parts(6_860_000, 0)
+		Weight::from_parts(6_781_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn publish_cluster_key(c: u32, ) -> Weight {
-		Weight::from_parts(1_461_823_103, 14386)
-			.saturating_add(Weight::from_parts(21_021_982, 0).saturating_mul(c.into()))
+		Weight::from_parts(1_392_642_479, 14386)
+			.saturating_add(Weight::from_parts(20_544_301, 0).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -548,45 +556,49 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 6698).saturating_mul(c.into()))
 	}
 	fn confirm_cluster_key(w: u32, ) -> Weight {
-		Weight::from_parts(1_446_793_773, 7688)
-			.saturating_add(Weight::from_parts(12_941_116, 0).saturating_mul(w.into()))
+		Weight::from_parts(1_419_758_427, 7688)
+			.saturating_add(Weight::from_parts(12_051_604, 0).saturating_mul(w.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(w.into())))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 			.saturating_add(Weight::from_parts(0, 6698).saturating_mul(w.into()))
 	}
 	fn provision_cluster_key() -> Weight {
-		Weight::from_parts(75_973_000, 14386)
+		Weight::from_parts(77_015_000, 14386)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn enroll_platform() -> Weight {
-		Weight::from_parts(17_876_000, 3509)
+		Weight::from_parts(17_767_000, 3509)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn remove_platform() -> Weight {
-		Weight::from_parts(19_589_000, 3509)
+		Weight::from_parts(19_789_000, 3509)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
+	fn set_cosigner_diversity() -> Weight {
+		Weight::from_parts(6_740_000, 0)
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+	}
 	fn set_endpoint() -> Weight {
-		Weight::from_parts(40_510_000, 7688)
+		Weight::from_parts(42_593_000, 7688)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn set_pccs_url() -> Weight {
-		Weight::from_parts(7_602_000, 0)
+		Weight::from_parts(7_621_000, 0)
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn update_platform_collateral() -> Weight {
-		Weight::from_parts(1_221_446_000, 17878)
+		Weight::from_parts(1_231_551_000, 17878)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn on_initialize_expiries(n: u32, ) -> Weight {
-		Weight::from_parts(33_589_640, 5527)
-			.saturating_add(Weight::from_parts(12_971_987, 0).saturating_mul(n.into()))
+		Weight::from_parts(34_875_686, 5527)
+			.saturating_add(Weight::from_parts(13_202_346, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))

@@ -74,8 +74,19 @@ const HOST_FUNCTIONS: &[&str] = &[
 
 fn main() -> ExitCode {
 	let check = env::args().any(|a| a == "--check");
-	let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-	let root = root.canonicalize().expect("the ink! workspace");
+	// `cargo run` names the builder's directory at run time; the one it was compiled in may be
+	// another checkout sharing the target directory (CI clones anew into a warm cache).
+	let manifest_dir = env::var_os("CARGO_MANIFEST_DIR")
+		.map(PathBuf::from)
+		.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+	let root = manifest_dir.join("..");
+	let root = match root.canonicalize() {
+		Ok(root) => root,
+		Err(e) => {
+			eprintln!("error: the ink! workspace {}: {e}", root.display());
+			return ExitCode::FAILURE;
+		}
+	};
 	match run(&root, check) {
 		Ok(()) => ExitCode::SUCCESS,
 		Err(e) => {
