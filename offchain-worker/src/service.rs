@@ -743,6 +743,12 @@ impl<C: Chain> Worker<C> {
 		if snap.me.as_ref().is_none_or(|w| {
 			w.state != WorkerState::Active || w.role != pallet_tee_registry::WorkerRole::Primary
 		}) {
+			if snap.me.as_ref().is_some_and(|w| {
+				w.state == WorkerState::Active
+					&& w.role == pallet_tee_registry::WorkerRole::Redundancy
+			}) {
+				self.set_phase("co-signing (redundancy)");
+			}
 			return Ok(());
 		}
 		// ...and only the leader, or a candidate taking over a stalled one.
