@@ -480,8 +480,15 @@ async fn a_cosigner_refuses_a_batch_it_does_not_rebuild_itself() {
 	forged.entries[0].revealed.salt = [9; 32];
 	let why = cosigner.cosign(forged).await.unwrap_err();
 	assert!(why.contains("malformed") || why.contains("does not reveal"), "{why}");
-	// The batch as the rule gives it is co-signed.
+	// The batch as the rule gives it is co-signed, unless a flood of requests holds every slot.
 	let fine = batch_of(ids.iter().map(|id| entry(*id)).collect());
+	{
+		let _held: Vec<_> = (0..crate::cluster::cosign::COSIGN_CONCURRENCY)
+			.map(|_| cosigner.slots().try_acquire().unwrap())
+			.collect();
+		let why = cosigner.cosign(fine.clone()).await.unwrap_err();
+		assert!(why.contains("busy"), "{why}");
+	}
 	assert!(cosigner.cosign(fine).await.is_ok());
 }
 

@@ -35,6 +35,11 @@ use zeroize::Zeroizing;
 /// requires it: about half a second).
 pub const COSIGN_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How many co-signing requests a worker serves at once; more are refused as busy. The endpoint
+/// is reachable by whoever reaches the API, and each request costs chain reads (and, when it
+/// passes, a signature): a flood must not queue unbounded work. A leader asks once per batch.
+pub const COSIGN_CONCURRENCY: usize = 2;
+
 /// What a co-signer signs with: its key set and the cluster secrets it holds.
 struct Material {
 	keys: Arc<KeySet>,
@@ -46,12 +51,17 @@ struct Material {
 pub struct Cosigner<C> {
 	chain: Arc<C>,
 	material: RwLock<Material>,
+	slots: tokio::sync::Semaphore,
 }
 
 impl<C: Chain> Cosigner<C> {
 	/// A co-signer over `chain` signing with `keys` (no secrets yet).
 	pub fn new(chain: Arc<C>, keys: Arc<KeySet>) -> Self {
-		Self { chain, material: RwLock::new(Material { keys, secrets: BTreeMap::new() }) }
+		Self {
+			chain,
+			material: RwLock::new(Material { keys, secrets: BTreeMap::new() }),
+			slots: tokio::sync::Semaphore::new(COSIGN_CONCURRENCY),
+		}
 	}
 
 	/// Signs with `keys` and opens with `secrets` from now on.
@@ -64,8 +74,17 @@ impl<C: Chain> Cosigner<C> {
 		(m.keys.clone(), m.secrets.clone())
 	}
 
+	/// The request slots (tests hold them to see a flood refused).
+	#[cfg(test)]
+	pub(crate) fn slots(&self) -> &tokio::sync::Semaphore {
+		&self.slots
+	}
+
 	/// Rebuilds `batch` from this worker's own view and co-signs it, or says why not.
 	pub async fn cosign(&self, batch: Batch) -> Result<SignatureSet, String> {
+		let _slot = self.slots.try_acquire().map_err(|_| {
+			format!("busy: already co-signing {COSIGN_CONCURRENCY} batches; ask again")
+		})?;
 		let (keys, secrets) = self.material();
 		let me = keys.account_id();
 		let snap = self.chain.snapshot(&me).await.map_err(|e| e.to_string())?;
