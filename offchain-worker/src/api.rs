@@ -97,9 +97,9 @@ async fn status<C: Chain>(State(s): State<ApiState<C>>) -> Json<Value> {
 			"rule": snap.rule.config_name(),
 			"next_batch_sequence": snap.batches.next_sequence,
 			"pending_total": snap.pending_total,
-			"cluster_key_epoch": snap.cluster_key.as_ref().map(|k| k.epoch),
+			"cluster_key_epoch": snap.cluster.current.as_ref().map(|k| k.epoch),
 			"cluster": cluster_json(snap),
-			"held_epochs": snap.held_epochs,
+			"held_epochs": snap.cluster.epochs_held_by(&s.shared.account),
 			"registered": snap.me.is_some(),
 			"active": snap.me.as_ref().is_some_and(|w| w.state == pallet_tee_registry::WorkerState::Active),
 		})

@@ -9,7 +9,7 @@ use aegis_runtime::{AccountId, Runtime, RuntimeCall, RuntimeEvent};
 use codec::{Decode, Encode};
 use pallet_risk_oracle::RiskStatus;
 use pallet_sequencer::BatchChain;
-use pallet_tee_registry::{ClusterKey, WorkerInfo};
+use pallet_tee_registry::WorkerInfo;
 use sp_core::{sr25519, Pair, H256};
 use std::{future::Future, time::Duration};
 
@@ -31,10 +31,6 @@ pub struct Snapshot {
 	pub rule: aegis_primitives::ordering::OrderingRule,
 	/// The batch chain's tip.
 	pub batches: BatchChain,
-	/// The current cluster key, and the deadline for the next one if a rekey is due.
-	pub cluster_key: Option<ClusterKey<AccountId, BlockNumber>>,
-	/// See `cluster_key`.
-	pub rekey_deadline: Option<BlockNumber>,
 	/// This worker's record, if it is registered.
 	pub me: Option<WorkerInfo<BlockNumber>>,
 	/// How many submissions are pending in all.
@@ -43,15 +39,10 @@ pub struct Snapshot {
 	pub now_ms: u64,
 	/// The last attestation nonce this worker used (the next must be larger).
 	pub last_nonce: Option<u64>,
-	/// Of the kept cluster key epochs, those the chain counts this worker a confirmed holder
-	/// of.
-	pub held_epochs: Vec<u32>,
-	/// The cluster: epochs, holders, copies, rekey, leadership.
+	/// The cluster: epochs, holders, copies, rekey, leadership, the next epoch's number.
 	pub cluster: pallet_tee_registry::ClusterView<AccountId, BlockNumber>,
 	/// The active workers.
 	pub workers: Vec<pallet_tee_registry::ActiveWorker<AccountId, BlockNumber>>,
-	/// The epoch the next publication must carry.
-	pub next_epoch: u32,
 	/// The migration in progress, if any.
 	pub migration: Option<(u32, pallet_sequencer::Migration<BlockNumber>)>,
 	/// The block its last checkpoint was committed in, if it has one.
@@ -511,28 +502,36 @@ impl Chain for RpcChain {
 		let (hash, number) = self.finalized_head().await?;
 		let at = Some(hash);
 		// Independent reads of one block: sent together.
-		let (risk, rule, batches, cluster, record, pending_total, now_ms, last_nonce, migration) =
-			tokio::try_join!(
-				self.risk_status(at),
-				self.runtime_call("SequencerApi_active_rule", vec![], at),
-				self.runtime_call("SequencerApi_last_batch", vec![], at),
-				self.cluster(at),
-				self.runtime_call("TeeRegistryApi_worker", me.encode(), at),
-				self.storage::<u32>(
-					pallet_sequencer::Pending::<Runtime>::counter_storage_final_key().to_vec(),
-					at
-				),
-				self.storage::<u64>(pallet_timestamp::Now::<Runtime>::hashed_key().to_vec(), at),
-				self.storage(pallet_tee_registry::LastNonce::<Runtime>::hashed_key_for(me), at),
-				self.runtime_call::<Option<(u32, pallet_sequencer::Migration<BlockNumber>)>>(
-					"SequencerApi_migration",
-					Option::<u32>::None.encode(),
-					at
-				),
-			)?;
-		let workers = self.active_workers(at).await?;
-		let cluster_key = cluster.current.clone();
-		let rekey_deadline = cluster.rekey.map(|(deadline, _)| deadline);
+		let (
+			risk,
+			rule,
+			batches,
+			cluster,
+			record,
+			pending_total,
+			now_ms,
+			last_nonce,
+			migration,
+			workers,
+		) = tokio::try_join!(
+			self.risk_status(at),
+			self.runtime_call("SequencerApi_active_rule", vec![], at),
+			self.runtime_call("SequencerApi_last_batch", vec![], at),
+			self.cluster(at),
+			self.runtime_call("TeeRegistryApi_worker", me.encode(), at),
+			self.storage::<u32>(
+				pallet_sequencer::Pending::<Runtime>::counter_storage_final_key().to_vec(),
+				at
+			),
+			self.storage::<u64>(pallet_timestamp::Now::<Runtime>::hashed_key().to_vec(), at),
+			self.storage(pallet_tee_registry::LastNonce::<Runtime>::hashed_key_for(me), at),
+			self.runtime_call::<Option<(u32, pallet_sequencer::Migration<BlockNumber>)>>(
+				"SequencerApi_migration",
+				Option::<u32>::None.encode(),
+				at
+			),
+			self.active_workers(at),
+		)?;
 		let (pending_total, now_ms) =
 			(pending_total.unwrap_or_default(), now_ms.unwrap_or_default());
 		let last_checkpoint_at = match &migration {
@@ -545,9 +544,7 @@ impl Chain for RpcChain {
 				.map(|r| r.committed_at),
 			_ => None,
 		};
-		let held_epochs = cluster.epochs_held_by(me);
 		Ok(Snapshot {
-			next_epoch: cluster.next_epoch,
 			cluster,
 			workers,
 			number,
@@ -555,13 +552,10 @@ impl Chain for RpcChain {
 			risk,
 			rule,
 			batches,
-			cluster_key,
-			rekey_deadline,
 			me: record,
 			pending_total,
 			now_ms,
 			last_nonce,
-			held_epochs,
 			migration,
 			last_checkpoint_at,
 		})
@@ -753,14 +747,6 @@ impl RpcChain {
 		at: Option<H256>,
 	) -> Result<pallet_tee_registry::ClusterView<AccountId, BlockNumber>, ChainError> {
 		self.runtime_call("TeeRegistryApi_cluster", vec![], at).await
-	}
-
-	/// The current cluster key and the deadline of a due rekey, at block `at`.
-	pub async fn cluster_key(
-		&self,
-		at: Option<H256>,
-	) -> Result<(Option<ClusterKey<AccountId, BlockNumber>>, Option<BlockNumber>), ChainError> {
-		self.runtime_call("TeeRegistryApi_cluster_key", vec![], at).await
 	}
 
 	/// The active attested workers at block `at`.

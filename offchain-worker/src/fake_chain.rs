@@ -123,12 +123,8 @@ impl Chain for FakeChain {
 		Ok(self.with(|| {
 			let view = pallet_tee_registry::Pallet::<Runtime>::cluster_view();
 			let migration = pallet_sequencer::Pallet::<Runtime>::current_migration();
-			let held_epochs = view.epochs_held_by(me);
 			Snapshot {
-				next_epoch: view.next_epoch,
 				workers: pallet_tee_registry::Pallet::<Runtime>::active_workers(),
-				cluster_key: view.current.clone(),
-				rekey_deadline: view.rekey.map(|(d, _)| d),
 				cluster: view,
 				number: System::block_number(),
 				hash: fake_hash(System::block_number()),
@@ -139,7 +135,6 @@ impl Chain for FakeChain {
 				pending_total: pallet_sequencer::Pending::<Runtime>::count(),
 				now_ms: pallet_timestamp::Now::<Runtime>::get(),
 				last_nonce: pallet_tee_registry::LastNonce::<Runtime>::get(me),
-				held_epochs,
 				last_checkpoint_at: migration.as_ref().and_then(|(id, m)| {
 					let last = m.checkpoints.checked_sub(1)?;
 					pallet_sequencer::Checkpoints::<Runtime>::get(id, last).map(|r| r.committed_at)

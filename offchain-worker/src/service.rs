@@ -390,6 +390,8 @@ impl<C: Chain> Worker<C> {
 		self.shared.update(|s| s.snapshot = Some(snap.clone()));
 		let mut report = StepReport::default();
 		let changed = self.maintain(&snap, &mut report).await;
+		let status = self.cluster.status(&snap, &me);
+		self.shared.update(|s| s.cluster = Some(status));
 		// The co-signing side opens and signs with what the worker holds now.
 		let usable = self.cluster.usable_epochs(&snap, &me);
 		let secrets = usable
@@ -534,8 +536,6 @@ impl<C: Chain> Worker<C> {
 					.step(&*self.chain, &self.tee, &self.keys, &self.sealing_key, snap)
 					.await;
 				let me = self.keys.account_id();
-				let status = self.cluster.status(snap, &me);
-				self.shared.update(|s| s.cluster = Some(status));
 				let cluster = cluster?;
 				let changed = cluster.published.is_some()
 					|| cluster.confirmed.is_some()

@@ -107,15 +107,12 @@ pub fn lead(snap: &Snapshot, me: &AccountId, oldest: Option<BlockNumber>) -> Lea
 	if &l.leader == me {
 		return Lead::Leader;
 	}
-	let n = order.len();
-	let start = match order.binary_search(&l.leader) {
-		Ok(i) => i,
-		Err(i) => i.checked_sub(1).unwrap_or(n.saturating_sub(1)),
-	};
-	let position = (at + n - start) % n;
-	let position = if position == 0 { n } else { position } as BlockNumber;
 	let follower = Lead::Follower { leader: Some(l.leader.clone()) };
-	let Some(oldest) = oldest else { return follower };
+	let (Some(position), Some(oldest)) =
+		(pallet_tee_registry::takeover_position(order, &l.leader, me), oldest)
+	else {
+		return follower;
+	};
 	let stalled =
 		snap.number.saturating_sub(oldest).min(snap.number.saturating_sub(l.last_progress));
 	if stalled >= view.takeover_after.saturating_mul(position) {
@@ -417,7 +414,7 @@ impl Cluster {
 		if first != Some(&me) && !overdue {
 			return Ok(false);
 		}
-		let epoch = snap.next_epoch;
+		let epoch = snap.cluster.next_epoch;
 		let secret = secrets::generate();
 		let public_key = secrets::public_key_of(&secret, epoch);
 		// Sealed before it is published: a crash after publication still holds it.

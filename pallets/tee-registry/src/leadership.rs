@@ -124,15 +124,8 @@ impl<T: Config> Pallet<T> {
 			Some(l) => {
 				let order = Self::leader_order();
 				let weight = db.reads_writes(Self::order_reads().saturating_add(5), 1);
-				// The leader itself when it is still a candidate, or where it would be.
-				let start = match order.binary_search(&l.leader) {
-					Ok(at) => at,
-					Err(at) => at.checked_sub(1).unwrap_or(order.len().saturating_sub(1)),
-				};
-				let at = order.binary_search(who).map_err(|_| LeadRefusal::NotEligible)?;
-				let n = order.len().max(1);
-				let position = (at.saturating_add(n).saturating_sub(start)) % n;
-				let position = if position == 0 { n } else { position } as u32;
+				let position =
+					takeover_position(&order, &l.leader, who).ok_or(LeadRefusal::NotEligible)?;
 				let stalled = waited.min(now.saturating_sub(l.last_progress));
 				let needed = T::TakeoverAfter::get().saturating_mul(position.into());
 				if stalled < needed {

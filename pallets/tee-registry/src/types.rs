@@ -372,6 +372,22 @@ pub enum LeaderChange {
 	Takeover,
 }
 
+/// Where candidate `who` stands after `leader` in `order` (the candidates, ascending): 1 for the
+/// next one, the number of candidates for the leader itself; a leader that is no longer a
+/// candidate counts from where it would stand. `None` when `who` is no candidate. A takeover at
+/// position `p` needs a stall of `p × TakeoverAfter` blocks; the chain and the worker both
+/// decide with this.
+pub fn takeover_position<A: Ord>(order: &[A], leader: &A, who: &A) -> Option<u32> {
+	let at = order.binary_search(who).ok()?;
+	let n = order.len();
+	let start = match order.binary_search(leader) {
+		Ok(i) => i,
+		Err(i) => i.checked_sub(1).unwrap_or(n.saturating_sub(1)),
+	};
+	let position = at.saturating_add(n).saturating_sub(start) % n;
+	Some(if position == 0 { n } else { position } as u32)
+}
+
 /// Why a worker may not commit batches or reject entries now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LeadRefusal {
