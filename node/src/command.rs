@@ -131,7 +131,33 @@ pub fn run() -> sc_cli::Result<()> {
 				block_time_ms: cli.run.block_time,
 				pccs_url: cli.run.pccs_url.clone(),
 			};
-			runner.run_node_until_exit(|config| async move {
+			// A development chain finalizes every block as it seals it. The fork-aware pool
+			// then loses accepted transactions under burst load: it drops a view as soon as
+			// its block is final, and a transaction that reached only that view (it arrived
+			// while the next view was being built) is removed from the pool, unreported to
+			// its sender, stranding the sender's later nonces. With one chain and no forks
+			// the single-state pool loses nothing, so dev chains use it unless
+			// `--pool-type` is given.
+			let pool_type_given = std::env::args_os().any(|a| {
+				let a = a.to_string_lossy();
+				a == "--pool-type" || a.starts_with("--pool-type=")
+			});
+			let pool = cli.run.base.pool_config.clone();
+			runner.run_node_until_exit(|mut config| async move {
+				if crate::chain_spec::is_dev(&*config.chain_spec) && !pool_type_given {
+					log::info!(
+						"Development chain (instant finality): single-state transaction pool"
+					);
+					config.transaction_pool =
+						sc_transaction_pool::TransactionPoolOptions::new_with_params(
+							pool.pool_limit,
+							pool.pool_kbytes.saturating_mul(1024),
+							pool.tx_ban_seconds,
+							sc_transaction_pool::TransactionPoolType::SingleState,
+							true,
+							pool.pool_best_blocks_only,
+						);
+				}
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
 						sc_network::NetworkWorker<

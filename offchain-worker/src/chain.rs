@@ -481,7 +481,7 @@ pub fn decode_extrinsic(bytes: &[u8]) -> Option<aegis_runtime::UncheckedExtrinsi
 }
 
 /// The storage key of `System::Events`.
-fn events_key() -> Vec<u8> {
+pub(crate) fn events_key() -> Vec<u8> {
 	frame_support::storage::storage_prefix(b"System", b"Events").to_vec()
 }
 

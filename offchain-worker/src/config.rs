@@ -65,8 +65,10 @@ pub struct WorkerSection {
 	pub data_dir: PathBuf,
 	/// A batch is built once this many entries are ready...
 	pub batch_min: u32,
-	/// ...or once the oldest has waited `max_wait_ms`; never more than this many entries.
-	pub batch_max: u32,
+	/// ...or once the oldest has waited `max_wait_ms`. A batch carries what the chain's
+	/// budget for one extrinsic takes (block weight and length, each entry's weight as the
+	/// chain charges it) up to `MAX_BATCH_ENTRIES`; `batch_max`, when set, caps it lower.
+	pub batch_max: Option<u32>,
 	/// See `batch_min`.
 	pub max_wait_ms: u64,
 	/// How many pending submissions the worker mirrors at most.
@@ -80,7 +82,7 @@ impl Default for WorkerSection {
 		Self {
 			data_dir: PathBuf::from("./aegis-worker-data"),
 			batch_min: 10,
-			batch_max: 50,
+			batch_max: None,
 			max_wait_ms: 2_000,
 			mempool_capacity: 10_000,
 			role: "primary".into(),
@@ -279,18 +281,19 @@ impl Config {
 		if w.batch_min == 0 {
 			problems.push("worker.batch_min must be at least 1".to_string());
 		}
-		if w.batch_max < w.batch_min {
-			problems.push(format!(
-				"worker.batch_max ({}) must be at least worker.batch_min ({})",
-				w.batch_max, w.batch_min
-			));
-		}
-		if w.batch_max > aegis_primitives::batch::MAX_BATCH_ENTRIES {
-			problems.push(format!(
-				"worker.batch_max ({}) exceeds what a batch may carry ({})",
-				w.batch_max,
-				aegis_primitives::batch::MAX_BATCH_ENTRIES
-			));
+		if let Some(max) = w.batch_max {
+			if max < w.batch_min {
+				problems.push(format!(
+					"worker.batch_max ({max}) must be at least worker.batch_min ({})",
+					w.batch_min
+				));
+			}
+			if max > aegis_primitives::batch::MAX_BATCH_ENTRIES {
+				problems.push(format!(
+					"worker.batch_max ({max}) exceeds what a batch may carry ({})",
+					aegis_primitives::batch::MAX_BATCH_ENTRIES
+				));
+			}
 		}
 		if w.max_wait_ms == 0 {
 			problems.push("worker.max_wait_ms must be positive".to_string());
@@ -452,7 +455,7 @@ mod tests {
 		assert_eq!(settings.backend, Backend::Sim);
 		assert_eq!(settings.ordering, OrderingMode::FollowChain);
 		assert_eq!(settings.raw.worker.batch_min, 10);
-		assert_eq!(settings.raw.worker.batch_max, 50);
+		assert_eq!(settings.raw.worker.batch_max, None);
 	}
 
 	#[test]

@@ -12,6 +12,8 @@ pub mod devnet;
 pub mod fuzzing;
 pub mod http;
 pub mod keys;
+pub mod load;
+mod load_chart;
 pub mod metrics;
 pub mod pccs;
 pub mod pipeline;

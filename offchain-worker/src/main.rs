@@ -80,7 +80,7 @@ fn configure(cli: &Cli) -> Result<aegis_worker::config::Settings, ConfigError> {
 		config.worker.batch_min = v;
 	}
 	if let Some(v) = cli.batch_max {
-		config.worker.batch_max = v;
+		config.worker.batch_max = Some(v);
 	}
 	if let Some(v) = cli.max_wait_ms {
 		config.worker.max_wait_ms = v;

@@ -39,6 +39,23 @@ pub struct Metrics {
 	pub cluster_faulty_epochs: IntGauge,
 	/// Co-signature requests that failed (refused, unreachable, timed out, invalid).
 	pub cosign_failures: IntCounter,
+	/// Seconds to fetch and open a step's new submissions.
+	pub open_seconds: Histogram,
+	/// Seconds to cut a batch: classify, order and build it, before signing.
+	pub prepare_seconds: Histogram,
+	/// Entries per committed batch.
+	pub batch_entries: Histogram,
+	/// The process's resident memory, read when the metrics are rendered.
+	pub resident_memory: IntGauge,
+}
+
+/// The resident set size of this process, from `/proc/self/statm` (Linux; 0 elsewhere).
+pub fn resident_memory_bytes() -> i64 {
+	let pages = std::fs::read_to_string("/proc/self/statm")
+		.ok()
+		.and_then(|s| s.split_whitespace().nth(1).and_then(|p| p.parse::<i64>().ok()))
+		.unwrap_or(0);
+	pages.saturating_mul(4096)
 }
 
 fn seconds(name: &str, help: &str) -> HistogramOpts {
@@ -90,12 +107,26 @@ impl Metrics {
 				"Key epochs most of whose entries do not open",
 			),
 			cosign_failures: counter("cosign_failures_total", "Co-signature requests that failed"),
+			open_seconds: histogram("open_seconds", "Time to fetch and open new submissions"),
+			prepare_seconds: histogram(
+				"prepare_seconds",
+				"Time to classify, order and build a batch",
+			),
+			batch_entries: {
+				let opts = HistogramOpts::new("batch_entries", "Entries per committed batch")
+					.buckets(vec![1.0, 10.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0]);
+				let m = Histogram::with_opts(opts).expect("valid metric");
+				registry.register(Box::new(m.clone())).expect("unique metric");
+				m
+			},
+			resident_memory: gauge("resident_memory_bytes", "Resident memory of the worker"),
 			registry,
 		}
 	}
 
 	/// The Prometheus text exposition.
 	pub fn render(&self) -> String {
+		self.resident_memory.set(resident_memory_bytes());
 		let mut out = Vec::new();
 		TextEncoder::new().encode(&self.registry.gather(), &mut out).expect("text encoding");
 		String::from_utf8(out).expect("the text format is UTF-8")

@@ -242,7 +242,7 @@ impl<C: Chain> Worker<C> {
 		let w = &settings.raw.worker;
 		let limits = BatchLimits {
 			min: w.batch_min as usize,
-			max: w.batch_max as usize,
+			max: w.batch_max.unwrap_or(aegis_primitives::batch::MAX_BATCH_ENTRIES) as usize,
 			max_wait: Duration::from_millis(settings.raw.worker.max_wait_ms),
 		};
 		let mempool = Mempool::new(w.mempool_capacity);

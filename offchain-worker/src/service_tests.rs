@@ -28,7 +28,7 @@ pub(crate) fn worker(
 	let mut config = Config::default();
 	config.worker.data_dir = dir.into();
 	config.worker.batch_min = min;
-	config.worker.batch_max = max;
+	config.worker.batch_max = Some(max);
 	config.worker.max_wait_ms = wait_ms;
 	let settings = config.check().unwrap();
 	Worker::new(chain.clone(), Arc::new(SimBackend::dev()), settings).unwrap()

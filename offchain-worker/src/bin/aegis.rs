@@ -11,6 +11,7 @@ use aegis_runtime::{AccountId, RuntimeCall, UNIT};
 use aegis_worker::{
 	chain::RpcChain,
 	client::{self, Outcome},
+	load,
 };
 use clap::{Parser, Subcommand};
 use sp_core::{crypto::Ss58Codec, sr25519, Pair};
@@ -46,6 +47,60 @@ enum Command {
 	Risk,
 	/// The active attested workers.
 	Workers,
+	/// Measures the chain under load: plain and encrypted transfers from many funded
+	/// accounts, every transaction signed before the clock starts, each followed to its
+	/// outcome. Writes a JSON report and an SVG chart.
+	Load(LoadArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct LoadArgs {
+	/// Sending accounts (`{seed}//0`, `{seed}//1`, ...), funded by `--funder`.
+	#[arg(long, default_value_t = 64)]
+	accounts: u32,
+	/// Transactions per account and run.
+	#[arg(long, default_value_t = 40)]
+	per_account: u32,
+	/// Offered rates (transactions/s), comma-separated; 0 sends as fast as the node
+	/// accepts.
+	#[arg(long, value_delimiter = ',', default_value = "0")]
+	rates: Vec<f64>,
+	/// The modes, comma-separated: `plain`, `encrypted`.
+	#[arg(long, value_delimiter = ',', default_value = "plain,encrypted")]
+	modes: Vec<aegis_worker::load::Mode>,
+	/// RPC connections to send over.
+	#[arg(long, default_value_t = 4)]
+	connections: usize,
+	/// Requests in flight per connection.
+	#[arg(long, default_value_t = 32)]
+	in_flight: usize,
+	/// Spread each account's transactions over all connections, so that they reach the
+	/// node out of nonce order (as from a naive client).
+	#[arg(long)]
+	spread: bool,
+	/// Seconds without any outcome before the rest is counted as pending or lost.
+	#[arg(long, default_value_t = 30)]
+	settle: u64,
+	/// The dev account that funds the senders.
+	#[arg(long, default_value = "//Alice")]
+	funder: String,
+	/// The senders' derivation root.
+	#[arg(long, default_value = "//load")]
+	seed: String,
+	/// Workers' metrics endpoints (`host:port`), comma-separated, for pipeline timings
+	/// and resident memory.
+	#[arg(long, value_delimiter = ',')]
+	worker_metrics: Vec<String>,
+	/// The JSON report.
+	#[arg(long, default_value = "load.json")]
+	out: std::path::PathBuf,
+	/// The SVG chart.
+	#[arg(long, default_value = "load.svg")]
+	chart: std::path::PathBuf,
+	/// Exit with failure if any accepted transaction was lost or any outcome is not an
+	/// execution (for tests and CI).
+	#[arg(long)]
+	strict: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -107,8 +162,44 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+	if let Command::Load(args) = cli.command {
+		let settings = load::Settings {
+			accounts: args.accounts,
+			per_account: args.per_account,
+			rates: args.rates,
+			modes: args.modes,
+			connections: args.connections,
+			in_flight: args.in_flight,
+			spread: args.spread,
+			settle: Duration::from_secs(args.settle),
+			funder: args.funder,
+			seed: args.seed,
+			worker_metrics: args.worker_metrics,
+			..load::Settings::new(&cli.rpc_url)
+		};
+		let report = load::run(&settings).await?;
+		std::fs::write(&args.out, serde_json::to_vec_pretty(&report)?)?;
+		load::chart(&report, &args.chart)?;
+		for r in &report.runs {
+			println!("{}", load::summary_line(r));
+		}
+		println!("report: {}  chart: {}", args.out.display(), args.chart.display());
+		if args.strict {
+			let bad: Vec<String> = report
+				.runs
+				.iter()
+				.filter(|r| r.lost + r.pending + r.failed + r.rejected + r.expired + r.refused > 0)
+				.map(load::summary_line)
+				.collect();
+			if !bad.is_empty() {
+				return Err(format!("not every transaction executed: {}", bad.join("; ")).into());
+			}
+		}
+		return Ok(());
+	}
 	let chain = RpcChain::connect(&cli.rpc_url, 3).await?;
 	match cli.command {
+		Command::Load(_) => unreachable!("handled above"),
 		Command::Submit { from, no_wait, timeout, call } => {
 			let signer = sr25519::Pair::from_string(&from, None)
 				.map_err(|e| format!("--from `{from}`: {e:?}"))?;
