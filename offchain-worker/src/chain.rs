@@ -11,7 +11,7 @@ use pallet_risk_oracle::RiskStatus;
 use pallet_sequencer::BatchChain;
 use pallet_tee_registry::WorkerInfo;
 use sp_core::{sr25519, Pair, H256};
-use std::{future::Future, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 /// Block numbers.
 pub type BlockNumber = u32;
@@ -103,6 +103,10 @@ pub struct Included {
 	pub events: Vec<RuntimeEvent>,
 }
 
+/// A sent extrinsic on its way to a finalized block: resolves to its inclusion, or to why it
+/// will not be included (refused, dropped, or following it failed).
+pub type Pending = std::pin::Pin<Box<dyn Future<Output = Result<Included, ChainError>> + Send>>;
+
 /// The chain, as the worker uses it.
 pub trait Chain: Send + Sync + 'static {
 	/// The genesis hash (what quotes, envelopes and batches are bound to).
@@ -140,6 +144,24 @@ pub trait Chain: Send + Sync + 'static {
 		signer: &sr25519::Pair,
 		call: RuntimeCall,
 	) -> impl Future<Output = Result<Included, ChainError>> + Send;
+
+	/// Signs `call` as `signer` and submits it; returns once the node's pool holds it, with
+	/// the way to its finalized inclusion. Successive sends from one signer take successive
+	/// nonces, so they execute in the order sent. The default submits and waits (for chains
+	/// that include at once).
+	fn send(
+		self: Arc<Self>,
+		signer: sr25519::Pair,
+		call: RuntimeCall,
+	) -> impl Future<Output = Result<Pending, ChainError>> + Send
+	where
+		Self: Sized,
+	{
+		async move {
+			let included = self.submit(&signer, call).await;
+			Ok(Box::pin(std::future::ready(included)) as Pending)
+		}
+	}
 
 	/// Returns once a block after `number` is finalized, or after `timeout`.
 	fn wait_finalized_after(
@@ -277,6 +299,8 @@ impl subxt_rpcs::RpcConfig for AegisRpc {
 }
 
 type Rpc = subxt_rpcs::LegacyRpcMethods<AegisRpc>;
+type TxWatch =
+	subxt_rpcs::client::RpcSubscription<subxt_rpcs::methods::legacy::TransactionStatus<H256>>;
 
 /// The chain over a node's JSON-RPC.
 pub struct RpcChain {
@@ -625,53 +649,35 @@ impl Chain for RpcChain {
 		signer: &sr25519::Pair,
 		call: RuntimeCall,
 	) -> Result<Included, ChainError> {
-		let who: AccountId = signer.public().into();
 		let mut attempt = 0;
-		let sign = |nonce: u32| {
-			aegis_runtime::signed_extrinsic(
-				call.clone(),
-				who.clone(),
-				nonce,
-				H256(self.genesis),
-				|p| sp_runtime::MultiSignature::Sr25519(signer.sign(p)),
-			)
-			.encode()
-		};
-		let next_nonce = || {
-			self.with_retry("system_accountNextIndex", |rpc| {
-				let who = who.clone();
-				async move { rpc.system_account_next_index(&who).await.map_err(rpc_err) }
-			})
-		};
-		// Signed once per nonce: the same bytes are resent after a failure that left them out
-		// of the pool, so a call never goes in twice.
-		let mut xt = sign(next_nonce().await? as u32);
 		loop {
-			let failure = match self.submit_and_watch(&xt).await {
-				Ok(block) => {
-					let (number, events) = self.events_of(block, &xt).await?;
-					for e in &events {
-						if let RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
-							dispatch_error,
-							..
-						}) = e
-						{
-							return Err(ChainError::dispatch(dispatch_error));
-						}
-					}
-					return Ok(Included { block, number, events });
-				}
+			let (xt, sub) = self.to_pool(signer, &call, &mut attempt).await?;
+			let failure = match self.finish_watch(sub).await {
+				Ok(block) => return self.included(block, &xt).await,
 				Err(failure) => failure,
 			};
-			match after_failure(failure, attempt, self.retries) {
-				Retry::Resign => xt = sign(next_nonce().await? as u32),
-				Retry::Resend => {
-					tokio::time::sleep(Duration::from_millis(200 << (attempt + 1).min(5))).await
-				}
-				Retry::No(e) => return Err(e),
+			// Dropped or usurped after reaching the pool: signed again with the next nonce.
+			if let Retry::No(e) = after_failure(failure, attempt, self.retries) {
+				return Err(e);
 			}
 			attempt += 1;
 		}
+	}
+
+	async fn send(
+		self: Arc<Self>,
+		signer: sr25519::Pair,
+		call: RuntimeCall,
+	) -> Result<Pending, ChainError> {
+		let (xt, sub) = self.to_pool(&signer, &call, &mut 0).await?;
+		// Once in the pool, following it is the returned future's; a failure then is
+		// reported to the caller, never resent.
+		Ok(Box::pin(async move {
+			let block = self.finish_watch(sub).await.map_err(|w| match w {
+				Watch::NotIn(e) | Watch::Lost(e) => e,
+			})?;
+			self.included(block, &xt).await
+		}))
 	}
 
 	async fn wait_finalized_after(&self, number: BlockNumber, timeout: Duration) {
@@ -788,13 +794,76 @@ impl RpcChain {
 		Ok(Some((hash, events)))
 	}
 
-	async fn submit_and_watch(&self, xt: &[u8]) -> Result<H256, Watch> {
-		use subxt_rpcs::methods::legacy::TransactionStatus as S;
+	/// `signer`'s next nonce, counting what the pool holds from it.
+	async fn next_nonce(&self, who: &AccountId) -> Result<u64, ChainError> {
+		self.with_retry("system_accountNextIndex", |rpc| {
+			let who = who.clone();
+			async move { rpc.system_account_next_index(&who).await.map_err(rpc_err) }
+		})
+		.await
+	}
+
+	/// Signs `call` as `signer` with its next nonce and submits it until the pool holds it:
+	/// the same bytes are resent after a failure that left them out of the pool, and signed
+	/// again only when their nonce went to another extrinsic, so a call never goes in twice.
+	async fn to_pool(
+		&self,
+		signer: &sr25519::Pair,
+		call: &RuntimeCall,
+		attempt: &mut u32,
+	) -> Result<(Vec<u8>, TxWatch), ChainError> {
+		let who: AccountId = signer.public().into();
+		let sign = |nonce: u64| {
+			aegis_runtime::signed_extrinsic(
+				call.clone(),
+				who.clone(),
+				nonce as u32,
+				H256(self.genesis),
+				|p| sp_runtime::MultiSignature::Sr25519(signer.sign(p)),
+			)
+			.encode()
+		};
+		let mut xt = sign(self.next_nonce(&who).await?);
+		loop {
+			let failure = match self.start_watch(&xt).await {
+				Ok(sub) => return Ok((xt, sub)),
+				Err(failure) => failure,
+			};
+			match after_failure(failure, *attempt, self.retries) {
+				Retry::Resign => xt = sign(self.next_nonce(&who).await?),
+				Retry::Resend => {
+					tokio::time::sleep(Duration::from_millis(200 << (*attempt + 1).min(5))).await
+				}
+				Retry::No(e) => return Err(e),
+			}
+			*attempt += 1;
+		}
+	}
+
+	/// Submits `xt` and subscribes to its status; returns once the pool holds it.
+	async fn start_watch(&self, xt: &[u8]) -> Result<TxWatch, Watch> {
 		let rpc = self.rpc.read().await.1.clone();
-		let mut sub = rpc
-			.author_submit_and_watch_extrinsic(xt)
-			.await
-			.map_err(|e| submit_error(e.to_string()))?;
+		rpc.author_submit_and_watch_extrinsic(xt).await.map_err(|e| submit_error(e.to_string()))
+	}
+
+	/// `xt` in finalized block `block`: its number and events; its dispatch error if it failed.
+	async fn included(&self, block: H256, xt: &[u8]) -> Result<Included, ChainError> {
+		let (number, events) = self.events_of(block, xt).await?;
+		for e in &events {
+			if let RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
+				dispatch_error,
+				..
+			}) = e
+			{
+				return Err(ChainError::dispatch(dispatch_error));
+			}
+		}
+		Ok(Included { block, number, events })
+	}
+
+	/// Follows a submitted extrinsic to the finalized block that includes it.
+	async fn finish_watch(&self, mut sub: TxWatch) -> Result<H256, Watch> {
+		use subxt_rpcs::methods::legacy::TransactionStatus as S;
 		// A block that is in the chain but whose finality the node never reports (it should)
 		// is taken after this long.
 		const AFTER_IN_BLOCK: Duration = Duration::from_secs(60);

@@ -13,7 +13,7 @@ use sp_runtime::{traits::Dispatchable, BuildStorage};
 use std::{
 	sync::{
 		atomic::{AtomicU32, Ordering},
-		Mutex,
+		Arc, Mutex,
 	},
 	time::Duration,
 };
@@ -38,6 +38,14 @@ pub struct FakeChain {
 	/// Refuse every `commit_batch` revealing one of these submissions, as the pool refuses an
 	/// extrinsic for a reason the worker cannot put on the batch as a whole.
 	pub poison: Mutex<std::collections::BTreeSet<SubmissionId>>,
+	/// Hold `commit_batch` extrinsics sent with [`Chain::send`] in the pool: each is dispatched
+	/// once [`Self::commit_gate`] gives it a permit, in the order sent (as blocks include a
+	/// signer's extrinsics in nonce order).
+	pub defer_commits: std::sync::atomic::AtomicBool,
+	/// Permits for deferred commits to be included.
+	pub commit_gate: Arc<tokio::sync::Semaphore>,
+	// Resolves once the last deferred commit sent is dispatched (the next one waits for it).
+	last_commit: Mutex<Option<tokio::sync::oneshot::Receiver<()>>>,
 }
 
 impl FakeChain {
@@ -57,6 +65,9 @@ impl FakeChain {
 			lose_commit_responses: AtomicU32::new(0),
 			submission_reads: Default::default(),
 			poison: Default::default(),
+			defer_commits: Default::default(),
+			commit_gate: Arc::new(tokio::sync::Semaphore::new(0)),
+			last_commit: Mutex::new(None),
 		}
 	}
 
@@ -208,6 +219,31 @@ impl Chain for FakeChain {
 		}
 		let number = self.with(System::block_number);
 		Ok(Included { block: fake_hash(number), number, events })
+	}
+
+	async fn send(
+		self: Arc<Self>,
+		signer: sr25519::Pair,
+		call: RuntimeCall,
+	) -> Result<crate::chain::Pending, ChainError> {
+		let commit =
+			matches!(call, RuntimeCall::Sequencer(pallet_sequencer::Call::commit_batch { .. }));
+		if commit && self.defer_commits.load(Ordering::SeqCst) {
+			let (done, next) = tokio::sync::oneshot::channel();
+			let previous = self.last_commit.lock().unwrap_or_else(|e| e.into_inner()).replace(next);
+			return Ok(Box::pin(async move {
+				let gate = self.commit_gate.clone();
+				gate.acquire_owned().await.map_err(|e| ChainError::Rpc(e.to_string()))?.forget();
+				if let Some(previous) = previous {
+					let _ = previous.await;
+				}
+				let included = self.submit(&signer, call).await;
+				let _ = done.send(());
+				included
+			}));
+		}
+		let included = self.submit(&signer, call).await;
+		Ok(Box::pin(std::future::ready(included)))
 	}
 
 	async fn wait_finalized_after(&self, _number: BlockNumber, _timeout: Duration) {}

@@ -72,7 +72,7 @@ pub fn draw(report: &Report, path: &std::path::Path) -> Result<(), String> {
 	let modes = [(Mode::Plain, "plain", PLAIN), (Mode::Encrypted, "encrypted", ENCRYPTED)];
 	let throughput: Vec<_> = modes
 		.iter()
-		.map(|(m, n, c)| (n.to_string(), *c, series(report, *m, |r| r.steady_throughput), false))
+		.map(|(m, n, c)| (n.to_string(), *c, series(report, *m, |r| r.throughput), false))
 		.collect();
 	panel(&left, "Executed throughput", "executed (transactions/s)", &throughput)?;
 	let latency: Vec<_> = modes

@@ -52,6 +52,8 @@ pub struct Entry {
 	pub refused_alone_at: Option<BlockNumber>,
 	/// The block it was submitted in, once known.
 	pub submitted_at: Option<BlockNumber>,
+	/// In a batch sent and not yet finalized: not batched again meanwhile.
+	pub in_flight: bool,
 }
 
 /// An opened entry ready to be batched.
@@ -140,6 +142,7 @@ impl Mempool {
 				seen: now,
 				refused_alone_at: None,
 				submitted_at: None,
+				in_flight: false,
 			});
 		}
 	}
@@ -196,12 +199,22 @@ impl Mempool {
 			.collect()
 	}
 
-	/// Opened entries of `epoch`, oldest first, leaving out those refused alone at finalized
-	/// block `at` (they are tried again at the next one).
+	/// Marks `ids` as carried by a batch on its way to the chain (`true`), or back to be
+	/// batched again (`false`: the batch was refused or its fate is unknown).
+	pub fn set_in_flight(&mut self, ids: &[SubmissionId], in_flight: bool) {
+		for id in ids {
+			if let Some(e) = self.entries.get_mut(id) {
+				e.in_flight = in_flight;
+			}
+		}
+	}
+
+	/// Opened entries of `epoch` not in flight, oldest first, leaving out those refused alone
+	/// at finalized block `at` (they are tried again at the next one).
 	pub fn ready(&self, epoch: u32, at: BlockNumber) -> Vec<Ready<'_>> {
 		self.entries
 			.iter()
-			.filter(|(_, e)| e.epoch == epoch && e.refused_alone_at != Some(at))
+			.filter(|(_, e)| e.epoch == epoch && !e.in_flight && e.refused_alone_at != Some(at))
 			.filter_map(|(id, e)| {
 				e.opened.as_ref().ok().map(|call| Ready {
 					id: *id,
@@ -215,16 +228,20 @@ impl Mempool {
 
 	/// Epochs with opened entries ready, oldest epoch first.
 	pub fn ready_epochs(&self) -> Vec<u32> {
-		let mut epochs: Vec<u32> =
-			self.entries.values().filter(|e| e.opened.is_ok()).map(|e| e.epoch).collect();
+		let mut epochs: Vec<u32> = self
+			.entries
+			.values()
+			.filter(|e| e.opened.is_ok() && !e.in_flight)
+			.map(|e| e.epoch)
+			.collect();
 		epochs.sort_unstable();
 		epochs.dedup();
 		epochs
 	}
 
-	/// When the oldest opened entry was first seen.
+	/// When the oldest opened entry not in flight was first seen.
 	pub fn oldest_ready(&self) -> Option<Instant> {
-		self.entries.values().filter(|e| e.opened.is_ok()).map(|e| e.seen).min()
+		self.entries.values().filter(|e| e.opened.is_ok() && !e.in_flight).map(|e| e.seen).min()
 	}
 
 	/// Forgets `ids` (they left the chain's pool).

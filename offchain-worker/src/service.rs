@@ -199,7 +199,29 @@ pub struct Worker<C: Chain> {
 	// The last finalized block read.
 	seen: BlockNumber,
 	clock: Clock,
+	// Batches sent and not yet known to be finalized, oldest first.
+	in_flight: VecDeque<InFlight>,
+	// Groups of a batch the chain refused for one of its entries, each to be committed on its
+	// own: `(epoch, ids)`.
+	isolate: VecDeque<(u32, Vec<SubmissionId>)>,
 }
+
+/// A batch sent to the node's pool and not yet known to be finalized.
+struct InFlight {
+	batch: Batch,
+	record: BatchRecord,
+	cut: Instant,
+	sent_at: BlockNumber,
+	task: tokio::task::JoinHandle<Result<crate::chain::Included, ChainError>>,
+}
+
+/// Batches on their way at once, at most: the next is built on the previous one's hash while
+/// it travels.
+pub const MAX_IN_FLIGHT: usize = 4;
+
+/// Finalized blocks after which a sent batch not heard of is given up (its entries go back to
+/// the mirror; what the chain did with it shows in its state).
+pub const IN_FLIGHT_BLOCKS: BlockNumber = 20;
 
 fn suite_names(suites: SuiteSet) -> Vec<String> {
 	suites.iter().map(|s| s.name().to_string()).collect()
@@ -278,6 +300,8 @@ impl<C: Chain> Worker<C> {
 			last_feed: None,
 			seen: 0,
 			clock: Arc::new(Instant::now),
+			in_flight: VecDeque::new(),
+			isolate: VecDeque::new(),
 		};
 		worker.publish_keys();
 		Ok(worker)
@@ -688,6 +712,7 @@ impl<C: Chain> Worker<C> {
 			}
 		}
 		// Only what the mirror lacks is fetched and opened.
+		let opening = Instant::now();
 		let prune = self.mempool.prune(&live);
 		let epochs: std::collections::BTreeMap<SubmissionId, u32> =
 			prune.new.iter().map(|(epoch, id)| (*id, *epoch)).collect();
@@ -730,6 +755,7 @@ impl<C: Chain> Worker<C> {
 			self.mempool.note_submitted(id, submitted_at);
 		}
 		let m = &self.shared.metrics;
+		m.open_seconds.observe(opening.elapsed().as_secs_f64());
 		m.decrypt_failures.inc_by(undecryptable as u64);
 		m.mempool.set(self.mempool.len() as i64);
 		if prune.deferred > 0 {
@@ -817,10 +843,39 @@ impl<C: Chain> Worker<C> {
 			return Ok(());
 		}
 		self.set_phase("sequencing");
-		let mut tip = snap.batches;
+		if !self.reap(snap, report)? {
+			return Ok(());
+		}
+		// The next batch continues the last one on its way, or the chain's.
+		let mut tip = match self.in_flight.back() {
+			Some(f) if f.batch.header.sequence >= snap.batches.next_sequence => BatchChain {
+				next_sequence: f.batch.header.sequence.saturating_add(1),
+				last_hash: f.batch.hash(),
+			},
+			_ => snap.batches,
+		};
 		let suites = snap.risk.policy.batch_suites;
+		// First the halves of batches the chain refused for an entry, each on its own.
+		while let Some((epoch, ids)) = self.isolate.pop_front() {
+			let chosen: Vec<Chosen> = self
+				.mempool
+				.ready(epoch, snap.number)
+				.into_iter()
+				.filter(|r| ids.contains(&r.id))
+				.map(|r| (r.id, r.max_weight, r.call.clone()))
+				.collect();
+			if chosen.is_empty() {
+				continue;
+			}
+			if !self.commit_isolating(snap, &mut tip, epoch, rule, suites, chosen, report).await? {
+				return Ok(());
+			}
+		}
 		for epoch in self.mempool.ready_epochs() {
 			loop {
+				if self.in_flight.len() >= MAX_IN_FLIGHT {
+					return Ok(());
+				}
 				let ready = self.mempool.ready(epoch, snap.number);
 				let seen: Vec<Instant> = ready.iter().map(|r| r.seen).collect();
 				let take = self.limits.take(&seen, (self.clock)());
@@ -844,6 +899,148 @@ impl<C: Chain> Worker<C> {
 		Ok(())
 	}
 
+	/// Takes in what became of the batches on their way: a finalized one is done; a refused
+	/// one's entries go back to the mirror and its fault is handled as a refusal at sending
+	/// is (split, isolate, back off); one not heard of for [`IN_FLIGHT_BLOCKS`] is given up.
+	/// Returns whether batching may go on at this block (not after a refusal: the batches
+	/// sent after the refused one are built on it).
+	fn reap(&mut self, snap: &Snapshot, report: &mut StepReport) -> Result<bool, WorkerError> {
+		let mut go_on = true;
+		while let Some(f) = self.in_flight.front() {
+			let overdue = snap.number > f.sent_at.saturating_add(IN_FLIGHT_BLOCKS);
+			if !f.task.is_finished() && !overdue {
+				break;
+			}
+			let Some(f) = self.in_flight.pop_front() else { break };
+			let result = if f.task.is_finished() {
+				match futures::FutureExt::now_or_never(f.task) {
+					Some(Ok(result)) => result,
+					Some(Err(e)) => Err(ChainError::Rpc(format!("following the batch: {e}"))),
+					None => Err(ChainError::Rpc("following the batch did not finish".into())),
+				}
+			} else {
+				f.task.abort();
+				Err(ChainError::Rpc(format!(
+					"not finalized within {IN_FLIGHT_BLOCKS} blocks of sending; its fate is on \
+					 chain"
+				)))
+			};
+			let (epoch, ids) = (f.record.key_epoch, f.record.entries.clone());
+			match self.landed(&f.batch, f.record, f.cut, result) {
+				Ok(Ok(())) => report.batches.push(ids),
+				Ok(Err((fault, reason))) => {
+					report.refused.push(reason);
+					go_on = false;
+					if let Some((first, second)) = self.after_refusal(snap, fault, &ids) {
+						self.isolate.push_back((epoch, first));
+						self.isolate.push_back((epoch, second));
+					}
+				}
+				Err(e) => {
+					tracing::warn!(%e, "lost track of a batch on its way; the chain decides");
+					go_on = false;
+				}
+			}
+		}
+		Ok(go_on)
+	}
+
+	/// Books what became of `batch` (its record, metrics, the mirror): finalized, `Ok(Ok)`;
+	/// refused, `Ok(Err((fault, reason)))` with its entries back in the mirror; anything else
+	/// is an error, its entries back in the mirror too (what the chain did shows in its state).
+	fn landed(
+		&mut self,
+		batch: &Batch,
+		mut record: BatchRecord,
+		cut: Instant,
+		result: Result<crate::chain::Included, ChainError>,
+	) -> Result<Result<(), (Fault, String)>, WorkerError> {
+		let ids = record.entries.clone();
+		let m = &self.shared.metrics;
+		record.commit_ms = cut.elapsed().as_millis() as u64;
+		let outcome = match result {
+			Ok(included) => {
+				self.mempool.remove(&ids);
+				m.batches.inc();
+				m.entries.inc_by(ids.len() as u64);
+				m.batch_entries.observe(ids.len() as f64);
+				m.commit_seconds.observe(cut.elapsed().as_secs_f64());
+				m.mempool.set(self.mempool.len() as i64);
+				record.outcome = Ok(format!("{:?}", included.block));
+				tracing::info!(
+					sequence = batch.header.sequence,
+					entries = ids.len(),
+					suites = ?record.suites,
+					"batch committed"
+				);
+				Ok(Ok(()))
+			}
+			Err(e) => {
+				self.mempool.set_in_flight(&ids, false);
+				record.outcome = Err(e.to_string());
+				match e {
+					e @ (ChainError::Dispatch(..) | ChainError::Refused(_)) => {
+						let fault = pipeline::fault_of(&e);
+						let reason = e.to_string();
+						m.batch_failures.inc();
+						tracing::warn!(
+							sequence = batch.header.sequence,
+							entries = ids.len(),
+							?fault,
+							%reason,
+							"batch refused"
+						);
+						Ok(Err((fault, reason)))
+					}
+					e => Err(e.into()),
+				}
+			}
+		};
+		self.shared.update(|s| {
+			s.batches.push_back(record.clone());
+			while s.batches.len() > RECENT_BATCHES {
+				s.batches.pop_front();
+			}
+		});
+		outcome
+	}
+
+	/// Acts on the chain refusing the batch of `ids` for `fault`: an entry's fault splits the
+	/// batch (the halves are returned, to be committed each on its own) until the entry is
+	/// alone, then sits it out; the batch's own fault backs off.
+	fn after_refusal(
+		&mut self,
+		snap: &Snapshot,
+		fault: Fault,
+		ids: &[SubmissionId],
+	) -> Option<(Vec<SubmissionId>, Vec<SubmissionId>)> {
+		match (fault, ids) {
+			(Fault::Entries, [id]) => {
+				if self.mempool.refused_alone(*id, snap.number) {
+					tracing::warn!(
+						id,
+						"the chain refused every batch holding this entry; rejecting it as \
+						 unexecutable"
+					);
+				}
+				None
+			}
+			(Fault::Entries, _) => {
+				let (first, second) = ids.split_at(ids.len() / 2);
+				Some((first.to_vec(), second.to_vec()))
+			}
+			(Fault::Batch | Fault::Stale, _) => {
+				self.backoff.refused(fault, snap.number);
+				tracing::info!(
+					?fault,
+					until = self.backoff.until,
+					"not batching again before this finalized block"
+				);
+				None
+			}
+		}
+	}
+
 	/// Commits `chosen`. A batch refused for something one of its entries may cause is split
 	/// in halves, each committed on its own, until the entry the chain refuses is alone: the
 	/// others go through in this pass, that one sits it out. Returns `false` when a batch-wide
@@ -861,45 +1058,35 @@ impl<C: Chain> Worker<C> {
 	) -> Result<bool, WorkerError> {
 		let mut groups = std::collections::VecDeque::from([chosen]);
 		while let Some(group) = groups.pop_front() {
+			let ids: Vec<SubmissionId> = group.iter().map(|(id, _, _)| *id).collect();
 			let (fault, reason) =
 				match self.commit(snap, tip, epoch, rule, suites, group.clone()).await? {
-					Ok((batch, record)) => {
+					Ok((batch, done)) => {
 						*tip = BatchChain {
 							next_sequence: batch.header.sequence.saturating_add(1),
 							last_hash: batch.hash(),
 						};
-						report.batches.push(record.entries);
+						if done {
+							report
+								.batches
+								.push(batch.entries.iter().map(|e| e.submission_id).collect());
+						}
 						self.backoff.reset();
 						continue;
 					}
 					Err(refusal) => refusal,
 				};
-			report.refused.push(reason.clone());
-			match (fault, group.as_slice()) {
-				(Fault::Entries, [(id, _, _)]) => {
-					if self.mempool.refused_alone(*id, snap.number) {
-						tracing::warn!(
-							id,
-							%reason,
-							"the chain refused every batch holding this entry; rejecting it as \
-							 unexecutable"
-						);
-					}
-				}
-				(Fault::Entries, _) => {
-					let (first, second) = group.split_at(group.len() / 2);
-					groups.push_front(second.to_vec());
-					groups.push_front(first.to_vec());
-				}
-				(Fault::Batch | Fault::Stale, _) => {
-					self.backoff.refused(fault, snap.number);
-					tracing::info!(
-						?fault,
-						until = self.backoff.until,
-						"not batching again before this finalized block"
-					);
-					return Ok(false);
-				}
+			report.refused.push(reason);
+			if fault != Fault::Entries {
+				self.after_refusal(snap, fault, &ids);
+				return Ok(false);
+			}
+			if let Some((first, second)) = self.after_refusal(snap, fault, &ids) {
+				let part = |half: Vec<SubmissionId>| -> Vec<Chosen> {
+					group.iter().filter(|(id, _, _)| half.contains(id)).cloned().collect()
+				};
+				groups.push_front(part(second));
+				groups.push_front(part(first));
 			}
 		}
 		Ok(true)
@@ -961,8 +1148,10 @@ impl<C: Chain> Worker<C> {
 		got
 	}
 
-	/// Orders, signs and commits one batch. `Ok(Err((fault, reason)))` when the chain refused
-	/// it (the entries stay pending).
+	/// Orders, signs and sends one batch: `Ok(Ok((batch, true)))` when it is already
+	/// finalized, `Ok(Ok((batch, false)))` when it is on its way (in the node's pool; see
+	/// [`Self::reap`]), `Ok(Err((fault, reason)))` when the chain refused it (the entries stay
+	/// pending).
 	async fn commit(
 		&mut self,
 		snap: &Snapshot,
@@ -971,7 +1160,7 @@ impl<C: Chain> Worker<C> {
 		rule: aegis_primitives::ordering::OrderingRule,
 		suites: SuiteSet,
 		chosen: Vec<Chosen>,
-	) -> Result<Result<(Batch, BatchRecord), (Fault, String)>, WorkerError> {
+	) -> Result<Result<(Batch, bool), (Fault, String)>, WorkerError> {
 		let cut = Instant::now();
 		let calls: Vec<Vec<u8>> = chosen.iter().map(|(_, _, c)| c.call.to_vec()).collect();
 		let classes = self.chain.order_classes(snap.hash, calls).await?;
@@ -987,6 +1176,7 @@ impl<C: Chain> Worker<C> {
 			.next_batch(self.chain.genesis(), epoch, rule, snap.number, snap.risk.score, entries)
 			.map_err(WorkerError::Batch)?;
 		let ids: Vec<SubmissionId> = batch.entries.iter().map(|e| e.submission_id).collect();
+		self.shared.metrics.prepare_seconds.observe(cut.elapsed().as_secs_f64());
 
 		// SLH-DSA takes hundreds of milliseconds: off the async runtime.
 		let keys = self.keys.clone();
@@ -1025,7 +1215,19 @@ impl<C: Chain> Worker<C> {
 		};
 		let cosigners: Vec<String> = cosignatures.iter().map(|(a, _)| a.to_string()).collect();
 		let need = usize::from(redundancy.min_cosigners);
-		let result = if redundancy.enabled && cosignatures.len() < need {
+		let record = BatchRecord {
+			cosigners,
+			sequence: batch.header.sequence,
+			hash: hex::encode(batch.hash()),
+			key_epoch: epoch,
+			rule: rule.config_name().into(),
+			entries: ids.clone(),
+			suites: suite_names(suites),
+			sign_ms: sign_time.as_millis() as u64,
+			commit_ms: 0,
+			outcome: Err(String::new()),
+		};
+		let sent = if redundancy.enabled && cosignatures.len() < need {
 			// Not sent: the chain would refuse it. Tried again at the next finalized block.
 			Err(ChainError::Refused(format!(
 				"only {} of the {need} co-signatures redundancy requires",
@@ -1035,63 +1237,39 @@ impl<C: Chain> Worker<C> {
 			let cosignatures = cosignatures.try_into().map_err(|_| {
 				ChainError::Incompatible("more co-signatures than the chain takes".into())
 			})?;
-			self.submit(RuntimeCall::Sequencer(pallet_sequencer::Call::commit_batch {
+			let call = RuntimeCall::Sequencer(pallet_sequencer::Call::commit_batch {
 				batch: batch.clone(),
 				signatures,
 				cosignatures,
-			}))
-			.await
+			});
+			self.chain.clone().send(self.keys.account().clone(), call).await
 		};
-		let mut record = BatchRecord {
-			cosigners,
-			sequence: batch.header.sequence,
-			hash: hex::encode(batch.hash()),
-			key_epoch: epoch,
-			rule: rule.config_name().into(),
-			entries: ids.clone(),
-			suites: suite_names(suites),
-			sign_ms: sign_time.as_millis() as u64,
-			commit_ms: cut.elapsed().as_millis() as u64,
-			outcome: Err(String::new()),
-		};
-		let outcome = match result {
-			Ok(included) => {
-				self.mempool.remove(&ids);
-				m.batches.inc();
-				m.entries.inc_by(ids.len() as u64);
-				m.commit_seconds.observe(cut.elapsed().as_secs_f64());
-				m.mempool.set(self.mempool.len() as i64);
-				record.outcome = Ok(format!("{:?}", included.block));
-				tracing::info!(
-					sequence = batch.header.sequence,
-					entries = ids.len(),
-					suites = ?record.suites,
-					"batch committed"
+		// In the pool: the next batch is built on this one while it travels. A chain that
+		// answers at once (or a refusal at sending) is booked now.
+		let result = match sent {
+			Ok(mut pending) => {
+				let waker = futures::task::noop_waker_ref();
+				let polled = futures::FutureExt::poll_unpin(
+					&mut pending,
+					&mut std::task::Context::from_waker(waker),
 				);
-				Ok(batch)
+				match polled {
+					std::task::Poll::Ready(result) => result,
+					std::task::Poll::Pending => {
+						self.mempool.set_in_flight(&ids, true);
+						self.in_flight.push_back(InFlight {
+							batch: batch.clone(),
+							record,
+							cut,
+							sent_at: snap.number,
+							task: tokio::spawn(pending),
+						});
+						return Ok(Ok((batch, false)));
+					}
+				}
 			}
-			Err(e @ (ChainError::Dispatch(..) | ChainError::Refused(_))) => {
-				let fault = pipeline::fault_of(&e);
-				let reason = e.to_string();
-				m.batch_failures.inc();
-				tracing::warn!(
-					sequence = batch.header.sequence,
-					entries = ids.len(),
-					?fault,
-					%reason,
-					"batch refused"
-				);
-				record.outcome = Err(reason.clone());
-				Err((fault, reason))
-			}
-			Err(e) => return Err(e.into()),
+			Err(e) => Err(e),
 		};
-		self.shared.update(|s| {
-			s.batches.push_back(record.clone());
-			while s.batches.len() > RECENT_BATCHES {
-				s.batches.pop_front();
-			}
-		});
-		Ok(outcome.map(|b| (b, record)))
+		self.landed(&batch, record, cut, result).map(|r| r.map(|()| (batch, true)))
 	}
 }

@@ -464,6 +464,66 @@ async fn a_restarted_worker_resumes_from_the_chain_without_loss_or_duplicates() 
 	assert_eq!(chain.with(|| pallet_sequencer::Batches::<Runtime>::get().next_sequence), 3);
 }
 
+/// Lets `n` deferred commits be included and gives their watches time to finish.
+async fn include_commits(chain: &FakeChain, n: usize) {
+	chain.commit_gate.add_permits(n);
+	tokio::time::sleep(Duration::from_millis(50)).await;
+}
+
+#[tokio::test]
+async fn the_next_batch_is_built_while_the_last_one_travels() {
+	let chain = Arc::new(FakeChain::dev());
+	let dir = tempfile::tempdir().unwrap();
+	let mut w = enrolled(&chain, dir.path(), 1, 50, 60_000).await;
+	chain.defer_commits.store(true, std::sync::atomic::Ordering::SeqCst);
+	let first: Vec<_> = (0..3).map(|i| submit(&chain, Bob, &transfer(Charlie, 1 + i))).collect();
+	// Sent: on its way, not yet included; the step does not wait for it.
+	let r = w.step().await.unwrap();
+	assert!(r.batches.is_empty() && r.refused.is_empty(), "{r:?}");
+	let second: Vec<_> = (0..2).map(|i| submit(&chain, Dave, &transfer(Eve, 1 + i))).collect();
+	// The next batch carries only the new entries and continues the first one's hash.
+	let r = w.step().await.unwrap();
+	assert!(r.batches.is_empty() && r.refused.is_empty(), "{r:?}");
+	assert!(executed(&chain).is_empty());
+	// Both are included, in the order sent; the next step books them.
+	include_commits(&chain, 2).await;
+	let r = w.step().await.unwrap();
+	assert_eq!(r.batches, vec![first.clone(), second.clone()], "{r:?}");
+	let done: Vec<SubmissionId> = executed(&chain).iter().map(|(id, _, _)| *id).collect();
+	assert_eq!(done, [first, second].concat());
+	assert_eq!(chain.with(|| pallet_sequencer::Batches::<Runtime>::get().next_sequence), 2);
+	assert_eq!(w.step().await.unwrap(), StepReport::default());
+	assert_eq!(w.shared().metrics.batches.get(), 2);
+}
+
+#[tokio::test]
+async fn a_batch_refused_on_its_way_is_split_and_the_others_go_through() {
+	let chain = Arc::new(FakeChain::dev());
+	let dir = tempfile::tempdir().unwrap();
+	let mut w = enrolled(&chain, dir.path(), 1, 50, 60_000).await;
+	chain.defer_commits.store(true, std::sync::atomic::Ordering::SeqCst);
+	let ids: Vec<_> = (0..4).map(|i| submit(&chain, Bob, &transfer(Charlie, 1 + i))).collect();
+	chain.poison.lock().unwrap().insert(ids[1]);
+	assert!(w.step().await.unwrap().batches.is_empty());
+	include_commits(&chain, 1).await;
+	// The refusal is booked at the next step, which sends nothing more.
+	let r = w.step().await.unwrap();
+	assert_eq!(r.refused.len(), 1, "{r:?}");
+	assert!(r.batches.is_empty(), "{r:?}");
+	assert_eq!(w.shared().metrics.batch_failures.get(), 1);
+	// The halves go on their own; the entry the chain refuses is isolated and, refused alone
+	// at two blocks, rejected; every other entry executes once.
+	let mut rejected = Vec::new();
+	for _ in 0..12 {
+		include_commits(&chain, 4).await;
+		rejected.extend(w.step().await.unwrap().rejected);
+	}
+	let done: Vec<SubmissionId> = executed(&chain).iter().map(|(id, _, _)| *id).collect();
+	assert_eq!(done, vec![ids[0], ids[2], ids[3]], "each once, in order");
+	assert_eq!(rejected, vec![ids[1]]);
+	assert_eq!(chain.with(pallet_sequencer::Pending::<Runtime>::count), 0);
+}
+
 #[tokio::test]
 async fn a_batch_included_whose_confirmation_is_lost_is_not_sequenced_again() {
 	let chain = Arc::new(FakeChain::dev());
