@@ -23,7 +23,13 @@ type Line = (String, RGBColor, Vec<(f64, f64)>, bool);
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
 
-fn panel(area: &Area<'_>, title: &str, y_desc: &str, lines: &[Line]) -> Result<(), String> {
+fn panel(
+	area: &Area<'_>,
+	title: &str,
+	y_desc: &str,
+	lines: &[Line],
+	legend: SeriesLabelPosition,
+) -> Result<(), String> {
 	let e = |e: DrawingAreaErrorKind<_>| e.to_string();
 	let max_x = top(lines.iter().flat_map(|l| l.2.iter().map(|p| p.0)));
 	let max_y = top(lines.iter().flat_map(|l| l.2.iter().map(|p| p.1)));
@@ -38,6 +44,8 @@ fn panel(area: &Area<'_>, title: &str, y_desc: &str, lines: &[Line]) -> Result<(
 		.configure_mesh()
 		.x_desc("offered load (transactions/s)")
 		.y_desc(y_desc)
+		.x_label_formatter(&|x| format!("{x:.0}"))
+		.y_label_formatter(&|y| if max_y > 10.0 { format!("{y:.0}") } else { format!("{y:.1}") })
 		.draw()
 		.map_err(e)?;
 	for (label, color, points, dashed) in lines {
@@ -56,7 +64,7 @@ fn panel(area: &Area<'_>, title: &str, y_desc: &str, lines: &[Line]) -> Result<(
 	}
 	chart
 		.configure_series_labels()
-		.position(SeriesLabelPosition::UpperLeft)
+		.position(legend)
 		.background_style(WHITE.mix(0.8))
 		.border_style(BLACK)
 		.draw()
@@ -74,7 +82,9 @@ pub fn draw(report: &Report, path: &std::path::Path) -> Result<(), String> {
 		.iter()
 		.map(|(m, n, c)| (n.to_string(), *c, series(report, *m, |r| r.throughput), false))
 		.collect();
-	panel(&left, "Executed throughput", "executed (transactions/s)", &throughput)?;
+	let (upper_left, lower_right) =
+		(SeriesLabelPosition::UpperLeft, SeriesLabelPosition::LowerRight);
+	panel(&left, "Executed throughput", "executed (transactions/s)", &throughput, upper_left)?;
 	let latency: Vec<_> = modes
 		.iter()
 		.flat_map(|(m, n, c)| {
@@ -84,6 +94,6 @@ pub fn draw(report: &Report, path: &std::path::Path) -> Result<(), String> {
 			]
 		})
 		.collect();
-	panel(&right, "Latency, submission to outcome", "seconds", &latency)?;
+	panel(&right, "Latency, submission to outcome", "seconds", &latency, lower_right)?;
 	root.present().map_err(|e| e.to_string())
 }

@@ -99,7 +99,7 @@ pub use types::*;
 pub use protection::{
 	AssetAuthority, AssetRefusal, CallPath, CheckProtectedAssets, CheckpointRecord, Classified,
 	Migration, MigrationId, MigrationState, MigrationStatus, ProtectedAsset, ProtectedAssetGuard,
-	MAX_LOCATION_LEN,
+	MAX_LOCATION_LEN, SEQUENCING_PRIORITY,
 };
 
 use aegis_primitives::{
@@ -121,7 +121,7 @@ use frame_support::{
 	traits::{
 		fungible::{Inspect, Mutate, MutateHold},
 		tokens::{Fortitude, Precision, Restriction},
-		Contains, IsType,
+		Contains, IsSubType, IsType,
 	},
 	weights::WeightToFee,
 };
@@ -161,6 +161,7 @@ pub mod pallet {
 			+ Dispatchable<RuntimeOrigin = Self::RuntimeOrigin, PostInfo = PostDispatchInfo>
 			+ GetDispatchInfo
 			+ From<frame_system::Call<Self>>
+			+ IsSubType<Call<Self>>
 			+ IsType<<Self as frame_system::Config>::RuntimeCall>;
 		/// Holds and settles deposits.
 		type Currency: Mutate<Self::AccountId>

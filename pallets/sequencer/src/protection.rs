@@ -32,17 +32,20 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use core::marker::PhantomData;
 use frame_support::{
 	pallet_prelude::{TransactionSource, Weight},
-	traits::{Contains, Get, IsType},
+	traits::{Contains, Get, IsSubType, IsType},
 	BoundedVec, CloneNoBound, DebugNoBound, DefaultNoBound, EqNoBound, PartialEqNoBound,
 };
 use pallet_risk_oracle::RiskProvider;
+use pallet_tee_registry::WorkerRegistry;
 use scale_info::TypeInfo;
 use sp_runtime::{
 	traits::{
 		AsSystemOriginSigner, DispatchInfoOf, PostDispatchInfoOf, TransactionExtension,
 		ValidateResult,
 	},
-	transaction_validity::{InvalidTransaction, TransactionValidityError},
+	transaction_validity::{
+		InvalidTransaction, TransactionPriority, TransactionValidityError, ValidTransaction,
+	},
 	DispatchResult,
 };
 
@@ -360,7 +363,12 @@ impl<T: Config> Contains<<T as frame_system::Config>::RuntimeCall> for Protected
 }
 
 /// Transaction extension refusing, at validation, plain extrinsics that touch a protected asset
-/// the policy keeps off the plain path (`InvalidTransaction::Custom(AssetRefusal::code())`).
+/// the policy keeps off the plain path (`InvalidTransaction::Custom(AssetRefusal::code())`),
+/// and putting the sequencing leader's `commit_batch` and `reject_entries` ahead of every other
+/// extrinsic in the pool ([`SEQUENCING_PRIORITY`]). Without that, under sustained encrypted
+/// load the batch that would execute the pending submissions queues behind the newer
+/// submissions of equal priority, blocks fill with submissions, and the batch does not fit: the
+/// encrypted path starves itself.
 #[derive(
 	Encode,
 	Decode,
@@ -374,10 +382,23 @@ impl<T: Config> Contains<<T as frame_system::Config>::RuntimeCall> for Protected
 #[scale_info(skip_type_params(T))]
 pub struct CheckProtectedAssets<T: Config + Send + Sync>(PhantomData<T>);
 
+/// The pool priority of the leader's sequencing calls, added to what the other extensions give.
+/// Only the current leader gets it (one read): anyone else's `commit_batch` would fail at
+/// dispatch anyway, and must not jump the queue.
+pub const SEQUENCING_PRIORITY: TransactionPriority = 1 << 60;
+
 impl<T: Config + Send + Sync> CheckProtectedAssets<T> {
 	/// The extension.
 	pub fn new() -> Self {
 		Self(PhantomData)
+	}
+
+	/// Whether `call` is one the sequencing leader sends: a batch or rejections.
+	fn sequencing(call: &<T as Config>::RuntimeCall) -> bool {
+		matches!(
+			call.is_sub_type(),
+			Some(crate::Call::commit_batch { .. } | crate::Call::reject_entries { .. })
+		)
 	}
 }
 
@@ -405,6 +426,10 @@ where
 		// Classifying is pure; only a call touching an asset reads its record and the score.
 		let operator = T::DbWeight::get().reads(2);
 		let call = <T as Config>::RuntimeCall::from_ref(call);
+		if Self::sequencing(call) {
+			// The leader, for the priority.
+			return operator.saturating_add(T::DbWeight::get().reads(1));
+		}
 		match T::CallClassifier::classify(call).asset {
 			Some(_) => operator.saturating_add(T::DbWeight::get().reads(2)),
 			None => operator,
@@ -421,11 +446,17 @@ where
 		_inherited_implication: &impl Encode,
 		_source: TransactionSource,
 	) -> ValidateResult<Self::Val, <T as frame_system::Config>::RuntimeCall> {
-		let operator_of = origin.as_system_origin_signer().and_then(Pallet::<T>::operated_by);
+		let signer = origin.as_system_origin_signer();
+		let operator_of = signer.and_then(Pallet::<T>::operated_by);
 		let call = <T as Config>::RuntimeCall::from_ref(call);
 		Pallet::<T>::check_protected(call, CallPath::Plain, operator_of)
 			.map_err(|r| InvalidTransaction::Custom(r.code()))?;
-		Ok((Default::default(), operator_of, origin))
+		let priority = if Self::sequencing(call) && signer.is_some_and(T::Workers::is_leader) {
+			SEQUENCING_PRIORITY
+		} else {
+			0
+		};
+		Ok((ValidTransaction { priority, ..Default::default() }, operator_of, origin))
 	}
 
 	fn prepare(

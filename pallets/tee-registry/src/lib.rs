@@ -1609,6 +1609,9 @@ impl<T: Config> WorkerRegistry<T::AccountId> for Pallet<T> {
 	fn cosigner_diversity() -> CosignerDiversity {
 		Diversity::<T>::get()
 	}
+	fn is_leader(who: &T::AccountId) -> bool {
+		Leader::<T>::get().is_some_and(|l| &l.leader == who)
+	}
 	fn holds_epoch(who: &T::AccountId, epoch: u32) -> bool {
 		KeyHolders::<T>::contains_key(epoch, who)
 	}

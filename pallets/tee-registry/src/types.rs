@@ -281,6 +281,8 @@ pub trait WorkerRegistry<AccountId> {
 	/// having waited `waited` blocks; records its progress or takeover (rolled back with a
 	/// failing call). Returns the weight it used, at most [`Self::max_lead_weight`].
 	fn authorize_sequencer(who: &AccountId, waited: u32) -> Result<Weight, LeadRefusal>;
+	/// Whether `who` is the sequencing leader now (one read).
+	fn is_leader(who: &AccountId) -> bool;
 	/// The most [`Self::authorize_sequencer`] weighs.
 	fn max_lead_weight() -> Weight;
 	/// The worker's TEE kind and FMSPC.

@@ -844,3 +844,56 @@ fn submissions_are_refused_while_no_active_worker_holds_the_epoch() {
 		assert_eq!((Balances::balance(&1), held(1)), (free, 0));
 	});
 }
+
+/// The pool priority the extension gives `call` from `who`.
+fn pool_priority(
+	who: u64,
+	call: &RuntimeCall,
+) -> sp_runtime::transaction_validity::TransactionPriority {
+	use frame_support::dispatch::GetDispatchInfo;
+	use sp_runtime::traits::DispatchTransaction;
+	CheckProtectedAssets::<Test>::new()
+		.validate_only(
+			Some(who).into(),
+			call,
+			&call.get_dispatch_info(),
+			0,
+			sp_runtime::transaction_validity::TransactionSource::External,
+			0,
+		)
+		.map(|(valid, ..)| valid.priority)
+		.expect("valid")
+}
+
+#[test]
+fn the_leaders_sequencing_calls_go_first_in_the_pool_and_nobody_elses() {
+	new_test_ext().execute_with(|| {
+		let leader = SimWorker::new(PRIMARY);
+		let other = SimWorker::new(PRIMARY + 100);
+		other.register(WorkerRole::Primary);
+		other.hold_cluster_key(PRIMARY);
+		let ids = [submit(1, remark(1), weight()), submit(2, remark(2), weight())];
+		// Before any batch there is no leader: no one jumps the queue.
+		let first = leader.batch(&ids[..1]);
+		let call = |batch: Batch| {
+			RuntimeCall::Sequencer(Call::commit_batch {
+				signatures: leader.sign_batch(&batch),
+				batch,
+				cosignatures: Default::default(),
+			})
+		};
+		assert_eq!(pool_priority(leader.account, &call(first.clone())), 0);
+		assert_ok!(commit(&leader, &first));
+		let batch = call(leader.batch(&ids[1..]));
+		let reject = RuntimeCall::Sequencer(Call::reject_entries {
+			entries: vec![(ids[1], RejectReason::Malformed)].try_into().unwrap(),
+		});
+		assert_eq!(pool_priority(leader.account, &batch), SEQUENCING_PRIORITY);
+		assert_eq!(pool_priority(leader.account, &reject), SEQUENCING_PRIORITY);
+		// Another worker's, a user's, or the leader's other calls: the ordinary priority.
+		assert_eq!(pool_priority(other.account, &batch), 0);
+		assert_eq!(pool_priority(1, &batch), 0);
+		assert_eq!(pool_priority(1, &reject), 0);
+		assert_eq!(pool_priority(leader.account, &remark(3)), 0);
+	});
+}
