@@ -426,7 +426,34 @@ async fn with_redundancy_on_batches_carry_cosignatures_over_http_and_survive_a_d
 	let more = transfers(&c.chain, 3);
 	c.settle(&[2]).await;
 	assert_eq!(cosigners_of_last(&c), vec![account(&c, 1)]);
-	exactly_once(&c.chain, &[ids, more].concat());
+	exactly_once(&c.chain, &[ids.clone(), more.clone()].concat());
+	// While a batch is on its way the co-signers' finalized view lacks it, so they would
+	// refuse a batch built on it: the leader waits for it rather than being refused.
+	let sorted = |mut v: Vec<SubmissionId>| {
+		v.sort_unstable();
+		v
+	};
+	let include = |c: &Cluster| c.chain.commit_gate.add_permits(1);
+	let pause = || tokio::time::sleep(std::time::Duration::from_millis(50));
+	c.chain.defer_commits.store(true, std::sync::atomic::Ordering::SeqCst);
+	let first = transfers(&c.chain, 2);
+	let r = c.workers[0].step().await.unwrap();
+	assert!(r.batches.is_empty() && r.refused.is_empty(), "on its way: {r:?}");
+	let second = transfers(&c.chain, 2);
+	let r = c.workers[0].step().await.unwrap();
+	assert!(r.batches.is_empty() && r.refused.is_empty(), "waits, not refused: {r:?}");
+	include(&c);
+	pause().await;
+	let r = c.workers[0].step().await.unwrap();
+	assert!(r.refused.is_empty(), "{r:?}");
+	assert_eq!(r.batches.into_iter().map(sorted).collect::<Vec<_>>(), vec![sorted(first.clone())]);
+	include(&c);
+	pause().await;
+	let r = c.workers[0].step().await.unwrap();
+	assert_eq!(r.batches.into_iter().map(sorted).collect::<Vec<_>>(), vec![sorted(second.clone())]);
+	assert_eq!(cosigners_of_last(&c), vec![account(&c, 1)]);
+	c.chain.defer_commits.store(false, std::sync::atomic::Ordering::SeqCst);
+	exactly_once(&c.chain, &[ids, more, first, second].concat());
 	// Two required with one dead: the batch waits rather than going out without them.
 	c.chain
 		.dispatch(

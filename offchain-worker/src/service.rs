@@ -846,6 +846,13 @@ impl<C: Chain> Worker<C> {
 		if !self.reap(snap, report)? {
 			return Ok(());
 		}
+		// Co-signers rebuild a batch from their finalized view: one built on a batch still on
+		// its way would not continue their chain, and its entries would be "older ones left
+		// out". With redundancy on, the leader waits for its batch instead.
+		if snap.cluster.redundancy.enabled && !self.in_flight.is_empty() {
+			self.set_phase("waiting for the batch on its way (redundancy)");
+			return Ok(());
+		}
 		// The next batch continues the last one on its way, or the chain's.
 		let mut tip = match self.in_flight.back() {
 			Some(f) if f.batch.header.sequence >= snap.batches.next_sequence => BatchChain {
@@ -871,9 +878,10 @@ impl<C: Chain> Worker<C> {
 				return Ok(());
 			}
 		}
+		let depth = if snap.cluster.redundancy.enabled { 1 } else { MAX_IN_FLIGHT };
 		for epoch in self.mempool.ready_epochs() {
 			loop {
-				if self.in_flight.len() >= MAX_IN_FLIGHT {
+				if self.in_flight.len() >= depth {
 					return Ok(());
 				}
 				let ready = self.mempool.ready(epoch, snap.number);
