@@ -46,6 +46,10 @@ pub struct FakeChain {
 	pub commit_gate: Arc<tokio::sync::Semaphore>,
 	// Resolves once the last deferred commit sent is dispatched (the next one waits for it).
 	last_commit: Mutex<Option<tokio::sync::oneshot::Receiver<()>>>,
+	/// Batches classified so far (each `order_classes` call cuts one).
+	pub classified: std::sync::atomic::AtomicUsize,
+	/// For each `commit_batch` sent, how many batches had been classified by then.
+	pub classified_at_commit: Mutex<Vec<usize>>,
 }
 
 impl FakeChain {
@@ -68,6 +72,8 @@ impl FakeChain {
 			defer_commits: Default::default(),
 			commit_gate: Arc::new(tokio::sync::Semaphore::new(0)),
 			last_commit: Mutex::new(None),
+			classified: Default::default(),
+			classified_at_commit: Default::default(),
 		}
 	}
 
@@ -177,6 +183,7 @@ impl Chain for FakeChain {
 		_at: H256,
 		calls: Vec<Vec<u8>>,
 	) -> Result<Vec<(ProtectionTier, bool)>, ChainError> {
+		self.classified.fetch_add(1, Ordering::SeqCst);
 		Ok(self.with(|| {
 			calls.iter().map(|c| pallet_sequencer::Pallet::<Runtime>::order_class(c)).collect()
 		}))
@@ -228,6 +235,10 @@ impl Chain for FakeChain {
 	) -> Result<crate::chain::Pending, ChainError> {
 		let commit =
 			matches!(call, RuntimeCall::Sequencer(pallet_sequencer::Call::commit_batch { .. }));
+		if commit {
+			let cut = self.classified.load(Ordering::SeqCst);
+			self.classified_at_commit.lock().unwrap_or_else(|e| e.into_inner()).push(cut);
+		}
 		if commit && self.defer_commits.load(Ordering::SeqCst) {
 			let (done, next) = tokio::sync::oneshot::channel();
 			let previous = self.last_commit.lock().unwrap_or_else(|e| e.into_inner()).replace(next);

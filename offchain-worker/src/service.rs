@@ -215,6 +215,40 @@ struct InFlight {
 	task: tokio::task::JoinHandle<Result<crate::chain::Included, ChainError>>,
 }
 
+/// The batch chain once `batch` is in it.
+fn chain_after(batch: &Batch) -> BatchChain {
+	BatchChain { next_sequence: batch.header.sequence.saturating_add(1), last_hash: batch.hash() }
+}
+
+/// A batch cut and being signed on a blocking thread, not yet sent.
+struct Signing {
+	batch: Batch,
+	// Its entries as chosen (to split the batch if the chain refuses it for one of them).
+	group: Vec<Chosen>,
+	epoch: u32,
+	rule: aegis_primitives::ordering::OrderingRule,
+	suites: SuiteSet,
+	cut: Instant,
+	task: tokio::task::JoinHandle<Result<(pqc::SignatureSet, Duration, Duration), String>>,
+}
+
+impl Signing {
+	fn ids(&self) -> Vec<SubmissionId> {
+		self.batch.entries.iter().map(|e| e.submission_id).collect()
+	}
+}
+
+/// What the batching loop does after a batch was sent or refused.
+enum Flow {
+	/// Go on: the batch cut meanwhile continues it.
+	Go,
+	/// The batch was refused for an entry and its halves went on their own: the batch cut
+	/// meanwhile continued the refused one and is dropped.
+	Recut,
+	/// Stop batching at this block.
+	Stop,
+}
+
 /// Batches on their way at once, at most: the next is built on the previous one's hash while
 /// it travels.
 pub const MAX_IN_FLIGHT: usize = 4;
@@ -855,10 +889,9 @@ impl<C: Chain> Worker<C> {
 		}
 		// The next batch continues the last one on its way, or the chain's.
 		let mut tip = match self.in_flight.back() {
-			Some(f) if f.batch.header.sequence >= snap.batches.next_sequence => BatchChain {
-				next_sequence: f.batch.header.sequence.saturating_add(1),
-				last_hash: f.batch.hash(),
-			},
+			Some(f) if f.batch.header.sequence >= snap.batches.next_sequence => {
+				chain_after(&f.batch)
+			}
 			_ => snap.batches,
 		};
 		let suites = snap.risk.policy.batch_suites;
@@ -879,32 +912,93 @@ impl<C: Chain> Worker<C> {
 			}
 		}
 		let depth = if snap.cluster.redundancy.enabled { 1 } else { MAX_IN_FLIGHT };
-		for epoch in self.mempool.ready_epochs() {
-			loop {
-				if self.in_flight.len() >= depth {
-					return Ok(());
-				}
-				let ready = self.mempool.ready(epoch, snap.number);
-				let seen: Vec<Instant> = ready.iter().map(|r| r.seen).collect();
-				let take = self.limits.take(&seen, (self.clock)());
-				if take == 0 {
-					break;
-				}
-				let take = self.budget.fit(&ready, take);
-				let chosen: Vec<Chosen> = ready
-					.into_iter()
-					.take(take)
-					.map(|r| (r.id, r.max_weight, r.call.clone()))
-					.collect();
-				if !self
-					.commit_isolating(snap, &mut tip, epoch, rule, suites, chosen, report)
-					.await?
-				{
-					return Ok(());
+		// The batch being signed: the next one is cut while it signs, continuing it.
+		let mut signing: Option<Signing> = None;
+		let result = async {
+			'epochs: for epoch in self.mempool.ready_epochs() {
+				loop {
+					if self.in_flight.len() + usize::from(signing.is_some()) >= depth {
+						break 'epochs;
+					}
+					let ready = self.mempool.ready(epoch, snap.number);
+					let seen: Vec<Instant> = ready.iter().map(|r| r.seen).collect();
+					let take = self.limits.take(&seen, (self.clock)());
+					if take == 0 {
+						break;
+					}
+					let take = self.budget.fit(&ready, take);
+					let chosen: Vec<Chosen> = ready
+						.into_iter()
+						.take(take)
+						.map(|r| (r.id, r.max_weight, r.call.clone()))
+						.collect();
+					let after = signing.as_ref().map_or(tip, |s| chain_after(&s.batch));
+					let next = self.cut(snap, &after, epoch, rule, suites, chosen).await?;
+					self.mempool.set_in_flight(&next.ids(), true);
+					let Some(previous) = signing.replace(next) else { continue };
+					match self.finish_in_loop(snap, &mut tip, previous, report).await? {
+						Flow::Go => {}
+						Flow::Recut => self.drop_signing(signing.take()),
+						Flow::Stop => return Ok(()),
+					}
 				}
 			}
+			if let Some(last) = signing.take() {
+				self.finish_in_loop(snap, &mut tip, last, report).await?;
+			}
+			Ok::<(), WorkerError>(())
 		}
-		Ok(())
+		.await;
+		self.drop_signing(signing);
+		result
+	}
+
+	/// Forgets a batch cut and being signed: its entries go back to be batched.
+	fn drop_signing(&mut self, signing: Option<Signing>) {
+		if let Some(s) = signing {
+			s.task.abort();
+			self.mempool.set_in_flight(&s.ids(), false);
+		}
+	}
+
+	/// Sends the signed batch `s` from the batching loop and acts on a refusal at sending as
+	/// [`Self::commit_isolating`] does.
+	async fn finish_in_loop(
+		&mut self,
+		snap: &Snapshot,
+		tip: &mut BatchChain,
+		s: Signing,
+		report: &mut StepReport,
+	) -> Result<Flow, WorkerError> {
+		let (epoch, rule, suites, group, ids) =
+			(s.epoch, s.rule, s.suites, s.group.clone(), s.ids());
+		let (fault, reason) = match self.finish(snap, s).await {
+			Ok(Ok((batch, done))) => {
+				*tip = chain_after(&batch);
+				if done {
+					report.batches.push(ids);
+				}
+				self.backoff.reset();
+				return Ok(Flow::Go);
+			}
+			Ok(Err(refusal)) => refusal,
+			Err(e) => {
+				self.mempool.set_in_flight(&ids, false);
+				return Err(e);
+			}
+		};
+		report.refused.push(reason);
+		let Some((first, second)) = self.after_refusal(snap, fault, &ids) else {
+			return Ok(if fault == Fault::Entries { Flow::Recut } else { Flow::Stop });
+		};
+		for half in [first, second] {
+			let part: Vec<Chosen> =
+				group.iter().filter(|(id, _, _)| half.contains(id)).cloned().collect();
+			if !self.commit_isolating(snap, tip, epoch, rule, suites, part, report).await? {
+				return Ok(Flow::Stop);
+			}
+		}
+		Ok(Flow::Recut)
 	}
 
 	/// Takes in what became of the batches on their way: a finalized one is done; a refused
@@ -1067,23 +1161,20 @@ impl<C: Chain> Worker<C> {
 		let mut groups = std::collections::VecDeque::from([chosen]);
 		while let Some(group) = groups.pop_front() {
 			let ids: Vec<SubmissionId> = group.iter().map(|(id, _, _)| *id).collect();
-			let (fault, reason) =
-				match self.commit(snap, tip, epoch, rule, suites, group.clone()).await? {
-					Ok((batch, done)) => {
-						*tip = BatchChain {
-							next_sequence: batch.header.sequence.saturating_add(1),
-							last_hash: batch.hash(),
-						};
-						if done {
-							report
-								.batches
-								.push(batch.entries.iter().map(|e| e.submission_id).collect());
-						}
-						self.backoff.reset();
-						continue;
+			let signing = self.cut(snap, tip, epoch, rule, suites, group.clone()).await?;
+			let (fault, reason) = match self.finish(snap, signing).await? {
+				Ok((batch, done)) => {
+					*tip = chain_after(&batch);
+					if done {
+						report
+							.batches
+							.push(batch.entries.iter().map(|e| e.submission_id).collect());
 					}
-					Err(refusal) => refusal,
-				};
+					self.backoff.reset();
+					continue;
+				}
+				Err(refusal) => refusal,
+			};
 			report.refused.push(reason);
 			if fault != Fault::Entries {
 				self.after_refusal(snap, fault, &ids);
@@ -1156,20 +1247,20 @@ impl<C: Chain> Worker<C> {
 		got
 	}
 
-	/// Orders, signs and sends one batch: `Ok(Ok((batch, true)))` when it is already
-	/// finalized, `Ok(Ok((batch, false)))` when it is on its way (in the node's pool; see
-	/// [`Self::reap`]), `Ok(Err((fault, reason)))` when the chain refused it (the entries stay
-	/// pending).
-	async fn commit(
-		&mut self,
+	/// Classifies, orders and builds the batch of `chosen` continuing `tip`, and starts
+	/// signing it on a blocking thread (SLH-DSA takes hundreds of milliseconds), so that the
+	/// next batch can be cut meanwhile.
+	async fn cut(
+		&self,
 		snap: &Snapshot,
 		tip: &BatchChain,
 		epoch: u32,
 		rule: aegis_primitives::ordering::OrderingRule,
 		suites: SuiteSet,
 		chosen: Vec<Chosen>,
-	) -> Result<Result<(Batch, bool), (Fault, String)>, WorkerError> {
+	) -> Result<Signing, WorkerError> {
 		let cut = Instant::now();
+		let group = chosen.clone();
 		let calls: Vec<Vec<u8>> = chosen.iter().map(|(_, _, c)| c.call.to_vec()).collect();
 		let classes = self.chain.order_classes(snap.hash, calls).await?;
 		let entries = chosen
@@ -1183,13 +1274,10 @@ impl<C: Chain> Worker<C> {
 		let batch = tip
 			.next_batch(self.chain.genesis(), epoch, rule, snap.number, snap.risk.score, entries)
 			.map_err(WorkerError::Batch)?;
-		let ids: Vec<SubmissionId> = batch.entries.iter().map(|e| e.submission_id).collect();
 		self.shared.metrics.prepare_seconds.observe(cut.elapsed().as_secs_f64());
-
-		// SLH-DSA takes hundreds of milliseconds: off the async runtime.
 		let keys = self.keys.clone();
 		let to_sign = batch.clone();
-		let (signatures, sign_time, verify_time) = tokio::task::spawn_blocking(move || {
+		let task = tokio::task::spawn_blocking(move || {
 			let started = Instant::now();
 			let signatures =
 				pipeline::sign_batch(&keys, suites, &to_sign).map_err(|e| format!("{e:?}"))?;
@@ -1205,10 +1293,25 @@ impl<C: Chain> Worker<C> {
 			)
 			.map_err(|e| format!("the batch's own signatures do not verify: {e:?}"))?;
 			Ok::<_, String>((signatures, sign_time, started.elapsed()))
-		})
-		.await
-		.map_err(|e| WorkerError::Sign(format!("signing task: {e}")))?
-		.map_err(WorkerError::Sign)?;
+		});
+		Ok(Signing { batch, group, epoch, rule, suites, cut, task })
+	}
+
+	/// Waits for `s`'s signatures, gathers co-signatures and sends the batch:
+	/// `Ok(Ok((batch, true)))` when it is already finalized, `Ok(Ok((batch, false)))` when it is
+	/// on its way (in the node's pool; see [`Self::reap`]), `Ok(Err((fault, reason)))` when the
+	/// chain refused it (the entries stay pending).
+	async fn finish(
+		&mut self,
+		snap: &Snapshot,
+		s: Signing,
+	) -> Result<Result<(Batch, bool), (Fault, String)>, WorkerError> {
+		let Signing { batch, epoch, rule, suites, cut, task, .. } = s;
+		let ids: Vec<SubmissionId> = batch.entries.iter().map(|e| e.submission_id).collect();
+		let (signatures, sign_time, verify_time) = task
+			.await
+			.map_err(|e| WorkerError::Sign(format!("signing task: {e}")))?
+			.map_err(WorkerError::Sign)?;
 		let m = &self.shared.metrics;
 		m.sign_seconds
 			.with_label_values(&[&suite_names(suites).join("+")])

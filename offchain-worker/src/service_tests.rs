@@ -497,6 +497,27 @@ async fn the_next_batch_is_built_while_the_last_one_travels() {
 }
 
 #[tokio::test]
+async fn the_next_batch_is_cut_while_the_last_one_signs() {
+	let chain = Arc::new(FakeChain::dev());
+	let dir = tempfile::tempdir().unwrap();
+	let mut w = enrolled(&chain, dir.path(), 1, 2, 60_000).await;
+	// Emergency: every batch also carries SLH-DSA, hundreds of milliseconds of signing.
+	root(&chain, RuntimeCall::RiskOracle(pallet_risk_oracle::Call::force_score { score: 9_500 }));
+	chain.advance(1);
+	assert_eq!(w.step().await.unwrap().published_epoch, Some(2));
+	let ids: Vec<_> = (0..5).map(|i| submit(&chain, Bob, &transfer(Charlie, 1 + i))).collect();
+	let before = chain.classified.load(std::sync::atomic::Ordering::SeqCst);
+	let r = w.step().await.unwrap();
+	assert_eq!(r.batches, vec![ids[0..2].to_vec(), ids[2..4].to_vec(), ids[4..].to_vec()]);
+	// Each batch but the last was sent only after the next one was cut (classified, ordered
+	// and built on it): the cutting overlapped the signing.
+	let at: Vec<usize> = chain.classified_at_commit.lock().unwrap().clone();
+	assert_eq!(at[at.len() - 3..], [before + 2, before + 3, before + 3], "{at:?}");
+	let done: Vec<SubmissionId> = executed(&chain).iter().map(|(id, _, _)| *id).collect();
+	assert_eq!(done, ids);
+}
+
+#[tokio::test]
 async fn a_batch_refused_on_its_way_is_split_and_the_others_go_through() {
 	let chain = Arc::new(FakeChain::dev());
 	let dir = tempfile::tempdir().unwrap();
