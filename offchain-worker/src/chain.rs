@@ -447,7 +447,8 @@ impl RpcChain {
 			.transpose()
 	}
 
-	async fn finalized_head(&self) -> Result<(H256, BlockNumber), ChainError> {
+	/// The latest finalized block: its hash and number.
+	pub async fn finalized_head(&self) -> Result<(H256, BlockNumber), ChainError> {
 		self.with_retry("finalized head", |rpc| async move {
 			let hash = rpc.chain_get_finalized_head().await.map_err(rpc_err)?;
 			let header = rpc
@@ -505,7 +506,7 @@ pub fn decode_extrinsic(bytes: &[u8]) -> Option<aegis_runtime::UncheckedExtrinsi
 }
 
 /// The storage key of `System::Events`.
-pub(crate) fn events_key() -> Vec<u8> {
+fn events_key() -> Vec<u8> {
 	frame_support::storage::storage_prefix(b"System", b"Events").to_vec()
 }
 
@@ -794,8 +795,8 @@ impl RpcChain {
 		Ok(Some((hash, events)))
 	}
 
-	/// `signer`'s next nonce, counting what the pool holds from it.
-	async fn next_nonce(&self, who: &AccountId) -> Result<u64, ChainError> {
+	/// `who`'s next nonce, counting what the pool holds from it.
+	pub async fn next_nonce(&self, who: &AccountId) -> Result<u64, ChainError> {
 		self.with_retry("system_accountNextIndex", |rpc| {
 			let who = who.clone();
 			async move { rpc.system_account_next_index(&who).await.map_err(rpc_err) }

@@ -20,11 +20,11 @@
 // transaction, one lane per connection).
 #![allow(clippy::indexing_slicing)]
 
-use crate::chain::{describe_dispatch_error, events_key, AegisRpc, BlockNumber};
+use crate::chain::{describe_dispatch_error, AegisRpc, BlockNumber, Chain, RpcChain};
 use aegis_envelope::RecipientPublicKey;
 use aegis_primitives::batch::SubmissionId;
 use aegis_runtime::{AccountId, RuntimeCall, RuntimeEvent};
-use codec::{Decode, Encode};
+use codec::Encode;
 use frame_support::dispatch::GetDispatchInfo;
 use serde::Serialize;
 use sp_core::{sr25519, Pair, H256};
@@ -307,37 +307,25 @@ fn sign(pair: &sr25519::Pair, call: RuntimeCall, nonce: u32, genesis: H256) -> P
 	Prepared { account: 0, hash: xt_hash(&xt), bytes: xt }
 }
 
-async fn next_nonce(rpc: &Rpc, who: &AccountId) -> Result<u32, LoadError> {
-	let n = rpc.system_account_next_index(who).await.map_err(rpc_err)?;
+async fn next_nonce(chain: &RpcChain, who: &AccountId) -> Result<u32, LoadError> {
+	let n = chain.next_nonce(who).await.map_err(rpc_err)?;
 	u32::try_from(n).map_err(|_| LoadError::Setup(format!("{who}'s nonce {n} overflows")))
-}
-
-async fn free_balance(rpc: &Rpc, who: &AccountId) -> Result<u128, LoadError> {
-	let key = frame_system::Account::<aegis_runtime::Runtime>::hashed_key_for(who);
-	let Some(bytes) = rpc.state_get_storage(&key, None).await.map_err(rpc_err)? else {
-		return Ok(0);
-	};
-	let info = frame_system::AccountInfo::<u32, pallet_balances::AccountData<u128>>::decode(
-		&mut &bytes[..],
-	)
-	.map_err(|e| LoadError::Rpc(format!("an account does not decode: {e}")))?;
-	Ok(info.data.free)
 }
 
 /// Tops every sender up to `settings.fund` in one burst of the funder's pre-signed transfers
 /// and waits until all are funded.
 async fn fund(
-	rpc: &Rpc,
-	genesis: H256,
+	chain: &RpcChain,
 	settings: &Settings,
 	senders: &[sr25519::Pair],
 ) -> Result<(), LoadError> {
+	let genesis = H256(chain.genesis());
 	let funder = crate::keys::dev_pair(&settings.funder)
 		.ok_or_else(|| LoadError::Setup(format!("`{}` is not a dev URI", settings.funder)))?;
 	let mut short = Vec::new();
 	for pair in senders {
 		let who: AccountId = pair.public().into();
-		let free = free_balance(rpc, &who).await?;
+		let free = chain.free_balance(&who).await.map_err(rpc_err)?;
 		if free < settings.fund / 2 {
 			short.push((who, settings.fund - free));
 		}
@@ -345,7 +333,8 @@ async fn fund(
 	if short.is_empty() {
 		return Ok(());
 	}
-	let mut nonce = next_nonce(rpc, &funder.public().into()).await?;
+	let (_, rpc) = connect(&settings.url).await?;
+	let mut nonce = next_nonce(chain, &funder.public().into()).await?;
 	for (who, amount) in &short {
 		let xt = sign(&funder, transfer(who, *amount), nonce, genesis);
 		rpc.author_submit_extrinsic(&xt.bytes)
@@ -355,7 +344,7 @@ async fn fund(
 	}
 	let deadline = Instant::now() + Duration::from_secs(120);
 	for (who, _) in &short {
-		while free_balance(rpc, who).await? < settings.fund / 2 {
+		while chain.free_balance(who).await.map_err(rpc_err)? < settings.fund / 2 {
 			if Instant::now() > deadline {
 				return Err(LoadError::Setup(format!("{who} was not funded within 120 s")));
 			}
@@ -366,9 +355,8 @@ async fn fund(
 }
 
 /// The cluster key a user's client would encrypt to, checked as `aegis submit` checks it.
-async fn cluster_key(url: &str) -> Result<RecipientPublicKey, LoadError> {
-	let chain = crate::chain::RpcChain::connect(url, 3).await.map_err(rpc_err)?;
-	let key = crate::client::checked_cluster_key(&chain).await.map_err(rpc_err)?;
+async fn cluster_key(chain: &RpcChain) -> Result<RecipientPublicKey, LoadError> {
+	let key = crate::client::checked_cluster_key(chain).await.map_err(rpc_err)?;
 	Ok(key.key)
 }
 
@@ -409,44 +397,31 @@ fn prepare(
 	out
 }
 
-/// Follows finalized blocks from `from` on, sending each with the time its header arrived.
+/// Follows finalized blocks from `from` on, sending each with the time it was seen final.
 async fn follow(
-	url: String,
+	chain: Arc<RpcChain>,
 	from: BlockNumber,
 	tx: tokio::sync::mpsc::UnboundedSender<Seen>,
 ) -> Result<(), LoadError> {
-	let (_, rpc) = connect(&url).await?;
-	let (_, fetch) = connect(&url).await?;
-	let mut heads = rpc.chain_subscribe_finalized_heads().await.map_err(rpc_err)?;
 	let mut next = from;
-	while let Some(head) = heads.next().await {
-		let head = head.map_err(rpc_err)?;
+	loop {
+		chain.wait_finalized_after(next.saturating_sub(1), Duration::from_secs(60)).await;
+		let head = chain.finalized_number();
 		let at = Instant::now();
-		while next <= head.number {
-			let hash = fetch
-				.chain_get_block_hash(Some(next.into()))
+		while next <= head {
+			let (hash, events) = chain
+				.block_events(next)
 				.await
 				.map_err(rpc_err)?
 				.ok_or_else(|| LoadError::Rpc(format!("finalized block {next} has no hash")))?;
-			let block = fetch
-				.chain_get_block(Some(hash))
-				.await
-				.map_err(rpc_err)?
-				.ok_or_else(|| LoadError::Rpc(format!("block {hash:?} not found")))?;
-			let extrinsics = block.block.extrinsics.iter().map(|x| xt_hash(&x.0)).collect();
-			let events = match fetch.state_get_storage(&events_key(), Some(hash)).await {
-				Ok(Some(bytes)) => Events::decode(&mut &bytes[..])
-					.map_err(|e| LoadError::Rpc(format!("block {next}'s events: {e}")))?,
-				Ok(None) => Vec::new(),
-				Err(e) => return Err(rpc_err(e)),
-			};
+			let extrinsics =
+				chain.block(hash).await.map_err(rpc_err)?.iter().map(|x| xt_hash(x)).collect();
 			if tx.send(Seen { number: next, at, extrinsics, events }).is_err() {
 				return Ok(());
 			}
 			next += 1;
 		}
 	}
-	Err(LoadError::Rpc("the finalized-heads subscription ended".into()))
 }
 
 /// Sends `txs` over `connections` (each account's on one connection, in order) at `rate`
@@ -627,22 +602,21 @@ pub async fn run(settings: &Settings) -> Result<Report, LoadError> {
 	if settings.accounts < 2 || settings.per_account == 0 {
 		return Err(LoadError::Setup("at least two accounts and one transaction each".into()));
 	}
-	let (_, rpc) = connect(&settings.url).await?;
-	let genesis = rpc.genesis_hash().await.map_err(rpc_err)?;
+	let chain = Arc::new(RpcChain::connect(&settings.url, 3).await.map_err(rpc_err)?);
 	let senders = senders(&settings.seed, settings.accounts)?;
-	fund(&rpc, genesis, settings, &senders).await?;
+	fund(&chain, settings, &senders).await?;
 	let started = std::time::SystemTime::now()
 		.duration_since(std::time::UNIX_EPOCH)
 		.map_or(0, |d| d.as_secs());
-	let sweep_start = (Instant::now(), current_finalized(&rpc).await?);
+	let sweep_start = (Instant::now(), current_finalized(&chain).await?);
 	let mut runs = Vec::new();
 	for mode in &settings.modes {
 		for rate in &settings.rates {
-			let report = run_one(settings, &rpc, genesis, &senders, *mode, *rate).await?;
+			let report = run_one(settings, &chain, &senders, *mode, *rate).await?;
 			runs.push(report);
 		}
 	}
-	let blocks = current_finalized(&rpc).await?.saturating_sub(sweep_start.1).max(1);
+	let blocks = current_finalized(&chain).await?.saturating_sub(sweep_start.1).max(1);
 	Ok(Report {
 		started,
 		url: settings.url.clone(),
@@ -654,14 +628,8 @@ pub async fn run(settings: &Settings) -> Result<Report, LoadError> {
 	})
 }
 
-async fn current_finalized(rpc: &Rpc) -> Result<BlockNumber, LoadError> {
-	let hash = rpc.chain_get_finalized_head().await.map_err(rpc_err)?;
-	let header = rpc
-		.chain_get_header(Some(hash))
-		.await
-		.map_err(rpc_err)?
-		.ok_or_else(|| LoadError::Rpc("the finalized head has no header".into()))?;
-	Ok(header.number)
+async fn current_finalized(chain: &RpcChain) -> Result<BlockNumber, LoadError> {
+	Ok(chain.finalized_head().await.map_err(rpc_err)?.1)
 }
 
 /// The hashes in the node's pool.
@@ -675,19 +643,19 @@ async fn pool(client: &subxt_rpcs::RpcClient) -> Result<HashSet<H256>, LoadError
 
 async fn run_one(
 	settings: &Settings,
-	rpc: &Rpc,
-	genesis: H256,
+	chain: &Arc<RpcChain>,
 	senders: &[sr25519::Pair],
 	mode: Mode,
 	rate: f64,
 ) -> Result<RunReport, LoadError> {
+	let genesis = H256(chain.genesis());
 	let key = match mode {
-		Mode::Encrypted => Some(cluster_key(&settings.url).await?),
+		Mode::Encrypted => Some(cluster_key(chain).await?),
 		Mode::Plain => None,
 	};
 	let mut nonces = Vec::with_capacity(senders.len());
 	for pair in senders {
-		nonces.push(next_nonce(rpc, &pair.public().into()).await?);
+		nonces.push(next_nonce(chain, &pair.public().into()).await?);
 	}
 	let per_account = settings.per_account;
 	let signers = senders.to_vec();
@@ -700,9 +668,9 @@ async fn run_one(
 	let mut tracks = vec![Track::default(); txs.len()];
 
 	// The clock starts here: blocks are followed from the next one on.
-	let from = current_finalized(rpc).await? + 1;
+	let from = current_finalized(chain).await? + 1;
 	let (block_tx, mut blocks) = tokio::sync::mpsc::unbounded_channel();
-	let follower = tokio::spawn(follow(settings.url.clone(), from, block_tx));
+	let follower = tokio::spawn(follow(chain.clone(), from, block_tx));
 	let (finalized_tx, finalized_rx) = tokio::sync::watch::channel(from - 1);
 	let metrics_before = scrape_all(&settings.worker_metrics).await;
 	let peak_rss = Arc::new(std::sync::atomic::AtomicU64::new(0));
