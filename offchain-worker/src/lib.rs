@@ -20,6 +20,7 @@ pub mod pipeline;
 pub mod service;
 pub mod tee;
 pub mod tee_error;
+pub mod vectors;
 
 #[cfg(test)]
 mod cluster_tests;

@@ -51,6 +51,16 @@ enum Command {
 	/// accounts, every transaction signed before the clock starts, each followed to its
 	/// outcome. Writes a JSON report and an SVG chart.
 	Load(LoadArgs),
+	/// Writes the protocol's test vectors (docs/protocol.md) as JSON files, computed by the
+	/// code the chain and the worker run; with `--check`, fails if the files there differ.
+	ProtocolVectors {
+		/// The directory.
+		#[arg(long, default_value = "docs/vectors")]
+		out: std::path::PathBuf,
+		/// Compare instead of writing.
+		#[arg(long)]
+		check: bool,
+	},
 }
 
 #[derive(Debug, clap::Args)]
@@ -162,6 +172,17 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+	if let Command::ProtocolVectors { out, check } = &cli.command {
+		if *check {
+			aegis_worker::vectors::check_dir(out)?;
+			println!("{}: every vector matches", out.display());
+		} else {
+			for path in aegis_worker::vectors::write(out)? {
+				println!("wrote {path}");
+			}
+		}
+		return Ok(());
+	}
 	if let Command::Load(args) = cli.command {
 		let settings = load::Settings {
 			accounts: args.accounts,
@@ -199,7 +220,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 	}
 	let chain = RpcChain::connect(&cli.rpc_url, 3).await?;
 	match cli.command {
-		Command::Load(_) => unreachable!("handled above"),
+		Command::Load(_) | Command::ProtocolVectors { .. } => unreachable!("handled above"),
 		Command::Submit { from, no_wait, timeout, call } => {
 			let signer = sr25519::Pair::from_string(&from, None)
 				.map_err(|e| format!("--from `{from}`: {e:?}"))?;

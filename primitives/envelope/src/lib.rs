@@ -47,8 +47,11 @@
 mod xwing;
 
 use hpke::{
-	aead::ChaCha20Poly1305, kdf::HkdfSha256, kem::XWing, Deserializable, Kem as _, OpModeR,
-	OpModeS, Serializable,
+	aead::ChaCha20Poly1305,
+	kdf::HkdfSha256,
+	kem::XWing,
+	rand_core::{TryCryptoRng, TryRng},
+	Deserializable, Kem as _, OpModeR, OpModeS, Serializable,
 };
 use xwing::CachedXWing;
 
@@ -253,16 +256,102 @@ pub fn seal(
 	account: &[u8],
 	plaintext: &[u8],
 ) -> Result<Vec<u8>, EnvelopeError> {
+	seal_using(recipient, genesis_hash, account, |info, aad| {
+		hpke::single_shot_seal::<ChaCha20Poly1305, HkdfSha256, XWing>(
+			&OpModeS::Base,
+			&recipient.key,
+			info,
+			plaintext,
+			aad,
+		)
+	})
+}
+
+/// Length of the encapsulation randomness X-Wing draws for one envelope: 32 bytes for
+/// ML-KEM-768's message `m`, then the 32-byte X25519 ephemeral secret.
+pub const ENCAPSULATION_RANDOMNESS_LEN: usize = 64;
+
+/// [`seal`] with fixed encapsulation randomness instead of the operating system's generator:
+/// for the protocol's reproducible test vectors (`docs/vectors/envelope.json`) only. Two
+/// envelopes sealed with the same randomness to the same key share their key schedule, so
+/// randomness must never be reused, nor be anything but uniformly random outside of vectors.
+pub fn seal_with_encapsulation_randomness(
+	recipient: &RecipientPublicKey,
+	genesis_hash: &[u8; 32],
+	account: &[u8],
+	plaintext: &[u8],
+	randomness: &[u8; ENCAPSULATION_RANDOMNESS_LEN],
+) -> Result<Vec<u8>, EnvelopeError> {
+	let mut rng = FixedRandomness { bytes: randomness, used: 0, overdrawn: false };
+	let envelope = seal_using(recipient, genesis_hash, account, |info, aad| {
+		hpke::single_shot_seal_with_rng::<ChaCha20Poly1305, HkdfSha256, XWing>(
+			&OpModeS::Base,
+			&recipient.key,
+			info,
+			plaintext,
+			aad,
+			&mut rng,
+		)
+	})?;
+	if rng.overdrawn || rng.used != ENCAPSULATION_RANDOMNESS_LEN {
+		return Err(EnvelopeError::Seal(format!(
+			"X-Wing drew {} bytes of randomness, not {ENCAPSULATION_RANDOMNESS_LEN}",
+			rng.used
+		)));
+	}
+	Ok(envelope)
+}
+
+/// Hands out the given bytes once, then zeros, recording that it was asked for more.
+struct FixedRandomness<'a> {
+	bytes: &'a [u8; ENCAPSULATION_RANDOMNESS_LEN],
+	used: usize,
+	overdrawn: bool,
+}
+
+impl TryRng for FixedRandomness<'_> {
+	type Error = core::convert::Infallible;
+
+	fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+		let mut word = [0u8; 4];
+		self.try_fill_bytes(&mut word)?;
+		Ok(u32::from_le_bytes(word))
+	}
+
+	fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+		let mut word = [0u8; 8];
+		self.try_fill_bytes(&mut word)?;
+		Ok(u64::from_le_bytes(word))
+	}
+
+	fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+		for byte in dst {
+			match self.bytes.get(self.used) {
+				Some(b) => *byte = *b,
+				None => {
+					*byte = 0;
+					self.overdrawn = true;
+				}
+			}
+			self.used += 1;
+		}
+		Ok(())
+	}
+}
+
+impl TryCryptoRng for FixedRandomness<'_> {}
+
+/// The envelope around what `hpke_seal(info, aad)` returns.
+fn seal_using(
+	recipient: &RecipientPublicKey,
+	genesis_hash: &[u8; 32],
+	account: &[u8],
+	hpke_seal: impl FnOnce(&[u8], &[u8]) -> Result<(KemEncappedKey, Vec<u8>), hpke::HpkeError>,
+) -> Result<Vec<u8>, EnvelopeError> {
 	let header = header_for(recipient);
 	let header_bytes = header.encode();
-	let (enc, ciphertext) = hpke::single_shot_seal::<ChaCha20Poly1305, HkdfSha256, XWing>(
-		&OpModeS::Base,
-		&recipient.key,
-		&info(genesis_hash, &header),
-		plaintext,
-		&aad(&header_bytes, account),
-	)
-	.map_err(|e| EnvelopeError::Seal(e.to_string()))?;
+	let (enc, ciphertext) = hpke_seal(&info(genesis_hash, &header), &aad(&header_bytes, account))
+		.map_err(|e| EnvelopeError::Seal(e.to_string()))?;
 	Ok(assemble(&header_bytes, &enc, &ciphertext))
 }
 

@@ -1,0 +1,542 @@
+// The chain side of the SDK, on polkadot.js (`@polkadot/api`), from the metadata the node
+// serves (no custom type definitions): read and check the cluster key, seal a call to it,
+// submit it with `sequencer.submit_encrypted`, follow it to its outcome; read the risk oracle,
+// the worker registry and the sequencer (docs/protocol.md §12–§16).
+
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import type { SubmittableExtrinsic } from '@polkadot/api/types';
+import type { KeyringPair } from '@polkadot/keyring/types';
+import type { Codec, ISubmittableResult, Signer } from '@polkadot/types/types';
+import { concat, equal, fromHex, toHex } from './bytes.js';
+import { seal } from './envelope.js';
+import {
+  batchHeaderHash,
+  commitment as commitmentOf,
+  CONTEXTS,
+  encodeRevealedCall,
+  ORDERING_RULES,
+  type BatchHeader,
+  type OrderingRule,
+  SALT_LEN,
+  type Suite,
+  verifySignature,
+} from './protocol.js';
+
+/** Why an SDK operation failed: `kind` names the condition, for programs to branch on. */
+export class AegisError extends Error {
+  constructor(
+    readonly kind:
+      | 'NoClusterKey'
+      | 'Untrusted'
+      | 'TooLarge'
+      | 'Dispatch'
+      | 'Invalid'
+      | 'Dropped'
+      | 'Timeout',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AegisError';
+  }
+}
+
+/** The cluster key to encrypt to, checked against the chain. */
+export interface ClusterKey {
+  epoch: number;
+  publicKey: Uint8Array;
+  publishedBy: string;
+  publishedAt: number;
+  /** The active, attested workers that confirmed holding it. */
+  activeHolders: string[];
+}
+
+/** The risk oracle's state. */
+export interface RiskStatus {
+  score: number;
+  level: 'Normal' | 'Elevated' | 'Emergency';
+  /** A scheduled level change and the block it takes effect. */
+  pending?: { level: string; at: number };
+  lastUpdated: number;
+  stale: boolean;
+  /** Suites each batch and checkpoint must carry at this level, and the rotation period. */
+  policy: Record<string, unknown>;
+}
+
+/** An attested worker as the registry holds it. */
+export interface WorkerView {
+  account: string;
+  kind: string;
+  role: string;
+  state: string;
+  measurement: string;
+  tcbStatus: string;
+  attestedAt: number;
+  expiresAt: number;
+  lastHeartbeat: number;
+  keys: { hpke: Uint8Array; mlDsa: Uint8Array; slhDsa: Uint8Array };
+  leader: boolean;
+  /** Key epochs it holds (confirmed on chain). */
+  holds: number[];
+}
+
+/** A committed batch. */
+export interface BatchView {
+  block: number;
+  blockHash: string;
+  sequence: bigint;
+  hash: string;
+  worker: string;
+  entries: number;
+  rule: OrderingRule;
+  keyEpoch: number;
+  /** Whether the header in the extrinsic hashes to the hash the chain reported. */
+  headerMatches: boolean;
+  signatures: { suite: Suite; bytes: number; verified: boolean | undefined }[];
+  cosignatures: number;
+}
+
+/** Where a submission is. */
+export type SubmissionStatus =
+  | { stage: 'signed' }
+  | { stage: 'submitted'; id: bigint; block: number; blockHash: string; deposit: bigint }
+  | { stage: 'batched'; id: bigint; block: number; sequence: bigint; worker: string }
+  | { stage: 'executed'; id: bigint; block: number; ok: boolean; outcome: unknown; charged: bigint }
+  | { stage: 'rejected'; id: bigint; block: number; reason: string; charged: bigint }
+  | { stage: 'expired'; id: bigint; block: number };
+
+/** The end of a submission. */
+export type Outcome = Extract<SubmissionStatus, { stage: 'executed' | 'rejected' | 'expired' }>;
+
+/** Who signs: a keyring pair, or an address with an injected signer (a browser wallet). */
+export type Sender = KeyringPair | { address: string; signer: Signer };
+
+/** What `encrypt` produces. */
+export interface Sealed {
+  envelope: Uint8Array;
+  commitment: Uint8Array;
+  epoch: number;
+  salt: Uint8Array;
+  call: Uint8Array;
+}
+
+type Call = SubmittableExtrinsic<'promise'> | Uint8Array;
+
+// polkadot.js returns codecs whose shape comes from the metadata; these helpers read them.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Dyn = any;
+const num = (c: Dyn): number => Number(c.toString());
+const big = (c: Dyn): bigint => BigInt(c.toString());
+const variant = (c: Dyn): string => (c.type ?? c.toString()) as string;
+
+function randomSalt(): Uint8Array {
+  const salt = new Uint8Array(SALT_LEN);
+  globalThis.crypto.getRandomValues(salt);
+  return salt;
+}
+
+/** A QuantumAegis chain, through one polkadot.js `ApiPromise`. */
+export class AegisClient {
+  private constructor(readonly api: ApiPromise) {}
+
+  /** The API with its metadata-derived sections, which TypeScript cannot know. */
+  private get dyn(): Dyn {
+    return this.api;
+  }
+
+  /** Connects to a node (`ws://…`), or wraps an `ApiPromise` the caller already has. */
+  static async connect(endpoint: string | ApiPromise): Promise<AegisClient> {
+    const api =
+      typeof endpoint === 'string'
+        ? await ApiPromise.create({ provider: new WsProvider(endpoint), noInitWarn: true, throwOnConnect: true })
+        : endpoint;
+    await api.isReady;
+    for (const section of ['sequencer', 'teeRegistry', 'riskOracle']) {
+      if (!api.tx[section]) throw new AegisError('Invalid', `the chain has no ${section} pallet: is this a QuantumAegis node?`);
+    }
+    return new AegisClient(api);
+  }
+
+  /** Closes the connection. */
+  async disconnect(): Promise<void> {
+    await this.api.disconnect();
+  }
+
+  get genesisHash(): Uint8Array {
+    return this.api.genesisHash.toU8a();
+  }
+
+  /** The current cluster key, provided an active, attested worker confirmed holding it. */
+  async clusterKey(): Promise<ClusterKey> {
+    const view: Dyn = await this.dyn.call.teeRegistryApi.cluster();
+    if (view.current.isNone) {
+      throw new AegisError('NoClusterKey', 'no cluster key is published yet: is a worker enrolled?');
+    }
+    const current = view.current.unwrap();
+    const epoch = num(current.epoch);
+    const holders: string[] = (view.holders.find(([e]: [Dyn]) => num(e) === epoch)?.[1] ?? []).map((a: Dyn) => a.toString());
+    const active: Dyn[] = await this.dyn.call.teeRegistryApi.activeWorkers();
+    const activeHolders = active.map((w) => w.account.toString()).filter((a) => holders.includes(a));
+    if (activeHolders.length === 0) {
+      throw new AegisError('Untrusted', `no active attested worker holds cluster key epoch ${epoch}: submissions would be refused`);
+    }
+    const publicKey: Uint8Array = current.publicKey.toU8a();
+    if (publicKey.length !== 1216) throw new AegisError('Untrusted', `the published cluster key has ${publicKey.length} bytes`);
+    return {
+      epoch,
+      publicKey,
+      publishedBy: current.publishedBy.toString(),
+      publishedAt: num(current.publishedAt),
+      activeHolders,
+    };
+  }
+
+  /** The SCALE call a `SubmittableExtrinsic` (or raw bytes) carries. */
+  callBytes(call: Call): Uint8Array {
+    return call instanceof Uint8Array ? call : call.method.toU8a();
+  }
+
+  /** Seals `call` from `account` (32 bytes or an SS58 address) to the current, checked cluster key. */
+  async encrypt(call: Call, account: Uint8Array | string, key?: ClusterKey): Promise<Sealed> {
+    const bytes = this.callBytes(call);
+    const who = typeof account === 'string' ? this.api.createType('AccountId32', account).toU8a() : account;
+    const checked = key ?? (await this.clusterKey());
+    const salt = randomSalt();
+    let plaintext: Uint8Array;
+    try {
+      plaintext = encodeRevealedCall({ call: bytes, salt });
+    } catch (e) {
+      throw new AegisError('TooLarge', (e as Error).message);
+    }
+    const envelope = await seal({ publicKey: checked.publicKey, epoch: checked.epoch, genesisHash: this.genesisHash, account: who, plaintext });
+    const max = num(this.dyn.consts.sequencer.maxEnvelopeLen ?? envelope.length);
+    if (envelope.length > max) throw new AegisError('TooLarge', `envelope of ${envelope.length} bytes exceeds the chain's ${max}`);
+    return { envelope, commitment: commitmentOf(bytes, salt), epoch: checked.epoch, salt, call: bytes };
+  }
+
+  /** The weight the runtime declares for `call`: the `max_weight` to allow it. */
+  async maxWeight(call: Call): Promise<{ refTime: bigint; proofSize: bigint }> {
+    const bytes = this.callBytes(call);
+    const info: Dyn = await this.dyn.call.transactionPaymentCallApi.queryCallInfo(this.api.createType('Call', bytes), bytes.length);
+    return { refTime: big(info.weight.refTime), proofSize: big(info.weight.proofSize) };
+  }
+
+  /** The `sequencer.submit_encrypted` extrinsic for sealed `s`, allowing `maxWeight`. */
+  submitExtrinsic(s: Sealed, maxWeight: { refTime: bigint; proofSize: bigint }): SubmittableExtrinsic<'promise'> {
+    // Hex, not a Uint8Array: polkadot.js reads a Uint8Array given for `Bytes` as already
+    // SCALE-encoded (with its length prefix).
+    return this.dyn.tx.sequencer.submitEncrypted(toHex(s.envelope), toHex(s.commitment), maxWeight);
+  }
+
+  /**
+   * Encrypts `call`, submits it signed by `sender`, and follows it until it is executed,
+   * rejected or expired. `onStatus` sees every stage: signed → submitted → batched → executed
+   * (or rejected / expired).
+   */
+  async submitEncrypted(
+    call: Call,
+    sender: Sender,
+    options: { onStatus?: (s: SubmissionStatus) => void; timeoutMs?: number; maxWeight?: { refTime: bigint; proofSize: bigint } } = {},
+  ): Promise<Outcome> {
+    const submitted = await this.submit(call, sender, options.onStatus, options.maxWeight);
+    return this.follow(submitted.id, submitted.block, { onStatus: options.onStatus, timeoutMs: options.timeoutMs });
+  }
+
+  /** Encrypts and submits `call`; resolves once `Submitted` is in a finalized block. */
+  async submit(
+    call: Call,
+    sender: Sender,
+    onStatus?: (s: SubmissionStatus) => void,
+    maxWeight?: { refTime: bigint; proofSize: bigint },
+  ): Promise<Extract<SubmissionStatus, { stage: 'submitted' }>> {
+    const sealed = await this.encrypt(call, sender.address);
+    const tx = this.submitExtrinsic(sealed, maxWeight ?? (await this.maxWeight(call)));
+    const result = await this.signAndFinalize(tx, sender, () => onStatus?.({ stage: 'signed' }));
+    const record = result.events.find(({ event }) => this.dyn.events.sequencer.Submitted.is(event));
+    if (!record) throw new AegisError('Invalid', 'submit_encrypted emitted no Submitted event');
+    const data: Dyn = record.event.data;
+    const header = await this.api.rpc.chain.getHeader(result.status.asFinalized);
+    const status = {
+      stage: 'submitted' as const,
+      id: big(data.id),
+      block: num(header.number),
+      blockHash: result.status.asFinalized.toHex(),
+      deposit: big(data.deposit),
+    };
+    onStatus?.(status);
+    return status;
+  }
+
+  /** Signs and sends `tx`; resolves with its result once finalized, rejects on a dispatch error. */
+  signAndFinalize(tx: SubmittableExtrinsic<'promise'>, sender: Sender, onSigned?: () => void): Promise<ISubmittableResult> {
+    return new Promise((resolve, reject) => {
+      let unsubscribe: (() => void) | undefined;
+      const done = (f: () => void) => {
+        unsubscribe?.();
+        f();
+      };
+      const options = 'signer' in sender && !('sign' in sender) ? { signer: sender.signer } : {};
+      const account = 'sign' in sender ? sender : sender.address;
+      tx.signAndSend(account, options, (result) => {
+        if (result.dispatchError) {
+          return done(() => reject(new AegisError('Dispatch', this.describeDispatchError(result.dispatchError))));
+        }
+        if (result.status.isFinalized) return done(() => resolve(result));
+        if (result.status.isDropped || result.status.isInvalid || result.status.isUsurped) {
+          return done(() => reject(new AegisError('Dropped', `the pool reported the transaction ${result.status.type}`)));
+        }
+      })
+        .then((u) => {
+          unsubscribe = u;
+          onSigned?.();
+        })
+        .catch((e: Error) => reject(new AegisError('Invalid', e.message)));
+    });
+  }
+
+  private describeDispatchError(error: Dyn): string {
+    if (error.isModule) {
+      const { section, name, docs } = this.api.registry.findMetaError(error.asModule);
+      return `${section}.${name}: ${docs.join(' ')}`;
+    }
+    return error.toString();
+  }
+
+  /** The events of block `n`, with the block's hash. */
+  private async eventsAt(n: number): Promise<{ hash: string; records: Dyn[] }> {
+    const hash = await this.api.rpc.chain.getBlockHash(n);
+    const at: Dyn = await this.api.at(hash);
+    return { hash: hash.toHex(), records: await at.query.system.events() };
+  }
+
+  private async finalizedNumber(): Promise<number> {
+    const head = await this.api.rpc.chain.getFinalizedHead();
+    return num((await this.api.rpc.chain.getHeader(head)).number);
+  }
+
+  /**
+   * Follows submission `id` (submitted in block `from`) through finalized blocks until it is
+   * executed, rejected or expired.
+   */
+  async follow(
+    id: bigint,
+    from: number,
+    options: { onStatus?: (s: SubmissionStatus) => void; timeoutMs?: number } = {},
+  ): Promise<Outcome> {
+    const deadline = Date.now() + (options.timeoutMs ?? 300_000);
+    let next = from;
+    for (;;) {
+      const finalized = await this.finalizedNumber();
+      for (; next <= finalized; next++) {
+        const outcome = await this.outcomeIn(id, next, options.onStatus);
+        if (outcome) return outcome;
+      }
+      if (Date.now() > deadline) throw new AegisError('Timeout', `submission ${id} had no outcome by block ${finalized}`);
+      await this.nextFinalized(Math.max(0, deadline - Date.now()));
+    }
+  }
+
+  private nextFinalized(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      let unsub: (() => void) | undefined;
+      let first = true;
+      const timer = setTimeout(() => {
+        unsub?.();
+        resolve();
+      }, Math.min(timeoutMs, 12_000));
+      void this.api.rpc.chain
+        .subscribeFinalizedHeads(() => {
+          // The subscription reports the current head at once; wait for the one after it.
+          if (first) {
+            first = false;
+            return;
+          }
+          clearTimeout(timer);
+          unsub?.();
+          resolve();
+        })
+        .then((u) => {
+          unsub = u;
+        });
+    });
+  }
+
+  /** What block `n` says about submission `id`. */
+  private async outcomeIn(id: bigint, n: number, onStatus?: (s: SubmissionStatus) => void): Promise<Outcome | undefined> {
+    const { records } = await this.eventsAt(n);
+    const ev = this.dyn.events.sequencer;
+    for (const { event, phase } of records) {
+      const data: Dyn = event.data;
+      if (!('id' in data) || big(data.id) !== id) continue;
+      if (ev.EntryExecuted.is(event)) {
+        const batch = records.find((r) => ev.BatchCommitted.is(r.event) && r.phase.toString() === phase.toString());
+        if (batch) {
+          const b: Dyn = batch.event.data;
+          onStatus?.({ stage: 'batched', id, block: n, sequence: big(b.sequence), worker: b.worker.toString() });
+        }
+        const outcome: Dyn = data.outcome;
+        const ok = outcome.isExecuted && outcome.asExecuted.result.isOk;
+        const status: Outcome = { stage: 'executed', id, block: n, ok, outcome: outcome.toHuman(), charged: big(data.charged) };
+        onStatus?.(status);
+        return status;
+      }
+      if (ev.EntryRejected.is(event)) {
+        const status: Outcome = { stage: 'rejected', id, block: n, reason: variant(data.reason), charged: big(data.charged) };
+        onStatus?.(status);
+        return status;
+      }
+      if (ev.Expired.is(event)) {
+        const status: Outcome = { stage: 'expired', id, block: n };
+        onStatus?.(status);
+        return status;
+      }
+    }
+    return undefined;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Views
+
+  /** The risk oracle: score, level, policy, a pending escalation. */
+  async riskStatus(at?: string): Promise<RiskStatus> {
+    const api: Dyn = at ? await this.api.at(at) : this.api;
+    const s: Dyn = await api.call.riskOracleApi.riskStatus();
+    return {
+      score: num(s.score),
+      level: variant(s.level) as RiskStatus['level'],
+      pending: s.pending.isSome ? { level: variant(s.pending.unwrap()[0]), at: num(s.pending.unwrap()[1]) } : undefined,
+      lastUpdated: num(s.lastUpdated),
+      stale: s.stale.isTrue,
+      policy: s.policy.toJSON() as Record<string, unknown>,
+    };
+  }
+
+  /**
+   * The score at each of the last `blocks` finalized blocks, oldest first, as far back as the
+   * node keeps state (a pruning node keeps 256 blocks by default).
+   */
+  async riskHistory(blocks = 120): Promise<{ block: number; score: number; level: string }[]> {
+    const head = await this.finalizedNumber();
+    const numbers = Array.from({ length: Math.min(blocks, head + 1) }, (_, i) => head - i);
+    const points = await Promise.all(
+      numbers.map(async (n) => {
+        try {
+          const at: Dyn = await this.api.at(await this.api.rpc.chain.getBlockHash(n));
+          const [score, level] = await Promise.all([at.query.riskOracle.score(), at.query.riskOracle.level()]);
+          return { block: n, score: num(score), level: variant((level as Dyn).current ?? level) };
+        } catch {
+          return undefined; // state pruned at that block
+        }
+      }),
+    );
+    return points.filter((p): p is { block: number; score: number; level: string } => p !== undefined).reverse();
+  }
+
+  /** The active attested workers, with the leader and the key epochs each holds. */
+  async workers(): Promise<WorkerView[]> {
+    const [active, view]: Dyn[] = await Promise.all([this.dyn.call.teeRegistryApi.activeWorkers(), this.dyn.call.teeRegistryApi.cluster()]);
+    const leader = view.leader.isSome ? view.leader.unwrap().leader.toString() : undefined;
+    return active.map((w: Dyn) => {
+      const account = w.account.toString();
+      const info = w.info;
+      return {
+        account,
+        kind: variant(info.tee),
+        role: variant(info.role),
+        state: variant(info.state),
+        measurement: info.measurement.toHex(),
+        tcbStatus: variant(info.tcbStatus),
+        attestedAt: num(info.attestedAt),
+        expiresAt: num(info.expiresAt),
+        lastHeartbeat: num(info.lastHeartbeat),
+        keys: { hpke: info.keys.hpke.toU8a(), mlDsa: info.keys.mlDsa.toU8a(), slhDsa: info.keys.slhDsa.toU8a() },
+        leader: account === leader,
+        holds: view.holders.filter(([, who]: [Dyn, Dyn[]]) => who.some((a) => a.toString() === account)).map(([e]: [Dyn]) => num(e)),
+      };
+    });
+  }
+
+  /** The sequencer: its ordering rule, the batch chain's head, and pending submissions. */
+  async sequencerState(): Promise<{ rule: string; lastBatch: Record<string, unknown>; pending: number; epoch?: number }> {
+    const [rule, last]: Dyn[] = await Promise.all([this.dyn.call.sequencerApi.activeRule(), this.dyn.call.sequencerApi.lastBatch()]);
+    let pending = 0;
+    let epoch: number | undefined;
+    try {
+      epoch = (await this.clusterKey()).epoch;
+      pending = num(((await this.dyn.call.sequencerApi.pending(epoch)) as Dyn)[0]);
+    } catch {
+      // no usable key: nothing can be pending under it
+    }
+    return { rule: variant(rule), lastBatch: last.toJSON() as Record<string, unknown>, pending, epoch };
+  }
+
+  /**
+   * The batches committed in the last `blocks` finalized blocks, newest first, each with its
+   * signatures verified against the committing worker's registered keys (`verify: false`
+   * skips that; SLH-DSA verification takes tens of milliseconds in JS).
+   */
+  async recentBatches(blocks = 20, options: { verify?: boolean } = {}): Promise<BatchView[]> {
+    const head = await this.finalizedNumber();
+    const out: BatchView[] = [];
+    for (let n = head; n >= Math.max(1, head - blocks + 1); n--) {
+      const hash = await this.api.rpc.chain.getBlockHash(n);
+      const [block, at]: [Dyn, Dyn] = await Promise.all([this.api.rpc.chain.getBlock(hash), this.api.at(hash)]);
+      const records: Dyn[] = await at.query.system.events();
+      for (const { event, phase } of records) {
+        if (!this.dyn.events.sequencer.BatchCommitted.is(event) || !phase.isApplyExtrinsic) continue;
+        const data: Dyn = event.data;
+        const xt: Dyn = block.block.extrinsics[num(phase.asApplyExtrinsic)];
+        const args: Dyn = xt.method.args;
+        const h: Dyn = args[0].header;
+        const header: BatchHeader = {
+          genesisHash: h.genesisHash.toU8a(),
+          sequence: big(h.sequence),
+          parentHash: h.parentHash.toU8a(),
+          keyEpoch: num(h.keyEpoch),
+          rule: variant(h.rule) as OrderingRule,
+          orderedAt: num(h.orderedAt),
+          entryCount: num(h.entryCount),
+          entriesRoot: h.entriesRoot.toU8a(),
+        };
+        const headerHash = batchHeaderHash(header);
+        const worker = data.worker.toString();
+        let keys: WorkerView['keys'] | undefined;
+        if (options.verify !== false) {
+          const info: Dyn = await at.call.teeRegistryApi.worker(worker);
+          if (info.isSome) {
+            const k = info.unwrap().keys;
+            keys = { hpke: k.hpke.toU8a(), mlDsa: k.mlDsa.toU8a(), slhDsa: k.slhDsa.toU8a() };
+          }
+        }
+        out.push({
+          block: n,
+          blockHash: hash.toHex(),
+          sequence: big(data.sequence),
+          hash: data.hash.toHex(),
+          worker,
+          entries: num(data.entries),
+          rule: header.rule,
+          keyEpoch: header.keyEpoch,
+          headerMatches: equal(headerHash, data.hash.toU8a()),
+          signatures: args[1].map((s: Dyn) => {
+            const suite = variant(s.suite) as Suite;
+            const bytes: Uint8Array = s.bytes.toU8a(true);
+            const key = suite === 'MlDsa87' ? keys?.mlDsa : keys?.slhDsa;
+            return {
+              suite,
+              bytes: bytes.length,
+              verified: key ? verifySignature(suite, key, CONTEXTS.batch, headerHash, bytes) : undefined,
+            };
+          }),
+          cosignatures: args[2].length,
+        });
+      }
+    }
+    return out;
+  }
+}
+
+/** The ordering rules, re-exported for views. */
+export { ORDERING_RULES };
+/** Codec helpers callers may want. */
+export { concat, fromHex, toHex };
+export type { Codec };

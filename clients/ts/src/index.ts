@@ -1,0 +1,16 @@
+// @quantum-aegis/sdk: QuantumAegis for TypeScript and JavaScript users (docs/protocol.md v1).
+
+export * from './bytes.js';
+export * from './envelope.js';
+export * from './protocol.js';
+export { AegisClient, AegisError } from './client.js';
+export type {
+  BatchView,
+  ClusterKey,
+  Outcome,
+  RiskStatus,
+  Sealed,
+  Sender,
+  SubmissionStatus,
+  WorkerView,
+} from './client.js';
