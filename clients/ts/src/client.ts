@@ -68,7 +68,10 @@ export interface WorkerView {
   kind: string;
   role: string;
   state: string;
+  /** MRENCLAVE (SGX) or MRTD (TDX). */
   measurement: string;
+  /** The whole measurement as the registry holds it. */
+  measurementDetail: Record<string, unknown>;
   tcbStatus: string;
   attestedAt: number;
   expiresAt: number;
@@ -127,6 +130,15 @@ type Dyn = any;
 const num = (c: Dyn): number => Number(c.toString());
 const big = (c: Dyn): bigint => BigInt(c.toString());
 const variant = (c: Dyn): string => (c.type ?? c.toString()) as string;
+
+/**
+ * A worker record's public keys. (`get('keys_')`, not `.keys`: a polkadot.js struct is a `Map`,
+ * and polkadot.js renames a field called `keys`, which its `keys` method would hide.)
+ */
+function enclaveKeys(info: Dyn): WorkerView['keys'] {
+  const k = info.get('keys_') ?? info.get('keys');
+  return { hpke: k.hpke.toU8a(), mlDsa: k.mlDsa.toU8a(), slhDsa: k.slhDsa.toU8a() };
+}
 
 function randomSalt(): Uint8Array {
   const salt = new Uint8Array(SALT_LEN);
@@ -443,12 +455,13 @@ export class AegisClient {
         kind: variant(info.tee),
         role: variant(info.role),
         state: variant(info.state),
-        measurement: info.measurement.toHex(),
+        measurement: info.measurement.isSgx ? info.measurement.asSgx.mrEnclave.toHex() : info.measurement.asTdx.mrTd.toHex(),
+        measurementDetail: info.measurement.toJSON() as Record<string, unknown>,
         tcbStatus: variant(info.tcbStatus),
         attestedAt: num(info.attestedAt),
         expiresAt: num(info.expiresAt),
         lastHeartbeat: num(info.lastHeartbeat),
-        keys: { hpke: info.keys.hpke.toU8a(), mlDsa: info.keys.mlDsa.toU8a(), slhDsa: info.keys.slhDsa.toU8a() },
+        keys: enclaveKeys(info),
         leader: account === leader,
         holds: view.holders.filter(([, who]: [Dyn, Dyn[]]) => who.some((a) => a.toString() === account)).map(([e]: [Dyn]) => num(e)),
       };
@@ -484,6 +497,9 @@ export class AegisClient {
       for (const { event, phase } of records) {
         if (!this.dyn.events.sequencer.BatchCommitted.is(event) || !phase.isApplyExtrinsic) continue;
         const data: Dyn = event.data;
+        // By position: `data.hash` is every codec's own hash (of its encoding), which hides the
+        // event's `hash` field.
+        const reported: Dyn = data[1];
         const xt: Dyn = block.block.extrinsics[num(phase.asApplyExtrinsic)];
         const args: Dyn = xt.method.args;
         const h: Dyn = args[0].header;
@@ -503,20 +519,19 @@ export class AegisClient {
         if (options.verify !== false) {
           const info: Dyn = await at.call.teeRegistryApi.worker(worker);
           if (info.isSome) {
-            const k = info.unwrap().keys;
-            keys = { hpke: k.hpke.toU8a(), mlDsa: k.mlDsa.toU8a(), slhDsa: k.slhDsa.toU8a() };
+            keys = enclaveKeys(info.unwrap());
           }
         }
         out.push({
           block: n,
           blockHash: hash.toHex(),
           sequence: big(data.sequence),
-          hash: data.hash.toHex(),
+          hash: reported.toHex(),
           worker,
           entries: num(data.entries),
           rule: header.rule,
           keyEpoch: header.keyEpoch,
-          headerMatches: equal(headerHash, data.hash.toU8a()),
+          headerMatches: equal(headerHash, reported.toU8a()),
           signatures: args[1].map((s: Dyn) => {
             const suite = variant(s.suite) as Suite;
             const bytes: Uint8Array = s.bytes.toU8a(true);
