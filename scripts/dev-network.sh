@@ -2,11 +2,13 @@
 # Runs QuantumAegis on this machine: builds `aegis-node` and `aegis-worker` (release), starts a
 # development chain and a cluster of simulated-TEE workers (three by default, each its own
 # enclave identity, data directory and status port) that enrol, share the cluster key and
-# elect a leader, prints where everything listens, and stops them all cleanly on Ctrl-C.
+# elect a leader, and the web app (clients/web, built with Vite and served by `vite preview`),
+# prints where everything listens, and stops them all cleanly on Ctrl-C.
 #
 #   ./scripts/dev-network.sh
 #   WORKERS=5 REDUNDANCY=1 ./scripts/dev-network.sh   # 1..10 workers; the last one redundancy
-#   RPC_PORT=9955 API_PORT=8799 BLOCK_TIME_MS=500 ./scripts/dev-network.sh
+#   RPC_PORT=9955 API_PORT=8799 WEB_PORT=8081 BLOCK_TIME_MS=500 ./scripts/dev-network.sh
+#   WEB=0 ./scripts/dev-network.sh                     # without the web app (no Node.js needed)
 #
 # Worker i (from 1) serves its status API on API_PORT + i - 1.
 set -euo pipefail
@@ -16,6 +18,8 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/aegis-target}"
 export WASM_BUILD_WORKSPACE_HINT="$PWD"
 RPC_PORT="${RPC_PORT:-9944}"
 API_PORT="${API_PORT:-8788}"
+WEB_PORT="${WEB_PORT:-8080}"
+WEB="${WEB:-1}"
 BLOCK_TIME_MS="${BLOCK_TIME_MS:-1000}"
 WORKERS="${WORKERS:-3}"
 REDUNDANCY="${REDUNDANCY:-0}"
@@ -34,16 +38,25 @@ rustup component list --installed 2>/dev/null | grep -q rust-src || rustup compo
 echo "==> building aegis-node and aegis-worker (release; the first build takes a while)"
 cargo build --locked --release -p aegis-node -p aegis-worker
 bin="$CARGO_TARGET_DIR/release"
+if [ "$WEB" = 1 ]; then
+	echo "==> building the SDK and the web app (clients/; npm packages on first run)"
+	# shellcheck source=scripts/lib/node.sh
+	. scripts/lib/node.sh
+	install_node
+	build_clients
+fi
 
 run_dir="$(mktemp -d -t aegis-dev-XXXXXX)"
 node_pid=""
 worker_pids=()
 tail_pid=""
+web_pid=""
 stop() {
 	trap - INT TERM EXIT
 	echo
 	echo "==> stopping"
 	[ -n "$tail_pid" ] && kill "$tail_pid" 2>/dev/null || true
+	[ -n "$web_pid" ] && kill -TERM "$web_pid" 2>/dev/null || true
 	for pid in "${worker_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
 	for pid in "${worker_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 	[ -n "$node_pid" ] && kill -TERM "$node_pid" 2>/dev/null || true
@@ -68,6 +81,12 @@ for i in $(seq 1 "$WORKERS"); do
 		>"$run_dir/worker-$i.log" 2>&1 &
 	worker_pids+=($!)
 done
+
+if [ "$WEB" = 1 ]; then
+	(cd clients/web && exec ../node_modules/.bin/vite preview --host 127.0.0.1 --port "$WEB_PORT" --strictPort) \
+		>"$run_dir/web.log" 2>&1 &
+	web_pid=$!
+fi
 
 echo "==> waiting for the $WORKERS workers to enrol and share cluster key epoch 1"
 enrolled=""
@@ -95,9 +114,15 @@ if [ -z "$enrolled" ]; then
 fi
 
 last_port=$((API_PORT + WORKERS - 1))
+web_line="  web app          not started (WEB=0)"
+if [ "$WEB" = 1 ]; then
+	kill -0 "$web_pid" 2>/dev/null || { echo "the web app's server exited:" >&2; tail -20 "$run_dir/web.log" >&2; exit 1; }
+	web_line="  web app          http://127.0.0.1:$WEB_PORT/?rpc=ws://127.0.0.1:$RPC_PORT"
+fi
 cat <<INFO
 
 QuantumAegis development network
+$web_line
   chain RPC        ws://127.0.0.1:$RPC_PORT   (node log: $run_dir/node.log)
   workers          $WORKERS, status APIs http://127.0.0.1:$API_PORT/status .. http://127.0.0.1:$last_port/status
                    (logs: $run_dir/worker-N.log); the cluster (leader, term, key holders per
@@ -107,7 +132,8 @@ QuantumAegis development network
 A redundancy worker (REDUNDANCY=1) co-signs once governance turns redundancy on, e.g. with
 polkadot.js: sudo(teeRegistry.setRedundancy({ enabled: true, minCosigners: 1 })).
 
-Send an encrypted transfer (in another terminal):
+Send an encrypted transfer from the web app (a dev account, or a wallet extension), or in
+another terminal:
   $bin/aegis --rpc-url ws://127.0.0.1:$RPC_PORT submit --from //Alice transfer --to //Bob --amount 1.5
 
 Ctrl-C stops them all.

@@ -6,7 +6,9 @@
 # and worker tests start `aegis-node` and `aegis-worker` processes on loopback; the worker's
 # end-to-end test runs both), then the
 # standard-client tests (`tests/clients`: polkadot.js and PAPI from the npm registry, with
-# Node.js) against a dev node and worker they start. The Solidity contracts' committed PolkaVM
+# Node.js) against a dev node and worker they start, then the TypeScript SDK's and the web app's
+# (`clients/`: the protocol's test vectors, the SDK against a dev network, the app in Debian's
+# headless Chromium). The Solidity contracts' committed PolkaVM
 # and EVM artefacts are checked to be what their pinned npm compilers produce, and the ink!
 # vault's PolkaVM blob to be what `contracts/ink`'s builder produces.
 set -euo pipefail
@@ -25,23 +27,9 @@ export WASM_BUILD_WORKSPACE_HINT="$PWD"
 
 step() { printf '\n==> %s\n' "$*"; }
 
-# Node.js 20 or newer and npm, for the client tests (this machine class ships Node 20; a machine
-# without Node gets Debian's, and the check below says so if that is too old).
-install_node() {
-	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-		SUDO=""
-		[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-		$SUDO apt-get update -qq
-		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm
-	fi
-	local major
-	major=$(node --version | sed -E 's/^v([0-9]+).*/\1/')
-	if [ "$major" -lt 20 ]; then
-		echo "Node.js $(node --version) is too old for the client tests (PAPI needs 20 or newer)" >&2
-		return 1
-	fi
-	echo "node $(node --version), npm $(npm --version)"
-}
+# install_node, install_chromium, build_clients.
+# shellcheck source=scripts/lib/node.sh
+. scripts/lib/node.sh
 
 step "protoc (the node's networking generates its protobuf code with it)"
 if ! command -v protoc >/dev/null; then
@@ -107,6 +95,15 @@ if [ "$status" -eq 0 ]; then
 	step "standard clients against a dev node: polkadot.js and PAPI from the npm registry (tests/clients)"
 	if install_node; then
 		(cd tests/clients && npm ci --no-audit --no-fund && npm test) 2>&1 | tee -a "$log"
+		status=${PIPESTATUS[0]}
+	else
+		status=1
+	fi
+fi
+if [ "$status" -eq 0 ]; then
+	step "the TypeScript SDK and the web app (clients/): protocol vectors, the SDK against a dev network, the app in headless Chromium"
+	if install_chromium; then
+		(build_clients && cd clients && npm test --workspace ts && npm run test:network --workspace ts && npm test --workspace web) 2>&1 | tee -a "$log"
 		status=${PIPESTATUS[0]}
 	else
 		status=1

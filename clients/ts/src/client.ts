@@ -177,18 +177,22 @@ export class AegisClient {
     return this.api.genesisHash.toU8a();
   }
 
-  /** The current cluster key, provided an active, attested worker confirmed holding it. */
+  /**
+   * The current cluster key, provided an active, attested worker confirmed holding it and the
+   * chain counts the epoch as served. Both runtime calls read the same finalized block, so the
+   * key and the workers cannot come from different states.
+   */
   async clusterKey(): Promise<ClusterKey> {
-    const view: Dyn = await this.dyn.call.teeRegistryApi.cluster();
+    const at: Dyn = await this.api.at(await this.api.rpc.chain.getFinalizedHead());
+    const [view, active]: Dyn[] = await Promise.all([at.call.teeRegistryApi.cluster(), at.call.teeRegistryApi.activeWorkers()]);
     if (view.current.isNone) {
       throw new AegisError('NoClusterKey', 'no cluster key is published yet: is a worker enrolled?');
     }
     const current = view.current.unwrap();
     const epoch = num(current.epoch);
     const holders: string[] = (view.holders.find(([e]: [Dyn]) => num(e) === epoch)?.[1] ?? []).map((a: Dyn) => a.toString());
-    const active: Dyn[] = await this.dyn.call.teeRegistryApi.activeWorkers();
-    const activeHolders = active.map((w) => w.account.toString()).filter((a) => holders.includes(a));
-    if (activeHolders.length === 0) {
+    const activeHolders = (active as Dyn[]).map((w) => w.account.toString()).filter((a) => holders.includes(a));
+    if (activeHolders.length === 0 || !view.served.isTrue) {
       throw new AegisError('Untrusted', `no active attested worker holds cluster key epoch ${epoch}: submissions would be refused`);
     }
     const publicKey: Uint8Array = current.publicKey.toU8a();
@@ -334,7 +338,9 @@ export class AegisClient {
     from: number,
     options: { onStatus?: (s: SubmissionStatus) => void; timeoutMs?: number } = {},
   ): Promise<Outcome> {
-    const deadline = Date.now() + (options.timeoutMs ?? 300_000);
+    // By default longer than a submission may stay pending on a chain with 6-second blocks
+    // (MaxPendingAge, 100 blocks), after which it expires with an event of its own.
+    const deadline = Date.now() + (options.timeoutMs ?? 900_000);
     let next = from;
     for (;;) {
       const finalized = await this.finalizedNumber();
@@ -497,9 +503,10 @@ export class AegisClient {
       for (const { event, phase } of records) {
         if (!this.dyn.events.sequencer.BatchCommitted.is(event) || !phase.isApplyExtrinsic) continue;
         const data: Dyn = event.data;
-        // By position: `data.hash` is every codec's own hash (of its encoding), which hides the
-        // event's `hash` field.
+        // By position (sequence, hash, worker, entries): `data.hash` is every codec's own hash
+        // (of its encoding) and `data.entries` a `Map` method, hiding the event's fields.
         const reported: Dyn = data[1];
+        const entryCount: Dyn = data[3];
         const xt: Dyn = block.block.extrinsics[num(phase.asApplyExtrinsic)];
         const args: Dyn = xt.method.args;
         const h: Dyn = args[0].header;
@@ -528,7 +535,7 @@ export class AegisClient {
           sequence: big(data.sequence),
           hash: reported.toHex(),
           worker,
-          entries: num(data.entries),
+          entries: num(entryCount),
           rule: header.rule,
           keyEpoch: header.keyEpoch,
           headerMatches: equal(headerHash, reported.toU8a()),

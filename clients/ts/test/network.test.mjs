@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import * as sdk from '../dist/index.js';
-import { DevNetwork } from '../../../tests/clients/lib/network.js';
+import { DevNetwork, waitFor } from '../../../tests/clients/lib/network.js';
 
 const UNIT = 1_000_000_000_000n;
 const net = new DevNetwork({ blockTimeMs: Number(process.env.AEGIS_BLOCK_TIME_MS ?? 500) });
@@ -47,7 +47,11 @@ describe('the SDK on the dev network', { timeout: 600_000 }, () => {
     assert.ok(history.every((p, i) => i === 0 || p.block === history[i - 1].block + 1));
     assert.equal(history.at(-1).score, risk.score);
 
-    const workers = await client.workers();
+    // The chain names a leader from the block after the key's holders are known.
+    const workers = await waitFor('a leader', async () => {
+      const ws = await client.workers();
+      return ws.some((w) => w.leader) && ws;
+    }, { timeoutMs: 30_000 });
     const status = await net.workerStatus();
     assert.equal(workers.length, 1);
     const [w] = workers;
@@ -87,6 +91,8 @@ describe('the SDK on the dev network', { timeout: 600_000 }, () => {
     const batch = batches.find((b) => b.block === outcome.block);
     assert.ok(batch, 'the batch is listed');
     assert.equal(batch.sequence, stages[2].sequence);
+    assert.ok(batch.entries >= 1 && Number.isInteger(batch.entries), `a batch of ${batch.entries} entries`);
+    assert.equal(batch.keyEpoch, (await client.clusterKey()).epoch);
     assert.ok(batch.headerMatches, 'the header in the extrinsic hashes to BatchCommitted.hash');
     assert.ok(batch.signatures.length >= 1);
     for (const s of batch.signatures) assert.equal(s.verified, true, `${s.suite} signature verifies`);
@@ -123,5 +129,22 @@ describe('the SDK on the dev network', { timeout: 600_000 }, () => {
     const big = client.api.tx.system.remark(`0x${'ab'.repeat(20_000)}`);
     await assert.rejects(client.submitEncrypted(big, dave), (e) => e instanceof sdk.AegisError && e.kind === 'TooLarge');
     assert.equal((await client.api.rpc.system.accountNextIndex(dave.address)).toNumber(), nonce, 'nothing was sent');
+  });
+
+  // Last: it leaves the chain without a usable worker.
+  it('once the only worker\'s measurement is revoked, the key is refused as untrusted and nothing is sent', async () => {
+    const alice = keyring.addFromUri('//Alice');
+    const status = await net.workerStatus();
+    const worker = (await client.api.query.teeRegistry.workers(status.account)).unwrap();
+    const revoke = client.api.tx.sudo.sudo(client.api.tx.teeRegistry.revokeMeasurement(worker.measurement));
+    await client.signAndFinalize(revoke, alice);
+    await assert.rejects(client.clusterKey(), (e) => e instanceof sdk.AegisError && e.kind === 'Untrusted');
+    const eve = keyring.addFromUri('//Eve');
+    const nonce = (await client.api.rpc.system.accountNextIndex(eve.address)).toNumber();
+    await assert.rejects(
+      client.submitEncrypted(client.api.tx.system.remark('0x03'), eve),
+      (e) => e instanceof sdk.AegisError && e.kind === 'Untrusted',
+    );
+    assert.equal((await client.api.rpc.system.accountNextIndex(eve.address)).toNumber(), nonce, 'nothing was sent');
   });
 });
