@@ -56,6 +56,17 @@ pub enum VectorError {
 	Stale(String),
 }
 
+/// An envelope vector's inputs: name, recipient ikm, epoch, submitter, plaintext, randomness.
+type SealCase<'a> =
+	(&'static str, [u8; 32], u32, &'a AccountId, Vec<u8>, [u8; ENCAPSULATION_RANDOMNESS_LEN]);
+/// A must-fail envelope: name, bytes, genesis, account, the error it must give.
+type BadEnvelope = (&'static str, Vec<u8>, [u8; 32], [u8; 32], &'static str);
+
+/// The first `n` bytes (all of them if fewer).
+fn prefix(bytes: &[u8], n: usize) -> Vec<u8> {
+	bytes.get(..n).unwrap_or(bytes).to_vec()
+}
+
 fn hex(bytes: impl AsRef<[u8]>) -> String {
 	format!("0x{}", hex::encode(bytes))
 }
@@ -140,7 +151,7 @@ fn envelope() -> Result<Value, VectorError> {
 	let bob = dev_account("//Bob");
 	let mut cases = Vec::new();
 	let mut sealed_first = None;
-	let inputs: [(&str, [u8; 32], u32, &AccountId, Vec<u8>, [u8; 64]); 3] = [
+	let inputs: [SealCase; 3] = [
 		(
 			"a transfer from Alice, cluster key epoch 1",
 			[0x42; 32],
@@ -227,10 +238,10 @@ fn envelope() -> Result<Value, VectorError> {
 	};
 	let bob_bytes = account_bytes(&bob);
 	let other_genesis = [0u8; 32];
-	let invalid: Vec<(&str, Vec<u8>, [u8; 32], [u8; 32], &str)> = vec![
+	let invalid: Vec<BadEnvelope> = vec![
 		(
 			"shorter than header, encapsulated key and tag",
-			good[..1141].to_vec(),
+			prefix(&good, 1141),
 			GENESIS,
 			account,
 			"Truncated",
@@ -330,10 +341,10 @@ fn revealed_call() -> Result<Value, VectorError> {
 	let invalid: Vec<(&str, Vec<u8>)> = vec![
 		("empty", Vec::new()),
 		("one byte appended", [good.clone(), vec![0]].concat()),
-		("salt one byte short", good[..good.len() - 1].to_vec()),
+		("salt one byte short", prefix(&good, good.len() - 1)),
 		(
 			"call length prefix larger than the bytes that follow",
-			[vec![0xfc], good[1..].to_vec()].concat(),
+			[vec![0xfc], good.get(1..).unwrap_or_default().to_vec()].concat(),
 		),
 		("call longer than 65536 bytes (MAX_CALL_LEN)", too_long),
 		(
