@@ -42,9 +42,13 @@ pub enum ClientError {
 }
 
 /// The current cluster key, provided an active, attested worker holds it now (confirmed on
-/// chain): the epoch a quorum of workers confirmed, which someone can open.
+/// chain) and the chain counts the epoch as served: the epoch a quorum of workers confirmed,
+/// which someone can open. The key and the workers are read at one finalized block, so they
+/// cannot come from two different states.
 pub async fn checked_cluster_key(chain: &RpcChain) -> Result<CheckedClusterKey, ClientError> {
-	let view = chain.cluster(None).await?;
+	let (at, _) = chain.finalized_head().await?;
+	let view = chain.cluster(Some(at)).await?;
+	let served = view.served;
 	let key = view.current.ok_or_else(|| {
 		ClientError::Untrusted("no cluster key is published yet: is a worker enrolled?".into())
 	})?;
@@ -54,8 +58,8 @@ pub async fn checked_cluster_key(chain: &RpcChain) -> Result<CheckedClusterKey, 
 		.find(|(epoch, _)| *epoch == key.epoch)
 		.map(|(_, who)| who)
 		.unwrap_or_default();
-	let active = chain.active_workers(None).await?;
-	if !active.iter().any(|w| holders.contains(&w.account)) {
+	let active = chain.active_workers(Some(at)).await?;
+	if !served || !active.iter().any(|w| holders.contains(&w.account)) {
 		return Err(ClientError::Untrusted(format!(
 			"no active attested worker holds cluster key epoch {}: submissions would be refused",
 			key.epoch

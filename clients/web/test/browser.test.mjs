@@ -106,10 +106,13 @@ describe('the web app in headless Chromium', { timeout: 900_000 }, () => {
     const row = await page.textContent(`#workers tr[data-account="${status.account}"]`);
     assert.match(row, /epoch 1/);
     assert.match(row, /Sgx|Tdx/);
+    // One refresh fills the views one after the other: wait for each, not only the first.
+    const shows = (selector, text) =>
+      page.waitForFunction(([sel, want]) => document.querySelector(sel)?.textContent === want, [selector, text], { timeout: 30_000 });
     const risk = await client.riskStatus();
-    assert.equal(await page.textContent('#risk-score'), String(risk.score));
+    await shows('#risk-score', String(risk.score));
     assert.match(await page.textContent('#risk-level'), new RegExp(risk.level));
-    assert.equal(await page.textContent('#cluster-epoch'), String(status.chain.cluster_key_epoch));
+    await shows('#cluster-epoch', String(status.chain.cluster_key_epoch));
     await page.waitForFunction(() => Number(document.getElementById('risk-chart')?.dataset.points) >= 3, null, { timeout: 30_000 });
     assert.equal(await page.locator('#risk-chart polyline').count(), 1);
     assert.deepEqual(errors, []);
