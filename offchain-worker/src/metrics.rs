@@ -138,3 +138,34 @@ impl Default for Metrics {
 		Self::new()
 	}
 }
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use std::collections::BTreeSet;
+
+	/// The operators' alert rules (`docs/alerts/aegis-worker.rules.yml`) may only name series
+	/// this worker exports: a renamed metric would otherwise silence its alert.
+	#[test]
+	fn the_alert_rules_name_only_metrics_the_worker_exports() {
+		let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/alerts/aegis-worker.rules.yml");
+		let rules = std::fs::read_to_string(path).expect("the alert rules exist");
+		let exported = Metrics::new().render();
+		let series: BTreeSet<&str> = exported
+			.lines()
+			.filter(|line| !line.starts_with('#'))
+			.filter_map(|line| line.split(['{', ' ']).next())
+			.collect();
+		let named: Vec<&str> = rules
+			.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+			.filter(|word| word.starts_with("aegis_worker_"))
+			.collect();
+		assert!(named.len() >= 10, "the rules name {} worker series", named.len());
+		for name in named {
+			assert!(
+				series.contains(name),
+				"the alert rules name {name}, which the worker does not export"
+			);
+		}
+	}
+}

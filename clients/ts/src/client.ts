@@ -48,6 +48,12 @@ export interface ClusterKey {
   publishedAt: number;
   /** The active, attested workers that confirmed holding it. */
   activeHolders: string[];
+  /**
+   * Whether the worker that published it is still active. The chain verified its attestation
+   * and its ML-DSA-87 signature over the key when it published; what a sender relies on now
+   * is `activeHolders`, since a publisher may leave while other attested workers hold the key.
+   */
+  publisherActive: boolean;
 }
 
 /** The risk oracle's state. */
@@ -203,6 +209,7 @@ export class AegisClient {
       publishedBy: current.publishedBy.toString(),
       publishedAt: num(current.publishedAt),
       activeHolders,
+      publisherActive: (active as Dyn[]).some((w) => w.account.toString() === current.publishedBy.toString()),
     };
   }
 

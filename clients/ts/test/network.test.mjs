@@ -36,6 +36,7 @@ describe('the SDK on the dev network', { timeout: 600_000 }, () => {
     assert.equal(key.publicKey.length, sdk.PUBLIC_KEY_LEN);
     assert.deepEqual(key.activeHolders, [status.account]);
     assert.equal(key.publishedBy, status.account);
+    assert.equal(key.publisherActive, true);
   });
 
   it('reads the oracle, its history, the workers and the sequencer', async () => {
