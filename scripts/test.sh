@@ -94,7 +94,8 @@ fi
 if [ "$status" -eq 0 ]; then
 	step "standard clients against a dev node: polkadot.js and PAPI from the npm registry (tests/clients)"
 	if install_node; then
-		(cd tests/clients && npm ci --no-audit --no-fund && npm test) 2>&1 | tee -a "$log"
+		# The standard-client tests seal envelopes with the SDK's byte formats (clients/ts).
+		(build_clients && cd tests/clients && npm ci --no-audit --no-fund && npm test) 2>&1 | tee -a "$log"
 		status=${PIPESTATUS[0]}
 	else
 		status=1

@@ -1,8 +1,6 @@
 // @quantum-aegis/sdk: QuantumAegis for TypeScript and JavaScript users (docs/protocol.md v1).
 
-export * from './bytes.js';
-export * from './envelope.js';
-export * from './protocol.js';
+export * from './formats.js';
 export { AegisClient, AegisError } from './client.js';
 export type {
   BatchView,

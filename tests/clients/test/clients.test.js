@@ -14,9 +14,9 @@ import { jsonSerialize } from 'polkadot-api/utils';
 import { readFileSync } from 'node:fs';
 import { bnToU8a, hexToU8a, stringToU8a, u8aConcat, u8aEq, u8aToBigInt, u8aToHex } from '@polkadot/util';
 import { keccakAsU8a } from '@polkadot/util-crypto';
+import { commitment as commitmentOf, encodeRevealedCall, seal } from '@quantum-aegis/sdk/formats';
 
 import { DevNetwork } from '../lib/network.js';
-import { encryptCall } from '../lib/envelope.js';
 import { EventLog } from '../lib/events.js';
 import { OUR_APIS, OUR_PALLETS, readMetadata } from '../lib/metadata.js';
 import { CHAIN_KEY, connect as papiConnect, devAccount, generateDescriptors } from '../lib/papi.js';
@@ -663,6 +663,17 @@ async function papiClusterKey({ requireHolder = true } = {}) {
     assert.ok(active.some((w) => holders.includes(w.account)), 'an active worker holds the key');
   }
   return { epoch: key.epoch, publicKey: hexToU8a(key.public_key) };
+}
+
+/**
+ * Everything `sequencer.submit_encrypted` needs for the SCALE-encoded runtime call `call` from
+ * `account`: a fresh salt, the envelope sealed to the cluster key and the commitment, made with
+ * the SDK's byte formats (clients/ts, written from docs/protocol.md), not with our Rust code.
+ */
+async function encryptCall({ call, publicKey, epoch, genesisHash, account }) {
+  const salt = crypto.getRandomValues(new Uint8Array(32));
+  const envelope = await seal({ publicKey, epoch, genesisHash, account, plaintext: encodeRevealedCall({ call, salt }) });
+  return { envelope, commitment: commitmentOf(call, salt) };
 }
 
 /** Encrypts the call of PAPI transaction `inner` from `who` and submits it with PAPI. */
