@@ -238,7 +238,16 @@ fn envelope() -> Result<Value, VectorError> {
 	};
 	let bob_bytes = account_bytes(&bob);
 	let other_genesis = [0u8; 32];
+	let version_2_short = [&[2u8][..], prefix(&good, 10).get(1..).unwrap_or_default()].concat();
 	let invalid: Vec<BadEnvelope> = vec![
+		("5 bytes: shorter than a header", prefix(&good, 5), GENESIS, account, "Truncated"),
+		(
+			"10 bytes of version 2: the version is read before the length",
+			version_2_short,
+			GENESIS,
+			account,
+			"UnsupportedVersion",
+		),
 		(
 			"shorter than header, encapsulated key and tag",
 			prefix(&good, 1141),
@@ -304,9 +313,29 @@ fn envelope() -> Result<Value, VectorError> {
 			"error": expected,
 		}));
 	}
+	// Public keys a sender must refuse (§2.2): a wrong length, and an ML-KEM-768 encapsulation
+	// key with a coefficient not reduced modulo q = 3329 (FIPS 203's modulus check).
+	let valid_key = RecipientKey::derive(&[0x42; 32], 1).public_key().to_bytes();
+	let mut unreduced = valid_key;
+	let [b0, b1, ..] = &mut unreduced;
+	*b0 = 0xff;
+	*b1 |= 0x0f;
+	let mut bad_keys = Vec::new();
+	for (name, key) in [
+		("1215 bytes", prefix(&valid_key, 1215)),
+		("first ML-KEM coefficient 4095, not below q = 3329", unreduced.to_vec()),
+	] {
+		let refused = matches!(
+			aegis_envelope::RecipientPublicKey::from_bytes(1, &key),
+			Err(EnvelopeError::InvalidPublicKey)
+		);
+		check(refused, V, &format!("public key {name} is accepted"))?;
+		bad_keys
+			.push(json!({ "name": name, "public_key": hex(&key), "error": "InvalidPublicKey" }));
+	}
 	Ok(with(
-		preamble("§2 Envelope", "Seal with the fixed encapsulation randomness (first 32 bytes: ML-KEM-768 m; last 32: the X25519 ephemeral secret) and compare the envelope; derive the recipient key from recipient_ikm (HPKE DeriveKeyPair for X-Wing), check its public key and open every envelope. Each invalid envelope, opened with the first case's key for the genesis and account given, must fail with the error named."),
-		json!({ "cases": cases, "invalid": bad }),
+		preamble("§2 Envelope", "Seal with the fixed encapsulation randomness (first 32 bytes: ML-KEM-768 m; last 32: the X25519 ephemeral secret) and compare the envelope; derive the recipient key from recipient_ikm (HPKE DeriveKeyPair for X-Wing), check its public key and open every envelope. Each invalid envelope, opened with the first case's key for the genesis and account given, must fail with the error named; each invalid public key must be refused before sealing."),
+		json!({ "cases": cases, "invalid": bad, "invalid_public_keys": bad_keys }),
 	))
 }
 

@@ -8,7 +8,7 @@ import type { SubmittableExtrinsic } from '@polkadot/api/types';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import type { Codec, ISubmittableResult, Signer } from '@polkadot/types/types';
 import { concat, equal, fromHex, toHex } from './bytes.js';
-import { seal } from './envelope.js';
+import { checkPublicKey, seal } from './envelope.js';
 import {
   batchHeaderHash,
   commitment as commitmentOf,
@@ -185,7 +185,8 @@ export class AegisClient {
 
   /**
    * The current cluster key, provided an active, attested worker confirmed holding it and the
-   * chain counts the epoch as served. Both runtime calls read the same finalized block, so the
+   * chain counts the epoch as served. These are the chain's answers as the node this client
+   * connects to reports them: use a node you trust (your own, or a light client). Both runtime calls read the same finalized block, so the
    * key and the workers cannot come from different states.
    */
   async clusterKey(): Promise<ClusterKey> {
@@ -202,7 +203,11 @@ export class AegisClient {
       throw new AegisError('Untrusted', `no active attested worker holds cluster key epoch ${epoch}: submissions would be refused`);
     }
     const publicKey: Uint8Array = current.publicKey.toU8a();
-    if (publicKey.length !== 1216) throw new AegisError('Untrusted', `the published cluster key has ${publicKey.length} bytes`);
+    try {
+      checkPublicKey(publicKey);
+    } catch (e) {
+      throw new AegisError('Untrusted', `the published cluster key is malformed: ${(e as Error).message}`);
+    }
     return {
       epoch,
       publicKey,
@@ -243,6 +248,21 @@ export class AegisClient {
     return { refTime: big(info.weight.refTime), proofSize: big(info.weight.proofSize) };
   }
 
+  /**
+   * Checks `maxWeight` as the chain will (§12.2): not zero, and each component within the
+   * sequencer's `MaxCallWeight`; throws `AegisError('Invalid')` before anything is signed.
+   */
+  checkMaxWeight(maxWeight: { refTime: bigint; proofSize: bigint }): void {
+    const limit: Dyn = this.dyn.consts.sequencer.maxCallWeight;
+    const [maxRef, maxProof] = [big(limit.refTime), big(limit.proofSize)];
+    if (maxWeight.refTime === 0n && maxWeight.proofSize === 0n) {
+      throw new AegisError('Invalid', 'max_weight is zero: the chain refuses it (BadMaxWeight)');
+    }
+    if (maxWeight.refTime > maxRef || maxWeight.proofSize > maxProof) {
+      throw new AegisError('Invalid', `max_weight (${maxWeight.refTime}, ${maxWeight.proofSize}) exceeds the chain's MaxCallWeight (${maxRef}, ${maxProof})`);
+    }
+  }
+
   /** The `sequencer.submit_encrypted` extrinsic for sealed `s`, allowing `maxWeight`. */
   submitExtrinsic(s: Sealed, maxWeight: { refTime: bigint; proofSize: bigint }): SubmittableExtrinsic<'promise'> {
     // Hex, not a Uint8Array: polkadot.js reads a Uint8Array given for `Bytes` as already
@@ -272,7 +292,9 @@ export class AegisClient {
     maxWeight?: { refTime: bigint; proofSize: bigint },
   ): Promise<Extract<SubmissionStatus, { stage: 'submitted' }>> {
     const sealed = await this.encrypt(call, sender.address);
-    const tx = this.submitExtrinsic(sealed, maxWeight ?? (await this.maxWeight(call)));
+    const weight = maxWeight ?? (await this.maxWeight(call));
+    this.checkMaxWeight(weight);
+    const tx = this.submitExtrinsic(sealed, weight);
     const result = await this.signAndFinalize(tx, sender, () => onStatus?.({ stage: 'signed' }));
     const record = result.events.find(({ event }) => this.dyn.events.sequencer.Submitted.is(event));
     if (!record) throw new AegisError('Invalid', 'submit_encrypted emitted no Submitted event');
@@ -289,11 +311,27 @@ export class AegisClient {
     return status;
   }
 
-  /** Signs and sends `tx`; resolves with its result once finalized, rejects on a dispatch error. */
-  signAndFinalize(tx: SubmittableExtrinsic<'promise'>, sender: Sender, onSigned?: () => void): Promise<ISubmittableResult> {
+  /**
+   * Signs and sends `tx`; resolves with its result once finalized, rejects on a dispatch error,
+   * on a pool that drops it, or after `timeoutMs` (default 5 minutes) without finality.
+   */
+  signAndFinalize(
+    tx: SubmittableExtrinsic<'promise'>,
+    sender: Sender,
+    onSigned?: () => void,
+    timeoutMs = 300_000,
+  ): Promise<ISubmittableResult> {
     return new Promise((resolve, reject) => {
       let unsubscribe: (() => void) | undefined;
+      let settled = false;
+      const timer = setTimeout(
+        () => done(() => reject(new AegisError('Timeout', `the transaction was not finalized within ${timeoutMs} ms`))),
+        timeoutMs,
+      );
       const done = (f: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
         unsubscribe?.();
         f();
       };
@@ -304,15 +342,16 @@ export class AegisClient {
           return done(() => reject(new AegisError('Dispatch', this.describeDispatchError(result.dispatchError))));
         }
         if (result.status.isFinalized) return done(() => resolve(result));
-        if (result.status.isDropped || result.status.isInvalid || result.status.isUsurped) {
+        if (result.status.isDropped || result.status.isInvalid || result.status.isUsurped || result.status.isFinalityTimeout) {
           return done(() => reject(new AegisError('Dropped', `the pool reported the transaction ${result.status.type}`)));
         }
       })
         .then((u) => {
           unsubscribe = u;
-          onSigned?.();
+          if (settled) u();
+          else onSigned?.();
         })
-        .catch((e: Error) => reject(new AegisError('Invalid', e.message)));
+        .catch((e: Error) => done(() => reject(new AegisError('Invalid', e.message))));
     });
   }
 
@@ -360,28 +399,34 @@ export class AegisClient {
     }
   }
 
+  /** Resolves at the next finalized head, after at most `timeoutMs` (12 s), or if the subscription fails. */
   private nextFinalized(timeoutMs: number): Promise<void> {
     return new Promise((resolve) => {
       let unsub: (() => void) | undefined;
+      let settled = false;
       let first = true;
-      const timer = setTimeout(() => {
+      const finish = () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
         unsub?.();
         resolve();
-      }, Math.min(timeoutMs, 12_000));
-      void this.api.rpc.chain
+      };
+      const timer = setTimeout(finish, Math.min(timeoutMs, 12_000));
+      this.api.rpc.chain
         .subscribeFinalizedHeads(() => {
           // The subscription reports the current head at once; wait for the one after it.
           if (first) {
             first = false;
             return;
           }
-          clearTimeout(timer);
-          unsub?.();
-          resolve();
+          finish();
         })
         .then((u) => {
           unsub = u;
-        });
+          if (settled) u();
+        })
+        .catch(finish);
     });
   }
 
@@ -390,8 +435,9 @@ export class AegisClient {
     const { records } = await this.eventsAt(n);
     const ev = this.dyn.events.sequencer;
     for (const { event, phase } of records) {
+      if (!ev.EntryExecuted.is(event) && !ev.EntryRejected.is(event) && !ev.Expired.is(event)) continue;
       const data: Dyn = event.data;
-      if (!('id' in data) || big(data.id) !== id) continue;
+      if (big(data.id) !== id) continue;
       if (ev.EntryExecuted.is(event)) {
         const batch = records.find((r) => ev.BatchCommitted.is(r.event) && r.phase.toString() === phase.toString());
         if (batch) {
@@ -447,7 +493,7 @@ export class AegisClient {
         try {
           const at: Dyn = await this.api.at(await this.api.rpc.chain.getBlockHash(n));
           const [score, level] = await Promise.all([at.query.riskOracle.score(), at.query.riskOracle.level()]);
-          return { block: n, score: num(score), level: variant((level as Dyn).current ?? level) };
+          return { block: n, score: num(score), level: variant((level as Dyn).active) };
         } catch {
           return undefined; // state pruned at that block
         }
@@ -484,13 +530,13 @@ export class AegisClient {
   /** The sequencer: its ordering rule, the batch chain's head, and pending submissions. */
   async sequencerState(): Promise<{ rule: string; lastBatch: Record<string, unknown>; pending: number; epoch?: number }> {
     const [rule, last]: Dyn[] = await Promise.all([this.dyn.call.sequencerApi.activeRule(), this.dyn.call.sequencerApi.lastBatch()]);
-    let pending = 0;
+    // The first half of `pending(epoch)` counts every pending submission, whatever its epoch.
+    const pending = num(((await this.dyn.call.sequencerApi.pending(0)) as Dyn)[0]);
     let epoch: number | undefined;
     try {
       epoch = (await this.clusterKey()).epoch;
-      pending = num(((await this.dyn.call.sequencerApi.pending(epoch)) as Dyn)[0]);
     } catch {
-      // no usable key: nothing can be pending under it
+      // no usable key: `epoch` stays unset
     }
     return { rule: variant(rule), lastBatch: last.toJSON() as Record<string, unknown>, pending, epoch };
   }

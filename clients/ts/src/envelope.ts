@@ -80,18 +80,41 @@ export function envelopeAad(header: Uint8Array, account: Uint8Array): Uint8Array
   return concat(header, account);
 }
 
-/** The parsed header of an envelope; throws an [`EnvelopeError`] for what no receiver reads. */
+/**
+ * The parsed header of an envelope; throws an `EnvelopeError` for what no receiver reads, in the
+ * order §2.4 fixes: too short for a header, version, suite, too short for an envelope.
+ */
 export function peekHeader(envelope: Uint8Array): { version: number; suite: number; epoch: number } {
-  if (envelope.length < OVERHEAD) {
-    throw new EnvelopeError('Truncated', `envelope of ${envelope.length} bytes is shorter than the ${OVERHEAD}-byte minimum`);
-  }
+  const truncated = () =>
+    new EnvelopeError('Truncated', `envelope of ${envelope.length} bytes is shorter than the ${OVERHEAD}-byte minimum`);
+  if (envelope.length < HEADER_LEN) throw truncated();
   const [version, suiteId] = envelope;
   if (version !== ENVELOPE_VERSION) throw new EnvelopeError('UnsupportedVersion', `unsupported envelope version ${version}`);
   if (suiteId !== SUITE_XWING_HKDF_SHA256_CHACHA20POLY1305) {
     throw new EnvelopeError('UnsupportedSuite', `unsupported envelope cipher suite ${suiteId}`);
   }
+  if (envelope.length < OVERHEAD) throw truncated();
   const epoch = new DataView(envelope.buffer, envelope.byteOffset + 2, 4).getUint32(0, true);
   return { version, suite: suiteId, epoch };
+}
+
+/**
+ * Checks a 1216-byte X-Wing public key as §2.2 requires: the ML-KEM-768 encapsulation key's
+ * 768 coefficients (12 bits each, the first 1152 bytes) are all below q = 3329 (FIPS 203 §7.2).
+ * Throws `EnvelopeError('InvalidPublicKey')` otherwise.
+ */
+export function checkPublicKey(publicKey: Uint8Array): void {
+  if (publicKey.length !== PUBLIC_KEY_LEN) {
+    throw new EnvelopeError('InvalidPublicKey', `X-Wing public key of ${publicKey.length} bytes, not ${PUBLIC_KEY_LEN}`);
+  }
+  for (let i = 0; i < 1152; i += 3) {
+    const [b0, b1, b2] = [publicKey[i]!, publicKey[i + 1]!, publicKey[i + 2]!];
+    const first = b0 | ((b1 & 0x0f) << 8);
+    const second = (b1 >> 4) | (b2 << 4);
+    if (first >= 3329 || second >= 3329) {
+      throw new EnvelopeError('InvalidPublicKey', `ML-KEM coefficient ${Math.max(first, second)} at byte ${i} is not below q = 3329`);
+    }
+  }
 }
 
 export interface SealParams {
@@ -103,35 +126,37 @@ export interface SealParams {
   genesisHash: Uint8Array;
   /** The submitter's 32 account bytes (the AccountId32 that signs `submit_encrypted`). */
   account: Uint8Array;
-  /** What to seal: the SCALE `RevealedCall` (see `revealedCall`). */
+  /** What to seal: the SCALE `RevealedCall` (see `encodeRevealedCall`). */
   plaintext: Uint8Array;
-  /**
-   * Fixed encapsulation randomness, for test vectors only: reusing it breaks confidentiality.
-   * Without it the platform's cryptographic generator is used, as it must be.
-   */
-  encapsulationRandomness?: Uint8Array;
 }
 
-/** Seals `plaintext` to the cluster key: the envelope `submit_encrypted` carries. */
-export async function seal(params: SealParams): Promise<Uint8Array> {
-  const { publicKey, epoch, genesisHash, account, plaintext, encapsulationRandomness } = params;
-  if (publicKey.length !== PUBLIC_KEY_LEN) {
-    throw new EnvelopeError('InvalidPublicKey', `cluster key of ${publicKey.length} bytes, not ${PUBLIC_KEY_LEN}`);
-  }
+/**
+ * Seals `plaintext` to the cluster key with the platform's cryptographic generator: the
+ * envelope `submit_encrypted` carries. A key that fails §2.2's checks is refused
+ * (`EnvelopeError('InvalidPublicKey')`) before anything is sealed.
+ */
+export function seal(params: SealParams): Promise<Uint8Array> {
+  return sealWith(params);
+}
+
+/** @internal Sealing with optional fixed encapsulation randomness (test vectors only). */
+export async function sealWith(params: SealParams, encapsulationRandomness?: Uint8Array): Promise<Uint8Array> {
+  const { publicKey, epoch, genesisHash, account, plaintext } = params;
+  checkPublicKey(publicKey);
   if (encapsulationRandomness) expectLength('encapsulation randomness', encapsulationRandomness, ENCAPSULATION_RANDOMNESS_LEN);
   const header = envelopeHeader(epoch);
   const s = suite();
-  let recipientPublicKey: CryptoKey;
+  let sender;
   try {
-    recipientPublicKey = await s.kem.deserializePublicKey(own(publicKey));
+    const recipientPublicKey = await s.kem.deserializePublicKey(own(publicKey));
+    sender = await s.createSenderContext({
+      recipientPublicKey,
+      info: own(envelopeInfo(genesisHash, epoch)),
+      ...(encapsulationRandomness ? { ekm: own(encapsulationRandomness) } : {}),
+    });
   } catch (e) {
-    throw new EnvelopeError('InvalidPublicKey', `invalid X-Wing public key: ${(e as Error).message}`);
+    throw new EnvelopeError('InvalidPublicKey', `the X-Wing key does not encapsulate: ${(e as Error).message}`);
   }
-  const sender = await s.createSenderContext({
-    recipientPublicKey,
-    info: own(envelopeInfo(genesisHash, epoch)),
-    ...(encapsulationRandomness ? { ekm: own(encapsulationRandomness) } : {}),
-  });
   const ciphertext = new Uint8Array(await sender.seal(own(plaintext), own(envelopeAad(header, account))));
   const enc = new Uint8Array(sender.enc);
   if (enc.length !== ENCAPSULATED_KEY_LEN) throw new Error(`X-Wing produced ${enc.length} bytes of enc`);

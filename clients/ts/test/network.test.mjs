@@ -47,6 +47,7 @@ describe('the SDK on the dev network', { timeout: 600_000 }, () => {
     assert.ok(history.length >= 2, `history of ${history.length} points`);
     assert.ok(history.every((p, i) => i === 0 || p.block === history[i - 1].block + 1));
     assert.equal(history.at(-1).score, risk.score);
+    assert.ok(history.every((p) => ['Normal', 'Elevated', 'Emergency'].includes(p.level)), JSON.stringify(history.at(-1)));
 
     // The chain names a leader from the block after the key's holders are known.
     const workers = await waitFor('a leader', async () => {
@@ -122,6 +123,16 @@ describe('the SDK on the dev network', { timeout: 600_000 }, () => {
       client.signAndFinalize(client.submitExtrinsic(sealed, await client.maxWeight(call)), charlie),
       (e) => e instanceof sdk.AegisError && e.kind === 'Dispatch' && /sequencer\.WrongKeyEpoch/.test(e.message),
     );
+  });
+
+  it('a max_weight the chain would refuse is refused before anything is sent', async () => {
+    const dave = keyring.addFromUri('//Dave');
+    const nonce = (await client.api.rpc.system.accountNextIndex(dave.address)).toNumber();
+    const call = client.api.tx.system.remark('0x04');
+    for (const maxWeight of [{ refTime: 0n, proofSize: 0n }, { refTime: 10n ** 15n, proofSize: 1n }]) {
+      await assert.rejects(client.submitEncrypted(call, dave, { maxWeight }), (e) => e instanceof sdk.AegisError && e.kind === 'Invalid');
+    }
+    assert.equal((await client.api.rpc.system.accountNextIndex(dave.address)).toNumber(), nonce, 'nothing was sent');
   });
 
   it('a call too large for an envelope is refused before anything is sent', async () => {

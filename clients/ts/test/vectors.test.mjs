@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as sdk from '../dist/index.js';
+import { sealWithEncapsulationRandomness } from '../dist/testing.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const vectors = (name) => JSON.parse(fs.readFileSync(path.join(here, '../../../docs/vectors', name), 'utf8'));
@@ -23,14 +24,16 @@ describe('docs/vectors/envelope.json', () => {
       assert.equal(hex(sdk.envelopeHeader(c.epoch)), c.header);
       assert.equal(hex(sdk.envelopeInfo(h(c.genesis_hash), c.epoch)), c.info);
       assert.equal(hex(sdk.envelopeAad(h(c.header), h(c.account))), c.aad);
-      const envelope = await sdk.seal({
-        publicKey: h(c.recipient_public_key),
-        epoch: c.epoch,
-        genesisHash: h(c.genesis_hash),
-        account: h(c.account),
-        plaintext: h(c.plaintext),
-        encapsulationRandomness: h(c.encapsulation_randomness),
-      });
+      const envelope = await sealWithEncapsulationRandomness(
+        {
+          publicKey: h(c.recipient_public_key),
+          epoch: c.epoch,
+          genesisHash: h(c.genesis_hash),
+          account: h(c.account),
+          plaintext: h(c.plaintext),
+        },
+        h(c.encapsulation_randomness),
+      );
       assert.equal(hex(envelope), c.envelope);
     });
 
@@ -69,6 +72,22 @@ describe('docs/vectors/envelope.json', () => {
       );
     });
   }
+
+  for (const bad of v.invalid_public_keys) {
+    it(`public key refused before sealing: ${bad.name}`, async () => {
+      const c = v.cases[0];
+      assert.throws(() => sdk.checkPublicKey(h(bad.public_key)), (e) => e instanceof sdk.EnvelopeError && e.kind === bad.error);
+      await assert.rejects(
+        sdk.seal({ publicKey: h(bad.public_key), epoch: 1, genesisHash: h(c.genesis_hash), account: h(c.account), plaintext: new Uint8Array() }),
+        (e) => e instanceof sdk.EnvelopeError && e.kind === bad.error,
+      );
+    });
+  }
+
+  it('the SDK does not export sealing with fixed randomness beside seal', () => {
+    assert.equal(sdk.sealWith, undefined);
+    assert.equal(sdk.sealWithEncapsulationRandomness, undefined);
+  });
 
   it('a key of the wrong length is refused before sealing', async () => {
     const c = v.cases[0];

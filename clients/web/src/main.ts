@@ -27,40 +27,63 @@ function setConnection(text: string, cls = 'muted'): void {
   c.className = cls;
 }
 
-function endpointFromPage(): string {
-  return new URLSearchParams(location.search).get('rpc') ?? localStorage.getItem('aegis.endpoint') ?? 'ws://127.0.0.1:9944';
+/**
+ * The node: `?rpc=` (a link may name one; it is shown, never remembered), else the last one
+ * connected to through the form, else the local dev node. Everything this page shows, the key
+ * it seals to included, is what that node reports: connect to a node you trust.
+ */
+function endpointFromPage(): { endpoint: string; fromLink: boolean } {
+  const linked = new URLSearchParams(location.search).get('rpc');
+  if (linked) return { endpoint: linked, fromLink: true };
+  return { endpoint: localStorage.getItem('aegis.endpoint') ?? 'ws://127.0.0.1:9944', fromLink: false };
 }
 
-async function connect(endpoint: string): Promise<void> {
+/** Bumped by every connection attempt, so a slower earlier one gives up. */
+let generation = 0;
+
+async function connect(endpoint: string, remember: boolean): Promise<void> {
+  const mine = ++generation;
+  ($('send-button') as HTMLButtonElement).disabled = true;
   unsubscribe?.();
-  await client?.disconnect().catch(() => undefined);
+  unsubscribe = undefined;
+  const previous = client;
   client = undefined;
+  await previous?.disconnect().catch(() => undefined);
   history = [];
   batches = [];
   lastScanned = 0;
   setConnection(`connecting to ${endpoint}…`);
+  let next: AegisClient | undefined;
   try {
-    client = await AegisClient.connect(endpoint);
+    next = await AegisClient.connect(endpoint);
+    if (mine !== generation) throw new Error('superseded');
+    if (remember) localStorage.setItem('aegis.endpoint', endpoint);
+    const chain = (await next.api.rpc.system.chain()).toString();
+    const type = await next.api.rpc.system.chainType();
+    client = next;
+    setConnection(`connected to ${chain} (genesis ${next.api.genesisHash.toHex().slice(0, 18)}…) at ${endpoint}`, 'ok');
+    await addDevAccounts(type.isDevelopment || type.isLocal);
+    history = await next.riskHistory(120);
+    drawRiskChart($('risk-chart') as unknown as SVGSVGElement, history);
+    batches = await next.recentBatches(30);
+    renderBatches();
+    const head = await next.api.rpc.chain.getFinalizedHead();
+    lastScanned = (await next.api.rpc.chain.getHeader(head)).number.toNumber();
+    await refresh(lastScanned);
+    if (mine !== generation) throw new Error('superseded');
+    unsubscribe = await next.api.rpc.chain.subscribeFinalizedHeads((header) => {
+      void refresh(header.number.toNumber());
+    });
+    ($('send-button') as HTMLButtonElement).disabled = false;
   } catch (e) {
+    if (mine !== generation) {
+      await next?.disconnect().catch(() => undefined);
+      return;
+    }
+    client = undefined;
+    await next?.disconnect().catch(() => undefined);
     setConnection(`cannot connect to ${endpoint}: ${(e as Error).message}`, 'bad');
-    return;
   }
-  localStorage.setItem('aegis.endpoint', endpoint);
-  const chain = (await client.api.rpc.system.chain()).toString();
-  const type = await client.api.rpc.system.chainType();
-  setConnection(`connected to ${chain}`, 'ok');
-  await addDevAccounts(type.isDevelopment || type.isLocal);
-  history = await client.riskHistory(120);
-  drawRiskChart($('risk-chart') as unknown as SVGSVGElement, history);
-  batches = await client.recentBatches(30);
-  renderBatches();
-  const head = await client.api.rpc.chain.getFinalizedHead();
-  lastScanned = (await client.api.rpc.chain.getHeader(head)).number.toNumber();
-  await refresh(lastScanned);
-  unsubscribe = await client.api.rpc.chain.subscribeFinalizedHeads((header) => {
-    void refresh(header.number.toNumber());
-  });
-  ($('send-button') as HTMLButtonElement).disabled = false;
 }
 
 async function refresh(head: number): Promise<void> {
@@ -234,6 +257,12 @@ async function send(event: Event): Promise<void> {
     const amount = parseAmount(($('amount') as HTMLInputElement).value, decimals);
     const to = ($('to') as HTMLInputElement).value.trim();
     const call = client.api.tx.balances.transferKeepAlive(to, amount);
+    // What will run, shown before signing: a wallet sees only `sequencer.submit_encrypted`
+    // with sealed bytes, and cannot show the transfer itself.
+    const preview = document.createElement('li');
+    preview.dataset.stage = 'sealing';
+    preview.textContent = `sealing ${call.method.section}.${call.method.method}(${call.method.args.map((a) => a.toString()).join(', ')}); your wallet will show only sequencer.submitEncrypted`;
+    progress.append(preview);
     const result = await client.submitEncrypted(call, sender, {
       onStatus: (s) => {
         const li = document.createElement('li');
@@ -258,10 +287,13 @@ async function send(event: Event): Promise<void> {
 
 $('connect-form').addEventListener('submit', (e) => {
   e.preventDefault();
-  void connect(($('endpoint') as HTMLInputElement).value.trim());
+  void connect(($('endpoint') as HTMLInputElement).value.trim(), true);
 });
 $('send-form').addEventListener('submit', (e) => void send(e));
 $('wallet').addEventListener('click', () => void connectWallet());
-const endpoint = endpointFromPage();
+const { endpoint, fromLink } = endpointFromPage();
 ($('endpoint') as HTMLInputElement).value = endpoint;
-void connect(endpoint);
+void connect(endpoint, false);
+if (fromLink) {
+  $('wallet-status').textContent = `The link chose the node ${endpoint}: the key your transfer is sealed to comes from it. Use a node you trust.`;
+}

@@ -114,6 +114,10 @@ describe('the web app in headless Chromium', { timeout: 900_000 }, () => {
     assert.match(await page.textContent('#risk-level'), new RegExp(risk.level));
     await shows('#cluster-epoch', String(status.chain.cluster_key_epoch));
     await page.waitForFunction(() => Number(document.getElementById('risk-chart')?.dataset.points) >= 3, null, { timeout: 30_000 });
+    // A node named by a link is shown with a warning, and never remembered.
+    assert.match(await page.textContent('#wallet-status'), /The link chose the node/);
+    assert.equal(await page.evaluate(() => localStorage.getItem('aegis.endpoint')), null);
+    assert.match(await page.textContent('#connection'), /genesis 0x/);
     assert.equal(await page.locator('#risk-chart polyline').count(), 1);
     assert.deepEqual(errors, []);
     await context.close();
@@ -127,7 +131,10 @@ describe('the web app in headless Chromium', { timeout: 900_000 }, () => {
     const before = await freeBalance(to);
     const sent = await sendThroughPage(page, { to, amount: '1.25' });
     assert.equal(sent.outcome, 'executed', sent.text);
-    assert.deepEqual(sent.stages, ['signed', 'submitted', 'batched', 'executed']);
+    assert.deepEqual(sent.stages, ['sealing', 'signed', 'submitted', 'batched', 'executed']);
+    const preview = await page.textContent('#progress li[data-stage="sealing"]');
+    assert.match(preview, /balances\.transferKeepAlive/);
+    assert.ok(preview.includes(to), 'the preview names the receiver');
     assert.equal((await freeBalance(to, sent.executedIn)) - before, (5n * UNIT) / 4n);
     // The batch that carried it is listed, its signatures verified in the page.
     await page.waitForSelector('#batches tr span[data-verified="true"]', { timeout: 30_000 });
