@@ -548,8 +548,13 @@ export class AegisClient {
    */
   async recentBatches(blocks = 20, options: { verify?: boolean } = {}): Promise<BatchView[]> {
     const head = await this.finalizedNumber();
+    return this.batchesIn(Math.max(1, head - blocks + 1), head, options);
+  }
+
+  /** The batches committed in blocks `from` to `to` (inclusive), newest first, as `recentBatches`. */
+  async batchesIn(from: number, to: number, options: { verify?: boolean } = {}): Promise<BatchView[]> {
     const out: BatchView[] = [];
-    for (let n = head; n >= Math.max(1, head - blocks + 1); n--) {
+    for (let n = to; n >= Math.max(1, from); n--) {
       const hash = await this.api.rpc.chain.getBlockHash(n);
       const [block, at]: [Dyn, Dyn] = await Promise.all([this.api.rpc.chain.getBlock(hash), this.api.at(hash)]);
       const records: Dyn[] = await at.query.system.events();

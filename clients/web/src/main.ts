@@ -65,11 +65,11 @@ async function connect(endpoint: string, remember: boolean): Promise<void> {
     await addDevAccounts(type.isDevelopment || type.isLocal);
     history = await next.riskHistory(120);
     drawRiskChart($('risk-chart') as unknown as SVGSVGElement, history);
-    batches = await next.recentBatches(30);
+    const head = (await next.api.rpc.chain.getHeader(await next.api.rpc.chain.getFinalizedHead())).number.toNumber();
+    batches = await next.batchesIn(head - 29, head);
+    lastScanned = head;
     renderBatches();
-    const head = await next.api.rpc.chain.getFinalizedHead();
-    lastScanned = (await next.api.rpc.chain.getHeader(head)).number.toNumber();
-    await refresh(lastScanned);
+    await refresh(head);
     if (mine !== generation) throw new Error('superseded');
     unsubscribe = await next.api.rpc.chain.subscribeFinalizedHeads((header) => {
       void refresh(header.number.toNumber());
@@ -112,7 +112,9 @@ async function refresh(head: number): Promise<void> {
       $('cluster-epoch').textContent = `none usable (${(e as Error).message})`;
     }
     if (head > lastScanned) {
-      const fresh = await client.recentBatches(Math.min(head - lastScanned, 10));
+      // Every block since the last one scanned (heads that arrived while a refresh ran
+      // included), at most the 30 the table shows.
+      const fresh = await client.batchesIn(Math.max(lastScanned + 1, head - 29), head);
       lastScanned = head;
       batches = [...fresh, ...batches.filter((b) => !fresh.some((f) => f.blockHash === b.blockHash && f.sequence === b.sequence))].slice(0, 30);
       renderBatches();
