@@ -10,8 +10,8 @@
 //! the way it says.
 
 use aegis_envelope::{
-	open, peek_header, seal_with_encapsulation_randomness, EnvelopeError, RecipientKey,
-	ENCAPSULATION_RANDOMNESS_LEN, HEADER_LEN,
+	envelope_aad, envelope_info, open, peek_header, seal_with_encapsulation_randomness,
+	EnvelopeError, RecipientKey, ENCAPSULATION_RANDOMNESS_LEN, HEADER_LEN,
 };
 use aegis_primitives::{
 	assets::{asset_state_hash, AccessPolicy, AssetType, Operation, OperationSet},
@@ -194,13 +194,13 @@ fn envelope() -> Result<Value, VectorError> {
 			V,
 			"a vector envelope does not open",
 		)?;
-		let header = envelope.get(..HEADER_LEN).unwrap_or_default();
-		let mut info = b"aegis/envelope/v1".to_vec();
-		info.extend_from_slice(&GENESIS);
-		info.extend_from_slice(&epoch.to_le_bytes());
-		info.push(1);
-		let mut aad = header.to_vec();
-		aad.extend_from_slice(&account);
+		let header: [u8; HEADER_LEN] = envelope.first_chunk().copied().ok_or_else(|| {
+			VectorError::Inconsistent(V, "an envelope shorter than its header".into())
+		})?;
+		let parsed =
+			peek_header(&envelope).map_err(|e| VectorError::Inconsistent(V, e.to_string()))?;
+		let info = envelope_info(&GENESIS, &parsed);
+		let aad = envelope_aad(&header, &account);
 		cases.push(json!({
 			"name": name,
 			"recipient_ikm": hex(ikm),

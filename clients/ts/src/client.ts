@@ -6,15 +6,14 @@
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import type { SubmittableExtrinsic } from '@polkadot/api/types';
 import type { KeyringPair } from '@polkadot/keyring/types';
-import type { Codec, ISubmittableResult, Signer } from '@polkadot/types/types';
-import { concat, equal, fromHex, toHex } from './bytes.js';
+import type { ISubmittableResult, Signer } from '@polkadot/types/types';
+import { equal, toHex } from './bytes.js';
 import { checkPublicKey, seal } from './envelope.js';
 import {
   batchHeaderHash,
   commitment as commitmentOf,
   CONTEXTS,
   encodeRevealedCall,
-  ORDERING_RULES,
   type BatchHeader,
   type OrderingRule,
   SALT_LEN,
@@ -184,38 +183,37 @@ export class AegisClient {
   }
 
   /**
-   * The current cluster key, provided an active, attested worker confirmed holding it and the
-   * chain counts the epoch as served. These are the chain's answers as the node this client
-   * connects to reports them: use a node you trust (your own, or a light client). Both runtime calls read the same finalized block, so the
-   * key and the workers cannot come from different states.
+   * The cluster (its view and the active workers) at the finalized block, read once: both
+   * runtime calls see the same state.
    */
-  async clusterKey(): Promise<ClusterKey> {
+  private async clusterState(): Promise<{ view: Dyn; active: Dyn[] }> {
     const at: Dyn = await this.api.at(await this.api.rpc.chain.getFinalizedHead());
     const [view, active]: Dyn[] = await Promise.all([at.call.teeRegistryApi.cluster(), at.call.teeRegistryApi.activeWorkers()]);
-    if (view.current.isNone) {
-      throw new AegisError('NoClusterKey', 'no cluster key is published yet: is a worker enrolled?');
-    }
-    const current = view.current.unwrap();
-    const epoch = num(current.epoch);
-    const holders: string[] = (view.holders.find(([e]: [Dyn]) => num(e) === epoch)?.[1] ?? []).map((a: Dyn) => a.toString());
-    const activeHolders = (active as Dyn[]).map((w) => w.account.toString()).filter((a) => holders.includes(a));
-    if (activeHolders.length === 0 || !view.served.isTrue) {
-      throw new AegisError('Untrusted', `no active attested worker holds cluster key epoch ${epoch}: submissions would be refused`);
-    }
-    const publicKey: Uint8Array = current.publicKey.toU8a();
+    return { view, active };
+  }
+
+  /**
+   * The current cluster key, provided an active, attested worker confirmed holding it and the
+   * chain counts the epoch as served. These are the chain's answers as the node this client
+   * connects to reports them: use a node you trust (your own, or a light client).
+   */
+  async clusterKey(): Promise<ClusterKey> {
+    return checkedKey(await this.clusterState());
+  }
+
+  /**
+   * The checked cluster key (or why there is none usable) and the active workers, from one read
+   * of one finalized block: what a view refreshing every block needs.
+   */
+  async cluster(): Promise<{ key?: ClusterKey; keyError?: AegisError; workers: WorkerView[] }> {
+    const state = await this.clusterState();
+    const workers = workerViews(state);
     try {
-      checkPublicKey(publicKey);
+      return { key: checkedKey(state), workers };
     } catch (e) {
-      throw new AegisError('Untrusted', `the published cluster key is malformed: ${(e as Error).message}`);
+      if (e instanceof AegisError) return { keyError: e, workers };
+      throw e;
     }
-    return {
-      epoch,
-      publicKey,
-      publishedBy: current.publishedBy.toString(),
-      publishedAt: num(current.publishedAt),
-      activeHolders,
-      publisherActive: (active as Dyn[]).some((w) => w.account.toString() === current.publishedBy.toString()),
-    };
   }
 
   /** The SCALE call a `SubmittableExtrinsic` (or raw bytes) carries. */
@@ -502,29 +500,9 @@ export class AegisClient {
     return points.filter((p): p is { block: number; score: number; level: string } => p !== undefined).reverse();
   }
 
-  /** The active attested workers, with the leader and the key epochs each holds. */
+  /** The active attested workers at the finalized block, with the leader and the key epochs each holds. */
   async workers(): Promise<WorkerView[]> {
-    const [active, view]: Dyn[] = await Promise.all([this.dyn.call.teeRegistryApi.activeWorkers(), this.dyn.call.teeRegistryApi.cluster()]);
-    const leader = view.leader.isSome ? view.leader.unwrap().leader.toString() : undefined;
-    return active.map((w: Dyn) => {
-      const account = w.account.toString();
-      const info = w.info;
-      return {
-        account,
-        kind: variant(info.tee),
-        role: variant(info.role),
-        state: variant(info.state),
-        measurement: info.measurement.isSgx ? info.measurement.asSgx.mrEnclave.toHex() : info.measurement.asTdx.mrTd.toHex(),
-        measurementDetail: info.measurement.toJSON() as Record<string, unknown>,
-        tcbStatus: variant(info.tcbStatus),
-        attestedAt: num(info.attestedAt),
-        expiresAt: num(info.expiresAt),
-        lastHeartbeat: num(info.lastHeartbeat),
-        keys: enclaveKeys(info),
-        leader: account === leader,
-        holds: view.holders.filter(([, who]: [Dyn, Dyn[]]) => who.some((a) => a.toString() === account)).map(([e]: [Dyn]) => num(e)),
-      };
-    });
+    return workerViews(await this.clusterState());
   }
 
   /** The sequencer: its ordering rule, the batch chain's head, and pending submissions. */
@@ -615,8 +593,54 @@ export class AegisClient {
   }
 }
 
-/** The ordering rules, re-exported for views. */
-export { ORDERING_RULES };
-/** Codec helpers callers may want. */
-export { concat, fromHex, toHex };
-export type { Codec };
+/** The key of the cluster view `state`, checked as §12.4 requires. */
+function checkedKey({ view, active }: { view: Dyn; active: Dyn[] }): ClusterKey {
+  if (view.current.isNone) {
+    throw new AegisError('NoClusterKey', 'no cluster key is published yet: is a worker enrolled?');
+  }
+  const current = view.current.unwrap();
+  const epoch = num(current.epoch);
+  const holders: string[] = (view.holders.find(([e]: [Dyn]) => num(e) === epoch)?.[1] ?? []).map((a: Dyn) => a.toString());
+  const activeHolders = active.map((w) => w.account.toString()).filter((a) => holders.includes(a));
+  if (activeHolders.length === 0 || !view.served.isTrue) {
+    throw new AegisError('Untrusted', `no active attested worker holds cluster key epoch ${epoch}: submissions would be refused`);
+  }
+  const publicKey: Uint8Array = current.publicKey.toU8a();
+  try {
+    checkPublicKey(publicKey);
+  } catch (e) {
+    throw new AegisError('Untrusted', `the published cluster key is malformed: ${(e as Error).message}`);
+  }
+  return {
+    epoch,
+    publicKey,
+    publishedBy: current.publishedBy.toString(),
+    publishedAt: num(current.publishedAt),
+    activeHolders,
+    publisherActive: active.some((w) => w.account.toString() === current.publishedBy.toString()),
+  };
+}
+
+/** The active workers of the cluster view `state`, with the leader and the epochs each holds. */
+function workerViews({ view, active }: { view: Dyn; active: Dyn[] }): WorkerView[] {
+  const leader = view.leader.isSome ? view.leader.unwrap().leader.toString() : undefined;
+  return active.map((w: Dyn) => {
+    const account = w.account.toString();
+    const info = w.info;
+    return {
+      account,
+      kind: variant(info.tee),
+      role: variant(info.role),
+      state: variant(info.state),
+      measurement: info.measurement.isSgx ? info.measurement.asSgx.mrEnclave.toHex() : info.measurement.asTdx.mrTd.toHex(),
+      measurementDetail: info.measurement.toJSON() as Record<string, unknown>,
+      tcbStatus: variant(info.tcbStatus),
+      attestedAt: num(info.attestedAt),
+      expiresAt: num(info.expiresAt),
+      lastHeartbeat: num(info.lastHeartbeat),
+      keys: enclaveKeys(info),
+      leader: account === leader,
+      holds: view.holders.filter(([, who]: [Dyn, Dyn[]]) => who.some((a) => a.toString() === account)).map(([e]: [Dyn]) => num(e)),
+    };
+  });
+}

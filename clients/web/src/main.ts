@@ -103,14 +103,10 @@ async function refresh(head: number): Promise<void> {
       if (history.length > 600) history.shift();
       drawRiskChart($('risk-chart') as unknown as SVGSVGElement, history);
     }
-    renderWorkers(await client.workers());
-    try {
-      const key = await client.clusterKey();
-      $('cluster-epoch').textContent = String(key.epoch);
-      $('cluster-publisher').textContent = short(key.publishedBy);
-    } catch (e) {
-      $('cluster-epoch').textContent = `none usable (${(e as Error).message})`;
-    }
+    const { key, keyError, workers } = await client.cluster();
+    renderWorkers(workers);
+    $('cluster-epoch').textContent = key ? String(key.epoch) : `none usable (${keyError?.message})`;
+    $('cluster-publisher').textContent = key ? short(key.publishedBy) : '–';
     if (head > lastScanned) {
       // Every block since the last one scanned (heads that arrived while a refresh ran
       // included), at most the 30 the table shows.

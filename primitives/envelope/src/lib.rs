@@ -231,7 +231,9 @@ impl RecipientKey {
 	}
 }
 
-fn info(genesis_hash: &[u8; 32], header: &Header) -> Vec<u8> {
+/// The HPKE `info` of an envelope with `header` for the chain `genesis_hash`:
+/// `"aegis/envelope/v1" ‖ genesis_hash ‖ key_epoch (u32 LE) ‖ suite` (docs/protocol.md §2.3).
+pub fn envelope_info(genesis_hash: &[u8; 32], header: &Header) -> Vec<u8> {
 	let mut info = Vec::with_capacity(INFO_DOMAIN.len() + 32 + 4 + 1);
 	info.extend_from_slice(INFO_DOMAIN);
 	info.extend_from_slice(genesis_hash);
@@ -240,7 +242,9 @@ fn info(genesis_hash: &[u8; 32], header: &Header) -> Vec<u8> {
 	info
 }
 
-fn aad(header: &[u8; HEADER_LEN], account: &[u8]) -> Vec<u8> {
+/// The AEAD's associated data of an envelope with the encoded `header`, submitted by `account`:
+/// `header ‖ account` (docs/protocol.md §2.3).
+pub fn envelope_aad(header: &[u8; HEADER_LEN], account: &[u8]) -> Vec<u8> {
 	let mut aad = Vec::with_capacity(HEADER_LEN + account.len());
 	aad.extend_from_slice(header);
 	aad.extend_from_slice(account);
@@ -350,8 +354,9 @@ fn seal_using(
 ) -> Result<Vec<u8>, EnvelopeError> {
 	let header = header_for(recipient);
 	let header_bytes = header.encode();
-	let (enc, ciphertext) = hpke_seal(&info(genesis_hash, &header), &aad(&header_bytes, account))
-		.map_err(|e| EnvelopeError::Seal(e.to_string()))?;
+	let (enc, ciphertext) =
+		hpke_seal(&envelope_info(genesis_hash, &header), &envelope_aad(&header_bytes, account))
+			.map_err(|e| EnvelopeError::Seal(e.to_string()))?;
 	Ok(assemble(&header_bytes, &enc, &ciphertext))
 }
 
@@ -392,9 +397,9 @@ pub fn open(
 		&OpModeR::Base,
 		&key.secret,
 		&enc,
-		&info(genesis_hash, &header),
+		&envelope_info(genesis_hash, &header),
 		ciphertext,
-		&aad(&header_bytes, account),
+		&envelope_aad(&header_bytes, account),
 	)
 	.map_err(|_| EnvelopeError::DecryptionFailed)
 }
