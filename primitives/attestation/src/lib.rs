@@ -33,16 +33,81 @@ use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_runtime_interface::{
-	pass_by::{AllocateAndReturnByCodec, PassFatPointerAndRead},
+	pass_by::{AllocateAndReturnByCodec, PassFatPointerAndDecode, PassFatPointerAndRead},
 	runtime_interface,
 };
 
+#[cfg(feature = "std")]
+mod chain;
+#[cfg(feature = "std")]
+pub mod nitro;
 #[cfg(feature = "sim")]
 pub mod sim;
+#[cfg(feature = "std")]
+pub mod snp;
 #[cfg(feature = "std")]
 mod verify;
 #[cfg(feature = "std")]
 pub use verify::{verify_platform_collateral, verify_quote};
+
+/// A rejection carrying `reason`, cut to [`MAX_REASON_LEN`] bytes.
+#[cfg(feature = "std")]
+pub(crate) fn rejected(reason: &str) -> AttestationError {
+	let mut reason = reason.as_bytes().to_vec();
+	reason.truncate(MAX_REASON_LEN);
+	AttestationError::Rejected(reason)
+}
+
+/// Verifies an SEV-SNP attestation report; see [`snp::verify`].
+#[cfg(feature = "std")]
+pub fn verify_snp_report(
+	report: &[u8],
+	collateral: &[u8],
+	trusted_roots: &[Vec<u8>],
+	now_secs: u64,
+) -> Result<VerifiedAttestation, AttestationError> {
+	snp::verify(report, collateral, trusted_roots, now_secs)
+}
+
+/// Verifies a Nitro attestation document; see [`nitro::verify`].
+#[cfg(feature = "std")]
+pub fn verify_nitro_document(
+	document: &[u8],
+	trusted_roots: &[Vec<u8>],
+	expected_nonce: Option<&[u8]>,
+	now_secs: u64,
+) -> Result<VerifiedAttestation, AttestationError> {
+	nitro::verify(document, trusted_roots, expected_nonce, now_secs).map(|(v, _)| v)
+}
+
+/// Verifies evidence of any kind as the chain does: a DCAP quote with its collateral JSON
+/// under the one root its PCK chain ends in, an SEV-SNP report with its VCEK chain, a Nitro
+/// document with the chain it carries; each under `trusted_roots` at `now_secs`.
+#[cfg(feature = "std")]
+pub fn verify_evidence(
+	kind: TeeKind,
+	evidence: &[u8],
+	collateral: &[u8],
+	trusted_roots: &[Vec<u8>],
+	now_secs: u64,
+) -> Result<VerifiedAttestation, AttestationError> {
+	match kind {
+		TeeKind::Sgx | TeeKind::Tdx => {
+			let end = chain_root(evidence).unwrap_or_default();
+			let root = trusted_roots
+				.iter()
+				.find(|r| **r == end)
+				.ok_or_else(|| rejected("the quote's PCK chain does not end in a trusted root"))?;
+			let verified = verify_quote(evidence, collateral, root, now_secs)?;
+			if verified.tee != kind {
+				return Err(rejected("the quote is of another TEE kind"));
+			}
+			Ok(verified.into())
+		}
+		TeeKind::SevSnp => verify_snp_report(evidence, collateral, trusted_roots, now_secs),
+		TeeKind::Nitro => verify_nitro_document(evidence, trusted_roots, None, now_secs),
+	}
+}
 
 /// A platform's collateral documents as a PCCS serves them: TCB info, its signature, QE
 /// identity, its signature, the signer's PEM chain, the root CA's CRL (DER).
@@ -61,6 +126,36 @@ pub fn chain_root(bytes: &[u8]) -> Option<Vec<u8>> {
 /// Intel's SGX Root CA certificate (DER), the root of every genuine SGX and TDX quote.
 /// SHA-256 fingerprint `44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3`.
 pub const INTEL_SGX_ROOT_CA_DER: &[u8] = include_bytes!("roots/intel_sgx_root_ca.der");
+
+/// AMD's root keys (ARK) of the SEV-SNP product lines, self-signed RSA-4096 certificates that
+/// AMD's Key Distribution Service serves at `https://kdsintf.amd.com/vcek/v1/{product}/cert_chain`.
+pub mod amd {
+	/// ARK-Milan (EPYC 7003). SHA-256 `69d063b45344d26a2e94e1f4210de49ef555308287d4c174445c95639a540bcd`.
+	pub const ARK_MILAN_DER: &[u8] = include_bytes!("roots/amd_milan_ark.der");
+	/// ARK-Genoa (EPYC 9004). SHA-256 `4c6598d19c18719c5dfd4a7d335f674e5bfe1d8f800cea2cf270c10d103db2f1`.
+	pub const ARK_GENOA_DER: &[u8] = include_bytes!("roots/amd_genoa_ark.der");
+	/// ARK-Turin (EPYC 9005). SHA-256 `1f084161a44bb6d93778a904877d4819cafa5d05ef4193b2ded9dd9c73dd3f6a`.
+	pub const ARK_TURIN_DER: &[u8] = include_bytes!("roots/amd_turin_ark.der");
+	/// The ARKs of every product line.
+	pub const ARKS: [&[u8]; 3] = [ARK_MILAN_DER, ARK_GENOA_DER, ARK_TURIN_DER];
+	/// AMD's intermediate CAs under the ARKs: the ASK of each product (issuer of VCEKs) and its
+	/// ASVK (issuer of cloud providers' VLEKs). Long-lived and fixed per product, so a report's
+	/// collateral needs only its VCEK or VLEK; they are not trusted by themselves, only as
+	/// candidates on the path to a trusted ARK.
+	pub const INTERMEDIATES: [&[u8]; 6] = [
+		include_bytes!("roots/amd_milan_ask.der"),
+		include_bytes!("roots/amd_genoa_ask.der"),
+		include_bytes!("roots/amd_turin_ask.der"),
+		include_bytes!("roots/amd_milan_asvk.der"),
+		include_bytes!("roots/amd_genoa_asvk.der"),
+		include_bytes!("roots/amd_turin_asvk.der"),
+	];
+}
+
+/// The AWS Nitro Enclaves root certificate (`AWS_NitroEnclaves_Root-G1`, ECDSA P-384, valid
+/// 2019–2049), the first certificate of every genuine attestation document's CA bundle.
+/// SHA-256 `641a0321a3e244efe456463195d606317ed7cdcc3c1756e09893f3c68f79bb5b`.
+pub const AWS_NITRO_ROOT_G1_DER: &[u8] = include_bytes!("roots/aws_nitro_root_g1.der");
 
 /// The simulated TEE every dev chain and dev worker share: its seed, its root CA and the
 /// measurement of the dev worker enclave, so a dev chain's genesis can trust it without
@@ -123,10 +218,10 @@ pub enum TeeKind {
 	/// Intel TDX trust domain (DCAP quote v4/v5).
 	#[codec(index = 1)]
 	Tdx,
-	/// AMD SEV-SNP (reserved: not verified yet).
+	/// AMD SEV-SNP confidential VM (attestation report v2, v3 or v5 under AMD's ARK).
 	#[codec(index = 2)]
 	SevSnp,
-	/// AWS Nitro Enclaves (reserved: not verified yet).
+	/// AWS Nitro Enclave (COSE_Sign1 attestation document under the AWS Nitro root).
 	#[codec(index = 3)]
 	Nitro,
 }
@@ -252,6 +347,273 @@ pub enum Measurement {
 		/// RTMR0..3: runtime measurement registers (boot chain, kernel, application).
 		rtmr: [[u8; 48]; 4],
 	},
+	/// An SEV-SNP guest's launch measurement: SHA-384 over the initial guest memory (firmware
+	/// and, with measured direct boot, the kernel, initrd and command line hashes).
+	#[codec(index = 2)]
+	SevSnp {
+		/// `MEASUREMENT` of the attestation report.
+		measurement: [u8; 48],
+	},
+	/// A Nitro enclave's image measurements (SHA-384 PCRs).
+	#[codec(index = 3)]
+	Nitro {
+		/// PCR0: the enclave image file.
+		pcr0: [u8; 48],
+		/// PCR1: the Linux kernel and boot ramfs.
+		pcr1: [u8; 48],
+		/// PCR2: the user application.
+		pcr2: [u8; 48],
+		/// PCR8: the certificate the image file was signed with (zero when unsigned).
+		pcr8: [u8; 48],
+	},
+}
+
+impl Measurement {
+	/// The TEE kind that reports measurements of this shape.
+	pub const fn tee(&self) -> TeeKind {
+		match self {
+			Self::Sgx { .. } => TeeKind::Sgx,
+			Self::Tdx { .. } => TeeKind::Tdx,
+			Self::SevSnp { .. } => TeeKind::SevSnp,
+			Self::Nitro { .. } => TeeKind::Nitro,
+		}
+	}
+}
+
+/// The AMD EPYC generation an SEV-SNP report comes from. It fixes the layout of the TCB
+/// version and the length of the chip id, and names the ARK the VCEK chain ends in.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Hash,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum SnpProduct {
+	/// EPYC 7003 (Zen 3).
+	#[codec(index = 0)]
+	Milan,
+	/// EPYC 9004 (Zen 4).
+	#[codec(index = 1)]
+	Genoa,
+	/// EPYC 9005 (Zen 5): TCB version gains an FMC field; the chip id is 8 bytes.
+	#[codec(index = 2)]
+	Turin,
+}
+
+impl SnpProduct {
+	/// The name AMD's KDS and certificates use (`Milan`, `Genoa`, `Turin`).
+	pub const fn name(self) -> &'static str {
+		match self {
+			Self::Milan => "Milan",
+			Self::Genoa => "Genoa",
+			Self::Turin => "Turin",
+		}
+	}
+
+	/// The product a VCEK's `productName` extension (`Milan-B0`, `Genoa`…) or an ARK's common
+	/// name (`ARK-Turin`) names.
+	pub fn from_name(name: &str) -> Option<Self> {
+		let name = name.strip_prefix("ARK-").or_else(|| name.strip_prefix("ASK-")).unwrap_or(name);
+		let family = name.split('-').next().unwrap_or(name);
+		[Self::Milan, Self::Genoa, Self::Turin].into_iter().find(|p| p.name() == family)
+	}
+}
+
+/// The security versions of an SEV-SNP platform's firmware components (a `TCB_VERSION`).
+/// Ordered component by component: a TCB meets a floor when every component does.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	Default,
+	PartialEq,
+	Eq,
+	Hash,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct SnpTcb {
+	/// Firmware loader (Turin only; 0 before).
+	pub fmc: u8,
+	/// PSP boot loader.
+	pub boot_loader: u8,
+	/// PSP operating system (TEE).
+	pub tee: u8,
+	/// SNP firmware.
+	pub snp: u8,
+	/// CPU microcode.
+	pub microcode: u8,
+}
+
+impl SnpTcb {
+	/// Whether every component is at least `floor`'s.
+	pub fn meets(&self, floor: &SnpTcb) -> bool {
+		self.fmc >= floor.fmc
+			&& self.boot_loader >= floor.boot_loader
+			&& self.tee >= floor.tee
+			&& self.snp >= floor.snp
+			&& self.microcode >= floor.microcode
+	}
+
+	/// Decodes a `TCB_VERSION` as `product` lays it out.
+	pub fn from_u64(product: SnpProduct, raw: u64) -> Self {
+		let b = raw.to_le_bytes();
+		match product {
+			SnpProduct::Turin => {
+				Self { fmc: b[0], boot_loader: b[1], tee: b[2], snp: b[3], microcode: b[7] }
+			}
+			SnpProduct::Milan | SnpProduct::Genoa => {
+				Self { fmc: 0, boot_loader: b[0], tee: b[1], snp: b[6], microcode: b[7] }
+			}
+		}
+	}
+
+	/// Encodes as `product` lays a `TCB_VERSION` out.
+	pub fn to_u64(&self, product: SnpProduct) -> u64 {
+		let mut b = [0u8; 8];
+		match product {
+			SnpProduct::Turin => {
+				b[0] = self.fmc;
+				b[1] = self.boot_loader;
+				b[2] = self.tee;
+				b[3] = self.snp;
+			}
+			SnpProduct::Milan | SnpProduct::Genoa => {
+				b[0] = self.boot_loader;
+				b[1] = self.tee;
+				b[6] = self.snp;
+			}
+		}
+		b[7] = self.microcode;
+		u64::from_le_bytes(b)
+	}
+}
+
+/// Which AMD key signed an SEV-SNP report.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Hash,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum SnpSigner {
+	/// The chip's Versioned Chip Endorsement Key (issued by the ASK).
+	#[codec(index = 0)]
+	Vcek,
+	/// A cloud provider's Versioned Loaded Endorsement Key (issued by the ASVK).
+	#[codec(index = 1)]
+	Vlek,
+}
+
+/// SEV-SNP guest policy bits (`POLICY` of the report).
+pub mod snp_policy {
+	/// Simultaneous multithreading may be enabled on the host.
+	pub const SMT: u64 = 1 << 16;
+	/// Reserved; always set.
+	pub const RESERVED_1: u64 = 1 << 17;
+	/// A migration agent may be associated with the guest.
+	pub const MIGRATE_MA: u64 = 1 << 18;
+	/// The host may debug the guest (its memory is then readable).
+	pub const DEBUG: u64 = 1 << 19;
+	/// The guest may be activated on one socket only.
+	pub const SINGLE_SOCKET: u64 = 1 << 20;
+}
+
+/// What a verified attestation says about the platform's patch level, per TEE family.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub enum TcbFacts {
+	/// Intel DCAP: the collateral's rating of the platform.
+	#[codec(index = 0)]
+	Intel {
+		/// The platform's TCB status (the worse of platform and quoting enclave).
+		status: TcbStatus,
+		/// Intel security advisories that apply (`INTEL-SA-…`), as ASCII.
+		advisory_ids: Vec<Vec<u8>>,
+		/// The platform's FMSPC.
+		fmspc: [u8; 6],
+		/// Intel's TCB evaluation data number of the TCB info used.
+		tcb_evaluation_data_number: u32,
+	},
+	/// AMD SEV-SNP: the report's reported TCB (which the VCEK certifies) and guest policy.
+	#[codec(index = 1)]
+	SevSnp {
+		/// EPYC generation (from the VCEK's `productName`).
+		product: SnpProduct,
+		/// Report format version (2, 3 or 5).
+		report_version: u32,
+		/// `REPORTED_TCB`: the TCB the VCEK was derived for.
+		reported_tcb: SnpTcb,
+		/// Guest policy (see [`snp_policy`]).
+		policy: u64,
+		/// The VM privilege level that asked for the report (0 is the most privileged).
+		vmpl: u32,
+		/// VCEK or VLEK.
+		signer: SnpSigner,
+	},
+	/// AWS Nitro: the document's issuing module and time (Nitro has no TCB versions; the
+	/// hypervisor's certificate chain is short-lived instead).
+	#[codec(index = 2)]
+	Nitro {
+		/// The Nitro Secure Module that issued the document (`i-…-enc…`), as ASCII.
+		module_id: Vec<u8>,
+		/// When the document was issued, in Unix milliseconds.
+		timestamp_ms: u64,
+	},
+}
+
+/// An attestation of any kind that verified under a trusted root, with everything a policy
+/// needs: the same facts whichever TEE produced it.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct VerifiedAttestation {
+	/// Which TEE.
+	pub tee: TeeKind,
+	/// The measured identity.
+	pub measurement: Measurement,
+	/// The 64 bytes the enclave bound into the evidence (Nitro: `user_data`, else
+	/// `public_key`, when 64 bytes long; zeros otherwise).
+	pub report_data: [u8; 64],
+	/// Whether the enclave or VM runs in debug mode (its memory is then readable by the host).
+	pub debug: bool,
+	/// The platform's patch level.
+	pub tcb: TcbFacts,
+	/// Unix seconds after which the evidence no longer verifies (the earliest expiry of a
+	/// certificate, CRL or collateral document it relied on).
+	pub valid_until: u64,
+}
+
+impl From<VerifiedQuote> for VerifiedAttestation {
+	fn from(q: VerifiedQuote) -> Self {
+		Self {
+			tee: q.tee,
+			measurement: q.measurement,
+			report_data: q.report_data,
+			debug: q.debug,
+			tcb: TcbFacts::Intel {
+				status: q.tcb_status,
+				advisory_ids: q.advisory_ids,
+				fmspc: q.fmspc,
+				tcb_evaluation_data_number: q.tcb_evaluation_data_number,
+			},
+			valid_until: q.collateral_expires_at,
+		}
+	}
 }
 
 /// A quote that verified under the trusted root, with everything a policy needs.
@@ -366,6 +728,31 @@ pub trait DcapAttestation {
 	}
 }
 
+/// SEV-SNP and Nitro verification as host functions (the X.509, RSA and CBOR code they need
+/// stays native). Deterministic: the result depends only on the arguments, and `now_secs` is
+/// the block's time.
+#[runtime_interface]
+pub trait TeeAttestation {
+	/// [`verify_snp_report`], SCALE-encoded back into the runtime.
+	fn verify_snp_report(
+		report: PassFatPointerAndRead<&[u8]>,
+		collateral: PassFatPointerAndRead<&[u8]>,
+		trusted_roots: PassFatPointerAndDecode<Vec<Vec<u8>>>,
+		now_secs: u64,
+	) -> AllocateAndReturnByCodec<Result<VerifiedAttestation, AttestationError>> {
+		snp::verify(report, collateral, &trusted_roots, now_secs)
+	}
+
+	/// [`verify_nitro_document`], SCALE-encoded back into the runtime.
+	fn verify_nitro_document(
+		document: PassFatPointerAndRead<&[u8]>,
+		trusted_roots: PassFatPointerAndDecode<Vec<Vec<u8>>>,
+		now_secs: u64,
+	) -> AllocateAndReturnByCodec<Result<VerifiedAttestation, AttestationError>> {
+		nitro::verify(document, &trusted_roots, None, now_secs).map(|(v, _)| v)
+	}
+}
+
 /// The host functions a node must register for runtimes that use this crate.
 #[cfg(feature = "std")]
-pub type HostFunctions = (dcap_attestation::HostFunctions,);
+pub type HostFunctions = (dcap_attestation::HostFunctions, tee_attestation::HostFunctions);

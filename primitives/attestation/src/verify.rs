@@ -1,8 +1,8 @@
 //! Native quote verification with `dcap-qvl`.
 
 use crate::{
-	AttestationError, Measurement, PlatformCollateralInfo, TcbStatus, TeeKind, VerifiedQuote,
-	MAX_COLLATERAL_LEN, MAX_QUOTE_LEN, MAX_REASON_LEN,
+	chain::path_error, rejected, AttestationError, Measurement, PlatformCollateralInfo, TcbStatus,
+	TeeKind, VerifiedQuote, MAX_COLLATERAL_LEN, MAX_QUOTE_LEN,
 };
 use core::time::Duration;
 use dcap_qvl::{config::EcdsaSigEncoder as _, signature::DerSigEncoder};
@@ -154,18 +154,6 @@ fn check_window(issued_at: u64, next_update: u64, now_secs: u64) -> Result<(), A
 	}
 }
 
-/// A certificate-path failure: the time-window ones (which a refresh cures) by their type,
-/// the rest as a rejection with its description.
-fn path_error(e: webpki::Error) -> AttestationError {
-	match e {
-		webpki::Error::CertExpired { .. } | webpki::Error::CrlExpired { .. } => {
-			AttestationError::Expired
-		}
-		webpki::Error::CertNotValidYet { .. } => AttestationError::NotYetValid,
-		e => reject_with(&e),
-	}
-}
-
 /// Verifies a platform's TCB info and QE identity on their own, as a PCCS serves them: both
 /// documents signed (raw P-256 `r ‖ s`) by the leaf of `issuer_chain` (PEM), which must be
 /// issued directly by `trusted_root_der` and not revoked by `root_ca_crl` (DER), everything
@@ -259,13 +247,6 @@ pub fn verify_platform_collateral(
 		issued_at,
 		next_update,
 	})
-}
-
-/// A rejection carrying `reason`, cut to [`MAX_REASON_LEN`] bytes.
-fn rejected(reason: &str) -> AttestationError {
-	let mut reason = reason.as_bytes().to_vec();
-	reason.truncate(MAX_REASON_LEN);
-	AttestationError::Rejected(reason)
 }
 
 fn reject_with(e: &impl core::fmt::Debug) -> AttestationError {
