@@ -179,6 +179,32 @@ pub mod dev {
 	/// ISV security version of the dev worker enclave.
 	pub const WORKER_ISV_SVN: u16 = 1;
 
+	/// The dev SEV-SNP ARK (DER) of the simulated AMD PKI (`sim::snp::SimSnp::dev()`).
+	pub const SNP_ARK_DER: &[u8] = include_bytes!("roots/dev_sim_snp_ark.der");
+	/// The dev Nitro root (DER) of the simulated NSM (`sim::nitro::SimNitro::dev()`).
+	pub const NITRO_ROOT_DER: &[u8] = include_bytes!("roots/dev_sim_nitro_root.der");
+	/// Launch measurement of the dev worker confidential VM (SEV-SNP).
+	pub const WORKER_SNP_MEASUREMENT: [u8; 48] =
+		*b"aegis-worker dev SEV-SNP guest v1\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
+	/// PCR0 of the dev worker enclave image (Nitro); PCR1, PCR2 and PCR8 follow.
+	pub const WORKER_NITRO_PCRS: [[u8; 48]; 4] = [
+		*b"aegis-worker dev Nitro image v1 PCR0\0\0\0\0\0\0\0\0\0\0\0\0",
+		*b"aegis-worker dev Nitro image v1 PCR1\0\0\0\0\0\0\0\0\0\0\0\0",
+		*b"aegis-worker dev Nitro image v1 PCR2\0\0\0\0\0\0\0\0\0\0\0\0",
+		[0; 48],
+	];
+
+	/// The SEV-SNP measurement a dev chain allows: the dev worker VM's.
+	pub fn worker_snp_measurement() -> Measurement {
+		Measurement::SevSnp { measurement: WORKER_SNP_MEASUREMENT }
+	}
+
+	/// The Nitro measurement a dev chain allows: the dev worker enclave image's.
+	pub fn worker_nitro_measurement() -> Measurement {
+		let [pcr0, pcr1, pcr2, pcr8] = WORKER_NITRO_PCRS;
+		Measurement::Nitro { pcr0, pcr1, pcr2, pcr8 }
+	}
+
 	/// The measurement a dev chain allows: the dev worker enclave's.
 	pub fn worker_measurement() -> Measurement {
 		Measurement::Sgx {

@@ -26,6 +26,9 @@
 //! assert_eq!(verified.report_data, [9; 64]);
 //! ```
 
+pub mod nitro;
+pub mod snp;
+
 use crate::{Measurement, TcbStatus, TeeKind};
 use p256::ecdsa::{signature::Signer as _, Signature, SigningKey as P256Key};
 use rcgen::{
