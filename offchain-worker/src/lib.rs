@@ -21,6 +21,7 @@ pub mod service;
 pub mod tee;
 pub mod tee_error;
 pub mod vectors;
+pub mod verdict;
 
 #[cfg(test)]
 mod cluster_tests;

@@ -5,6 +5,7 @@
 //! aegis submit --from //Alice transfer --to //Bob --amount 1.5
 //! aegis risk
 //! aegis workers
+//! aegis attestation verify report.bin --kind snp --collateral vcek.der
 //! ```
 
 use aegis_runtime::{AccountId, RuntimeCall, UNIT};
@@ -53,6 +54,9 @@ enum Command {
 	Load(LoadArgs),
 	/// Writes the protocol's test vectors (docs/protocol.md) as JSON files, computed by the
 	/// code the chain and the worker run; with `--check`, fails if the files there differ.
+	/// Attestation evidence tools for operators.
+	#[command(subcommand)]
+	Attestation(AttestationCommand),
 	ProtocolVectors {
 		/// The directory.
 		#[arg(long, default_value = "docs/vectors")]
@@ -60,6 +64,39 @@ enum Command {
 		/// Compare instead of writing.
 		#[arg(long)]
 		check: bool,
+	},
+}
+
+#[derive(Debug, Subcommand)]
+enum AttestationCommand {
+	/// Verifies a quote, report or document exactly as the chain does (same library, same
+	/// default policy) and prints a JSON verdict: exit 0 when it is genuine and valid at
+	/// `--now`, 1 when not. What the chain's default policy would refuse besides is listed
+	/// in `policy`.
+	Verify {
+		/// The evidence: a DCAP quote (sgx, tdx), an SEV-SNP report (snp) or a Nitro
+		/// attestation document (nitro); raw or hex.
+		file: std::path::PathBuf,
+		/// sgx, tdx, snp or nitro.
+		#[arg(long)]
+		kind: String,
+		/// sgx/tdx: the PCCS collateral JSON; snp: the VCEK or VLEK certificate (DER or
+		/// PEM, optionally followed by its ASK and ARK). Nitro documents carry their chain.
+		#[arg(long)]
+		collateral: Option<std::path::PathBuf>,
+		/// The time to verify at, in Unix seconds (default: now).
+		#[arg(long)]
+		now: Option<u64>,
+		/// Trust this root (DER or PEM) instead of the vendor's; repeatable.
+		#[arg(long)]
+		root: Vec<std::path::PathBuf>,
+		/// Also trust the simulators' dev roots (what dev chains trust).
+		#[arg(long)]
+		dev: bool,
+		/// An allowed measurement (SCALE hex, as in chain specs); repeatable. Without one,
+		/// the measurement is not checked.
+		#[arg(long)]
+		allow: Vec<String>,
 	},
 }
 
@@ -171,7 +208,53 @@ async fn main() -> std::process::ExitCode {
 	}
 }
 
+/// `aegis attestation verify`: prints the verdict; `Ok(false)` when the evidence does not verify.
+fn verify_attestation(command: &AttestationCommand) -> Result<bool, Box<dyn std::error::Error>> {
+	use aegis_worker::verdict;
+	use codec::DecodeAll as _;
+	let AttestationCommand::Verify { file, kind, collateral, now, root, dev, allow } = command;
+	let read = |p: &std::path::Path| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
+	let tee = verdict::parse_kind(kind)
+		.ok_or_else(|| format!("--kind `{kind}`: one of sgx, tdx, snp, nitro"))?;
+	let evidence = verdict::evidence_bytes(&read(file)?);
+	let collateral = collateral.as_deref().map(read).transpose()?;
+	let roots = if root.is_empty() {
+		verdict::default_roots(tee, *dev)
+	} else {
+		let mut roots = Vec::new();
+		for path in root {
+			roots.push(
+				verdict::certificate_der(&read(path)?)
+					.ok_or_else(|| format!("{}: not a certificate", path.display()))?,
+			);
+		}
+		roots
+	};
+	let mut allowed = Vec::new();
+	for m in allow {
+		let bytes =
+			hex::decode(m.trim_start_matches("0x")).map_err(|e| format!("--allow {m}: {e}"))?;
+		allowed.push(
+			aegis_attestation::Measurement::decode_all(&mut &bytes[..])
+				.map_err(|e| format!("--allow {m}: {e}"))?,
+		);
+	}
+	let now = match now {
+		Some(t) => *t,
+		None => std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs(),
+	};
+	let (ok, json) = verdict::verdict(tee, &evidence, collateral.as_deref(), &roots, now, &allowed);
+	println!("{}", serde_json::to_string_pretty(&json)?);
+	Ok(ok)
+}
+
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+	if let Command::Attestation(command) = &cli.command {
+		if !verify_attestation(command)? {
+			std::process::exit(1);
+		}
+		return Ok(());
+	}
 	if let Command::ProtocolVectors { out, check } = &cli.command {
 		if *check {
 			aegis_worker::vectors::check_dir(out)?;
@@ -220,7 +303,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 	}
 	let chain = RpcChain::connect(&cli.rpc_url, 3).await?;
 	match cli.command {
-		Command::Load(_) | Command::ProtocolVectors { .. } => unreachable!("handled above"),
+		Command::Load(_) | Command::ProtocolVectors { .. } | Command::Attestation(_) => {
+			unreachable!("handled above")
+		}
 		Command::Submit { from, no_wait, timeout, call } => {
 			let signer = sr25519::Pair::from_string(&from, None)
 				.map_err(|e| format!("--from `{from}`: {e:?}"))?;

@@ -39,6 +39,7 @@ use sp_runtime_interface::{
 
 #[cfg(feature = "std")]
 mod chain;
+pub mod policy;
 #[cfg(feature = "std")]
 pub mod nitro;
 #[cfg(feature = "sim")]

@@ -1,0 +1,140 @@
+//! The chain's policy over verified evidence, beside the verification: what the worker
+//! registry refuses of evidence that is genuine (debug, patch level, guest policy), with the
+//! defaults a chain starts with. The registry and the operator's verifier
+//! (`aegis attestation verify`) both run [`refusals`], so an operator sees exactly what the
+//! chain would refuse. Which measurements are allowed is the chain's list, not a default.
+
+use crate::{snp_policy, SnpProduct, SnpTcb, TcbFacts, TcbStatus, VerifiedAttestation};
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+
+/// What genuine evidence must also satisfy, per TEE family.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy<'a> {
+	/// Intel: the worst TCB status admitted.
+	pub intel_floor: TcbStatus,
+	/// Intel: advisories admitted (`INTEL-SA-…`); any other listed one refuses.
+	pub intel_advisories: &'a [&'a [u8]],
+	/// Intel: the oldest TCB evaluation data number admitted.
+	pub intel_evaluation_floor: u32,
+	/// SEV-SNP: the oldest reported TCB admitted, per product (none: any).
+	pub snp_floor: &'a [(SnpProduct, SnpTcb)],
+	/// SEV-SNP: guest policy bits.
+	pub snp_guest: SnpGuestPolicy,
+}
+
+/// Which SEV-SNP guest policy bits a chain admits.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct SnpGuestPolicy {
+	/// Admit guests that allow SMT on the host (every mainstream cloud host runs SMT; the
+	/// cross-thread side channels it opens are AMD's to mitigate in the TCB).
+	pub allow_smt: bool,
+	/// Admit guests that allow a migration agent (which can read the guest's memory while
+	/// moving it): refused by default.
+	pub allow_migration_agent: bool,
+}
+
+impl Default for SnpGuestPolicy {
+	fn default() -> Self {
+		Self { allow_smt: true, allow_migration_agent: false }
+	}
+}
+
+impl Default for Policy<'_> {
+	/// A chain's policy before governance sets one: Intel platforms up to date with no
+	/// advisory, any SEV-SNP TCB, no migration agent; debug is always refused.
+	fn default() -> Self {
+		Self {
+			intel_floor: TcbStatus::UpToDate,
+			intel_advisories: &[],
+			intel_evaluation_floor: 0,
+			snp_floor: &[],
+			snp_guest: SnpGuestPolicy::default(),
+		}
+	}
+}
+
+/// One reason genuine evidence is refused, in the order the registry checks them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+	/// The enclave or VM runs in debug mode.
+	Debug,
+	/// The platform's TCB is below the floor.
+	TcbBelowFloor,
+	/// An Intel advisory applies that the chain does not admit.
+	AdvisoryNotAllowed(Vec<u8>),
+	/// Intel collateral older than the chain's evaluation floor.
+	CollateralOutdated,
+	/// The SEV-SNP guest admits a migration agent.
+	MigrationAgentNotAllowed,
+	/// The SEV-SNP guest admits SMT and the chain does not.
+	SmtNotAllowed,
+}
+
+impl Refusal {
+	/// A short description for operators.
+	pub fn describe(&self) -> alloc::string::String {
+		use alloc::{format, string::ToString};
+		match self {
+			Self::Debug => "debug enclave or VM: its memory is readable by the host".to_string(),
+			Self::TcbBelowFloor => "TCB below the chain's floor".to_string(),
+			Self::AdvisoryNotAllowed(id) => {
+				format!("advisory {} is not admitted", alloc::string::String::from_utf8_lossy(id))
+			},
+			Self::CollateralOutdated => "collateral older than the TCB evaluation floor".to_string(),
+			Self::MigrationAgentNotAllowed => "guest policy allows a migration agent".to_string(),
+			Self::SmtNotAllowed => "guest policy allows SMT".to_string(),
+		}
+	}
+}
+
+/// Everything `policy` refuses of `verified`, in the registry's order (empty: admitted,
+/// measurement aside).
+pub fn refusals(verified: &VerifiedAttestation, policy: &Policy<'_>) -> Vec<Refusal> {
+	let mut out = Vec::new();
+	if verified.debug {
+		out.push(Refusal::Debug);
+	}
+	match &verified.tcb {
+		TcbFacts::Intel { status, advisory_ids, tcb_evaluation_data_number, .. } => {
+			if !status.meets(policy.intel_floor) {
+				out.push(Refusal::TcbBelowFloor);
+			}
+			for id in advisory_ids {
+				if !policy.intel_advisories.contains(&id.as_slice()) {
+					out.push(Refusal::AdvisoryNotAllowed(id.clone()));
+				}
+			}
+			if *tcb_evaluation_data_number < policy.intel_evaluation_floor {
+				out.push(Refusal::CollateralOutdated);
+			}
+		},
+		TcbFacts::SevSnp { product, reported_tcb, policy: guest, .. } => {
+			let floor = policy.snp_floor.iter().find(|(p, _)| p == product).map(|(_, t)| t);
+			if floor.is_some_and(|floor| !reported_tcb.meets(floor)) {
+				out.push(Refusal::TcbBelowFloor);
+			}
+			if guest & snp_policy::MIGRATE_MA != 0 && !policy.snp_guest.allow_migration_agent {
+				out.push(Refusal::MigrationAgentNotAllowed);
+			}
+			if guest & snp_policy::SMT != 0 && !policy.snp_guest.allow_smt {
+				out.push(Refusal::SmtNotAllowed);
+			}
+		},
+		// Nitro has no patch levels to compare; its chain is short-lived instead.
+		TcbFacts::Nitro { .. } => {},
+	}
+	out
+}
