@@ -39,9 +39,9 @@ use sp_runtime_interface::{
 
 #[cfg(feature = "std")]
 mod chain;
-pub mod policy;
 #[cfg(feature = "std")]
 pub mod nitro;
+pub mod policy;
 #[cfg(feature = "sim")]
 pub mod sim;
 #[cfg(feature = "std")]
@@ -50,6 +50,50 @@ pub mod snp;
 mod verify;
 #[cfg(feature = "std")]
 pub use verify::{verify_platform_collateral, verify_quote};
+
+/// Which kind of evidence `bytes` are, from their first bytes, without verifying anything: a
+/// Nitro attestation document is a CBOR array of four (or tag 18 around it), an SEV-SNP
+/// report is 1184 bytes starting with version 2, 3 or 5 as a 32-bit integer, a DCAP quote
+/// starts with version 3, 4 or 5 as a 16-bit integer and attestation key type 2 (ECDSA
+/// P-256), and names SGX (tee type 0) or TDX (0x81). The formats are disjoint at these
+/// bytes, so a registration needs no separate kind: the verifier of the kind detected then
+/// refuses anything that is not genuine evidence of that kind.
+pub fn evidence_kind(bytes: &[u8]) -> Option<TeeKind> {
+	let u16_at = |at: usize| {
+		bytes.get(at..at + 2).and_then(|b| b.try_into().ok()).map(u16::from_le_bytes)
+	};
+	let u32_at = |at: usize| {
+		bytes.get(at..at + 4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes)
+	};
+	match bytes.first()? {
+		0x84 | 0xd2 => return Some(TeeKind::Nitro),
+		_ => {}
+	}
+	if bytes.len() == SNP_REPORT_LEN && matches!(u32_at(0)?, 2 | 3 | 5) {
+		return Some(TeeKind::SevSnp);
+	}
+	if matches!(u16_at(0)?, 3..=5) && u16_at(2)? == 2 {
+		return match u32_at(4)? {
+			0 => Some(TeeKind::Sgx),
+			0x81 => Some(TeeKind::Tdx),
+			_ => None,
+		};
+	}
+	None
+}
+
+/// Length of an SEV-SNP attestation report.
+pub const SNP_REPORT_LEN: usize = 0x4A0;
+
+/// A verified attestation and which of the trusted roots it verified under (its index in
+/// the list the verification was given).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct Attested {
+	/// What verified.
+	pub attestation: VerifiedAttestation,
+	/// Index of the root in the trusted roots given.
+	pub root_index: u32,
+}
 
 /// A rejection carrying `reason`, cut to [`MAX_REASON_LEN`] bytes.
 #[cfg(feature = "std")]
@@ -760,23 +804,30 @@ pub trait DcapAttestation {
 /// the block's time.
 #[runtime_interface]
 pub trait TeeAttestation {
-	/// [`verify_snp_report`], SCALE-encoded back into the runtime.
+	/// [`verify_snp_report`] under `trusted_roots`, with the index of the root it verified
+	/// under, SCALE-encoded back into the runtime.
 	fn verify_snp_report(
 		report: PassFatPointerAndRead<&[u8]>,
 		collateral: PassFatPointerAndRead<&[u8]>,
 		trusted_roots: PassFatPointerAndDecode<Vec<Vec<u8>>>,
 		now_secs: u64,
-	) -> AllocateAndReturnByCodec<Result<VerifiedAttestation, AttestationError>> {
-		snp::verify(report, collateral, &trusted_roots, now_secs)
+	) -> AllocateAndReturnByCodec<Result<Attested, AttestationError>> {
+		let (attestation, root_index) =
+			snp::verify_with_root(report, collateral, &trusted_roots, now_secs)?;
+		Ok(Attested { attestation, root_index: root_index as u32 })
 	}
 
-	/// [`verify_nitro_document`], SCALE-encoded back into the runtime.
+	/// [`verify_nitro_document`] under `trusted_roots`, with the index of the root it verified
+	/// under, SCALE-encoded back into the runtime.
 	fn verify_nitro_document(
 		document: PassFatPointerAndRead<&[u8]>,
 		trusted_roots: PassFatPointerAndDecode<Vec<Vec<u8>>>,
 		now_secs: u64,
-	) -> AllocateAndReturnByCodec<Result<VerifiedAttestation, AttestationError>> {
-		nitro::verify(document, &trusted_roots, None, now_secs).map(|(v, _)| v)
+	) -> AllocateAndReturnByCodec<Result<Attested, AttestationError>> {
+		let (attestation, doc) = nitro::verify(document, &trusted_roots, None, now_secs)?;
+		let first = doc.cabundle.first();
+		let root_index = trusted_roots.iter().position(|r| Some(r) == first).unwrap_or_default();
+		Ok(Attested { attestation, root_index: root_index as u32 })
 	}
 }
 

@@ -92,8 +92,10 @@ impl Refusal {
 			Self::TcbBelowFloor => "TCB below the chain's floor".to_string(),
 			Self::AdvisoryNotAllowed(id) => {
 				format!("advisory {} is not admitted", alloc::string::String::from_utf8_lossy(id))
-			},
-			Self::CollateralOutdated => "collateral older than the TCB evaluation floor".to_string(),
+			}
+			Self::CollateralOutdated => {
+				"collateral older than the TCB evaluation floor".to_string()
+			}
 			Self::MigrationAgentNotAllowed => "guest policy allows a migration agent".to_string(),
 			Self::SmtNotAllowed => "guest policy allows SMT".to_string(),
 		}
@@ -120,7 +122,7 @@ pub fn refusals(verified: &VerifiedAttestation, policy: &Policy<'_>) -> Vec<Refu
 			if *tcb_evaluation_data_number < policy.intel_evaluation_floor {
 				out.push(Refusal::CollateralOutdated);
 			}
-		},
+		}
 		TcbFacts::SevSnp { product, reported_tcb, policy: guest, .. } => {
 			let floor = policy.snp_floor.iter().find(|(p, _)| p == product).map(|(_, t)| t);
 			if floor.is_some_and(|floor| !reported_tcb.meets(floor)) {
@@ -132,9 +134,9 @@ pub fn refusals(verified: &VerifiedAttestation, policy: &Policy<'_>) -> Vec<Refu
 			if guest & snp_policy::SMT != 0 && !policy.snp_guest.allow_smt {
 				out.push(Refusal::SmtNotAllowed);
 			}
-		},
+		}
 		// Nitro has no patch levels to compare; its chain is short-lived instead.
-		TcbFacts::Nitro { .. } => {},
+		TcbFacts::Nitro { .. } => {}
 	}
 	out
 }

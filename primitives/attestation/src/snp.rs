@@ -23,7 +23,7 @@ use p384::ecdsa::{signature::Verifier as _, Signature, VerifyingKey};
 use x509_cert::Certificate;
 
 /// Length of an attestation report.
-pub const REPORT_LEN: usize = 0x4A0;
+pub const REPORT_LEN: usize = crate::SNP_REPORT_LEN;
 /// The bytes the signature covers: everything before it.
 pub const SIGNED_LEN: usize = 0x2A0;
 /// Report versions in the field: 2 (Milan and Genoa firmware before 1.55), 3 (adds the CPUID
@@ -249,6 +249,16 @@ pub fn verify(
 	trusted_roots: &[Vec<u8>],
 	now_secs: u64,
 ) -> Result<VerifiedAttestation, AttestationError> {
+	verify_with_root(report, collateral, trusted_roots, now_secs).map(|(v, _)| v)
+}
+
+/// [`verify`], and the index in `trusted_roots` of the ARK the chain ended in.
+pub fn verify_with_root(
+	report: &[u8],
+	collateral: &[u8],
+	trusted_roots: &[Vec<u8>],
+	now_secs: u64,
+) -> Result<(VerifiedAttestation, usize), AttestationError> {
 	if collateral.len() > MAX_COLLATERAL_LEN {
 		return Err(AttestationError::CollateralTooLarge);
 	}
@@ -292,7 +302,8 @@ pub fn verify(
 	}
 	let issuer = candidates.iter().find(|c| issues(c, leaf)).cloned();
 	let valid_until = chain_not_after(leaf, issuer.as_slice(), root, crls)?;
-	Ok(VerifiedAttestation {
+	let root_index = trusted_roots.iter().position(|r| r.as_slice() == root).unwrap_or_default();
+	let verified = VerifiedAttestation {
 		tee: TeeKind::SevSnp,
 		measurement: Measurement::SevSnp { measurement: parsed.measurement },
 		report_data: parsed.report_data,
@@ -306,5 +317,6 @@ pub fn verify(
 			signer: parsed.signer,
 		},
 		valid_until,
-	})
+	};
+	Ok((verified, root_index))
 }

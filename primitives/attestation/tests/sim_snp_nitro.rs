@@ -157,3 +157,42 @@ fn a_debug_enclave_reports_zero_pcrs() {
 	);
 	assert_eq!(v.report_data, [0; 64], "no 64-byte binding");
 }
+
+#[test]
+fn the_kind_of_evidence_is_read_from_its_first_bytes() {
+	use aegis_attestation::{
+		evidence_kind,
+		sim::{SgxEnclave, SimTee, TdGuest},
+	};
+	let intel = SimTee::dev();
+	assert_eq!(
+		evidence_kind(&intel.sgx_quote(&SgxEnclave::default(), &[0; 64])),
+		Some(TeeKind::Sgx)
+	);
+	assert_eq!(evidence_kind(&intel.tdx_quote(&TdGuest::default(), &[0; 64])), Some(TeeKind::Tdx));
+	for version in [2, 3, 5] {
+		let guest = SnpGuest { report_version: version, ..Default::default() };
+		assert_eq!(evidence_kind(&SimSnp::dev().report(&guest, &[0; 64])), Some(TeeKind::SevSnp));
+	}
+	let doc = SimNitro::dev().document(&dev_image(), &NitroRequest::default(), NOW);
+	assert_eq!(evidence_kind(&doc), Some(TeeKind::Nitro));
+	// Real samples of every kind.
+	let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
+	for (file, kind) in [
+		("sgx_quote", TeeKind::Sgx),
+		("tdx_quote", TeeKind::Tdx),
+		("tdx_quote_td15ex", TeeKind::Tdx),
+		("snp/turin_v5_oak.report.bin", TeeKind::SevSnp),
+		("snp/milan_v2_trustee.report.bin", TeeKind::SevSnp),
+		("nitro/cape_2022-09-15_prod.cbor", TeeKind::Nitro),
+	] {
+		let bytes = std::fs::read(format!("{fixtures}{file}")).unwrap();
+		assert_eq!(evidence_kind(&bytes), Some(kind), "{file}");
+	}
+	// Nothing else.
+	for junk in
+		[&b""[..], b"\x00", &[0x03, 0x00, 0x03, 0x00, 0, 0, 0, 0], &[0u8; 1184], &[4u8; 1184]]
+	{
+		assert_eq!(evidence_kind(junk), None);
+	}
+}

@@ -133,13 +133,21 @@ fn reports_are_refused_outside_their_certificates_windows() {
 fn the_host_function_returns_what_the_library_does() {
 	for s in &SAMPLES {
 		let now = inside(s);
-		assert_eq!(
-			tee_attestation::verify_snp_report(s.report, s.key, arks(), now),
-			verify(s, s.report, now),
-			"{}",
-			s.name
-		);
+		let attested = tee_attestation::verify_snp_report(s.report, s.key, arks(), now).unwrap();
+		assert_eq!(Ok(attested.attestation), verify(s, s.report, now), "{}", s.name);
+		// The ARK of the report's product, by its index in the roots given.
+		let ark = match s.product {
+			SnpProduct::Milan => amd::ARK_MILAN_DER,
+			SnpProduct::Genoa => amd::ARK_GENOA_DER,
+			SnpProduct::Turin => amd::ARK_TURIN_DER,
+		};
+		assert_eq!(arks()[attested.root_index as usize], ark, "{}", s.name);
 	}
+	// Behind another root, the index follows it.
+	let s = &SAMPLES[0];
+	let roots = vec![INTEL_SGX_ROOT_CA_DER.to_vec(), amd::ARK_MILAN_DER.to_vec()];
+	let attested = tee_attestation::verify_snp_report(s.report, s.key, roots, inside(s)).unwrap();
+	assert_eq!(attested.root_index, 1);
 	let s = &SAMPLES[0];
 	let mut tampered = s.report.to_vec();
 	tampered[0x90] ^= 1;
