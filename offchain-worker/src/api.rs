@@ -198,8 +198,8 @@ async fn attestation<C: Chain>(State(s): State<ApiState<C>>) -> Json<Value> {
 		json!({
 			"state": format!("{:?}", w.state),
 			"tee": format!("{:?}", w.tee),
-			"tcb_status": format!("{:?}", w.tcb_status),
-			"fmspc": hex::encode(w.fmspc),
+			"tcb": format!("{:?}", w.tcb),
+			"platform": hex::encode(w.tcb.platform()),
 			"role": format!("{:?}", w.role),
 			"registered_at": w.registered_at,
 			"attested_at": w.attested_at,

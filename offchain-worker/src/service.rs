@@ -1200,13 +1200,13 @@ impl<C: Chain> Worker<C> {
 		batch: &Batch,
 	) -> Vec<(AccountId, aegis_primitives::pqc::SignatureSet)> {
 		let me = self.keys.account_id();
-		let mine = snap.me.as_ref().map(|w| (w.tee, w.fmspc));
+		let mine = snap.me.as_ref().map(|w| (w.tee, w.tcb.platform()));
 		let diversity = snap.cluster.diversity;
 		let mut asks = tokio::task::JoinSet::new();
 		for (account, endpoint) in &snap.cluster.cosigners {
 			let Some(info) = snap.workers.iter().find(|w| &w.account == account) else { continue };
-			let admitted =
-				mine.is_some_and(|m| diversity.admits(m, (info.info.tee, info.info.fmspc)));
+			let admitted = mine
+				.is_some_and(|m| diversity.admits(m, (info.info.tee, info.info.tcb.platform())));
 			if *account == me || !admitted {
 				continue;
 			}

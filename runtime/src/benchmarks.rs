@@ -95,6 +95,33 @@ impl pallet_tee_registry::BenchmarkHelper<Runtime> for RegistryBenchmarks {
 		registration(who, index, nonce, quote_padding)
 	}
 
+	fn registration_of(
+		kind: aegis_attestation::TeeKind,
+		who: &AccountId,
+		index: u64,
+		nonce: u64,
+	) -> (Registration, Vec<u8>) {
+		use aegis_attestation::dev;
+		let keys = host::key_set(index);
+		let report = report_data(
+			&TeeRegistry::genesis_hash(),
+			&TeeRegistry::account_bytes(who),
+			&keys_hash(&keys),
+			nonce,
+		);
+		let (quote, collateral, measurement, root) = match kind {
+			aegis_attestation::TeeKind::SevSnp => {
+				let (report, collateral) = host::sim_snp_evidence(&report);
+				(report, collateral, dev::worker_snp_measurement(), dev::SNP_ARK_DER)
+			}
+			_ => {
+				let doc = host::sim_nitro_evidence(&report, NOW_SECS);
+				(doc, Vec::new(), dev::worker_nitro_measurement(), dev::NITRO_ROOT_DER)
+			}
+		};
+		(Registration { quote, collateral, keys, measurement, now_secs: NOW_SECS }, root.to_vec())
+	}
+
 	fn sign_cluster_key(
 		index: u64,
 		epoch: u32,
@@ -137,14 +164,17 @@ impl pallet_sequencer::BenchmarkHelper<Runtime> for SequencerBenchmarks {
 		// Benchmarks run on whatever genesis the spec has: trust the dev TEE explicitly.
 		let r = registration(who, key_index(who), 1, 0);
 		pallet_tee_registry::Measurements::<Runtime>::insert(&r.measurement, 0);
-		pallet_tee_registry::TrustedRoots::<Runtime>::mutate(|roots| {
-			let dev = aegis_attestation::dev::SIM_ROOT_CA_DER.to_vec();
-			if let Ok(dev) = dev.try_into() {
-				if !roots.contains(&dev) {
-					let _ = roots.try_push(dev);
+		pallet_tee_registry::TrustedRoots::<Runtime>::mutate(
+			aegis_attestation::TeeKind::Sgx,
+			|roots| {
+				let dev = aegis_attestation::dev::SIM_ROOT_CA_DER.to_vec();
+				if let Ok(dev) = dev.try_into() {
+					if !roots.contains(&dev) {
+						let _ = roots.try_push(dev);
+					}
 				}
-			}
-		});
+			},
+		);
 		assert_ok!(TeeRegistry::register_worker(
 			RuntimeOrigin::signed(who.clone()),
 			r.quote.try_into().unwrap_or_default(),

@@ -1,8 +1,9 @@
 //! Genesis presets: `development` (one validator, Alice sudo and risk feeder, dev accounts
-//! funded), `local_testnet` (Alice and Bob validators) and `production` (Intel's root only, no
-//! simulated measurement, no funded dev accounts).
+//! funded), `local_testnet` (Alice and Bob validators) and `production` (the vendors' roots
+//! only, no simulated measurement, no funded dev accounts).
 
 use crate::{AccountId, BalancesConfig, RuntimeGenesisConfig, SudoConfig, TeeRegistryConfig};
+use aegis_attestation::{dev, TeeKind};
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
@@ -22,31 +23,43 @@ pub const DEV_ENDOWMENT: u128 = 1u128 << 60;
 
 /// Whom the TEE registry trusts at genesis.
 struct TeeTrust {
-	roots: Vec<Vec<u8>>,
+	roots: Vec<(TeeKind, Vec<u8>)>,
 	measurements: Vec<aegis_attestation::Measurement>,
 	pccs_url: Vec<u8>,
 }
 
 impl TeeTrust {
-	/// The shared simulated dev TEE's root and the dev worker enclave: dev and local chains,
-	/// where `aegis-worker --tee sim` enrols. No PCCS: the dev root's collateral comes with
-	/// each registration.
+	/// The simulators' dev roots (the simulated Intel DCAP root for SGX and TDX, the dev ARK
+	/// for SEV-SNP, the dev Nitro root) and the dev worker's measurement of each kind: dev and
+	/// local chains, where `aegis-worker --tee sim` (`sim-snp`, `sim-nitro`) enrols. No PCCS:
+	/// the dev collateral comes with each registration.
 	fn simulated() -> Self {
 		Self {
-			roots: vec![aegis_attestation::dev::SIM_ROOT_CA_DER.to_vec()],
-			measurements: vec![aegis_attestation::dev::worker_measurement()],
+			roots: vec![
+				(TeeKind::Sgx, dev::SIM_ROOT_CA_DER.to_vec()),
+				(TeeKind::Tdx, dev::SIM_ROOT_CA_DER.to_vec()),
+				(TeeKind::SevSnp, dev::SNP_ARK_DER.to_vec()),
+				(TeeKind::Nitro, dev::NITRO_ROOT_DER.to_vec()),
+			],
+			measurements: vec![
+				dev::worker_measurement(),
+				dev::worker_snp_measurement(),
+				dev::worker_nitro_measurement(),
+			],
 			pccs_url: Vec::new(),
 		}
 	}
 
-	/// Intel's SGX root only, no measurement (governance allows each release's), collateral
-	/// refreshed from Intel's PCS.
-	fn intel() -> Self {
-		Self {
-			roots: vec![aegis_attestation::INTEL_SGX_ROOT_CA_DER.to_vec()],
-			measurements: Vec::new(),
-			pccs_url: INTEL_PCS_URL.as_bytes().to_vec(),
-		}
+	/// The vendors' roots (Intel's SGX root CA for SGX and TDX, AMD's ARKs of Milan, Genoa
+	/// and Turin, the AWS Nitro root), no measurement (governance allows each release's),
+	/// Intel collateral refreshed from Intel's PCS.
+	fn vendors() -> Self {
+		let intel = aegis_attestation::INTEL_SGX_ROOT_CA_DER.to_vec();
+		let mut roots = vec![(TeeKind::Sgx, intel.clone()), (TeeKind::Tdx, intel)];
+		roots
+			.extend(aegis_attestation::amd::ARKS.iter().map(|ark| (TeeKind::SevSnp, ark.to_vec())));
+		roots.push((TeeKind::Nitro, aegis_attestation::AWS_NITRO_ROOT_G1_DER.to_vec()));
+		Self { roots, measurements: Vec::new(), pccs_url: INTEL_PCS_URL.as_bytes().to_vec() }
 	}
 }
 
@@ -120,13 +133,13 @@ pub fn local_config_genesis() -> Value {
 	)
 }
 
-/// The shape of a production chain: only Intel's root is trusted, no measurement is allowed
+/// The shape of a production chain: only the vendors' roots are trusted, no measurement is allowed
 /// until governance allows a release's, collateral comes from Intel's PCS, and no account is
 /// funded. It names no validators, sudo key or feeders: an operator fills `aura`, `grandpa`,
 /// `sudo` and `balances` in the chain spec (`aegis-node export-chain-spec --chain production`)
 /// with its own keys. A risk score needs three fresh feeds, so no single feeder sets the level.
 pub fn production_config_genesis() -> Value {
-	genesis(Vec::new(), Vec::new(), None, Vec::new(), Some(3), TeeTrust::intel())
+	genesis(Vec::new(), Vec::new(), None, Vec::new(), Some(3), TeeTrust::vendors())
 }
 
 /// The preset `id`, if it exists.

@@ -239,6 +239,7 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 type Migrations = (
 	pallet_tee_registry::migrations::v1::MigrateV0ToV1<Runtime>,
 	pallet_tee_registry::migrations::v2::MigrateV1ToV2<Runtime>,
+	pallet_tee_registry::migrations::v3::MigrateV2ToV3<Runtime>,
 );
 
 /// Dispatches extrinsics to the pallets.

@@ -136,9 +136,17 @@ fn transfers() -> Vec<(AccountId, AccountId, u128)> {
 #[test]
 fn the_dev_genesis_trusts_the_simulated_tee_and_nothing_else() {
 	dev_chain().execute_with(|| {
-		let roots = pallet_tee_registry::TrustedRoots::<Runtime>::get();
-		assert_eq!(roots.len(), 1);
-		assert_eq!(&roots[0][..], aegis_attestation::dev::SIM_ROOT_CA_DER);
+		use aegis_attestation::{dev, TeeKind};
+		for (kind, root) in [
+			(TeeKind::Sgx, dev::SIM_ROOT_CA_DER),
+			(TeeKind::Tdx, dev::SIM_ROOT_CA_DER),
+			(TeeKind::SevSnp, dev::SNP_ARK_DER),
+			(TeeKind::Nitro, dev::NITRO_ROOT_DER),
+		] {
+			let roots = pallet_tee_registry::TrustedRoots::<Runtime>::get(kind);
+			assert_eq!(roots.len(), 1, "{kind:?}");
+			assert_eq!(&roots[0][..], root, "{kind:?}");
+		}
 		let worker = Worker::new(Sr25519Keyring::Dave);
 		// Another enclave on the same trusted TEE is not an allowed measurement.
 		let rogue = SgxEnclave { mr_enclave: [0xbb; 32], ..SgxEnclave::dev_worker() };

@@ -389,7 +389,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 					w.account,
 					w.info.tee,
 					w.info.role,
-					w.info.tcb_status,
+					w.info.tcb,
 					w.info.attested_at,
 					w.info.expires_at,
 					w.info.last_heartbeat

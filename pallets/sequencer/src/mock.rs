@@ -158,6 +158,33 @@ impl pallet_tee_registry::BenchmarkHelper<Test> for RegistryBenchmarks {
 	fn set_time(unix_secs: u64) {
 		pallet_timestamp::Now::<Test>::put(unix_secs * 1000);
 	}
+	fn registration_of(
+		kind: aegis_attestation::TeeKind,
+		who: &u64,
+		_: u64,
+		nonce: u64,
+	) -> (pallet_tee_registry::Registration, Vec<u8>) {
+		let w = SimWorker::new(*who);
+		let binding = aegis_primitives::binding::report_data(
+			&TeeRegistry::genesis_hash(),
+			&TeeRegistry::account_bytes(who),
+			&aegis_primitives::binding::keys_hash(&w.keys()),
+			nonce,
+		);
+		let (quote, collateral, measurement, root) =
+			aegis_test_support::dev_evidence(kind, &binding, NOW_SECS);
+		let keys = w.keys();
+		(
+			pallet_tee_registry::Registration {
+				quote,
+				collateral,
+				keys,
+				measurement,
+				now_secs: NOW_SECS,
+			},
+			root,
+		)
+	}
 	fn registration(
 		who: &u64,
 		_: u64,
@@ -603,7 +630,11 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	.assimilate_storage(&mut storage)
 	.unwrap();
 	pallet_tee_registry::GenesisConfig::<Test> {
-		trusted_roots: vec![aegis_test_support::tee().root_der()],
+		trusted_roots: vec![(
+			aegis_attestation::TeeKind::Sgx,
+			aegis_test_support::tee().root_der(),
+		)],
+		snp_tcb_floors: vec![],
 		measurements: vec![aegis_test_support::measurement()],
 		min_tcb_status: Some(TcbStatus::UpToDate),
 		allowed_advisories: vec![],

@@ -1,5 +1,6 @@
-//! Benchmarks of every call, `register_worker` with a real (simulated-TEE) quote verified by
-//! the attestation host function.
+//! Benchmarks of every call, `register_worker` with real-format evidence of every kind (a
+//! simulated-TEE DCAP quote, SEV-SNP report and Nitro document) verified by the attestation
+//! host functions.
 
 use super::*;
 use crate::offchain::CollateralUpdate;
@@ -48,16 +49,33 @@ pub trait BenchmarkHelper<T: Config> {
 		public_key: &[u8; HPKE_XWING_PUBLIC_KEY_LEN],
 		who: &T::AccountId,
 	) -> Vec<u8>;
+	/// A registration of `who` with key set `index` and `nonce` of an SEV-SNP or Nitro worker
+	/// (`kind`), and the root it verifies under.
+	fn registration_of(
+		kind: TeeKind,
+		who: &T::AccountId,
+		index: u64,
+		nonce: u64,
+	) -> (Registration, Vec<u8>);
 	/// A platform collateral update, its platform, and a Unix time at which it verifies.
 	fn collateral_update() -> (CollateralUpdate, aegis_attestation::TeeKind, Fmspc, u64);
 }
 
+/// Trusts `MaxRoots` roots for `kind`, `last` the last of them (the worst case for a verifier
+/// trying each in turn).
+fn trust<T: Config>(kind: TeeKind, last: Option<Vec<u8>>) {
+	let mut roots = T::BenchmarkHelper::trusted_roots(T::MaxRoots::get());
+	if let Some(last) = last {
+		roots.remove(0);
+		roots.push(last);
+	}
+	let roots: Vec<RootCertificate> =
+		roots.into_iter().map(|r| r.try_into().expect("root fits")).collect();
+	TrustedRoots::<T>::insert(kind, BoundedVec::try_from(roots).expect("MaxRoots roots"));
+}
+
 fn setup<T: Config>() {
-	let roots: Vec<RootCertificate> = T::BenchmarkHelper::trusted_roots(T::MaxRoots::get())
-		.into_iter()
-		.map(|r| r.try_into().expect("root fits"))
-		.collect();
-	TrustedRoots::<T>::put(BoundedVec::try_from(roots).expect("MaxRoots roots"));
+	trust::<T>(TeeKind::Sgx, None);
 	AttestationValidity::<T>::put(BlockNumberFor::<T>::from(100u32));
 	Tcb::<T>::put(TcbPolicy {
 		min_status: TcbStatus::UpToDate,
@@ -107,8 +125,7 @@ fn insert_worker<T: Config>(who: &T::AccountId, measurement: Measurement, keys: 
 			measurement,
 			keys,
 			role: WorkerRole::Primary,
-			tcb_status: TcbStatus::UpToDate,
-			fmspc: [0; 6],
+			tcb: WorkerTcb::Intel { status: TcbStatus::UpToDate, fmspc: [0; 6] },
 			registered_at: now,
 			attested_at: now,
 			expires_at,
@@ -150,6 +167,51 @@ mod benchmarks {
 			1,
 		);
 		assert!(Workers::<T>::contains_key(&who));
+	}
+
+	/// An SEV-SNP worker: RSA-PSS chain to the ARK, P-384 report signature.
+	#[benchmark]
+	fn register_worker_snp() {
+		setup::<T>();
+		let who: T::AccountId = account("worker", 0, 0);
+		let (r, root) = T::BenchmarkHelper::registration_of(TeeKind::SevSnp, &who, 0, 1);
+		trust::<T>(TeeKind::SevSnp, Some(root));
+		T::BenchmarkHelper::set_time(r.now_secs);
+		Measurements::<T>::insert(&r.measurement, BlockNumberFor::<T>::zero());
+		let quote: QuoteOf<T> = r.quote.try_into().expect("report fits");
+		let collateral: CollateralOf<T> = r.collateral.try_into().expect("collateral fits");
+		#[extrinsic_call]
+		register_worker(
+			RawOrigin::Signed(who.clone()),
+			quote,
+			collateral,
+			Box::new(r.keys),
+			WorkerRole::Primary,
+			1,
+		);
+		assert_eq!(Workers::<T>::get(&who).map(|w| w.tee), Some(TeeKind::SevSnp));
+	}
+
+	/// A Nitro worker: COSE_Sign1 with its chain of P-384 certificates.
+	#[benchmark]
+	fn register_worker_nitro() {
+		setup::<T>();
+		let who: T::AccountId = account("worker", 0, 0);
+		let (r, root) = T::BenchmarkHelper::registration_of(TeeKind::Nitro, &who, 0, 1);
+		trust::<T>(TeeKind::Nitro, Some(root));
+		T::BenchmarkHelper::set_time(r.now_secs);
+		Measurements::<T>::insert(&r.measurement, BlockNumberFor::<T>::zero());
+		let quote: QuoteOf<T> = r.quote.try_into().expect("document fits");
+		#[extrinsic_call]
+		register_worker(
+			RawOrigin::Signed(who.clone()),
+			quote,
+			Default::default(),
+			Box::new(r.keys),
+			WorkerRole::Primary,
+			1,
+		);
+		assert_eq!(Workers::<T>::get(&who).map(|w| w.tee), Some(TeeKind::Nitro));
 	}
 
 	#[benchmark]
@@ -206,18 +268,21 @@ mod benchmarks {
 		let new = roots.pop().expect("at least one root");
 		let bounded: Vec<RootCertificate> =
 			roots.into_iter().map(|r| r.try_into().expect("root fits")).collect();
-		TrustedRoots::<T>::put(BoundedVec::try_from(bounded).expect("fewer than MaxRoots"));
+		TrustedRoots::<T>::insert(
+			TeeKind::Sgx,
+			BoundedVec::try_from(bounded).expect("fewer than MaxRoots"),
+		);
 		#[extrinsic_call]
-		_(RawOrigin::Root, new);
-		assert_eq!(TrustedRoots::<T>::get().len() as u32, T::MaxRoots::get());
+		_(RawOrigin::Root, TeeKind::Sgx, new);
+		assert_eq!(TrustedRoots::<T>::get(TeeKind::Sgx).len() as u32, T::MaxRoots::get());
 	}
 
 	#[benchmark]
 	fn remove_trusted_root() {
 		setup::<T>();
-		let last = TrustedRoots::<T>::get().last().expect("roots").to_vec();
+		let last = TrustedRoots::<T>::get(TeeKind::Sgx).last().expect("roots").to_vec();
 		#[extrinsic_call]
-		_(RawOrigin::Root, last);
+		_(RawOrigin::Root, TeeKind::Sgx, last);
 	}
 
 	#[benchmark]

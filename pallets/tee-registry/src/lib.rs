@@ -72,6 +72,7 @@ pub use weights::WeightInfo;
 mod benchmarking;
 #[cfg(feature = "runtime-benchmarks")]
 pub use benchmarking::{BenchmarkHelper, Registration};
+mod attestation;
 mod cluster;
 mod codec_serde;
 mod leadership;
@@ -85,12 +86,11 @@ mod types;
 pub mod weights;
 
 use aegis_attestation::{
-	dcap_attestation, AttestationError, Measurement, TcbStatus, VerifiedQuote,
+	policy::SnpGuestPolicy, Measurement, SnpProduct, SnpTcb, TcbStatus, TeeKind,
 };
 use aegis_primitives::{
 	binding::{
-		cluster_confirm_message, cluster_key_message, keys_hash, report_data, EnclaveKeys,
-		HPKE_XWING_PUBLIC_KEY_LEN,
+		cluster_confirm_message, cluster_key_message, EnclaveKeys, HPKE_XWING_PUBLIC_KEY_LEN,
 	},
 	pqc::{self, Suite, ML_DSA_87_SIGNATURE_LEN},
 	risk::RiskLevel,
@@ -215,16 +215,31 @@ pub mod pallet {
 	}
 
 	/// Storage layout version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
-	/// DER root certificates quotes and collateral must chain to.
+	/// DER root certificates each kind's evidence must chain to: Intel's SGX root CA (SGX
+	/// quotes, TDX quotes and their collateral), AMD's ARKs (SEV-SNP), the AWS Nitro root.
 	#[pallet::storage]
-	pub type TrustedRoots<T: Config> =
-		StorageValue<_, BoundedVec<RootCertificate, T::MaxRoots>, ValueQuery>;
+	pub type TrustedRoots<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		TeeKind,
+		BoundedVec<RootCertificate, T::MaxRoots>,
+		ValueQuery,
+	>;
+
+	/// The oldest reported TCB an SEV-SNP worker may have, per EPYC generation (none: any).
+	#[pallet::storage]
+	pub type SnpTcbFloors<T: Config> =
+		StorageMap<_, Blake2_128Concat, SnpProduct, SnpTcb, OptionQuery>;
+
+	/// Which SEV-SNP guest policy bits the chain admits.
+	#[pallet::storage]
+	pub type SnpGuest<T: Config> = StorageValue<_, SnpGuestPolicy, ValueQuery>;
 
 	/// Allowed measurements and the block from which each counts.
 	#[pallet::storage]
@@ -404,15 +419,26 @@ pub mod pallet {
 			/// Why.
 			reason: DeactivationReason,
 		},
-		/// A root certificate became trusted.
+		/// A root certificate became trusted for a kind's evidence.
 		RootAdded {
+			/// The kind.
+			tee: TeeKind,
 			/// BLAKE2b-256 of the DER.
 			root_hash: [u8; 32],
 		},
-		/// A root certificate stopped being trusted.
+		/// A root certificate stopped being trusted for a kind's evidence.
 		RootRemoved {
+			/// The kind.
+			tee: TeeKind,
 			/// BLAKE2b-256 of the DER.
 			root_hash: [u8; 32],
+		},
+		/// The SEV-SNP policy changed.
+		SnpPolicySet {
+			/// The TCB floors, per generation.
+			floors: Vec<(SnpProduct, SnpTcb)>,
+			/// The guest policy bits admitted.
+			guest: SnpGuestPolicy,
 		},
 		/// A measurement was allowed.
 		MeasurementAllowed {
@@ -643,13 +669,24 @@ pub mod pallet {
 		/// The collateral update is for a platform not enrolled, does not verify under a
 		/// trusted root now, or is not newer than the chain's copy.
 		CollateralRejected,
+		/// The evidence is neither a DCAP quote, an SEV-SNP report nor a Nitro document.
+		UnknownEvidence,
+		/// The SEV-SNP guest policy admits what the chain does not (a migration agent, SMT).
+		GuestPolicyRefused,
+		/// More SEV-SNP floors than generations, or one generation twice.
+		BadSnpFloors,
 	}
 
 	#[pallet::genesis_config]
 	pub struct GenesisConfig<T: Config> {
-		/// DER root certificates: Intel's SGX root on production chains, the dev root on dev
-		/// chains.
-		pub trusted_roots: Vec<Vec<u8>>,
+		/// DER root certificates per kind (SCALE `(TeeKind, Vec<u8>)`, hex, in JSON): Intel's
+		/// SGX root, AMD's ARKs and the AWS Nitro root on production chains, the simulators'
+		/// dev roots on dev chains.
+		#[serde(with = "codec_serde::many")]
+		pub trusted_roots: Vec<(TeeKind, Vec<u8>)>,
+		/// SEV-SNP TCB floors per generation (SCALE, hex, in JSON).
+		#[serde(with = "codec_serde::many")]
+		pub snp_tcb_floors: Vec<(SnpProduct, SnpTcb)>,
 		/// Measurements allowed from genesis (SCALE, hex, in JSON).
 		#[serde(with = "codec_serde::many")]
 		pub measurements: Vec<Measurement>,
@@ -674,6 +711,7 @@ pub mod pallet {
 		fn default() -> Self {
 			Self {
 				trusted_roots: Vec::new(),
+				snp_tcb_floors: Vec::new(),
 				measurements: Vec::new(),
 				min_tcb_status: None,
 				allowed_advisories: Vec::new(),
@@ -688,14 +726,16 @@ pub mod pallet {
 	#[pallet::genesis_build]
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
-			let roots: Vec<RootCertificate> = self
-				.trusted_roots
-				.iter()
-				.map(|r| RootCertificate::try_from(r.clone()).expect("genesis root too long"))
-				.collect();
-			TrustedRoots::<T>::put(
-				BoundedVec::try_from(roots).expect("genesis has more roots than MaxRoots"),
-			);
+			for (tee, root) in &self.trusted_roots {
+				let root = RootCertificate::try_from(root.clone()).expect("genesis root too long");
+				TrustedRoots::<T>::mutate(tee, |roots| {
+					assert!(!roots.contains(&root), "genesis trusts a root twice");
+					roots.try_push(root).expect("genesis has more roots than MaxRoots");
+				});
+			}
+			for (product, floor) in &self.snp_tcb_floors {
+				SnpTcbFloors::<T>::insert(product, floor);
+			}
 			assert!(
 				self.measurements.len() <= T::MaxMeasurements::get() as usize,
 				"genesis has more measurements than MaxMeasurements"
@@ -742,7 +782,11 @@ pub mod pallet {
 	impl<T: Config> Pallet<T> {
 		/// Enrols the caller as a worker; see the crate docs for every check.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::register_worker(quote.len() as u32, collateral.len() as u32))]
+		#[pallet::weight(Pallet::<T>::registration_weight(
+			quote,
+			quote.len() as u32,
+			collateral.len() as u32,
+		))]
 		pub fn register_worker(
 			origin: OriginFor<T>,
 			quote: QuoteOf<T>,
@@ -766,8 +810,7 @@ pub mod pallet {
 					measurement: verified.measurement.clone(),
 					keys: *keys,
 					role,
-					tcb_status: verified.tcb_status,
-					fmspc: verified.fmspc,
+					tcb: WorkerTcb::from_facts(&verified.tcb),
 					registered_at: now,
 					attested_at: now,
 					expires_at,
@@ -790,8 +833,12 @@ pub mod pallet {
 		/// (key rotation) or a new measurement (enclave upgrade). Reactivates a deactivated
 		/// worker whose new measurement is allowed.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::reattest(quote.len() as u32, collateral.len() as u32)
-			.saturating_add(Pallet::<T>::drop_weight()))]
+		#[pallet::weight(Pallet::<T>::reattest_weight(
+			quote,
+			quote.len() as u32,
+			collateral.len() as u32,
+		)
+		.saturating_add(Pallet::<T>::drop_weight()))]
 		pub fn reattest(
 			origin: OriginFor<T>,
 			quote: QuoteOf<T>,
@@ -816,8 +863,7 @@ pub mod pallet {
 			worker.tee = verified.tee;
 			worker.measurement = verified.measurement;
 			worker.keys = *keys;
-			worker.tcb_status = verified.tcb_status;
-			worker.fmspc = verified.fmspc;
+			worker.tcb = WorkerTcb::from_facts(&verified.tcb);
 			worker.attested_at = now;
 			worker.expires_at = expires_at;
 			worker.last_heartbeat = now;
@@ -874,36 +920,41 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Trusts another root certificate (DER).
+		/// Trusts another root certificate (DER) for `tee`'s evidence.
 		#[pallet::call_index(5)]
-		pub fn add_trusted_root(origin: OriginFor<T>, root: Vec<u8>) -> DispatchResult {
+		pub fn add_trusted_root(
+			origin: OriginFor<T>,
+			tee: TeeKind,
+			root: Vec<u8>,
+		) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			ensure!(!root.is_empty(), Error::<T>::BadRoot);
 			let root_hash = sp_io::hashing::blake2_256(&root);
 			let root = RootCertificate::try_from(root).map_err(|_| Error::<T>::BadRoot)?;
-			TrustedRoots::<T>::try_mutate(|roots| -> DispatchResult {
+			TrustedRoots::<T>::try_mutate(tee, |roots| -> DispatchResult {
 				ensure!(!roots.contains(&root), Error::<T>::RootAlreadyTrusted);
 				roots.try_push(root).map_err(|_| Error::<T>::TooManyRoots)?;
 				Ok(())
 			})?;
-			Self::deposit_event(Event::RootAdded { root_hash });
+			Self::deposit_event(Event::RootAdded { tee, root_hash });
 			Ok(())
 		}
 
-		/// Stops trusting a root certificate (DER) and deactivates every worker whose quote
-		/// verified under it (or under a root the registry did not record); they must
-		/// re-attest under a root still trusted.
+		/// Stops trusting a root certificate (DER) for `tee`'s evidence and deactivates every
+		/// worker of that kind whose evidence verified under it (or under a root the registry
+		/// did not record); they must re-attest under a root still trusted.
 		#[pallet::call_index(6)]
 		#[pallet::weight(T::WeightInfo::remove_trusted_root()
 			.saturating_add(T::WeightInfo::revoke_measurement(T::MaxWorkers::get()))
 			.saturating_add(Pallet::<T>::deactivation_weight(T::MaxWorkers::get())))]
 		pub fn remove_trusted_root(
 			origin: OriginFor<T>,
+			tee: TeeKind,
 			root: Vec<u8>,
 		) -> DispatchResultWithPostInfo {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			let root_hash = sp_io::hashing::blake2_256(&root);
-			TrustedRoots::<T>::try_mutate(|roots| -> DispatchResult {
+			TrustedRoots::<T>::try_mutate(tee, |roots| -> DispatchResult {
 				let at = roots
 					.iter()
 					.position(|r| r.as_slice() == root.as_slice())
@@ -913,9 +964,9 @@ pub mod pallet {
 			})?;
 			let (scanned, deactivated) =
 				Self::deactivate_where(DeactivationReason::RootRemoved, |w| {
-					w.root_hash == root_hash || w.root_hash == [0; 32]
+					w.tee == tee && (w.root_hash == root_hash || w.root_hash == [0; 32])
 				});
-			Self::deposit_event(Event::RootRemoved { root_hash });
+			Self::deposit_event(Event::RootRemoved { tee, root_hash });
 			Ok(Some(
 				T::WeightInfo::remove_trusted_root()
 					.saturating_add(T::WeightInfo::revoke_measurement(scanned))
@@ -991,10 +1042,10 @@ pub mod pallet {
 			let allowed_advisories =
 				advisories::<T>(&allowed_advisories).ok_or(Error::<T>::TooManyAdvisories)?;
 			Tcb::<T>::put(TcbPolicy { min_status, allowed_advisories });
-			let (scanned, deactivated) =
-				Self::deactivate_where(DeactivationReason::TcbBelowFloor, |w| {
-					!w.tcb_status.meets(min_status)
-				});
+			let (scanned, deactivated) = Self::deactivate_where(
+				DeactivationReason::TcbBelowFloor,
+				|w| matches!(w.tcb, WorkerTcb::Intel { status, .. } if !status.meets(min_status)),
+			);
 			Self::deposit_event(Event::TcbPolicySet { min_status });
 			Ok(Some(
 				T::WeightInfo::set_tcb_policy()
@@ -1229,6 +1280,42 @@ pub mod pallet {
 			Ok(())
 		}
 
+		/// Sets the SEV-SNP policy: the oldest reported TCB admitted per EPYC generation (a
+		/// generation not listed admits any) and the guest policy bits admitted; deactivates
+		/// every SEV-SNP worker the new policy refuses.
+		#[pallet::call_index(22)]
+		#[pallet::weight(T::WeightInfo::set_tcb_policy()
+			.saturating_add(T::WeightInfo::revoke_measurement(T::MaxWorkers::get()))
+			.saturating_add(Pallet::<T>::deactivation_weight(T::MaxWorkers::get())))]
+		pub fn set_snp_policy(
+			origin: OriginFor<T>,
+			floors: Vec<(SnpProduct, SnpTcb)>,
+			guest: SnpGuestPolicy,
+		) -> DispatchResultWithPostInfo {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			let distinct = floors
+				.iter()
+				.enumerate()
+				.all(|(i, (p, _))| floors.iter().skip(i.saturating_add(1)).all(|(q, _)| q != p));
+			ensure!(floors.len() <= 3 && distinct, Error::<T>::BadSnpFloors);
+			let _ = SnpTcbFloors::<T>::clear(3, None);
+			for (product, floor) in &floors {
+				SnpTcbFloors::<T>::insert(product, floor);
+			}
+			SnpGuest::<T>::put(guest);
+			let (scanned, deactivated) =
+				Self::deactivate_where(DeactivationReason::TcbBelowFloor, |w| {
+					Self::snp_refuses(&w.tcb, &floors, guest)
+				});
+			Self::deposit_event(Event::SnpPolicySet { floors, guest });
+			Ok(Some(
+				T::WeightInfo::set_tcb_policy()
+					.saturating_add(T::WeightInfo::revoke_measurement(scanned))
+					.saturating_add(Self::deactivation_weight(deactivated)),
+			)
+			.into())
+		}
+
 		/// Sets the lowest TCB evaluation data number a quote's collateral may have. Workers
 		/// already enrolled keep their standing until they re-attest.
 		#[pallet::call_index(18)]
@@ -1296,63 +1383,6 @@ impl<T: Config> Pallet<T> {
 	fn trusted_root_of<'r>(roots: &'r [RootCertificate], chain: &[u8]) -> Option<&'r [u8]> {
 		let end = aegis_attestation::chain_root(chain)?;
 		roots.iter().map(|r| r.as_slice()).find(|r| *r == end.as_slice())
-	}
-
-	/// Verifies a quote and applies the chain's policy; returns what it verified and the hash
-	/// of the root it verified under. Changes no storage.
-	fn attest(
-		who: &T::AccountId,
-		quote: &[u8],
-		collateral: &[u8],
-		keys: &EnclaveKeys,
-		nonce: u64,
-	) -> Result<(VerifiedQuote, [u8; 32]), DispatchError> {
-		ensure!(LastNonce::<T>::get(who).is_none_or(|last| nonce > last), Error::<T>::NonceUsed);
-		let roots = TrustedRoots::<T>::get();
-		ensure!(!roots.is_empty(), Error::<T>::NoTrustedRoot);
-		// Verified under the one trusted root the quote's PCK chain ends in (Intel's chains
-		// carry their root): one verification, whatever the number of trusted roots.
-		let root = Self::trusted_root_of(&roots, quote).ok_or(Error::<T>::QuoteRejected)?;
-		let now_secs = Self::now_secs();
-		let v =
-			dcap_attestation::verify_quote(quote, collateral, root, now_secs).map_err(
-				|e| match e {
-					AttestationError::Expired => Error::<T>::CollateralExpired,
-					AttestationError::NotYetValid => Error::<T>::CollateralNotYetValid,
-					AttestationError::Unavailable => Error::<T>::AttestationUnavailable,
-					_ => Error::<T>::QuoteRejected,
-				},
-			)?;
-		let root_hash = sp_io::hashing::blake2_256(root);
-
-		ensure!(!v.debug, Error::<T>::DebugEnclave);
-		let enacted_at =
-			Measurements::<T>::get(&v.measurement).ok_or(Error::<T>::MeasurementNotAllowed)?;
-		ensure!(
-			enacted_at <= frame_system::Pallet::<T>::block_number(),
-			Error::<T>::MeasurementNotYetEnacted
-		);
-		let policy = Tcb::<T>::get();
-		let floor = policy.as_ref().map_or(TcbStatus::UpToDate, |p| p.min_status);
-		ensure!(v.tcb_status.meets(floor), Error::<T>::TcbBelowFloor);
-		ensure!(
-			v.advisory_ids.iter().all(|id| policy.as_ref().is_some_and(|p| p
-				.allowed_advisories
-				.iter()
-				.any(|a| a.as_slice() == id.as_slice()))),
-			Error::<T>::AdvisoryNotAllowed
-		);
-		ensure!(
-			v.tcb_evaluation_data_number >= TcbEvaluationFloor::<T>::get(),
-			Error::<T>::CollateralOutdated
-		);
-		if let Some(Some(known)) = Platforms::<T>::get((v.tee, v.fmspc)) {
-			ensure!(known.next_update > now_secs, Error::<T>::PlatformCollateralStale);
-		}
-		let expected =
-			report_data(&Self::genesis_hash(), &Self::account_bytes(who), &keys_hash(keys), nonce);
-		ensure!(v.report_data == expected, Error::<T>::BindingMismatch);
-		Ok((v, root_hash))
 	}
 
 	/// Deactivates every active worker `untrusted` picks, for `reason`; returns how many
@@ -1529,9 +1559,14 @@ impl<T: Config> Pallet<T> {
 			return None;
 		}
 		let now_secs = Self::now_secs();
-		let roots = TrustedRoots::<T>::get();
+		let mut roots = TrustedRoots::<T>::get(TeeKind::Sgx).into_inner();
+		for root in TrustedRoots::<T>::get(TeeKind::Tdx) {
+			if !roots.contains(&root) {
+				roots.push(root);
+			}
+		}
 		let root = Self::trusted_root_of(&roots, &update.issuer_chain)?;
-		let info = dcap_attestation::verify_platform_collateral(
+		let info = aegis_attestation::dcap_attestation::verify_platform_collateral(
 			&update.tcb_info,
 			&update.tcb_info_signature,
 			&update.qe_identity,
@@ -1604,7 +1639,7 @@ impl<T: Config> WorkerRegistry<T::AccountId> for Pallet<T> {
 		Self::max_lead_weight()
 	}
 	fn platform(who: &T::AccountId) -> Option<(aegis_attestation::TeeKind, Fmspc)> {
-		Workers::<T>::get(who).map(|w| (w.tee, w.fmspc))
+		Workers::<T>::get(who).map(|w| (w.tee, w.tcb.platform()))
 	}
 	fn cosigner_diversity() -> CosignerDiversity {
 		Diversity::<T>::get()

@@ -139,6 +139,27 @@ fn padded_quote(e: &SgxEnclave, who: u64, keys: &EnclaveKeys, nonce: u64, paddin
 	aegis_test_support::quote(e, &TeeRegistry::genesis_hash(), &account, keys, nonce, padding)
 }
 
+/// The report data binding `who`, `keys`, `nonce` to the mock chain.
+pub fn binding(who: u64, keys: &EnclaveKeys, nonce: u64) -> [u8; 64] {
+	aegis_primitives::binding::report_data(
+		&TeeRegistry::genesis_hash(),
+		&TeeRegistry::account_bytes(&who),
+		&aegis_primitives::binding::keys_hash(keys),
+		nonce,
+	)
+}
+
+/// A dev SEV-SNP report of the dev worker VM binding `who`, `keys`, `nonce`, and its
+/// collateral.
+pub fn snp_evidence(who: u64, keys: &EnclaveKeys, nonce: u64) -> (Vec<u8>, Vec<u8>) {
+	aegis_test_support::snp_evidence(&binding(who, keys, nonce))
+}
+
+/// A dev Nitro document of the dev worker image binding `who`, `keys`, `nonce`, issued now.
+pub fn nitro_evidence(who: u64, keys: &EnclaveKeys, nonce: u64) -> Vec<u8> {
+	aegis_test_support::nitro_evidence(&binding(who, keys, nonce), now_secs())
+}
+
 /// A quote of `e` binding `who`, `keys`, `nonce`.
 pub fn quote_of(
 	e: &SgxEnclave,
@@ -212,12 +233,19 @@ pub fn collateral_update(p: &CollateralParams) -> CollateralUpdate {
 		.expect("the dev platform's documents fit")
 }
 
-/// Genesis: the dev root trusted, [`measurement`] allowed, floor `SwHardeningNeeded` with
+/// Genesis: the dev roots trusted (the simulated Intel root for SGX and TDX, the dev ARK,
+/// the dev Nitro root), [`measurement`] allowed, floor `SwHardeningNeeded` with
 /// `INTEL-SA-00615` allowed, validity [`VALIDITY`], time [`NOW_SECS`], block 1.
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_tee_registry::GenesisConfig::<Test> {
-		trusted_roots: vec![with_sim(|s| s.root_der())],
+		trusted_roots: vec![
+			(TeeKind::Sgx, with_sim(|s| s.root_der())),
+			(TeeKind::Tdx, with_sim(|s| s.root_der())),
+			(TeeKind::SevSnp, aegis_attestation::dev::SNP_ARK_DER.to_vec()),
+			(TeeKind::Nitro, aegis_attestation::dev::NITRO_ROOT_DER.to_vec()),
+		],
+		snp_tcb_floors: vec![],
 		measurements: vec![measurement()],
 		min_tcb_status: Some(TcbStatus::SwHardeningNeeded),
 		allowed_advisories: vec![b"INTEL-SA-00615".to_vec()],
@@ -269,6 +297,17 @@ impl crate::BenchmarkHelper<Test> for SimHelper {
 			measurement: measurement(),
 			now_secs: NOW_SECS,
 		}
+	}
+	fn registration_of(
+		kind: TeeKind,
+		who: &u64,
+		index: u64,
+		nonce: u64,
+	) -> (crate::Registration, Vec<u8>) {
+		let k = keys(index, 0);
+		let (quote, collateral, measurement, root) =
+			aegis_test_support::dev_evidence(kind, &binding(*who, &k, nonce), NOW_SECS);
+		(crate::Registration { quote, collateral, keys: k, measurement, now_secs: NOW_SECS }, root)
 	}
 	fn sign_cluster_key(
 		index: u64,

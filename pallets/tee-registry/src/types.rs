@@ -1,6 +1,6 @@
 //! Types of the worker registry and its read side.
 
-use aegis_attestation::{Measurement, TcbStatus, TeeKind};
+use aegis_attestation::{Measurement, SnpProduct, SnpTcb, TcbFacts, TcbStatus, TeeKind};
 use aegis_primitives::binding::{EnclaveKeys, HPKE_XWING_PUBLIC_KEY_LEN};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
@@ -74,10 +74,8 @@ pub struct WorkerInfo<BlockNumber> {
 	pub keys: EnclaveKeys,
 	/// Primary or redundancy.
 	pub role: WorkerRole,
-	/// The platform's TCB status at the last attestation.
-	pub tcb_status: TcbStatus,
-	/// The platform's FMSPC.
-	pub fmspc: Fmspc,
+	/// The platform's patch level at the last attestation.
+	pub tcb: WorkerTcb,
 	/// Block of the first registration.
 	pub registered_at: BlockNumber,
 	/// Block of the last (re-)attestation.
@@ -95,6 +93,67 @@ pub struct WorkerInfo<BlockNumber> {
 	/// BLAKE2-256 of the trusted root certificate its last quote verified under; all zeros
 	/// when unknown (a worker enrolled before the registry recorded it).
 	pub root_hash: [u8; 32],
+}
+
+/// A worker platform's patch level at its last attestation, per TEE family: what a raised
+/// floor is checked against without a new attestation.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum WorkerTcb {
+	/// Intel SGX or TDX: the collateral's status of the platform, and its FMSPC.
+	#[codec(index = 0)]
+	Intel {
+		/// TCB status.
+		status: TcbStatus,
+		/// The platform's FMSPC.
+		fmspc: Fmspc,
+	},
+	/// AMD SEV-SNP: the reported TCB its VCEK certifies, and the guest policy.
+	#[codec(index = 1)]
+	SevSnp {
+		/// EPYC generation.
+		product: SnpProduct,
+		/// Reported TCB.
+		tcb: SnpTcb,
+		/// Guest policy bits.
+		policy: u64,
+	},
+	/// AWS Nitro (no patch levels).
+	#[codec(index = 2)]
+	Nitro,
+}
+
+impl WorkerTcb {
+	/// What a verified attestation's facts say.
+	pub fn from_facts(tcb: &TcbFacts) -> Self {
+		match tcb {
+			TcbFacts::Intel { status, fmspc, .. } => Self::Intel { status: *status, fmspc: *fmspc },
+			TcbFacts::SevSnp { product, reported_tcb, policy, .. } => {
+				Self::SevSnp { product: *product, tcb: *reported_tcb, policy: *policy }
+			}
+			TcbFacts::Nitro { .. } => Self::Nitro,
+		}
+	}
+
+	/// The platform model, for co-signer diversity: Intel's FMSPC; for SEV-SNP the product
+	/// (`S`, generation); one model for Nitro.
+	pub fn platform(&self) -> Fmspc {
+		match self {
+			Self::Intel { fmspc, .. } => *fmspc,
+			Self::SevSnp { product, .. } => [b'S', *product as u8, 0, 0, 0, 0],
+			Self::Nitro => [b'N', 0, 0, 0, 0, 0],
+		}
+	}
 }
 
 /// Which TCB statuses and advisories the chain accepts.

@@ -16,6 +16,8 @@ use core::marker::PhantomData;
 /// Weight functions needed for `pallet_tee_registry`.
 pub trait WeightInfo {
 	fn register_worker(q: u32, c: u32, ) -> Weight;
+	fn register_worker_snp() -> Weight;
+	fn register_worker_nitro() -> Weight;
 	fn reattest(q: u32, c: u32, ) -> Weight;
 	fn heartbeat() -> Weight;
 	fn deregister() -> Weight;
@@ -76,6 +78,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(2_970_934_458, 17878)
 			// Standard Error: 1_249
 			.saturating_add(Weight::from_parts(996, 0).saturating_mul(q.into()))
+			.saturating_add(T::DbWeight::get().reads(12_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	fn register_worker_snp() -> Weight {
+		Weight::from_parts(2_970_934_458, 17878)
+			.saturating_add(T::DbWeight::get().reads(12_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	fn register_worker_nitro() -> Weight {
+		Weight::from_parts(2_970_934_458, 17878)
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -484,6 +496,16 @@ impl WeightInfo for () {
 	fn register_worker(q: u32, _c: u32, ) -> Weight {
 		Weight::from_parts(2_970_934_458, 17878)
 			.saturating_add(Weight::from_parts(996, 0).saturating_mul(q.into()))
+			.saturating_add(RocksDbWeight::get().reads(12_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
+	}
+	fn register_worker_snp() -> Weight {
+		Weight::from_parts(2_970_934_458, 17878)
+			.saturating_add(RocksDbWeight::get().reads(12_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
+	}
+	fn register_worker_nitro() -> Weight {
+		Weight::from_parts(2_970_934_458, 17878)
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}

@@ -59,12 +59,10 @@ pub use verify::{verify_platform_collateral, verify_quote};
 /// bytes, so a registration needs no separate kind: the verifier of the kind detected then
 /// refuses anything that is not genuine evidence of that kind.
 pub fn evidence_kind(bytes: &[u8]) -> Option<TeeKind> {
-	let u16_at = |at: usize| {
-		bytes.get(at..at + 2).and_then(|b| b.try_into().ok()).map(u16::from_le_bytes)
-	};
-	let u32_at = |at: usize| {
-		bytes.get(at..at + 4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes)
-	};
+	let u16_at =
+		|at: usize| bytes.get(at..at + 2).and_then(|b| b.try_into().ok()).map(u16::from_le_bytes);
+	let u32_at =
+		|at: usize| bytes.get(at..at + 4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes);
 	match bytes.first()? {
 		0x84 | 0xd2 => return Some(TeeKind::Nitro),
 		_ => {}

@@ -52,12 +52,21 @@ mod host {
 		signed
 	}
 
-	pub fn quote(report_data: &[u8], quote_padding: u32) -> Vec<u8> {
+	/// `bytes` as 64 bytes of report data (cut or zero-padded).
+	pub fn report_data(bytes: &[u8]) -> [u8; 64] {
 		let mut rd = [0u8; 64];
-		for (to, from) in rd.iter_mut().zip(report_data) {
+		for (to, from) in rd.iter_mut().zip(bytes) {
 			*to = *from;
 		}
-		support::quote_of_report(&support::enclave(), &rd, quote_padding)
+		rd
+	}
+
+	pub fn quote(report_data: &[u8], quote_padding: u32) -> Vec<u8> {
+		support::quote_of_report(
+			&support::enclave(),
+			&self::report_data(report_data),
+			quote_padding,
+		)
 	}
 
 	pub fn collateral_update(now_secs: u64) -> CollateralDocuments {
@@ -101,6 +110,23 @@ pub trait AegisBenchmarking {
 	/// The dev TEE's up-to-date collateral, valid around `now_secs`.
 	fn sim_collateral(now_secs: u64) -> AllocateAndReturnByCodec<Vec<u8>> {
 		aegis_test_support::collateral(now_secs)
+	}
+
+	/// A dev SEV-SNP report of the dev worker VM carrying `report_data` (64 bytes), and its
+	/// collateral (VCEK, dev ASK and ARK).
+	fn sim_snp_evidence(
+		report_data: PassFatPointerAndRead<&[u8]>,
+	) -> AllocateAndReturnByCodec<(Vec<u8>, Vec<u8>)> {
+		aegis_test_support::snp_evidence(&host::report_data(report_data))
+	}
+
+	/// A dev Nitro attestation document of the dev worker image carrying `report_data` (64
+	/// bytes) as `user_data`, issued at `now_secs`.
+	fn sim_nitro_evidence(
+		report_data: PassFatPointerAndRead<&[u8]>,
+		now_secs: u64,
+	) -> AllocateAndReturnByCodec<Vec<u8>> {
+		aegis_test_support::nitro_evidence(&host::report_data(report_data), now_secs)
 	}
 
 	/// The dev platform's collateral documents as a PCCS serves them, valid around `now_secs`.

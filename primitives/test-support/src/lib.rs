@@ -183,6 +183,61 @@ pub fn quote_of_report(
 	tee().sgx_quote_padded(enclave, report_data, quote_padding as usize)
 }
 
+/// The dev SEV-SNP platform ([`aegis_attestation::sim::snp::SimSnp::dev`]), built once.
+pub fn snp() -> &'static aegis_attestation::sim::snp::SimSnp {
+	static SNP: OnceLock<aegis_attestation::sim::snp::SimSnp> = OnceLock::new();
+	SNP.get_or_init(aegis_attestation::sim::snp::SimSnp::dev)
+}
+
+/// The dev Nitro Secure Module ([`aegis_attestation::sim::nitro::SimNitro::dev`]), built once.
+pub fn nitro() -> &'static aegis_attestation::sim::nitro::SimNitro {
+	static NSM: OnceLock<aegis_attestation::sim::nitro::SimNitro> = OnceLock::new();
+	NSM.get_or_init(aegis_attestation::sim::nitro::SimNitro::dev)
+}
+
+/// A dev SEV-SNP report of the dev worker VM carrying `report_data`, and its collateral (the
+/// VCEK with the dev ASK and ARK).
+pub fn snp_evidence(report_data: &[u8; 64]) -> (Vec<u8>, Vec<u8>) {
+	let guest = aegis_attestation::sim::snp::SnpGuest {
+		measurement: aegis_attestation::dev::WORKER_SNP_MEASUREMENT,
+		..Default::default()
+	};
+	(snp().report(&guest, report_data), snp().collateral())
+}
+
+/// A dev Nitro attestation document of the dev worker enclave image carrying `report_data`
+/// as `user_data`, issued at `now_secs`.
+pub fn nitro_evidence(report_data: &[u8; 64], now_secs: u64) -> Vec<u8> {
+	use aegis_attestation::sim::nitro::{NitroImage, NitroRequest};
+	let [pcr0, pcr1, pcr2, pcr8] = aegis_attestation::dev::WORKER_NITRO_PCRS;
+	let image = NitroImage { pcr0, pcr1, pcr2, pcr8, debug: false };
+	let request = NitroRequest { user_data: Some(report_data.to_vec()), ..Default::default() };
+	nitro().document(&image, &request, now_secs)
+}
+
+/// Dev evidence of an SEV-SNP or Nitro worker (`kind`) carrying `report_data`, issued at
+/// `now_secs`: the evidence, its collateral, the measurement it reports and the dev root it
+/// verifies under.
+pub fn dev_evidence(
+	kind: TeeKind,
+	report_data: &[u8; 64],
+	now_secs: u64,
+) -> (Vec<u8>, Vec<u8>, Measurement, Vec<u8>) {
+	use aegis_attestation::dev;
+	match kind {
+		TeeKind::SevSnp => {
+			let (report, collateral) = snp_evidence(report_data);
+			(report, collateral, dev::worker_snp_measurement(), dev::SNP_ARK_DER.to_vec())
+		}
+		_ => (
+			nitro_evidence(report_data, now_secs),
+			Vec::new(),
+			dev::worker_nitro_measurement(),
+			dev::NITRO_ROOT_DER.to_vec(),
+		),
+	}
+}
+
 /// The dev platform's up-to-date SGX collateral (`QuoteCollateralV3` JSON), valid around
 /// `now_secs`.
 pub fn collateral(now_secs: u64) -> Vec<u8> {

@@ -9,6 +9,7 @@ use frame_support::{assert_noop, assert_ok, traits::Authorize};
 use sp_runtime::{traits::BadOrigin, transaction_validity::TransactionSource};
 
 mod cluster;
+mod kinds;
 
 fn register(who: u64, nonce: u64) -> DispatchResult {
 	TeeRegistry::register_worker(
@@ -49,8 +50,10 @@ fn a_simulated_quote_enrols_a_worker() {
 		assert_eq!(w.measurement, measurement());
 		assert_eq!(w.keys, keys(7, 0));
 		assert_eq!(w.role, WorkerRole::Primary);
-		assert_eq!(w.tcb_status, TcbStatus::UpToDate);
-		assert_eq!(w.fmspc, SimPlatform::default().fmspc);
+		assert_eq!(
+			w.tcb,
+			WorkerTcb::Intel { status: TcbStatus::UpToDate, fmspc: SimPlatform::default().fmspc }
+		);
 		assert_eq!((w.registered_at, w.attested_at, w.expires_at), (1, 1, 1 + VALIDITY));
 		assert_eq!(w.state, WorkerState::Active);
 		assert_eq!(LastNonce::<Test>::get(7), Some(1));
@@ -109,10 +112,10 @@ fn a_quote_bound_to_anything_else_is_refused() {
 		assert_noop!(call(quote(8, &k, 1), k.clone(), 1), Error::<Test>::BindingMismatch);
 		assert_noop!(call(quote(7, &keys(7, 1), 1), k.clone(), 1), Error::<Test>::BindingMismatch);
 		assert_noop!(call(quote(7, &k, 2), k.clone(), 1), Error::<Test>::BindingMismatch);
-		// Garbage and truncated quotes.
+		// Garbage (evidence of no kind) and truncated quotes.
 		assert_noop!(
 			call(vec![0u8; 100].try_into().unwrap(), k.clone(), 1),
-			Error::<Test>::QuoteRejected
+			Error::<Test>::UnknownEvidence
 		);
 		let mut cut = quote(7, &k, 1).into_inner();
 		cut.truncate(600);
@@ -183,7 +186,10 @@ fn the_tcb_floor_and_advisories_apply() {
 			Error::<Test>::AdvisoryNotAllowed
 		);
 		assert_ok!(call(7, &with(TcbStatus::SwHardeningNeeded, &["INTEL-SA-00615"])));
-		assert_eq!(Workers::<Test>::get(7).unwrap().tcb_status, TcbStatus::SwHardeningNeeded);
+		assert!(matches!(
+			Workers::<Test>::get(7).unwrap().tcb,
+			WorkerTcb::Intel { status: TcbStatus::SwHardeningNeeded, .. }
+		));
 		assert_ok!(call(9, &with(TcbStatus::UpToDate, &[])));
 		assert!(TeeRegistry::is_active(&7) && TeeRegistry::is_active(&9));
 		// Raising the floor refuses what was accepted, and the worker accepted under the old
@@ -214,18 +220,33 @@ fn a_worker_attested_under_a_root_no_longer_trusted_stops_being_active() {
 		);
 		// Removing another root changes nothing for it.
 		let other = SimTee::new([9; 32], SimPlatform::default()).root_der();
-		assert_ok!(TeeRegistry::add_trusted_root(RuntimeOrigin::root(), other.clone()));
-		assert_ok!(TeeRegistry::remove_trusted_root(RuntimeOrigin::root(), other));
+		assert_ok!(TeeRegistry::add_trusted_root(
+			RuntimeOrigin::root(),
+			TeeKind::Sgx,
+			other.clone()
+		));
+		assert_ok!(TeeRegistry::remove_trusted_root(RuntimeOrigin::root(), TeeKind::Sgx, other));
+		assert!(TeeRegistry::is_active(&7));
+		// Removing its root for another kind changes nothing for it either.
+		assert_ok!(TeeRegistry::remove_trusted_root(
+			RuntimeOrigin::root(),
+			TeeKind::Tdx,
+			dev_root.clone()
+		));
 		assert!(TeeRegistry::is_active(&7));
 		// Removing its own deactivates it at once, not at its expiry.
-		assert_ok!(TeeRegistry::remove_trusted_root(RuntimeOrigin::root(), dev_root.clone()));
+		assert_ok!(TeeRegistry::remove_trusted_root(
+			RuntimeOrigin::root(),
+			TeeKind::Sgx,
+			dev_root.clone()
+		));
 		assert!(!TeeRegistry::is_active(&7));
 		assert!(has_event(Event::WorkerDeactivated {
 			worker: 7,
 			reason: DeactivationReason::RootRemoved
 		}));
 		// Trusted again, it re-attests and is active again.
-		assert_ok!(TeeRegistry::add_trusted_root(RuntimeOrigin::root(), dev_root));
+		assert_ok!(TeeRegistry::add_trusted_root(RuntimeOrigin::root(), TeeKind::Sgx, dev_root));
 		assert_ok!(reattest(7, 0, 2));
 		assert!(TeeRegistry::is_active(&7));
 	});
@@ -276,8 +297,8 @@ fn version_0_worker_records_migrate_with_their_key_age_and_root() {
 			measurement: new.measurement.clone(),
 			keys: new.keys.clone(),
 			role: new.role,
-			tcb_status: new.tcb_status,
-			fmspc: new.fmspc,
+			tcb_status: TcbStatus::UpToDate,
+			fmspc: SimPlatform::default().fmspc,
 			registered_at: new.registered_at,
 			attested_at: new.attested_at,
 			expires_at: new.expires_at,
@@ -289,6 +310,12 @@ fn version_0_worker_records_migrate_with_their_key_age_and_root() {
 		frame_support::storage::unhashed::put_raw(&key, &old);
 		StorageVersion::new(0).put::<TeeRegistry>();
 		assert!(Workers::<Test>::get(7).is_none(), "the old record does not decode as new");
+		// Version 0 to 2 kept one list of roots (Intel's).
+		let dev_root = with_sim(|s| s.root_der());
+		let _ = TrustedRoots::<Test>::clear(10, None);
+		crate::migrations::old::TrustedRoots::<Test>::put(
+			BoundedVec::try_from(vec![dev_root.clone().try_into().unwrap()]).unwrap(),
+		);
 
 		// The chain holds collateral of evaluation 18 for an enrolled platform: the floor
 		// starts there, so the upgrade accepts no quote the chain refused before.
@@ -302,21 +329,33 @@ fn version_0_worker_records_migrate_with_their_key_age_and_root() {
 			}),
 		);
 		Platforms::<Test>::insert((TeeKind::Tdx, [9; 6]), None::<PlatformCollateral>);
-		crate::migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		let upgrade = || {
+			crate::migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+			crate::migrations::v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
+			crate::migrations::v3::MigrateV2ToV3::<Test>::on_runtime_upgrade();
+		};
+		upgrade();
 		assert_eq!(TcbEvaluationFloor::<Test>::get(), 18);
 		let migrated = Workers::<Test>::get(7).unwrap();
 		assert_eq!(
 			migrated,
 			WorkerInfo {
 				keys_since: new.attested_at,
-				root_hash: sp_io::hashing::blake2_256(&with_sim(|s| s.root_der())),
+				root_hash: sp_io::hashing::blake2_256(&dev_root),
 				..new
 			}
 		);
-		assert_eq!(TeeRegistry::on_chain_storage_version(), 1);
+		assert_eq!(TeeRegistry::on_chain_storage_version(), 3);
 		assert_eq!(Workers::<Test>::count(), 1);
+		// Intel's roots became the SGX and the TDX roots, and no other kind's.
+		for kind in [TeeKind::Sgx, TeeKind::Tdx] {
+			let expected: RootCertificate = dev_root.clone().try_into().unwrap();
+			assert_eq!(TrustedRoots::<Test>::get(kind).into_inner(), vec![expected]);
+		}
+		assert!(TrustedRoots::<Test>::get(TeeKind::SevSnp).is_empty());
+		assert!(!crate::migrations::old::TrustedRoots::<Test>::exists());
 		// Run again: nothing to do.
-		crate::migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		upgrade();
 		assert_eq!(Workers::<Test>::get(7).unwrap(), migrated);
 	});
 }
@@ -351,17 +390,24 @@ fn collateral_outside_its_window_is_refused() {
 fn only_trusted_roots_count() {
 	new_test_ext().execute_with(|| {
 		let dev_root = with_sim(|s| s.root_der());
-		assert_ok!(TeeRegistry::remove_trusted_root(RuntimeOrigin::root(), dev_root.clone()));
+		assert_ok!(TeeRegistry::remove_trusted_root(
+			RuntimeOrigin::root(),
+			TeeKind::Sgx,
+			dev_root.clone()
+		));
 		assert_noop!(register(7, 1), Error::<Test>::NoTrustedRoot);
 		let stranger = SimTee::new([9; 32], SimPlatform::default()).root_der();
-		assert_ok!(TeeRegistry::add_trusted_root(RuntimeOrigin::root(), stranger));
+		assert_ok!(TeeRegistry::add_trusted_root(RuntimeOrigin::root(), TeeKind::Sgx, stranger));
 		assert_ok!(TeeRegistry::add_trusted_root(
 			RuntimeOrigin::root(),
+			TeeKind::Sgx,
 			aegis_attestation::INTEL_SGX_ROOT_CA_DER.to_vec()
 		));
 		assert_noop!(register(7, 1), Error::<Test>::QuoteRejected);
+		// Trusted for another kind only, it does not count for SGX quotes.
+		assert_noop!(register(7, 1), Error::<Test>::QuoteRejected);
 		// Trusted again, after the others: every root is tried.
-		assert_ok!(TeeRegistry::add_trusted_root(RuntimeOrigin::root(), dev_root));
+		assert_ok!(TeeRegistry::add_trusted_root(RuntimeOrigin::root(), TeeKind::Sgx, dev_root));
 		assert_ok!(register(7, 1));
 	});
 }
@@ -644,31 +690,57 @@ fn root_and_policy_governance() {
 	new_test_ext().execute_with(|| {
 		let dev_root = with_sim(|s| s.root_der());
 		assert_noop!(
-			TeeRegistry::add_trusted_root(RuntimeOrigin::root(), dev_root.clone()),
+			TeeRegistry::add_trusted_root(RuntimeOrigin::root(), TeeKind::Sgx, dev_root.clone()),
 			Error::<Test>::RootAlreadyTrusted
 		);
 		assert_noop!(
-			TeeRegistry::add_trusted_root(RuntimeOrigin::root(), vec![]),
+			TeeRegistry::add_trusted_root(RuntimeOrigin::root(), TeeKind::Sgx, vec![]),
 			Error::<Test>::BadRoot
 		);
 		assert_noop!(
-			TeeRegistry::add_trusted_root(RuntimeOrigin::root(), vec![1; 5000]),
+			TeeRegistry::add_trusted_root(RuntimeOrigin::root(), TeeKind::Sgx, vec![1; 5000]),
 			Error::<Test>::BadRoot
 		);
-		assert_noop!(TeeRegistry::add_trusted_root(RuntimeOrigin::signed(1), vec![1]), BadOrigin);
+		assert_noop!(
+			TeeRegistry::add_trusted_root(RuntimeOrigin::signed(1), TeeKind::Sgx, vec![1]),
+			BadOrigin
+		);
 		for i in 1..=3u8 {
-			assert_ok!(TeeRegistry::add_trusted_root(RuntimeOrigin::root(), vec![i; 10]));
+			assert_ok!(TeeRegistry::add_trusted_root(
+				RuntimeOrigin::root(),
+				TeeKind::Sgx,
+				vec![i; 10]
+			));
 		}
 		assert_noop!(
-			TeeRegistry::add_trusted_root(RuntimeOrigin::root(), vec![4; 10]),
+			TeeRegistry::add_trusted_root(RuntimeOrigin::root(), TeeKind::Sgx, vec![4; 10]),
 			Error::<Test>::TooManyRoots
 		);
+		// Each kind has its own list.
+		assert_ok!(TeeRegistry::add_trusted_root(
+			RuntimeOrigin::root(),
+			TeeKind::Nitro,
+			vec![4; 10]
+		));
+		assert!(has_event(Event::RootAdded {
+			tee: TeeKind::Nitro,
+			root_hash: sp_io::hashing::blake2_256(&[4; 10])
+		}));
 		assert_noop!(
-			TeeRegistry::remove_trusted_root(RuntimeOrigin::root(), vec![9; 10]),
+			TeeRegistry::remove_trusted_root(RuntimeOrigin::root(), TeeKind::Sgx, vec![9; 10]),
 			Error::<Test>::RootNotTrusted
 		);
-		assert_ok!(TeeRegistry::remove_trusted_root(RuntimeOrigin::root(), vec![2; 10]));
-		assert_eq!(TrustedRoots::<Test>::get().len(), 3);
+		assert_noop!(
+			TeeRegistry::remove_trusted_root(RuntimeOrigin::root(), TeeKind::Sgx, vec![4; 10]),
+			Error::<Test>::RootNotTrusted
+		);
+		assert_ok!(TeeRegistry::remove_trusted_root(
+			RuntimeOrigin::root(),
+			TeeKind::Sgx,
+			vec![2; 10]
+		));
+		assert_eq!(TrustedRoots::<Test>::get(TeeKind::Sgx).len(), 3);
+		assert_eq!(TrustedRoots::<Test>::get(TeeKind::Nitro).len(), 2);
 
 		let five: Vec<Vec<u8>> = (0..5).map(|i| vec![i]).collect();
 		assert_noop!(
@@ -989,8 +1061,12 @@ fn pccs_bodies_are_split_exactly() {
 #[test]
 fn genesis_config_round_trips_through_json() {
 	let config = GenesisConfig::<Test> {
-		trusted_roots: vec![vec![1, 2, 3]],
-		measurements: vec![measurement()],
+		trusted_roots: vec![(TeeKind::SevSnp, vec![1, 2, 3])],
+		snp_tcb_floors: vec![(
+			aegis_attestation::SnpProduct::Genoa,
+			aegis_attestation::SnpTcb { snp: 22, ..Default::default() },
+		)],
+		measurements: vec![measurement(), aegis_attestation::dev::worker_nitro_measurement()],
 		min_tcb_status: Some(TcbStatus::SwHardeningNeeded),
 		allowed_advisories: vec![b"INTEL-SA-00615".to_vec()],
 		attestation_validity: 5,
@@ -1001,6 +1077,8 @@ fn genesis_config_round_trips_through_json() {
 	let json = serde_json::to_string(&config).unwrap();
 	let back: GenesisConfig<Test> = serde_json::from_str(&json).unwrap();
 	assert_eq!(back.tcb_evaluation_floor, 17);
+	assert_eq!(back.trusted_roots, config.trusted_roots);
+	assert_eq!(back.snp_tcb_floors, config.snp_tcb_floors);
 	assert_eq!(back.measurements, config.measurements);
 	assert_eq!(back.min_tcb_status, config.min_tcb_status);
 	assert_eq!(back.redundancy, config.redundancy);
