@@ -94,10 +94,25 @@ impl Default for WorkerSection {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TeeSection {
-	/// `sim`, `tdx`, `sgx` or `dstack`.
+	/// `sim` (simulated SGX), `sim-snp`, `sim-nitro`, `tdx`, `sgx`, `dstack`, `snp` or
+	/// `nitro`.
 	pub backend: String,
-	/// The configfs-tsm report directory (`tdx`).
+	/// The configfs-tsm report directory (`tdx`, `snp`).
 	pub configfs_tsm_path: PathBuf,
+	/// The SEV-SNP guest driver, used when configfs-tsm is absent (`snp`).
+	pub sev_guest_device: PathBuf,
+	/// The VM privilege level SEV-SNP reports are requested at (`snp`; 0 unless an SVSM runs
+	/// below the guest).
+	pub snp_vmpl: u32,
+	/// A file holding the VCEK or VLEK certificate, when the host attaches none (`snp`).
+	pub snp_vcek_file: Option<PathBuf>,
+	/// AMD's KDS, or a cache or forwarding proxy of it, over plain HTTP (`snp`).
+	pub snp_kds_url: Option<String>,
+	/// `Milan`, `Genoa` or `Turin`, for version 2 reports, which do not name their CPU (`snp`).
+	pub snp_product: Option<String>,
+	/// A file holding the 32-byte sealing secret a key broker provisioned (`nitro`; `snp`
+	/// through configfs-tsm, which has no derived keys).
+	pub sealing_key_file: Option<PathBuf>,
 	/// A file holding the 32-byte sealing secret a key broker provisioned (`tdx`, which has
 	/// no sealing key of its own).
 	pub tdx_sealing_key_file: Option<PathBuf>,
@@ -114,6 +129,12 @@ impl Default for TeeSection {
 		Self {
 			backend: "sim".into(),
 			configfs_tsm_path: PathBuf::from("/sys/kernel/config/tsm/report"),
+			sev_guest_device: PathBuf::from("/dev/sev-guest"),
+			snp_vmpl: 0,
+			snp_vcek_file: None,
+			snp_kds_url: None,
+			snp_product: None,
+			sealing_key_file: None,
 			tdx_sealing_key_file: None,
 			gramine_attestation_path: PathBuf::from("/dev/attestation"),
 			dstack_socket: PathBuf::from("/var/run/dstack.sock"),
@@ -201,8 +222,16 @@ impl Default for ApiSection {
 /// The TEE backend the worker uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
-	/// The simulated TEE (development chains only).
+	/// The simulated SGX TEE (development chains only).
 	Sim,
+	/// The simulated SEV-SNP platform (development chains only).
+	SimSnp,
+	/// The simulated Nitro Secure Module (development chains only).
+	SimNitro,
+	/// AMD SEV-SNP through configfs-tsm or `/dev/sev-guest`.
+	Snp,
+	/// AWS Nitro Enclaves through `/dev/nsm`.
+	Nitro,
 	/// Intel TDX through configfs-tsm.
 	Tdx,
 	/// Intel SGX under Gramine.
@@ -316,16 +345,34 @@ impl Config {
 		};
 		let backend = match self.tee.backend.as_str() {
 			"sim" => Some(Backend::Sim),
+			"sim-snp" => Some(Backend::SimSnp),
+			"sim-nitro" => Some(Backend::SimNitro),
 			"tdx" => Some(Backend::Tdx),
 			"sgx" => Some(Backend::Sgx),
 			"dstack" => Some(Backend::Dstack),
+			"snp" => Some(Backend::Snp),
+			"nitro" => Some(Backend::Nitro),
 			other => {
 				problems.push(format!(
-					"tee.backend `{other}` is not one of `sim`, `tdx`, `sgx`, `dstack`"
+					"tee.backend `{other}` is not one of `sim`, `sim-snp`, `sim-nitro`, `tdx`, \
+					 `sgx`, `dstack`, `snp`, `nitro`"
 				));
 				None
 			}
 		};
+		if backend == Some(Backend::Nitro) && self.tee.sealing_key_file.is_none() {
+			problems.push(
+				"tee.sealing_key_file is required with the nitro backend (an enclave has no \
+				 sealing key or storage of its own; provision one from a key broker)"
+					.to_string(),
+			);
+		}
+		if let Some(product) = &self.tee.snp_product {
+			if aegis_attestation::SnpProduct::from_name(product).is_none() {
+				problems
+					.push(format!("tee.snp_product `{product}` is not one of Milan, Genoa, Turin"));
+			}
+		}
 		if backend == Some(Backend::Tdx) && self.tee.tdx_sealing_key_file.is_none() {
 			problems.push(
 				"tee.tdx_sealing_key_file is required with the tdx backend (configfs-tsm has no \
@@ -433,13 +480,24 @@ impl Config {
 	}
 }
 
+impl Backend {
+	/// Whether it is one of the simulated TEEs (dev chains only).
+	pub fn is_simulated(self) -> bool {
+		matches!(self, Self::Sim | Self::SimSnp | Self::SimNitro)
+	}
+}
+
 impl fmt::Display for Backend {
 	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
 		f.write_str(match self {
 			Self::Sim => "sim",
+			Self::SimSnp => "sim-snp",
+			Self::SimNitro => "sim-nitro",
 			Self::Tdx => "tdx",
 			Self::Sgx => "sgx",
 			Self::Dstack => "dstack",
+			Self::Snp => "snp",
+			Self::Nitro => "nitro",
 		})
 	}
 }

@@ -303,16 +303,16 @@ impl<C: Chain> Worker<C> {
 		};
 		let mempool = Mempool::new(w.mempool_capacity);
 		let budget = BatchBudget::of_runtime();
-		// Peers' quotes must chain to the root this worker's own quotes chain to.
-		let roots = vec![match settings.backend {
-			crate::config::Backend::Sim => aegis_attestation::dev::SIM_ROOT_CA_DER.to_vec(),
-			_ => aegis_attestation::INTEL_SGX_ROOT_CA_DER.to_vec(),
-		}];
+		// Peers' evidence must chain to the roots of this worker's world: the dev roots for a
+		// simulated TEE, the vendors' for hardware.
+		let roots = crate::tee::peer_roots(settings.backend);
+		let mut peer_measurements = settings.peer_measurements.clone();
+		peer_measurements.extend(crate::tee::dev_peer_measurements(settings.backend));
 		let cluster = Cluster::load(
 			&settings.raw.worker.data_dir,
 			&sealing_key,
 			roots,
-			settings.peer_measurements.clone(),
+			peer_measurements,
 			settings.raw.cluster.reprovision_after_blocks,
 		)?;
 		let keys = Arc::new(keys);

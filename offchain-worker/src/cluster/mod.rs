@@ -151,7 +151,7 @@ pub const FAULT_MIN_FAILURES: u64 = 3;
 /// The cluster state this worker keeps.
 pub struct Cluster {
 	secrets: ClusterSecrets,
-	roots: Vec<Vec<u8>>,
+	roots: Vec<(aegis_attestation::TeeKind, Vec<u8>)>,
 	extra_measurements: Vec<aegis_attestation::Measurement>,
 	policy: Option<PeerPolicy>,
 	reprovision_after: BlockNumber,
@@ -172,7 +172,7 @@ impl Cluster {
 	pub fn load(
 		dir: &Path,
 		sealing_key: &[u8; 32],
-		roots: Vec<Vec<u8>>,
+		roots: Vec<(aegis_attestation::TeeKind, Vec<u8>)>,
 		extra_measurements: Vec<aegis_attestation::Measurement>,
 		reprovision_after: BlockNumber,
 	) -> Result<Self, KeyStoreError> {

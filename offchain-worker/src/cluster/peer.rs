@@ -4,7 +4,8 @@
 //! through an RPC node it does not control: a malicious node (or host) could answer with a key
 //! of its own for a registered worker. So before sealing a secret to a receiver, the sender
 //! verifies the receiver's quote and collateral itself (as carried by the receiver's own
-//! registration or re-attestation extrinsic) with dcap-qvl, under the roots it trusts, against
+//! registration or re-attestation extrinsic), of whatever TEE kind, with the chain's own
+//! verifier (`aegis_attestation::verify_evidence`), under the roots it trusts for that kind, against
 //! its own allowlist of measurements (its own enclave's, plus any configured), and checks that
 //! the quote's report data binds this chain, the receiver's account and exactly the keys it is
 //! about to seal to. A substituted key has no genuine quote binding it, so nothing is sealed
@@ -16,17 +17,17 @@
 //! a key outside a genuine, allowed enclave).
 
 use crate::chain::PeerAttestation;
-use aegis_attestation::Measurement;
+use aegis_attestation::{Measurement, TeeKind};
 use aegis_primitives::binding::{keys_hash, report_data, EnclaveKeys};
 use aegis_runtime::{AccountId, Runtime};
 
 /// Why a peer was not trusted.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PeerError {
-	/// Its quote chains to no root this worker trusts.
+	/// Its evidence chains to no root this worker trusts (or is of no known kind).
 	#[error("its quote chains to no trusted root")]
 	UntrustedRoot,
-	/// dcap-qvl refused the quote.
+	/// The verifier refused the evidence.
 	#[error("its quote does not verify: {0}")]
 	Quote(String),
 	/// A debug enclave.
@@ -40,30 +41,43 @@ pub enum PeerError {
 	Binding,
 }
 
-/// What this worker accepts of a peer: the roots its quotes may chain to and its measurements.
+/// What this worker accepts of a peer: the roots its evidence may chain to, per TEE kind, and
+/// its measurements.
 #[derive(Clone, Debug)]
 pub struct PeerPolicy {
-	roots: Vec<Vec<u8>>,
+	roots: Vec<(TeeKind, Vec<u8>)>,
 	measurements: Vec<Measurement>,
 }
 
 impl PeerPolicy {
-	/// Trusting `roots` (DER) and `measurements`.
-	pub fn new(roots: Vec<Vec<u8>>, measurements: Vec<Measurement>) -> Self {
+	/// Trusting `roots` (kind, DER) and `measurements`.
+	pub fn new(roots: Vec<(TeeKind, Vec<u8>)>, measurements: Vec<Measurement>) -> Self {
 		Self { roots, measurements }
 	}
 
-	/// Verifies `quote` with `collateral` at `now_secs` under a trusted root and returns its
-	/// measurement, whatever it is (this worker's own, to learn what it runs).
+	/// Verifies `quote` (evidence of any kind) with `collateral` at `now_secs` under a root
+	/// trusted for its kind and returns what it says, whatever its measurement (this worker's
+	/// own, to learn what it runs).
 	pub fn measure(
 		&self,
 		quote: &[u8],
 		collateral: &[u8],
 		now_secs: u64,
-	) -> Result<aegis_attestation::VerifiedQuote, PeerError> {
-		let end = aegis_attestation::chain_root(quote).ok_or(PeerError::UntrustedRoot)?;
-		let root = self.roots.iter().find(|r| **r == end).ok_or(PeerError::UntrustedRoot)?;
-		aegis_attestation::verify_quote(quote, collateral, root, now_secs)
+	) -> Result<aegis_attestation::VerifiedAttestation, PeerError> {
+		let kind = aegis_attestation::evidence_kind(quote).ok_or(PeerError::UntrustedRoot)?;
+		let roots: Vec<Vec<u8>> =
+			self.roots.iter().filter(|(k, _)| *k == kind).map(|(_, r)| r.clone()).collect();
+		if matches!(kind, TeeKind::Sgx | TeeKind::Tdx) {
+			// Intel's chains name their root: one not trusted is refused before verifying.
+			let end = aegis_attestation::chain_root(quote).ok_or(PeerError::UntrustedRoot)?;
+			if !roots.contains(&end) {
+				return Err(PeerError::UntrustedRoot);
+			}
+		}
+		if roots.is_empty() {
+			return Err(PeerError::UntrustedRoot);
+		}
+		aegis_attestation::verify_evidence(kind, quote, collateral, &roots, now_secs)
 			.map_err(|e| PeerError::Quote(format!("{e:?}")))
 	}
 

@@ -16,6 +16,9 @@ fn mkfifo(path: &Path) {
 	assert!(status.success(), "mkfifo {}", path.display());
 }
 
+/// What a fake TSM driver answers: `outblob` and, optionally, `auxblob`.
+pub type TsmAnswer = Box<dyn FnOnce(&[u8; 64]) -> (Vec<u8>, Option<Vec<u8>>) + Send>;
+
 /// A configfs-tsm report entry whose driver answers one request.
 pub struct ConfigfsTsm;
 
@@ -25,10 +28,27 @@ impl ConfigfsTsm {
 	/// by `step` (1 is one write; more means another writer slipped in). The thread returns
 	/// the report data it saw.
 	pub fn start(entry: &Path, provider: &str, step: u64) -> JoinHandle<Vec<u8>> {
+		Self::start_with(
+			entry,
+			provider,
+			step,
+			Box::new(|report| (SimTee::dev().tdx_quote(&TdGuest::default(), report), None)),
+		)
+	}
+
+	/// As [`Self::start`], answering with `answer` of the report data; `privlevel` is laid
+	/// out too, and `auxblob` written when the answer has one.
+	pub fn start_with(
+		entry: &Path,
+		provider: &str,
+		step: u64,
+		answer: TsmAnswer,
+	) -> JoinHandle<Vec<u8>> {
 		std::fs::create_dir_all(entry).unwrap();
 		std::fs::write(entry.join("provider"), format!("{provider}\n")).unwrap();
 		std::fs::write(entry.join("generation"), "0\n").unwrap();
 		std::fs::write(entry.join("inblob"), b"").unwrap();
+		std::fs::write(entry.join("privlevel"), b"").unwrap();
 		mkfifo(&entry.join("outblob"));
 		let entry = entry.to_path_buf();
 		std::thread::spawn(move || {
@@ -36,9 +56,13 @@ impl ConfigfsTsm {
 			let mut out =
 				std::fs::OpenOptions::new().write(true).open(entry.join("outblob")).unwrap();
 			let inblob = std::fs::read(entry.join("inblob")).unwrap();
-			std::fs::write(entry.join("generation"), format!("{step}\n")).unwrap();
 			let report: [u8; 64] = inblob.as_slice().try_into().expect("64-byte inblob");
-			out.write_all(&SimTee::dev().tdx_quote(&TdGuest::default(), &report)).unwrap();
+			let (outblob, auxblob) = answer(&report);
+			if let Some(aux) = auxblob {
+				std::fs::write(entry.join("auxblob"), aux).unwrap();
+			}
+			std::fs::write(entry.join("generation"), format!("{step}\n")).unwrap();
+			out.write_all(&outblob).unwrap();
 			inblob
 		})
 	}

@@ -1,17 +1,24 @@
 //! The TEEs the worker runs in, behind one trait: a quote over given report data, a sealing key
 //! bound to the enclave's identity, and a description of the platform.
 //!
-//! - [`sim::SimBackend`]: the simulated TEE of `aegis-attestation` (development chains).
-//! - [`tdx::TdxBackend`]: Intel TDX through the Linux configfs-tsm report interface.
+//! - [`sim::SimBackend`]: the simulated TEEs of `aegis-attestation` (SGX, SEV-SNP, Nitro;
+//!   development chains).
+//! - [`tdx::TdxBackend`]: Intel TDX through the Linux configfs-tsm report interface
+//!   ([`tsm`]).
+//! - [`snp::SnpBackend`]: AMD SEV-SNP through configfs-tsm or `/dev/sev-guest`.
+//! - [`nitro::NitroBackend`]: AWS Nitro Enclaves through `/dev/nsm`.
 //! - [`sgx::SgxBackend`]: Intel SGX under Gramine's `/dev/attestation` pseudo-files.
 //! - [`dstack::DstackBackend`]: a Phala dstack CVM through its guest agent's unix socket.
 
 pub mod dstack;
 #[cfg(test)]
 pub mod fake;
+pub mod nitro;
 pub mod sgx;
 pub mod sim;
+pub mod snp;
 pub mod tdx;
+pub mod tsm;
 
 use crate::config::{Backend, Settings};
 use serde::Serialize;
@@ -32,7 +39,8 @@ pub use crate::tee_error::TeeError;
 
 /// A trusted execution environment, as the worker uses it.
 pub trait Tee: Send + Sync {
-	/// A DCAP quote whose report data is `report_data`.
+	/// Evidence (a DCAP quote, an SEV-SNP report, a Nitro document) whose report data is
+	/// `report_data`.
 	fn quote(&self, report_data: &[u8; 64]) -> Result<Vec<u8>, TeeError>;
 	/// The collateral the chain needs to verify `quote` at `now_secs`.
 	fn collateral(&self, quote: &[u8], now_secs: u64) -> Result<Vec<u8>, TeeError>;
@@ -48,6 +56,32 @@ pub fn open(settings: &Settings) -> Result<Box<dyn Tee>, TeeError> {
 	let tee = &settings.raw.tee;
 	Ok(match settings.backend {
 		Backend::Sim => Box::new(sim::SimBackend::dev()),
+		Backend::SimSnp => Box::new(sim::SimBackend::dev_snp()),
+		Backend::SimNitro => Box::new(sim::SimBackend::dev_nitro()),
+		Backend::Snp => {
+			let source = if tee.configfs_tsm_path.exists() {
+				snp::SnpSource::Tsm(tsm::ConfigfsTsm::under(tee.configfs_tsm_path.clone()))
+			} else {
+				snp::SnpSource::Device(std::sync::Arc::new(snp::LinuxSevGuest::open(
+					&tee.sev_guest_device,
+				)?))
+			};
+			let vcek = snp::VcekSource {
+				file: tee.snp_vcek_file.clone(),
+				kds_url: tee.snp_kds_url.clone(),
+				product: tee
+					.snp_product
+					.as_deref()
+					.and_then(aegis_attestation::SnpProduct::from_name),
+			};
+			Box::new(snp::SnpBackend::new(source, vcek, tee.snp_vmpl, tee.sealing_key_file.clone()))
+		}
+		Backend::Nitro => Box::new(nitro::NitroBackend::new(
+			std::sync::Arc::new(nitro::NsmDevice),
+			tee.sealing_key_file
+				.clone()
+				.ok_or_else(|| TeeError::Unavailable("nitro needs tee.sealing_key_file".into()))?,
+		)),
 		Backend::Tdx => Box::new(tdx::TdxBackend::new(
 			tee.configfs_tsm_path.clone(),
 			tee.tdx_sealing_key_file.clone().ok_or_else(|| {
@@ -62,6 +96,38 @@ pub fn open(settings: &Settings) -> Result<Box<dyn Tee>, TeeError> {
 			Box::new(dstack::DstackBackend::new(tee.dstack_socket.clone(), pccs(settings)?))
 		}
 	})
+}
+
+/// The roots a worker trusts its peers' evidence to chain to, per kind: the simulators' dev
+/// roots for the simulated backends (dev chains), the vendors' otherwise (Intel's SGX root CA,
+/// AMD's ARKs, the AWS Nitro root).
+pub fn peer_roots(backend: Backend) -> Vec<(aegis_attestation::TeeKind, Vec<u8>)> {
+	use aegis_attestation::{dev, TeeKind};
+	let simulated = backend.is_simulated();
+	let mut roots = Vec::new();
+	for kind in [TeeKind::Sgx, TeeKind::Tdx, TeeKind::SevSnp, TeeKind::Nitro] {
+		let of_kind: Vec<&[u8]> = match (simulated, kind) {
+			(true, TeeKind::Sgx | TeeKind::Tdx) => vec![dev::SIM_ROOT_CA_DER],
+			(true, TeeKind::SevSnp) => vec![dev::SNP_ARK_DER],
+			(true, TeeKind::Nitro) => vec![dev::NITRO_ROOT_DER],
+			(false, TeeKind::Sgx | TeeKind::Tdx) => vec![aegis_attestation::INTEL_SGX_ROOT_CA_DER],
+			(false, TeeKind::SevSnp) => aegis_attestation::amd::ARKS.to_vec(),
+			(false, TeeKind::Nitro) => vec![aegis_attestation::AWS_NITRO_ROOT_G1_DER],
+		};
+		roots.extend(of_kind.into_iter().map(|r| (kind, r.to_vec())));
+	}
+	roots
+}
+
+/// The measurements a simulated backend's peers may have besides its own: the dev worker's of
+/// every kind, so SGX, SEV-SNP and Nitro dev workers form one cluster. None for hardware
+/// backends (their peers' measurements are configured: `worker.peer_measurements`).
+pub fn dev_peer_measurements(backend: Backend) -> Vec<aegis_attestation::Measurement> {
+	use aegis_attestation::dev;
+	if !backend.is_simulated() {
+		return Vec::new();
+	}
+	vec![dev::worker_measurement(), dev::worker_snp_measurement(), dev::worker_nitro_measurement()]
 }
 
 fn pccs(settings: &Settings) -> Result<crate::pccs::Pccs, TeeError> {

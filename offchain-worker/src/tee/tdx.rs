@@ -1,116 +1,39 @@
-//! Intel TDX through the Linux configfs-tsm report interface
-//! (`Documentation/ABI/testing/configfs-tsm-report`): the worker owns one report entry under
-//! `/sys/kernel/config/tsm/report/`, writes the 64-byte report data to `inblob`, reads the quote
-//! from `outblob`, and checks through `generation` that no other writer changed the entry in
-//! between. configfs-tsm has no sealing key, so the key set is sealed under a secret a key
-//! broker provisions to the trust domain (a file), run through a KDF.
+//! Intel TDX through the Linux configfs-tsm report interface ([`super::tsm`], provider
+//! `tdx_guest`). configfs-tsm has no sealing key, so the key set is sealed under a secret a
+//! key broker provisions to the trust domain (a file), run through a KDF.
 
-use super::{derive_key, PlatformInfo, Tee, TeeError};
+use super::{derive_key, tsm::ConfigfsTsm, PlatformInfo, Tee, TeeError};
 use crate::pccs::Pccs;
-use std::{
-	io::Write,
-	path::{Path, PathBuf},
-	sync::Mutex,
-};
+use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
 /// A TDX guest's quote generation through configfs-tsm.
 pub struct TdxBackend {
-	entry: PathBuf,
+	tsm: ConfigfsTsm,
 	sealing_key_file: PathBuf,
 	pccs: Pccs,
-	// One request at a time through the entry.
-	lock: Mutex<()>,
 }
 
 impl TdxBackend {
 	/// Uses the report entry `aegis-worker-<pid>` under `root` (created if missing).
 	pub fn new(root: PathBuf, sealing_key_file: PathBuf, pccs: Pccs) -> Self {
-		let entry = root.join(format!("aegis-worker-{}", std::process::id()));
-		Self::with_entry(entry, sealing_key_file, pccs)
+		Self { tsm: ConfigfsTsm::under(root), sealing_key_file, pccs }
 	}
 
 	/// Uses the report entry `entry`.
 	pub fn with_entry(entry: PathBuf, sealing_key_file: PathBuf, pccs: Pccs) -> Self {
-		Self { entry, sealing_key_file, pccs, lock: Mutex::new(()) }
-	}
-
-	fn ensure_entry(&self) -> Result<(), TeeError> {
-		match std::fs::create_dir(&self.entry) {
-			Ok(()) => Ok(()),
-			Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-			Err(e) if e.raw_os_error() == Some(6) => Err(TeeError::Unavailable(format!(
-				"{}: no TSM provider is registered (is this a TDX guest with the tdx_guest driver?)",
-				self.entry.display()
-			))),
-			Err(e) => Err(TeeError::io(format!("creating {}", self.entry.display()))(e)),
-		}
-	}
-
-	fn read_text(&self, name: &str) -> Result<String, TeeError> {
-		let path = self.entry.join(name);
-		std::fs::read_to_string(&path)
-			.map(|s| s.trim().to_string())
-			.map_err(TeeError::io(format!("reading {}", path.display())))
-	}
-
-	fn generation(&self) -> Result<u64, TeeError> {
-		let text = self.read_text("generation")?;
-		text.parse().map_err(|_| {
-			TeeError::Protocol(format!("configfs-tsm generation `{text}` is not a number"))
-		})
+		Self { tsm: ConfigfsTsm::new(entry), sealing_key_file, pccs }
 	}
 
 	/// The provider behind the entry (`tdx_guest` on TDX).
 	pub fn provider(&self) -> Result<String, TeeError> {
-		self.ensure_entry()?;
-		self.read_text("provider")
-	}
-}
-
-impl Drop for TdxBackend {
-	fn drop(&mut self) {
-		// configfs frees the entry's blobs on rmdir; a plain directory (a fake) may refuse.
-		let _ = std::fs::remove_dir(&self.entry);
+		self.tsm.provider()
 	}
 }
 
 impl Tee for TdxBackend {
 	fn quote(&self, report_data: &[u8; 64]) -> Result<Vec<u8>, TeeError> {
-		let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-		self.ensure_entry()?;
-		let provider = self.read_text("provider")?;
-		if provider != "tdx_guest" {
-			return Err(TeeError::Unavailable(format!(
-				"configfs-tsm provider is `{provider}`, not tdx_guest"
-			)));
-		}
-		let before = self.generation()?;
-		let inblob = self.entry.join("inblob");
-		// configfs hands a binary attribute to the driver when the file is closed.
-		{
-			let mut file = std::fs::OpenOptions::new()
-				.write(true)
-				.open(&inblob)
-				.map_err(TeeError::io(format!("opening {}", inblob.display())))?;
-			file.write_all(report_data)
-				.map_err(TeeError::io(format!("writing {}", inblob.display())))?;
-		}
-		let outblob = self.entry.join("outblob");
-		let quote = std::fs::read(&outblob)
-			.map_err(TeeError::io(format!("reading {}", outblob.display())))?;
-		let after = self.generation()?;
-		if after != before + 1 {
-			return Err(TeeError::Protocol(format!(
-				"configfs-tsm entry {} was written by someone else (generation {before} -> \
-				 {after}); quote discarded",
-				self.entry.display()
-			)));
-		}
-		if quote.is_empty() {
-			return Err(TeeError::Protocol("configfs-tsm returned an empty quote".into()));
-		}
-		Ok(quote)
+		Ok(self.tsm.report("tdx_guest", report_data, None)?.outblob)
 	}
 
 	fn collateral(&self, quote: &[u8], _now_secs: u64) -> Result<Vec<u8>, TeeError> {
@@ -127,7 +50,7 @@ impl Tee for TdxBackend {
 			tee: "tdx".into(),
 			details: serde_json::json!({
 				"interface": "configfs-tsm",
-				"entry": self.entry.display().to_string(),
+				"entry": self.tsm.entry().display().to_string(),
 				"provider": self.provider()?,
 			}),
 		})
@@ -135,7 +58,7 @@ impl Tee for TdxBackend {
 }
 
 /// A 32-byte secret stored raw or as 64 hex digits.
-fn read_secret_file(path: &Path) -> Result<Zeroizing<[u8; 32]>, TeeError> {
+pub(crate) fn read_secret_file(path: &Path) -> Result<Zeroizing<[u8; 32]>, TeeError> {
 	let bytes = Zeroizing::new(
 		std::fs::read(path).map_err(TeeError::io(format!("reading {}", path.display())))?,
 	);

@@ -255,6 +255,11 @@ impl SimSnp {
 		&self.ark_der
 	}
 
+	/// The dev ASK (DER), issuer of the VCEK.
+	pub fn ask_der(&self) -> &[u8] {
+		&self.ask_der
+	}
+
 	/// The chip's VCEK certificate (DER).
 	pub fn vcek_der(&self) -> &[u8] {
 		&self.vcek_der
