@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Runs QuantumAegis on this machine: builds `aegis-node` and `aegis-worker` (release), starts a
 # development chain and a cluster of simulated-TEE workers (three by default, each its own
-# enclave identity, data directory and status port) that enrol, share the cluster key and
-# elect a leader, and the web app (clients/web, built with Vite and served by `vite preview`),
+# enclave identity, data directory and status port; the TEE kinds take turns: an SGX enclave,
+# an AMD SEV-SNP guest, an AWS Nitro enclave, each under its simulator's dev root) that enrol,
+# share the cluster key and elect a leader, and the web app (clients/web, built with Vite and served by `vite preview`),
 # prints where everything listens, and stops them all cleanly on Ctrl-C.
 #
 #   ./scripts/dev-network.sh
 #   WORKERS=5 REDUNDANCY=1 ./scripts/dev-network.sh   # 1..10 workers; the last one redundancy
 #   RPC_PORT=9955 API_PORT=8799 WEB_PORT=8081 BLOCK_TIME_MS=500 ./scripts/dev-network.sh
 #   WEB=0 ./scripts/dev-network.sh                     # without the web app (no Node.js needed)
+#   TEES="sim" ./scripts/dev-network.sh                # every worker on one kind (sim, sim-snp, sim-nitro)
 #
 # Worker i (from 1) serves its status API on API_PORT + i - 1.
 set -euo pipefail
@@ -23,6 +25,7 @@ WEB="${WEB:-1}"
 BLOCK_TIME_MS="${BLOCK_TIME_MS:-1000}"
 WORKERS="${WORKERS:-3}"
 REDUNDANCY="${REDUNDANCY:-0}"
+read -r -a tees <<<"${TEES:-sim sim-snp sim-nitro}"
 case "$WORKERS" in
 	[1-9] | 10) ;;
 	*) echo "WORKERS must be 1 to 10" >&2; exit 1 ;;
@@ -74,7 +77,8 @@ for i in $(seq 1 "$WORKERS"); do
 	if [ "$REDUNDANCY" = 1 ] && [ "$i" = "$WORKERS" ] && [ "$WORKERS" -gt 1 ]; then role=redundancy; fi
 	port=$((API_PORT + i - 1))
 	# Each worker its own data directory: its own sealed keys, account and enclave instance.
-	"$bin/aegis-worker" --config offchain-worker/worker.example.toml --tee sim \
+	tee="${tees[$(((i - 1) % ${#tees[@]}))]}"
+	"$bin/aegis-worker" --config offchain-worker/worker.example.toml --tee "$tee" \
 		--dev-funder //Alice --rpc-url "ws://127.0.0.1:$RPC_PORT" --role "$role" \
 		--listen "127.0.0.1:$port" --public-url "http://127.0.0.1:$port" \
 		--data-dir "$run_dir/worker-$i" \

@@ -7,6 +7,7 @@ fn main() -> std::io::Result<()> {
 	let targets: [(&str, Vec<Vec<u8>>); 6] = [
 		("envelope_open", aegis_fuzz::seeds::envelope_open()),
 		("verify_quote", aegis_fuzz::seeds::verify_quote()),
+		("verify_evidence", aegis_fuzz::seeds::verify_evidence()),
 		("platform_collateral", aegis_fuzz::seeds::platform_collateral()),
 		("revealed_call", aegis_fuzz::seeds::revealed_call()),
 		("batch", aegis_fuzz::seeds::batch()),

@@ -151,6 +151,54 @@ pub fn batch() -> Vec<Vec<u8>> {
 	]
 }
 
+/// Genuine SEV-SNP reports (Milan v2, Genoa v5, Turin v5, a VLEK-signed one) with their
+/// certificates and Nitro documents (production and debug) inside their windows, under the
+/// vendors' roots; simulated ones under the dev roots.
+pub fn verify_evidence() -> Vec<Vec<u8>> {
+	use aegis_attestation::sim::{
+		nitro::{NitroImage, NitroRequest},
+		snp::SnpGuest,
+	};
+	let vendor = |evidence: &[u8], collateral: &[u8], now: u64| {
+		frame::join(&[evidence, collateral, &[1], &now.to_le_bytes()])
+	};
+	let dev = |evidence: &[u8], collateral: &[u8]| {
+		frame::join(&[evidence, collateral, &[0], &NOW_SECS.to_le_bytes()])
+	};
+	let snp = aegis_test_support::snp();
+	let report = snp.report(&SnpGuest::default(), &[6; 64]);
+	let nitro = aegis_test_support::nitro();
+	let request =
+		NitroRequest { user_data: Some(vec![7; 64]), nonce: Some(vec![1]), public_key: None };
+	let document = nitro.document(&NitroImage::named("fuzz"), &request, NOW_SECS);
+	vec![
+		vendor(
+			include_bytes!("../../primitives/attestation/tests/fixtures/snp/milan_v2_virtee-sev.report.bin"),
+			include_bytes!("../../primitives/attestation/tests/fixtures/snp/milan_v2_virtee-sev.vcek.der"),
+			1_700_000_000,
+		),
+		vendor(
+			include_bytes!("../../primitives/attestation/tests/fixtures/snp/genoa_v5_oak.report.bin"),
+			include_bytes!("../../primitives/attestation/tests/fixtures/snp/genoa_v5_oak.vcek.der"),
+			1_760_000_000,
+		),
+		vendor(
+			include_bytes!("../../primitives/attestation/tests/fixtures/snp/turin_v5_oak.report.bin"),
+			include_bytes!("../../primitives/attestation/tests/fixtures/snp/turin_v5_oak.vcek.der"),
+			1_760_000_000,
+		),
+		vendor(
+			include_bytes!("../../primitives/attestation/tests/fixtures/snp/milan_v3_vlek_aws_trustee.report.bin"),
+			include_bytes!("../../primitives/attestation/tests/fixtures/snp/milan_v3_vlek_aws_trustee.vlek.der"),
+			1_740_000_000,
+		),
+		vendor(include_bytes!("../../primitives/attestation/tests/fixtures/nitro/cape_2022-09-15_prod.cbor"), &[], 1_663_264_000),
+		vendor(include_bytes!("../../primitives/attestation/tests/fixtures/nitro/evervault_2023-09-18_debug.cbor"), &[], 1_695_048_000),
+		dev(&report, &snp.collateral()),
+		dev(&document, &[]),
+	]
+}
+
 /// What the worker's peers answer: a PCCS TCB info response (chunked and not), its issuer
 /// chain header, a dstack quote answer, and a simulated quote.
 pub fn worker_parsers() -> Vec<Vec<u8>> {

@@ -53,6 +53,37 @@ pub fn quote_root(which: &[u8]) -> &'static [u8] {
 	}
 }
 
+/// The SEV-SNP and Nitro verifiers on `[evidence, collateral, roots (0: the dev roots, 1: the
+/// vendors'), now (u64 LE)]`, the kind read from the evidence as the registry reads it: what
+/// verifies is of the kind read, valid at `now`, and reports the measurement of its kind.
+pub fn verify_evidence(data: &[u8]) {
+	use aegis_attestation::{dev, Measurement, TeeKind};
+	let Some([evidence, collateral, roots, now]) = frame::split::<4>(data) else { return };
+	let now = now.first_chunk::<8>().map_or(NOW_SECS, |b| u64::from_le_bytes(*b));
+	let vendors = roots.first() == Some(&1);
+	let Some(kind) = aegis_attestation::evidence_kind(evidence) else { return };
+	let roots: Vec<Vec<u8>> = match (kind, vendors) {
+		(TeeKind::SevSnp, false) => vec![dev::SNP_ARK_DER.to_vec()],
+		(TeeKind::SevSnp, true) => {
+			aegis_attestation::amd::ARKS.iter().map(|r| r.to_vec()).collect()
+		}
+		(TeeKind::Nitro, false) => vec![dev::NITRO_ROOT_DER.to_vec()],
+		(TeeKind::Nitro, true) => vec![aegis_attestation::AWS_NITRO_ROOT_G1_DER.to_vec()],
+		// DCAP quotes have their own target.
+		_ => return,
+	};
+	if let Ok(v) = aegis_attestation::verify_evidence(kind, evidence, collateral, &roots, now) {
+		assert_eq!(v.tee, kind, "verified as another kind");
+		assert!(v.valid_until >= now, "accepted evidence that expired before {now}");
+		let of_kind = matches!(
+			(kind, &v.measurement),
+			(TeeKind::SevSnp, Measurement::SevSnp { .. })
+				| (TeeKind::Nitro, Measurement::Nitro { .. })
+		);
+		assert!(of_kind, "a measurement of another kind");
+	}
+}
+
 /// `aegis_attestation::verify_platform_collateral` on `[tcb_info, its signature, qe_identity,
 /// its signature, issuer chain, root CA CRL, now (u64 LE)]` under the simulated dev root.
 pub fn platform_collateral(data: &[u8]) {

@@ -42,6 +42,28 @@ fn verify_quote() {
 }
 
 #[test]
+fn verify_evidence() {
+	// The seeds verify (as what they are), so mutations start from accepted evidence.
+	for seed in seeds::verify_evidence() {
+		let [evidence, collateral, roots, now] = aegis_fuzz::frame::split::<4>(&seed).unwrap();
+		let kind = aegis_attestation::evidence_kind(evidence).unwrap();
+		let roots: Vec<Vec<u8>> = match (kind, roots[0]) {
+			(aegis_attestation::TeeKind::SevSnp, 1) => {
+				aegis_attestation::amd::ARKS.iter().map(|r| r.to_vec()).collect()
+			}
+			(aegis_attestation::TeeKind::SevSnp, _) => {
+				vec![aegis_attestation::dev::SNP_ARK_DER.to_vec()]
+			}
+			(_, 1) => vec![aegis_attestation::AWS_NITRO_ROOT_G1_DER.to_vec()],
+			_ => vec![aegis_attestation::dev::NITRO_ROOT_DER.to_vec()],
+		};
+		let now = u64::from_le_bytes(now.try_into().unwrap());
+		aegis_attestation::verify_evidence(kind, evidence, collateral, &roots, now).unwrap();
+	}
+	run("verify_evidence", targets::verify_evidence, seeds::verify_evidence());
+}
+
+#[test]
 fn platform_collateral() {
 	run("platform_collateral", targets::platform_collateral, seeds::platform_collateral());
 }

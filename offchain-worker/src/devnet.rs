@@ -64,9 +64,21 @@ pub fn start_node(bin: &Path, rpc_port: u16, block_time_ms: u32) -> Proc {
 /// Starts `aegis-worker --tee sim` against the node on `rpc_port`, funded by Alice, its API on
 /// `api_port`, its sealed keys in `data`, with `extra` flags.
 pub fn start_worker(bin: &Path, rpc_port: u16, api_port: u16, data: &Path, extra: &[&str]) -> Proc {
+	start_worker_on("sim", bin, rpc_port, api_port, data, extra)
+}
+
+/// As [`start_worker`], on the simulated TEE `tee` (`sim`, `sim-snp`, `sim-nitro`).
+pub fn start_worker_on(
+	tee: &str,
+	bin: &Path,
+	rpc_port: u16,
+	api_port: u16,
+	data: &Path,
+	extra: &[&str],
+) -> Proc {
 	Proc(
 		Command::new(bin.join("aegis-worker"))
-			.args(["--tee", "sim", "--dev-funder", "//Alice"])
+			.args(["--tee", tee, "--dev-funder", "//Alice"])
 			.args(["--rpc-url", &format!("ws://127.0.0.1:{rpc_port}")])
 			.args(["--listen", &format!("127.0.0.1:{api_port}")])
 			.arg("--data-dir")

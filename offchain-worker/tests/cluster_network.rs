@@ -1,7 +1,11 @@
-//! A three-worker cluster end to end on loopback: `aegis-node --dev` and three
-//! `aegis-worker --tee sim` processes, each its own enclave identity, data directory and API.
+//! A three-worker cluster end to end on loopback: `aegis-node --dev` and three `aegis-worker`
+//! processes on three kinds of TEE (`--tee sim`: SGX under the simulated Intel DCAP root,
+//! `sim-snp`: an AMD SEV-SNP report under the dev ARK, `sim-nitro`: an AWS Nitro document under
+//! the dev Nitro root), each its own enclave identity, data directory and API.
 //!
-//! They share cluster key epoch 1 and elect a leader. 200 encrypted transfers from five
+//! The chain enrols all three, each under its own kind's root; they provision each other the
+//! cluster key (verifying each other's evidence of another kind), share epoch 1 and elect a
+//! leader. 200 encrypted transfers from five
 //! accounts are sent while the leader is killed with SIGKILL (first run) or stopped with
 //! SIGSTOP and resumed after a takeover (second run): every transfer is executed exactly once,
 //! nothing is rejected, the batch sequence has no gap, and another worker takes over within
@@ -12,7 +16,7 @@ use aegis_runtime::{AccountId, Runtime, RuntimeCall, RuntimeEvent};
 use aegis_worker::{
 	chain::RpcChain,
 	client,
-	devnet::{api, bin_dir, connect, free_port, start_node, start_worker, wait_until, Proc},
+	devnet::{api, bin_dir, connect, free_port, start_node, start_worker_on, wait_until, Proc},
 };
 use frame_support::traits::Get;
 use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie, Dave, Eve, Ferdie};
@@ -63,11 +67,13 @@ async fn run(down: Down) {
 		std::env::temp_dir().join(format!("aegis-e2e-cluster-{:?}-{}", down, std::process::id()));
 	let _ = std::fs::remove_dir_all(&root);
 	let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
+	let tees = ["sim", "sim-snp", "sim-nitro"];
 	let mut workers: Vec<Option<Proc>> = ports
 		.iter()
+		.zip(tees)
 		.enumerate()
-		.map(|(i, port)| {
-			Some(start_worker(&bin, rpc_port, *port, &root.join(format!("w{i}")), &flags))
+		.map(|(i, (port, tee))| {
+			Some(start_worker_on(tee, &bin, rpc_port, *port, &root.join(format!("w{i}")), &flags))
 		})
 		.collect();
 	let usable = |port: u16| {
@@ -92,6 +98,12 @@ async fn run(down: Down) {
 		.map(|p| api(*p, "/status").unwrap().1["account"].as_str().unwrap().to_string())
 		.collect();
 	let at = accounts.iter().position(|a| *a == leader).expect("the leader is one of ours");
+	// The chain enrolled them as three kinds.
+	let kinds: Vec<String> = ports
+		.iter()
+		.map(|p| api(*p, "/attestation").unwrap().1["on_chain"]["tee"].as_str().unwrap().into())
+		.collect();
+	assert_eq!(kinds, ["Sgx", "SevSnp", "Nitro"], "{kinds:?}");
 
 	// 200 transfers from five accounts, the leader going down a third of the way in.
 	let senders = [Alice, Bob, Charlie, Dave, Eve];
@@ -130,6 +142,7 @@ async fn run(down: Down) {
 	let mut rejected = Vec::new();
 	let mut sequences = Vec::new();
 	let mut takeovers: Vec<(u32, Option<AccountId>)> = Vec::new();
+	let mut committers: Vec<String> = Vec::new();
 	for n in start_block..=end {
 		let Some((_, events)) = chain.block_events(n).await.unwrap() else { continue };
 		for r in events {
@@ -142,8 +155,12 @@ async fn run(down: Down) {
 				}
 				RuntimeEvent::Sequencer(pallet_sequencer::Event::BatchCommitted {
 					sequence,
+					worker,
 					..
-				}) => sequences.push(sequence),
+				}) => {
+					sequences.push(sequence);
+					committers.push(worker.to_string());
+				}
 				RuntimeEvent::TeeRegistry(pallet_tee_registry::Event::LeaderChanged {
 					from,
 					reason: pallet_tee_registry::LeaderChange::Takeover,
@@ -158,6 +175,13 @@ async fn run(down: Down) {
 	}
 	assert!(rejected.is_empty(), "nothing rejected: {rejected:?}");
 	assert_eq!(sequences, (0..sequences.len() as u64).collect::<Vec<_>>(), "no gap");
+	// They sequenced together: batches were committed by workers of at least two kinds (the
+	// leader's and its successor's).
+	let committed_kinds: std::collections::BTreeSet<&str> = committers
+		.iter()
+		.filter_map(|c| accounts.iter().position(|a| a == c).map(|i| kinds[i].as_str()))
+		.collect();
+	assert!(committed_kinds.len() >= 2, "batches from {committed_kinds:?}");
 	let takeover_after: u32 = <Runtime as pallet_tee_registry::Config>::TakeoverAfter::get();
 	let (first, from) = takeovers
 		.iter()

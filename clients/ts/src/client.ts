@@ -73,10 +73,12 @@ export interface WorkerView {
   kind: string;
   role: string;
   state: string;
-  /** MRENCLAVE (SGX) or MRTD (TDX). */
+  /** MRENCLAVE (SGX), MRTD (TDX), the launch measurement (SEV-SNP) or PCR0 (Nitro). */
   measurement: string;
   /** The whole measurement as the registry holds it. */
   measurementDetail: Record<string, unknown>;
+  /** The platform's patch level at its last attestation: Intel's TCB status, the SEV-SNP
+   * generation and reported TCB (`Milan bl 4 tee 0 snp 22 ucode 213`), or `Nitro`. */
   tcbStatus: string;
   attestedAt: number;
   expiresAt: number;
@@ -621,6 +623,25 @@ function checkedKey({ view, active }: { view: Dyn; active: Dyn[] }): ClusterKey 
   };
 }
 
+/** The measurement as one hex value: MRENCLAVE, MRTD, the SEV-SNP launch measurement, PCR0. */
+function measurementHex(m: Dyn): string {
+  if (m.isSgx) return m.asSgx.mrEnclave.toHex();
+  if (m.isTdx) return m.asTdx.mrTd.toHex();
+  if (m.isSevSnp) return m.asSevSnp.measurement.toHex();
+  return m.asNitro.pcr0.toHex();
+}
+
+/** A worker's patch level as text. */
+function tcbText(t: Dyn): string {
+  if (t.isIntel) return variant(t.asIntel.status);
+  if (t.isSevSnp) {
+    const { product, tcb } = t.asSevSnp;
+    const fmc = num(tcb.fmc) > 0 ? ` fmc ${num(tcb.fmc)}` : '';
+    return `${variant(product)}${fmc} bl ${num(tcb.bootLoader)} tee ${num(tcb.tee)} snp ${num(tcb.snp)} ucode ${num(tcb.microcode)}`;
+  }
+  return 'Nitro';
+}
+
 /** The active workers of the cluster view `state`, with the leader and the epochs each holds. */
 function workerViews({ view, active }: { view: Dyn; active: Dyn[] }): WorkerView[] {
   const leader = view.leader.isSome ? view.leader.unwrap().leader.toString() : undefined;
@@ -632,9 +653,9 @@ function workerViews({ view, active }: { view: Dyn; active: Dyn[] }): WorkerView
       kind: variant(info.tee),
       role: variant(info.role),
       state: variant(info.state),
-      measurement: info.measurement.isSgx ? info.measurement.asSgx.mrEnclave.toHex() : info.measurement.asTdx.mrTd.toHex(),
+      measurement: measurementHex(info.measurement),
       measurementDetail: info.measurement.toJSON() as Record<string, unknown>,
-      tcbStatus: variant(info.tcbStatus),
+      tcbStatus: tcbText(info.tcb),
       attestedAt: num(info.attestedAt),
       expiresAt: num(info.expiresAt),
       lastHeartbeat: num(info.lastHeartbeat),

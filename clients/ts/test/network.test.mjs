@@ -1,4 +1,5 @@
-// The SDK against the dev network (`aegis-node --dev` and a simulated-TEE `aegis-worker`,
+// The SDK against the dev network (`aegis-node --dev` and a simulated-TEE `aegis-worker`, here an
+// AMD SEV-SNP guest enrolled with a simulated SEV-SNP report,
 // started by tests/clients/lib/network.js as scripts/dev-network.sh starts them): as a dapp
 // would use it, from reading the chain to an encrypted transfer followed to its execution, and
 // the ways a submission can go wrong.
@@ -20,7 +21,7 @@ describe('the SDK on the dev network', { timeout: 600_000 }, () => {
     await cryptoWaitReady();
     keyring = new Keyring({ type: 'sr25519' });
     await net.startNode();
-    await net.startWorker();
+    await net.startWorker('', { tee: 'sim-snp' });
     client = await sdk.AegisClient.connect(net.rpcUrl);
   });
 
@@ -61,8 +62,12 @@ describe('the SDK on the dev network', { timeout: 600_000 }, () => {
     assert.equal(w.state, 'Active');
     assert.ok(w.leader, 'the only worker leads');
     assert.ok(w.expiresAt > (await client.api.rpc.chain.getHeader()).number.toNumber());
-    assert.match(w.measurement, /^0x[0-9a-f]{64,96}$/);
-    assert.ok(['Sgx', 'Tdx'].includes(w.kind), w.kind);
+    // The SEV-SNP worker as the registry holds it: its launch measurement (the dev worker VM's)
+    // and its generation and reported TCB.
+    assert.equal(w.kind, 'SevSnp');
+    assert.equal(w.measurement, `0x${Buffer.from('aegis-worker dev SEV-SNP guest v1').toString('hex')}${'00'.repeat(15)}`);
+    assert.match(w.tcbStatus, /^Milan bl \d+ tee \d+ snp \d+ ucode \d+$/);
+    assert.equal(w.measurementDetail.sevSnp.measurement, w.measurement);
     assert.deepEqual(w.holds, [status.chain.cluster_key_epoch]);
 
     const seq = await client.sequencerState();

@@ -433,13 +433,6 @@ pub mod pallet {
 			/// BLAKE2b-256 of the DER.
 			root_hash: [u8; 32],
 		},
-		/// The SEV-SNP policy changed.
-		SnpPolicySet {
-			/// The TCB floors, per generation.
-			floors: Vec<(SnpProduct, SnpTcb)>,
-			/// The guest policy bits admitted.
-			guest: SnpGuestPolicy,
-		},
 		/// A measurement was allowed.
 		MeasurementAllowed {
 			/// The measurement.
@@ -567,6 +560,13 @@ pub mod pallet {
 		PccsUrlSet {
 			/// The URL.
 			url: Vec<u8>,
+		},
+		/// The SEV-SNP policy changed.
+		SnpPolicySet {
+			/// The TCB floors, per generation.
+			floors: Vec<(SnpProduct, SnpTcb)>,
+			/// The guest policy bits admitted.
+			guest: SnpGuestPolicy,
 		},
 	}
 
@@ -1659,7 +1659,11 @@ impl<T: Config> WorkerRegistry<T::AccountId> for Pallet<T> {
 
 sp_api::decl_runtime_apis! {
 	/// Reading the worker registry over RPC.
-	#[api_version(2)]
+	///
+	/// Version 3: worker records (`WorkerInfo`, in `active_workers`, `worker` and `cluster`)
+	/// carry `tcb: WorkerTcb` for every TEE kind where version 2 had Intel's `tcb_status` and
+	/// `fmspc`, and measurements may be SEV-SNP's or Nitro's.
+	#[api_version(3)]
 	pub trait TeeRegistryApi<AccountId, BlockNumber>
 	where
 		AccountId: codec::Codec,
@@ -1673,12 +1677,10 @@ sp_api::decl_runtime_apis! {
 		fn cluster_key() -> (Option<ClusterKey<AccountId, BlockNumber>>, Option<BlockNumber>);
 		/// The redundancy setting.
 		fn redundancy() -> RedundancyConfig;
-		/// The cluster: epochs, holders, copies, rekey, leadership.
-		#[api_version(2)]
+		/// The cluster: epochs, holders, copies, rekey, leadership (since version 2).
 		fn cluster() -> ClusterView<AccountId, BlockNumber>;
 		/// The copy of `epoch`'s secret sealed to `who` and not yet confirmed: its sender and
-		/// the sealed bytes.
-		#[api_version(2)]
+		/// the sealed bytes (since version 2).
 		fn cluster_copy(epoch: u32, who: AccountId) -> Option<(AccountId, Vec<u8>)>;
 	}
 }

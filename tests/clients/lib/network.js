@@ -178,9 +178,10 @@ export class DevNetwork {
 
   /**
    * Starts the worker with the settings `overrides` adds to `offchain-worker/worker.example.toml`
-   * (a TOML fragment), and waits until it has enrolled and published cluster key epoch 1.
+   * (a TOML fragment), on the simulated TEE `tee` (`sim`: SGX, `sim-snp`: AMD SEV-SNP,
+   * `sim-nitro`: AWS Nitro), and waits until it has enrolled and published cluster key epoch 1.
    */
-  async startWorker(overrides = '') {
+  async startWorker(overrides = '', { tee = 'sim' } = {}) {
     this.apiPort = await freePort();
     const config = path.join(this.dir, 'worker.toml');
     const example = fs.readFileSync(path.join(repoRoot, 'offchain-worker/worker.example.toml'), 'utf8');
@@ -192,7 +193,7 @@ export class DevNetwork {
         '--config',
         config,
         '--tee',
-        'sim',
+        tee,
         '--dev-funder',
         '//Alice',
         '--rpc-url',
