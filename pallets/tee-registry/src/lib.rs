@@ -1284,7 +1284,9 @@ pub mod pallet {
 		/// generation not listed admits any) and the guest policy bits admitted; deactivates
 		/// every SEV-SNP worker the new policy refuses.
 		#[pallet::call_index(22)]
+		// As `set_tcb_policy`, plus the floors cleared and written (three generations at most).
 		#[pallet::weight(T::WeightInfo::set_tcb_policy()
+			.saturating_add(T::DbWeight::get().writes(7))
 			.saturating_add(T::WeightInfo::revoke_measurement(T::MaxWorkers::get()))
 			.saturating_add(Pallet::<T>::deactivation_weight(T::MaxWorkers::get())))]
 		pub fn set_snp_policy(
@@ -1310,6 +1312,7 @@ pub mod pallet {
 			Self::deposit_event(Event::SnpPolicySet { floors, guest });
 			Ok(Some(
 				T::WeightInfo::set_tcb_policy()
+					.saturating_add(T::DbWeight::get().writes(7))
 					.saturating_add(T::WeightInfo::revoke_measurement(scanned))
 					.saturating_add(Self::deactivation_weight(deactivated)),
 			)

@@ -8,8 +8,9 @@ use der::Decode as _;
 use rustls_pki_types::{CertificateDer, SignatureVerificationAlgorithm, UnixTime};
 use x509_cert::Certificate;
 
-/// RSASSA-PSS with SHA-384, MGF1 with SHA-384 and a 48-byte salt, for RSA keys of 2048 to
-/// 8192 bits, as AMD signs its SEV-SNP certificates. AMD writes the hash parameters as NULL,
+/// RSASSA-PSS with SHA-384, MGF1 with SHA-384 and a 48-byte salt, for RSA-4096 keys, as AMD
+/// signs its SEV-SNP certificates (ARK, ASK and ASVK are RSA-4096; allowing only that size
+/// bounds what a submitted certificate can make a verification cost). AMD writes the hash parameters as NULL,
 /// and writes the default trailer field in its ARKs and ASKs but not in VCEKs: two encodings
 /// of one algorithm, which `webpki`'s byte-exact algorithm match needs named one by one.
 #[derive(Debug)]
@@ -40,6 +41,8 @@ pub static RSA_PSS_SHA384_AMD_TRAILER: AmdRsaPssSha384 =
 	AmdRsaPssSha384 { id: PSS_SHA384_AMD_TRAILER };
 /// The salt length AMD's PSS signatures use (the hash length).
 const PSS_SALT_LEN: usize = 48;
+/// The size of AMD's RSA keys.
+const RSA_KEY_BITS: usize = 4096;
 
 impl SignatureVerificationAlgorithm for AmdRsaPssSha384 {
 	fn public_key_alg_id(&self) -> rustls_pki_types::AlgorithmIdentifier {
@@ -62,7 +65,7 @@ impl SignatureVerificationAlgorithm for AmdRsaPssSha384 {
 		};
 		use rustls_pki_types::InvalidSignature;
 		let key = RsaPublicKey::from_pkcs1_der(public_key).map_err(|_| InvalidSignature)?;
-		if !(2048..=8192).contains(&key.n().bits()) {
+		if key.n().bits() != RSA_KEY_BITS {
 			return Err(InvalidSignature);
 		}
 		let key = pss::VerifyingKey::<rsa::sha2::Sha384>::new_with_salt_len(key, PSS_SALT_LEN);
@@ -147,37 +150,48 @@ pub fn verify_path<'r>(
 		.map_err(|_| AttestationError::MalformedCollateral)?;
 	let crl_refs: Vec<&webpki::CertRevocationList<'_>> = crls.iter().collect();
 	let now = UnixTime::since_unix_epoch(Duration::from_secs(now_secs));
-	let mut failure = crate::rejected("no trusted root");
-	for root in roots {
-		let root_der = CertificateDer::from(root.as_slice());
-		let Ok(anchor) = webpki::anchor_from_trusted_cert(&root_der) else { continue };
-		let revocation = webpki::RevocationOptionsBuilder::new(&crl_refs).ok().map(|b| {
-			b.with_depth(webpki::RevocationCheckDepth::Chain)
-				// AMD's CRL lists revoked ASKs; nothing revokes VCEKs one by one.
-				.with_status_policy(webpki::UnknownStatusPolicy::Allow)
-				.with_expiration_policy(webpki::ExpirationPolicy::Enforce)
-				.build()
-		});
-		match leaf.verify_for_usage(
+	let root_ders: Vec<CertificateDer<'_>> =
+		roots.iter().map(|r| CertificateDer::from(r.as_slice())).collect();
+	// Every trusted root in one path search: one signature budget, whatever their number.
+	let mut anchors = Vec::with_capacity(roots.len());
+	let mut anchored = Vec::with_capacity(roots.len());
+	for (root, der) in roots.iter().zip(&root_ders) {
+		if let Ok(anchor) = webpki::anchor_from_trusted_cert(der) {
+			anchors.push(anchor);
+			anchored.push(root);
+		}
+	}
+	if anchors.is_empty() {
+		return Err(crate::rejected("no trusted root"));
+	}
+	let revocation = webpki::RevocationOptionsBuilder::new(&crl_refs).ok().map(|b| {
+		b.with_depth(webpki::RevocationCheckDepth::Chain)
+			// AMD's CRL lists revoked ASKs; nothing revokes VCEKs one by one.
+			.with_status_policy(webpki::UnknownStatusPolicy::Allow)
+			.with_expiration_policy(webpki::ExpirationPolicy::Enforce)
+			.build()
+	});
+	let path = leaf
+		.verify_for_usage(
 			algorithms,
-			&[anchor],
+			&anchors,
 			&intermediates,
 			now,
 			webpki::KeyUsage::server_auth(),
 			revocation,
 			None,
-		) {
-			Ok(_) => return Ok(root.as_slice()),
-			Err(e) => {
-				let e = path_error(e);
-				// A window failure names the cure; keep it over "unknown issuer" of other roots.
-				if !matches!(failure, AttestationError::Expired | AttestationError::NotYetValid) {
-					failure = e;
-				}
-			}
-		}
-	}
-	Err(failure)
+		)
+		.map_err(path_error)?;
+	let used = path.anchor();
+	anchors
+		.iter()
+		.zip(anchored)
+		.find(|(a, _)| {
+			a.subject.as_ref() == used.subject.as_ref()
+				&& a.subject_public_key_info.as_ref() == used.subject_public_key_info.as_ref()
+		})
+		.map(|(_, root)| root.as_slice())
+		.ok_or_else(|| crate::rejected("the path ends in no trusted root"))
 }
 
 /// Unix seconds of a certificate's `notAfter`.

@@ -38,7 +38,7 @@ use sp_runtime_interface::{
 };
 
 #[cfg(feature = "std")]
-mod chain;
+pub mod chain;
 #[cfg(feature = "std")]
 pub mod nitro;
 pub mod policy;

@@ -29,6 +29,8 @@ pub const SIGNED_LEN: usize = 0x2A0;
 /// Report versions in the field: 2 (Milan and Genoa firmware before 1.55), 3 (adds the CPUID
 /// of the chip) and 5 (adds the mitigation vectors; Turin and current firmware).
 pub const REPORT_VERSIONS: [u32; 3] = [2, 3, 5];
+/// Certificates a collateral may carry above its VCEK or VLEK: the ASK (or ASVK) and the ARK.
+const MAX_SUPPLIED_ISSUERS: usize = 2;
 /// `SIGNATURE_ALGO` value of ECDSA P-384 with SHA-384, the only one SEV-SNP defines.
 const ECDSA_P384_SHA384: u32 = 1;
 
@@ -265,6 +267,9 @@ pub fn verify_with_root(
 	let parsed = Report::parse(report)?;
 	let chain = certificate_chain(collateral)?;
 	let CertificateChain { leaf, intermediates, crls } = &chain;
+	if intermediates.len() > MAX_SUPPLIED_ISSUERS {
+		return Err(rejected("the collateral holds more certificates than AMD issues"));
+	}
 	let candidates: Vec<Vec<u8>> = intermediates
 		.iter()
 		.cloned()

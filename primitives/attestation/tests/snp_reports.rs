@@ -228,3 +228,69 @@ fn collateral_may_carry_its_chain_and_must_be_a_certificate() {
 	assert!(reason(verify_snp_report(s.report, too_many.as_bytes(), &arks(), inside(s)))
 		.contains("more certificates"));
 }
+
+#[test]
+fn only_rsa_4096_issuers_and_amds_chain_length_are_accepted() {
+	// A VCEK with more issuers than AMD's ASK and ARK is refused before any path is built.
+	let s = &SAMPLES[0];
+	let pem = |der: &[u8]| pem::encode(&pem::Pem::new("CERTIFICATE", der.to_vec()));
+	let three = format!(
+		"{}{}{}{}",
+		pem(s.key),
+		pem(amd::INTERMEDIATES[0]),
+		pem(amd::INTERMEDIATES[1]),
+		pem(amd::ARK_MILAN_DER)
+	);
+	assert!(reason(verify_snp_report(s.report, three.as_bytes(), &arks(), inside(s)))
+		.contains("more certificates"));
+	// AMD's keys are RSA-4096: the PSS verifier takes no other size.
+	use rustls_pki_types::SignatureVerificationAlgorithm as _;
+	let spki = x509_cert::Certificate::from_der(amd::ARK_MILAN_DER).unwrap();
+	let key = spki.tbs_certificate().subject_public_key_info().subject_public_key.raw_bytes();
+	let tbs_and_sig = |der: &[u8]| {
+		let cert = x509_cert::Certificate::from_der(der).unwrap();
+		let tbs = der::Encode::to_der(cert.tbs_certificate()).unwrap();
+		(tbs, cert.signature().raw_bytes().to_vec())
+	};
+	let (tbs, sig) = tbs_and_sig(amd::INTERMEDIATES[0]);
+	let pss = &aegis_attestation::chain::RSA_PSS_SHA384_AMD_TRAILER;
+	assert!(pss.verify_signature(key, &tbs, &sig).is_ok(), "the Milan ASK under its ARK");
+	let mut other = tbs.clone();
+	other[10] ^= 1;
+	assert!(pss.verify_signature(key, &other, &sig).is_err());
+	let small = rsa::RsaPrivateKey::new(&mut TestRng(7), 2048).unwrap();
+	let small_key = rsa::pkcs1::EncodeRsaPublicKey::to_pkcs1_der(&small.to_public_key()).unwrap();
+	let signer = rsa::pss::SigningKey::<rsa::sha2::Sha384>::new_with_salt_len(small, 48);
+	let small_sig: Box<[u8]> =
+		rsa::signature::RandomizedSigner::sign_with_rng(&signer, &mut TestRng(9), &tbs).into();
+	assert!(
+		pss.verify_signature(small_key.as_bytes(), &tbs, &small_sig).is_err(),
+		"a valid PSS signature by an RSA-2048 key is refused"
+	);
+}
+
+/// A reproducible generator for test keys (xorshift; not for real keys).
+struct TestRng(u64);
+
+impl rsa::rand_core::RngCore for TestRng {
+	fn next_u32(&mut self) -> u32 {
+		self.next_u64() as u32
+	}
+	fn next_u64(&mut self) -> u64 {
+		self.0 ^= self.0 << 13;
+		self.0 ^= self.0 >> 7;
+		self.0 ^= self.0 << 17;
+		self.0
+	}
+	fn fill_bytes(&mut self, dest: &mut [u8]) {
+		for chunk in dest.chunks_mut(8) {
+			let v = self.next_u64().to_le_bytes();
+			chunk.copy_from_slice(&v[..chunk.len()]);
+		}
+	}
+	fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rsa::rand_core::Error> {
+		self.fill_bytes(dest);
+		Ok(())
+	}
+}
+impl rsa::rand_core::CryptoRng for TestRng {}
