@@ -4,7 +4,7 @@ use std::{fs, path::Path};
 
 fn main() -> std::io::Result<()> {
 	let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
-	let targets: [(&str, Vec<Vec<u8>>); 6] = [
+	let targets: [(&str, Vec<Vec<u8>>); 7] = [
 		("envelope_open", aegis_fuzz::seeds::envelope_open()),
 		("verify_quote", aegis_fuzz::seeds::verify_quote()),
 		("verify_evidence", aegis_fuzz::seeds::verify_evidence()),

@@ -47,7 +47,7 @@ fn verify_evidence() {
 	for seed in seeds::verify_evidence() {
 		let [evidence, collateral, roots, now] = aegis_fuzz::frame::split::<4>(&seed).unwrap();
 		let kind = aegis_attestation::evidence_kind(evidence).unwrap();
-		let roots: Vec<Vec<u8>> = match (kind, roots[0]) {
+		let roots: Vec<Vec<u8>> = match (kind, roots.first().copied().unwrap_or_default()) {
 			(aegis_attestation::TeeKind::SevSnp, 1) => {
 				aegis_attestation::amd::ARKS.iter().map(|r| r.to_vec()).collect()
 			}

@@ -211,8 +211,8 @@ fn assert_precompile_matches_the_oracle() {
 
 /// How many workers the runtime's `TeeRegistryApi` lists as active.
 fn active_workers() -> u32 {
-	use pallet_tee_registry::runtime_decl_for_tee_registry_api::TeeRegistryApiV2;
-	<Runtime as TeeRegistryApiV2<aegis_runtime::Block, AccountId, u32>>::active_workers().len()
+	use pallet_tee_registry::runtime_decl_for_tee_registry_api::TeeRegistryApiV3;
+	<Runtime as TeeRegistryApiV3<aegis_runtime::Block, AccountId, u32>>::active_workers().len()
 		as u32
 }
 

@@ -9,7 +9,10 @@
 //! (`tee.snp_vcek_file`), or from AMD's Key Distribution Service or a cache of it over plain
 //! HTTP (`tee.snp_kds_url`, e.g. a local forwarding proxy to `https://kdsintf.amd.com`), at
 //! `/vcek/v1/{product}/{hwid}?blSPL=…&teeSPL=…&snpSPL=…&ucodeSPL=…`. AMD's ASKs and ARKs are
-//! built into the verifier, so the VCEK alone is enough.
+//! built into the verifier, so the VCEK alone is enough. With a KDS, the worker also fetches
+//! the product's CRL (`/vcek/v1/{product}/crl`, signed by the ARK, listing revoked ASKs) at
+//! every attestation and sends it with the VCEK, so the chain checks that the ASK is not
+//! revoked with a CRL at most as old as the attestation.
 //!
 //! The key set is sealed under a key the firmware derives from the chip's VCEK, the guest's
 //! policy and its launch measurement (`SNP_GET_DERIVED_KEY`); through configfs-tsm, which has
@@ -151,13 +154,73 @@ impl SnpBackend {
 		Self { source, vcek, vmpl, sealing_key_file, last_certificates: Mutex::new(None) }
 	}
 
-	/// The KDS path of the VCEK that signed `report`.
-	pub fn kds_path(&self, report: &[u8]) -> Result<String, TeeError> {
-		let product = report_product(report).or(self.vcek.product).ok_or_else(|| {
+	/// The VCEK (or VLEK) of `report`, with whatever chain the host gave, as PEM or DER.
+	fn certificates(&self, report: &[u8]) -> Result<Vec<u8>, TeeError> {
+		let table = self.last_certificates.lock().unwrap_or_else(|e| e.into_inner()).clone();
+		if let Some(table) = table {
+			let certs = certificate_table(&table)?;
+			let find = |ids: &[&str]| certs.iter().find(|(g, _)| ids.contains(g)).map(|(_, c)| c);
+			if let Some(key) = find(&[guid::VCEK, guid::VLEK]) {
+				// The key first, then its chain as the host gave it (AMD's is built in).
+				let mut out = pem(key);
+				for issuer in [find(&[guid::ASK]), find(&[guid::ARK])].into_iter().flatten() {
+					out.push_str(&pem(issuer));
+				}
+				return Ok(out.into_bytes());
+			}
+		}
+		if let Some(file) = &self.vcek.file {
+			let bytes =
+				std::fs::read(file).map_err(TeeError::io(format!("reading {}", file.display())))?;
+			// PEM, so that a CRL can follow it.
+			return Ok(if bytes.first() == Some(&0x30) { pem(&bytes).into_bytes() } else { bytes });
+		}
+		if let Some(url) = &self.vcek.kds_url {
+			let vcek = Self::kds_get(url, &self.kds_path(report)?)?;
+			// PEM, so that the CRL can follow it.
+			return Ok(pem(&vcek).into_bytes());
+		}
+		Err(TeeError::Unavailable(
+			"no VCEK: the host attached no certificate table, and neither tee.snp_vcek_file nor \
+			 tee.snp_kds_url is set"
+				.into(),
+		))
+	}
+
+	/// The product of `report`: its CPUID, or the configured one for version 2 reports.
+	fn product_of(&self, report: &[u8]) -> Result<SnpProduct, TeeError> {
+		report_product(report).or(self.vcek.product).ok_or_else(|| {
 			TeeError::Unavailable(
 				"a version 2 report does not name its CPU: set tee.snp_product".into(),
 			)
-		})?;
+		})
+	}
+
+	/// The KDS path of the product's CRL.
+	pub fn kds_crl_path(&self, report: &[u8]) -> Result<String, TeeError> {
+		Ok(format!("/vcek/v1/{}/crl", self.product_of(report)?.name()))
+	}
+
+	/// `GET path` from the KDS at `url` (plain HTTP).
+	fn kds_get(url: &str, path: &str) -> Result<Vec<u8>, TeeError> {
+		let host = url
+			.strip_prefix("http://")
+			.ok_or_else(|| TeeError::Unavailable("tee.snp_kds_url must be http://".into()))?
+			.trim_end_matches('/');
+		let response = crate::http::tcp(host, "GET", path)
+			.map_err(TeeError::io(format!("fetching {url}{path}")))?;
+		if response.status != 200 {
+			return Err(TeeError::Protocol(format!(
+				"the KDS answered {} for {path}",
+				response.status
+			)));
+		}
+		Ok(response.body)
+	}
+
+	/// The KDS path of the VCEK that signed `report`.
+	pub fn kds_path(&self, report: &[u8]) -> Result<String, TeeError> {
+		let product = self.product_of(report)?;
 		let at = |from: usize, len: usize| report.get(from..from + len).unwrap_or_default();
 		let raw = u64::from_le_bytes(at(0x180, 8).try_into().unwrap_or_default());
 		let tcb = SnpTcb::from_u64(product, raw);
@@ -216,44 +279,12 @@ impl Tee for SnpBackend {
 	}
 
 	fn collateral(&self, report: &[u8], _now_secs: u64) -> Result<Vec<u8>, TeeError> {
-		let table = self.last_certificates.lock().unwrap_or_else(|e| e.into_inner()).clone();
-		if let Some(table) = table {
-			let certs = certificate_table(&table)?;
-			let find = |ids: &[&str]| certs.iter().find(|(g, _)| ids.contains(g)).map(|(_, c)| c);
-			if let Some(key) = find(&[guid::VCEK, guid::VLEK]) {
-				// The key first, then its chain as the host gave it (AMD's is built in).
-				let mut out = pem(key);
-				for issuer in [find(&[guid::ASK]), find(&[guid::ARK])].into_iter().flatten() {
-					out.push_str(&pem(issuer));
-				}
-				return Ok(out.into_bytes());
-			}
-		}
-		if let Some(file) = &self.vcek.file {
-			return std::fs::read(file)
-				.map_err(TeeError::io(format!("reading {}", file.display())));
-		}
+		let mut collateral = self.certificates(report)?;
 		if let Some(url) = &self.vcek.kds_url {
-			let host = url
-				.strip_prefix("http://")
-				.ok_or_else(|| TeeError::Unavailable("tee.snp_kds_url must be http://".into()))?
-				.trim_end_matches('/');
-			let path = self.kds_path(report)?;
-			let response = crate::http::tcp(host, "GET", &path)
-				.map_err(TeeError::io(format!("fetching the VCEK from {url}{path}")))?;
-			if response.status != 200 {
-				return Err(TeeError::Protocol(format!(
-					"the KDS answered {} for {path}",
-					response.status
-				)));
-			}
-			return Ok(response.body);
+			let crl = Self::kds_get(url, &self.kds_crl_path(report)?)?;
+			collateral.extend(pem::encode(&pem::Pem::new("X509 CRL", crl)).into_bytes());
 		}
-		Err(TeeError::Unavailable(
-			"no VCEK: the host attached no certificate table, and neither tee.snp_vcek_file nor \
-			 tee.snp_kds_url is set"
-				.into(),
-		))
+		Ok(collateral)
 	}
 
 	fn sealing_key(&self) -> Result<Zeroizing<[u8; 32]>, TeeError> {
@@ -554,20 +585,25 @@ mod tests {
 	}
 
 	#[test]
-	fn the_kds_serves_the_vcek_over_http() {
+	fn the_kds_serves_the_vcek_and_the_crl_over_http() {
 		let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
 		let port = listener.local_addr().unwrap().port();
-		let vcek = SimSnp::dev().vcek_der().to_vec();
+		let sim = SimSnp::dev();
+		let crl = sim.ark_crl(NOW - 86_400, NOW + 86_400, &[], true);
+		let answers = vec![sim.vcek_der().to_vec(), crl.clone()];
 		let server = std::thread::spawn(move || {
 			use std::io::{Read, Write};
-			let (mut s, _) = listener.accept().unwrap();
-			let mut buf = [0u8; 4096];
-			let n = s.read(&mut buf).unwrap();
-			let request = String::from_utf8_lossy(&buf[..n]).to_string();
-			let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", vcek.len());
-			s.write_all(head.as_bytes()).unwrap();
-			s.write_all(&vcek).unwrap();
-			request
+			let mut requests = Vec::new();
+			for body in answers {
+				let (mut s, _) = listener.accept().unwrap();
+				let mut buf = [0u8; 4096];
+				let n = s.read(&mut buf).unwrap();
+				requests.push(String::from_utf8_lossy(&buf[..n]).to_string());
+				let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
+				s.write_all(head.as_bytes()).unwrap();
+				s.write_all(&body).unwrap();
+			}
+			requests
 		});
 		let device = Arc::new(FakeSevGuest { table: None, vmpl_seen: Mutex::new(None) });
 		let tee = SnpBackend::new(
@@ -577,12 +613,14 @@ mod tests {
 			None,
 		);
 		let report = tee.quote(&[4; 64]).unwrap();
-		let vcek = tee.collateral(&report, NOW).unwrap();
-		let request = server.join().unwrap();
-		assert!(request.starts_with("GET /vcek/v1/Milan/"), "{request}");
-		// The dev VCEK alone does not chain to the dev ARK without the dev ASK (AMD's built-in
-		// ASKs are AMD's): the verifier needs the chain the host or file gives.
-		assert_eq!(vcek, SimSnp::dev().vcek_der());
+		let collateral = tee.collateral(&report, NOW).unwrap();
+		let requests = server.join().unwrap();
+		assert!(requests[0].starts_with("GET /vcek/v1/Milan/"), "{}", requests[0]);
+		assert!(requests[1].starts_with("GET /vcek/v1/Milan/crl "), "{}", requests[1]);
+		// The VCEK, then the ARK's CRL, as the chain's verifier reads collateral.
+		let chain = aegis_attestation::chain::certificate_chain(&collateral).unwrap();
+		assert_eq!(chain.leaf, sim.vcek_der());
+		assert_eq!(chain.crls, vec![crl]);
 	}
 
 	#[test]

@@ -196,3 +196,34 @@ fn the_kind_of_evidence_is_read_from_its_first_bytes() {
 		assert_eq!(evidence_kind(junk), None);
 	}
 }
+
+#[test]
+fn the_arks_crl_revokes_an_ask_and_must_be_the_arks_and_fresh() {
+	let snp = SimSnp::dev();
+	let report = snp.report(&dev_guest(), &[2; 64]);
+	let roots = [snp.ark_der().to_vec()];
+	let with_crl = |crl: Vec<u8>| {
+		let mut collateral = snp.collateral();
+		collateral.extend(pem::encode(&pem::Pem::new("X509 CRL", crl)).into_bytes());
+		verify_snp_report(&report, &collateral, &roots, NOW)
+	};
+	let (issued, stale) = (NOW - 86_400, NOW + 7 * 86_400);
+	// A CRL revoking nothing: verified, and the evidence lasts no longer than the CRL.
+	let v = with_crl(snp.ark_crl(issued, stale, &[], true)).unwrap();
+	assert_eq!(v.valid_until, stale);
+	// Revoking the ASK refuses every VCEK under it.
+	let revoked = with_crl(snp.ark_crl(issued, stale, &[SimSnp::ASK_SERIAL], true));
+	assert!(
+		matches!(&revoked, Err(AttestationError::Rejected(r)) if String::from_utf8_lossy(r).contains("Revoked")),
+		"{revoked:?}"
+	);
+	// Revoking another serial does not.
+	assert!(with_crl(snp.ark_crl(issued, stale, &[99], true)).is_ok());
+	// A stale CRL, and a CRL in the ARK's name signed by another key, are refused.
+	assert_eq!(
+		with_crl(snp.ark_crl(NOW - 10 * 86_400, NOW - 1, &[], true)),
+		Err(AttestationError::Expired)
+	);
+	assert!(with_crl(snp.ark_crl(issued, stale, &[], false)).is_err());
+	assert!(with_crl(b"not a CRL".to_vec()).is_err());
+}

@@ -201,6 +201,7 @@ pub struct SimSnp {
 	ark_der: Vec<u8>,
 	ask_der: Vec<u8>,
 	ask_key: RsaPrivateKey,
+	ark_key: RsaPrivateKey,
 	vcek: SigningKey,
 	vcek_der: Vec<u8>,
 }
@@ -242,7 +243,7 @@ impl SimSnp {
 		);
 		let vcek = derive_p384(&seed, &platform);
 		let vcek_der = vcek_certificate(&platform, &vcek, &ask_name, &ask_key);
-		Self { seed, platform, ark_der, ask_der, ask_key, vcek, vcek_der }
+		Self { seed, platform, ark_der, ask_der, ask_key, ark_key, vcek, vcek_der }
 	}
 
 	/// The shared dev platform ([`crate::dev::SIM_SEED`], default chip).
@@ -254,6 +255,59 @@ impl SimSnp {
 	pub fn ark_der(&self) -> &[u8] {
 		&self.ark_der
 	}
+
+	/// The dev ARK's certificate revocation list, as AMD's KDS serves one per product at
+	/// `/vcek/v1/{product}/crl`: issued at `this_update`, stale after `next_update`, revoking
+	/// the certificates of `revoked` serial numbers (the dev ASK's is [`Self::ASK_SERIAL`]).
+	/// `signed_by_ark` false signs it with the ASK's key instead: a forgery.
+	pub fn ark_crl(
+		&self,
+		this_update: u64,
+		next_update: u64,
+		revoked: &[u64],
+		signed_by_ark: bool,
+	) -> Vec<u8> {
+		let time = |unix: u64| {
+			let t = super::at(unix);
+			let text = format!(
+				"{:02}{:02}{:02}{:02}{:02}{:02}Z",
+				t.year() % 100,
+				u8::from(t.month()),
+				t.day(),
+				t.hour(),
+				t.minute(),
+				t.second()
+			);
+			tlv(0x17, text.as_bytes())
+		};
+		let alg = tlv(0x30, PSS_ALG_TRAILER);
+		let mut tbs = vec![
+			der_uint(1),
+			alg.clone(),
+			name(&format!("ARK-{}", self.platform.product.name())),
+			time(this_update),
+			time(next_update),
+		];
+		if !revoked.is_empty() {
+			let entries: Vec<Vec<u8>> = revoked
+				.iter()
+				.map(|serial| der_seq(&[der_uint(*serial), time(this_update)]))
+				.collect();
+			tbs.push(der_seq(&entries));
+		}
+		// cRLNumber.
+		tbs.push(tlv(0xa0, &der_seq(&[extension("2.5.29.20", false, der_uint(1))])));
+		let tbs = der_seq(&tbs);
+		let key = if signed_by_ark { &self.ark_key } else { &self.ask_key };
+		let signer = pss::SigningKey::<rsa::sha2::Sha384>::new_with_salt_len(key.clone(), 48);
+		let signature: Box<[u8]> = signer.sign_with_rng(&mut HashStream::new(&tbs), &tbs).into();
+		let mut bits = vec![0u8];
+		bits.extend_from_slice(&signature);
+		der_seq(&[tbs, alg, tlv(0x03, &bits)])
+	}
+
+	/// The dev ASK's serial number.
+	pub const ASK_SERIAL: u64 = 2;
 
 	/// The dev ASK (DER), issuer of the VCEK.
 	pub fn ask_der(&self) -> &[u8] {
