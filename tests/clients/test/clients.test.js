@@ -159,7 +159,11 @@ reattest_margin_blocks = 10
     const sgxPlatform = { tee: Enum('Sgx'), fmspc: '0x00906ed50000' };
     const tdxPlatform = { tee: Enum('Tdx'), fmspc: '0x00806f050000' };
     await chain.sudo(
-      ['add_trusted_root', tx.TeeRegistry.add_trusted_root({ root: dummyRoot })],
+      ['add_trusted_root', tx.TeeRegistry.add_trusted_root({ tee: Enum('Nitro'), root: dummyRoot })],
+      ['set_snp_policy', tx.TeeRegistry.set_snp_policy({
+        floors: [[Enum('Genoa'), { fmc: 0, boot_loader: 1, tee: 0, snp: 1, microcode: 1 }]],
+        guest: { allow_smt: true, allow_migration_agent: false },
+      })],
       ['allow_measurement(A)', tx.TeeRegistry.allow_measurement({ measurement: measurement(0xa0), enact_at: undefined })],
       ['allow_measurement(B)', tx.TeeRegistry.allow_measurement({ measurement: measurement(0xb0), enact_at: undefined })],
       ['set_tcb_policy', tx.TeeRegistry.set_tcb_policy({ min_status: tcb.min_status, allowed_advisories: tcb.allowed_advisories })],
@@ -173,7 +177,7 @@ reattest_margin_blocks = 10
       ['set_rule', tx.Sequencer.set_rule({ rule })],
     );
     await chain.sudo(
-      ['remove_trusted_root', tx.TeeRegistry.remove_trusted_root({ root: dummyRoot })],
+      ['remove_trusted_root', tx.TeeRegistry.remove_trusted_root({ tee: Enum('Nitro'), root: dummyRoot })],
       ['revoke_measurement(A)', tx.TeeRegistry.revoke_measurement({ measurement: measurement(0xa0) })],
       ['remove_platform(TDX)', tx.TeeRegistry.remove_platform(tdxPlatform)],
     );
