@@ -33,6 +33,10 @@ pub enum PeerError {
 	/// A debug enclave.
 	#[error("it runs a debug enclave")]
 	Debug,
+	/// The chain's default policy refuses it (a migration agent, a VMPL below the most
+	/// privileged, ...), though the chain's own settings might admit it.
+	#[error("the default policy refuses it: {0}")]
+	Policy(String),
 	/// Its measurement is not one this worker accepts.
 	#[error("its measurement is not in this worker's allowlist")]
 	Measurement,
@@ -94,6 +98,22 @@ impl PeerPolicy {
 		let v = self.measure(&attestation.quote, &attestation.collateral, now_secs)?;
 		if v.debug {
 			return Err(PeerError::Debug);
+		}
+		// The secret goes only to an enclave the default policy admits: a guest a migration
+		// agent could read, or a report from less privileged code, gets nothing.
+		let policy = aegis_attestation::policy::Policy::default();
+		let refusals = aegis_attestation::policy::refusals(&v, &policy);
+		// Intel's patch level is the chain's to judge (its floor may admit more than the
+		// default); the guest's configuration is this worker's to refuse.
+		if let Some(r) = refusals.iter().find(|r| {
+			!matches!(
+				r,
+				aegis_attestation::policy::Refusal::TcbBelowFloor
+					| aegis_attestation::policy::Refusal::AdvisoryNotAllowed(_)
+					| aegis_attestation::policy::Refusal::CollateralOutdated
+			)
+		}) {
+			return Err(PeerError::Policy(r.describe()));
 		}
 		if !self.measurements.contains(&v.measurement) {
 			return Err(PeerError::Measurement);

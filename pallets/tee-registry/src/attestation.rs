@@ -123,9 +123,9 @@ impl<T: Config> Pallet<T> {
 				Refusal::TcbBelowFloor => Error::<T>::TcbBelowFloor,
 				Refusal::AdvisoryNotAllowed(_) => Error::<T>::AdvisoryNotAllowed,
 				Refusal::CollateralOutdated => Error::<T>::CollateralOutdated,
-				Refusal::MigrationAgentNotAllowed | Refusal::SmtNotAllowed => {
-					Error::<T>::GuestPolicyRefused
-				}
+				Refusal::MigrationAgentNotAllowed
+				| Refusal::SmtNotAllowed
+				| Refusal::VmplNotAllowed => Error::<T>::GuestPolicyRefused,
 			}
 			.into());
 		}
@@ -147,11 +147,11 @@ impl<T: Config> Pallet<T> {
 		floors: &[(SnpProduct, SnpTcb)],
 		guest: SnpGuestPolicy,
 	) -> bool {
-		let WorkerTcb::SevSnp { product, tcb, policy: bits } = tcb else { return false };
+		let WorkerTcb::SevSnp { product, tcb, policy: bits, vmpl } = tcb else { return false };
 		let below = floors.iter().any(|(p, floor)| p == product && !tcb.meets(floor));
 		let migration =
 			bits & aegis_attestation::snp_policy::MIGRATE_MA != 0 && !guest.allow_migration_agent;
 		let smt = bits & aegis_attestation::snp_policy::SMT != 0 && !guest.allow_smt;
-		below || migration || smt
+		below || migration || smt || *vmpl > guest.max_vmpl
 	}
 }

@@ -127,6 +127,8 @@ pub enum WorkerTcb {
 		tcb: SnpTcb,
 		/// Guest policy bits.
 		policy: u64,
+		/// The VM privilege level the report was asked for at.
+		vmpl: u32,
 	},
 	/// AWS Nitro (no patch levels).
 	#[codec(index = 2)]
@@ -138,8 +140,8 @@ impl WorkerTcb {
 	pub fn from_facts(tcb: &TcbFacts) -> Self {
 		match tcb {
 			TcbFacts::Intel { status, fmspc, .. } => Self::Intel { status: *status, fmspc: *fmspc },
-			TcbFacts::SevSnp { product, reported_tcb, policy, .. } => {
-				Self::SevSnp { product: *product, tcb: *reported_tcb, policy: *policy }
+			TcbFacts::SevSnp { product, reported_tcb, policy, vmpl, .. } => {
+				Self::SevSnp { product: *product, tcb: *reported_tcb, policy: *policy, vmpl: *vmpl }
 			}
 			TcbFacts::Nitro { .. } => Self::Nitro,
 		}

@@ -44,11 +44,15 @@ pub struct SnpGuestPolicy {
 	/// Admit guests that allow a migration agent (which can read the guest's memory while
 	/// moving it): refused by default.
 	pub allow_migration_agent: bool,
+	/// The least privileged VM privilege level whose reports are admitted. Below an SVSM or
+	/// a paravisor, less privileged code in the measured VM can ask for reports with report
+	/// data of its choosing; 0 (only the most privileged) by default.
+	pub max_vmpl: u32,
 }
 
 impl Default for SnpGuestPolicy {
 	fn default() -> Self {
-		Self { allow_smt: true, allow_migration_agent: false }
+		Self { allow_smt: true, allow_migration_agent: false, max_vmpl: 0 }
 	}
 }
 
@@ -81,6 +85,8 @@ pub enum Refusal {
 	MigrationAgentNotAllowed,
 	/// The SEV-SNP guest admits SMT and the chain does not.
 	SmtNotAllowed,
+	/// The SEV-SNP report was asked for at a less privileged VMPL than the chain admits.
+	VmplNotAllowed,
 }
 
 impl Refusal {
@@ -98,6 +104,9 @@ impl Refusal {
 			}
 			Self::MigrationAgentNotAllowed => "guest policy allows a migration agent".to_string(),
 			Self::SmtNotAllowed => "guest policy allows SMT".to_string(),
+			Self::VmplNotAllowed => {
+				"report requested at a VMPL the policy does not admit".to_string()
+			}
 		}
 	}
 }
@@ -123,7 +132,7 @@ pub fn refusals(verified: &VerifiedAttestation, policy: &Policy<'_>) -> Vec<Refu
 				out.push(Refusal::CollateralOutdated);
 			}
 		}
-		TcbFacts::SevSnp { product, reported_tcb, policy: guest, .. } => {
+		TcbFacts::SevSnp { product, reported_tcb, policy: guest, vmpl, .. } => {
 			let floor = policy.snp_floor.iter().find(|(p, _)| p == product).map(|(_, t)| t);
 			if floor.is_some_and(|floor| !reported_tcb.meets(floor)) {
 				out.push(Refusal::TcbBelowFloor);
@@ -133,6 +142,9 @@ pub fn refusals(verified: &VerifiedAttestation, policy: &Policy<'_>) -> Vec<Refu
 			}
 			if guest & snp_policy::SMT != 0 && !policy.snp_guest.allow_smt {
 				out.push(Refusal::SmtNotAllowed);
+			}
+			if *vmpl > policy.snp_guest.max_vmpl {
+				out.push(Refusal::VmplNotAllowed);
 			}
 		}
 		// Nitro has no patch levels to compare; its chain is short-lived instead.

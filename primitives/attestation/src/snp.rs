@@ -47,8 +47,8 @@ mod at {
 	pub const CHIP_ID: usize = 0x1A0;
 	pub const SIGNATURE: usize = 0x2A0;
 }
-/// `KEY_INFO` bit 1: the chip id is masked (zero) in the report.
-const MASK_CHIP_ID: u32 = 1 << 1;
+/// `KEY_INFO` bit 1 (`MASK_CHIP_KEY`): the report is not signed (its signature is zero).
+const MASK_CHIP_KEY: u32 = 1 << 1;
 
 /// AMD's certificate extensions (`1.3.6.1.4.1.3704.1…`).
 mod oid {
@@ -73,7 +73,7 @@ pub struct Report {
 	pub vmpl: u32,
 	/// VCEK or VLEK.
 	pub signer: SnpSigner,
-	/// Whether the chip id is masked.
+	/// Whether the chip id is masked (the host set `MASK_CHIP_ID`: all zeros).
 	pub chip_id_masked: bool,
 	/// Guest-chosen data.
 	pub report_data: [u8; 64],
@@ -137,6 +137,9 @@ impl Report {
 			1 => SnpSigner::Vlek,
 			_ => return Err(rejected("SEV-SNP report is not signed by a VCEK or VLEK")),
 		};
+		if key_info & MASK_CHIP_KEY != 0 {
+			return Err(rejected("SEV-SNP report is not signed (MASK_CHIP_KEY)"));
+		}
 		let r = scalar(bytes, at::SIGNATURE);
 		let s = scalar(bytes, at::SIGNATURE + 72);
 		let (Some(r), Some(s)) = (r, s) else {
@@ -147,7 +150,9 @@ impl Report {
 			policy: u64::from_le_bytes(array(bytes, at::POLICY)),
 			vmpl: u32_at(bytes, at::VMPL),
 			signer,
-			chip_id_masked: key_info & MASK_CHIP_ID != 0,
+			chip_id_masked: bytes
+				.get(at::CHIP_ID..at::CHIP_ID + 64)
+				.is_some_and(|id| id.iter().all(|b| *b == 0)),
 			report_data: array(bytes, at::REPORT_DATA),
 			measurement: array(bytes, at::MEASUREMENT),
 			reported_tcb: u64::from_le_bytes(array(bytes, at::REPORTED_TCB)),
@@ -224,7 +229,11 @@ impl EndorsementKey {
 			snp: spl(oid::SNP)?,
 			microcode: spl(oid::MICROCODE)?,
 		};
-		let hw_id = extension(oid::HW_ID).map(|v| der_value(v, 0x04).unwrap_or(v).to_vec());
+		// AMD writes the hardware id raw (64 bytes; 8 on Turin); an OCTET STRING is read too.
+		let hw_id = extension(oid::HW_ID).map(|v| {
+			let raw = matches!(v.len(), 8 | 64);
+			if raw { v } else { der_value(v, 0x04).unwrap_or(v) }.to_vec()
+		});
 		let spki = tbs.subject_public_key_info();
 		let key = VerifyingKey::from_sec1_bytes(spki.subject_public_key.raw_bytes())
 			.map_err(|_| rejected("the VCEK's key is not a P-384 key"))?;

@@ -169,6 +169,8 @@ fn every_tampered_byte_class_is_refused() {
 		// Another known version: the signature no longer verifies.
 		assert!(reason(tamper_with(0x00, if s.version == 5 { 0x06 } else { 0x01 }))
 			.contains("does not verify"));
+		// MASK_CHIP_KEY: the report says it is unsigned.
+		assert!(reason(tamper_with(0x48, 0x02)).contains("not signed"), "{}", s.name);
 		// The signing key field says neither VCEK nor VLEK.
 		assert!(reason(tamper_with(0x48, 0x1c)).contains("VCEK or VLEK"), "{}", s.name);
 		assert!(reason(tamper(0x34)).contains("ECDSA"), "{}", s.name);

@@ -162,7 +162,7 @@ reattest_margin_blocks = 10
       ['add_trusted_root', tx.TeeRegistry.add_trusted_root({ tee: Enum('Nitro'), root: dummyRoot })],
       ['set_snp_policy', tx.TeeRegistry.set_snp_policy({
         floors: [[Enum('Genoa'), { fmc: 0, boot_loader: 1, tee: 0, snp: 1, microcode: 1 }]],
-        guest: { allow_smt: true, allow_migration_agent: false },
+        guest: { allow_smt: true, allow_migration_agent: false, max_vmpl: 0 },
       })],
       ['allow_measurement(A)', tx.TeeRegistry.allow_measurement({ measurement: measurement(0xa0), enact_at: undefined })],
       ['allow_measurement(B)', tx.TeeRegistry.allow_measurement({ measurement: measurement(0xb0), enact_at: undefined })],

@@ -71,7 +71,8 @@ fn workers_of_three_kinds_enrol_together() {
 			WorkerTcb::SevSnp {
 				product: SnpProduct::Milan,
 				tcb: platform.tcb,
-				policy: dev_guest().policy
+				policy: dev_guest().policy,
+				vmpl: 0,
 			}
 		);
 		assert_eq!(snp.root_hash, sp_io::hashing::blake2_256(dev::SNP_ARK_DER));
@@ -198,16 +199,39 @@ fn debug_guests_and_refused_guest_policies_do_not_enrol() {
 		assert_ok!(TeeRegistry::set_snp_policy(
 			RuntimeOrigin::root(),
 			vec![],
-			SnpGuestPolicy { allow_smt: true, allow_migration_agent: true }
+			SnpGuestPolicy { allow_smt: true, allow_migration_agent: true, max_vmpl: 0 }
 		));
 		assert_ok!(enrol(8, snp_report_of(migratable, 8, 1), collateral.clone(), 1));
 		assert_ok!(TeeRegistry::set_snp_policy(
 			RuntimeOrigin::root(),
 			vec![],
-			SnpGuestPolicy { allow_smt: false, allow_migration_agent: false }
+			SnpGuestPolicy { allow_smt: false, allow_migration_agent: false, max_vmpl: 0 }
 		));
 		assert!(!TeeRegistry::is_active(&8), "its guest policy is refused now");
 		assert_noop!(enrol_snp(10, 1), Error::<Test>::GuestPolicyRefused);
+		// A report asked for below the most privileged VMPL is refused unless admitted.
+		assert_ok!(TeeRegistry::set_snp_policy(
+			RuntimeOrigin::root(),
+			vec![],
+			SnpGuestPolicy::default()
+		));
+		let vmpl2 = SnpGuest { vmpl: 2, ..dev_guest() };
+		assert_noop!(
+			enrol(11, snp_report_of(vmpl2.clone(), 11, 1), collateral.clone(), 1),
+			Error::<Test>::GuestPolicyRefused
+		);
+		assert_ok!(TeeRegistry::set_snp_policy(
+			RuntimeOrigin::root(),
+			vec![],
+			SnpGuestPolicy { max_vmpl: 2, ..Default::default() }
+		));
+		assert_ok!(enrol(11, snp_report_of(vmpl2, 11, 1), collateral.clone(), 1));
+		assert_ok!(TeeRegistry::set_snp_policy(
+			RuntimeOrigin::root(),
+			vec![],
+			SnpGuestPolicy::default()
+		));
+		assert!(!TeeRegistry::is_active(&11), "its VMPL is refused now");
 		// A debug Nitro enclave (zero PCRs) is refused as debug, before its measurement.
 		let image = NitroImage { debug: true, ..NitroImage::named("any") };
 		let request = NitroRequest {
