@@ -62,15 +62,14 @@ pub fn verify_evidence(data: &[u8]) {
 	let now = now.first_chunk::<8>().map_or(NOW_SECS, |b| u64::from_le_bytes(*b));
 	let vendors = roots.first() == Some(&1);
 	let Some(kind) = aegis_attestation::evidence_kind(evidence) else { return };
-	let roots: Vec<Vec<u8>> = match (kind, vendors) {
-		(TeeKind::SevSnp, false) => vec![dev::SNP_ARK_DER.to_vec()],
-		(TeeKind::SevSnp, true) => {
-			aegis_attestation::amd::ARKS.iter().map(|r| r.to_vec()).collect()
-		}
-		(TeeKind::Nitro, false) => vec![dev::NITRO_ROOT_DER.to_vec()],
-		(TeeKind::Nitro, true) => vec![aegis_attestation::AWS_NITRO_ROOT_G1_DER.to_vec()],
-		// DCAP quotes have their own target.
-		_ => return,
+	// DCAP quotes have their own target.
+	if !matches!(kind, TeeKind::SevSnp | TeeKind::Nitro) {
+		return;
+	}
+	let roots: Vec<Vec<u8>> = if vendors {
+		aegis_attestation::vendor_roots(kind).into_iter().map(<[u8]>::to_vec).collect()
+	} else {
+		vec![dev::root(kind).to_vec()]
 	};
 	if let Ok(v) = aegis_attestation::verify_evidence(kind, evidence, collateral, &roots, now) {
 		assert_eq!(v.tee, kind, "verified as another kind");

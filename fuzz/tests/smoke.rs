@@ -47,15 +47,10 @@ fn verify_evidence() {
 	for seed in seeds::verify_evidence() {
 		let [evidence, collateral, roots, now] = aegis_fuzz::frame::split::<4>(&seed).unwrap();
 		let kind = aegis_attestation::evidence_kind(evidence).unwrap();
-		let roots: Vec<Vec<u8>> = match (kind, roots.first().copied().unwrap_or_default()) {
-			(aegis_attestation::TeeKind::SevSnp, 1) => {
-				aegis_attestation::amd::ARKS.iter().map(|r| r.to_vec()).collect()
-			}
-			(aegis_attestation::TeeKind::SevSnp, _) => {
-				vec![aegis_attestation::dev::SNP_ARK_DER.to_vec()]
-			}
-			(_, 1) => vec![aegis_attestation::AWS_NITRO_ROOT_G1_DER.to_vec()],
-			_ => vec![aegis_attestation::dev::NITRO_ROOT_DER.to_vec()],
+		let roots: Vec<Vec<u8>> = if roots.first() == Some(&1) {
+			aegis_attestation::vendor_roots(kind).into_iter().map(<[u8]>::to_vec).collect()
+		} else {
+			vec![aegis_attestation::dev::root(kind).to_vec()]
 		};
 		let now = u64::from_le_bytes(now.try_into().unwrap());
 		aegis_attestation::verify_evidence(kind, evidence, collateral, &roots, now).unwrap();

@@ -140,6 +140,29 @@ pub fn tcp(host_port: &str, method: &str, path: &str) -> std::io::Result<Respons
 	tcp_with(host_port, method, path, None)
 }
 
+/// `GET path` from the plain-HTTP service at `base` (`http://host:port[/prefix]`, the prefix
+/// put before `path`), named `what` in errors; anything but 200 is an error. The TEE backends'
+/// collateral services (a PCCS, AMD's KDS) are reached this way, TLS ones through a local
+/// forwarding proxy.
+pub fn get(what: &str, base: &str, path: &str) -> Result<Response, crate::tee_error::TeeError> {
+	use crate::tee_error::TeeError;
+	let rest = base.strip_prefix("http://").ok_or_else(|| {
+		TeeError::Unavailable(format!(
+			"{what} {base}: only http:// is supported; put a local TLS proxy in front of an \
+			 https {what}"
+		))
+	})?;
+	let (host, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+	let prefix = prefix.trim_matches('/');
+	let path = path.trim_start_matches('/');
+	let full = if prefix.is_empty() { format!("/{path}") } else { format!("/{prefix}/{path}") };
+	let response = tcp(host, "GET", &full).map_err(TeeError::io(format!("{what} {base}{full}")))?;
+	if response.status != 200 {
+		return Err(TeeError::Protocol(format!("{what} {base}{full}: HTTP {}", response.status)));
+	}
+	Ok(response)
+}
+
 /// `request` with a JSON body to a plain `http://host:port` server.
 pub fn tcp_json(
 	host_port: &str,

@@ -90,25 +90,7 @@ impl Pccs {
 	}
 
 	fn get(&self, path: &str) -> Result<crate::http::Response, TeeError> {
-		let rest = self.base.strip_prefix("http://").ok_or_else(|| {
-			TeeError::Unavailable(format!(
-				"PCCS {}: only http:// is supported; put a local TLS proxy in front of an https \
-				 PCCS",
-				self.base
-			))
-		})?;
-		let (host, prefix) = rest.split_once('/').map_or((rest, ""), |(h, p)| (h, p));
-		let full = format!(
-			"{}/{}",
-			if prefix.is_empty() { String::new() } else { format!("/{prefix}") },
-			path
-		);
-		let response = crate::http::tcp(host, "GET", &full)
-			.map_err(TeeError::io(format!("PCCS {}{full}", self.base)))?;
-		if response.status != 200 {
-			return Err(err(format!("PCCS {}{full}: HTTP {}", self.base, response.status)));
-		}
-		Ok(response)
+		crate::http::get("PCCS", &self.base, path)
 	}
 
 	fn chain_header(r: &crate::http::Response, names: &[&str]) -> Result<String, TeeError> {

@@ -37,18 +37,9 @@ pub fn kind_name(kind: TeeKind) -> &'static str {
 /// The roots production chains trust for `kind` (and, with `dev`, the simulators' dev roots
 /// that dev chains trust).
 pub fn default_roots(kind: TeeKind, dev: bool) -> Vec<Vec<u8>> {
-	use aegis_attestation::{amd, dev as d};
-	let mut roots: Vec<&[u8]> = match kind {
-		TeeKind::Sgx | TeeKind::Tdx => vec![aegis_attestation::INTEL_SGX_ROOT_CA_DER],
-		TeeKind::SevSnp => amd::ARKS.to_vec(),
-		TeeKind::Nitro => vec![aegis_attestation::AWS_NITRO_ROOT_G1_DER],
-	};
+	let mut roots = aegis_attestation::vendor_roots(kind);
 	if dev {
-		roots.push(match kind {
-			TeeKind::Sgx | TeeKind::Tdx => d::SIM_ROOT_CA_DER,
-			TeeKind::SevSnp => d::SNP_ARK_DER,
-			TeeKind::Nitro => d::NITRO_ROOT_DER,
-		});
+		roots.push(aegis_attestation::dev::root(kind));
 	}
 	roots.into_iter().map(<[u8]>::to_vec).collect()
 }

@@ -35,17 +35,11 @@ impl TeeTrust {
 	/// the dev collateral comes with each registration.
 	fn simulated() -> Self {
 		Self {
-			roots: vec![
-				(TeeKind::Sgx, dev::SIM_ROOT_CA_DER.to_vec()),
-				(TeeKind::Tdx, dev::SIM_ROOT_CA_DER.to_vec()),
-				(TeeKind::SevSnp, dev::SNP_ARK_DER.to_vec()),
-				(TeeKind::Nitro, dev::NITRO_ROOT_DER.to_vec()),
-			],
-			measurements: vec![
-				dev::worker_measurement(),
-				dev::worker_snp_measurement(),
-				dev::worker_nitro_measurement(),
-			],
+			roots: aegis_attestation::TEE_KINDS
+				.into_iter()
+				.map(|kind| (kind, dev::root(kind).to_vec()))
+				.collect(),
+			measurements: dev::worker_measurements().to_vec(),
 			pccs_url: Vec::new(),
 		}
 	}
@@ -54,11 +48,12 @@ impl TeeTrust {
 	/// and Turin, the AWS Nitro root), no measurement (governance allows each release's),
 	/// Intel collateral refreshed from Intel's PCS.
 	fn vendors() -> Self {
-		let intel = aegis_attestation::INTEL_SGX_ROOT_CA_DER.to_vec();
-		let mut roots = vec![(TeeKind::Sgx, intel.clone()), (TeeKind::Tdx, intel)];
-		roots
-			.extend(aegis_attestation::amd::ARKS.iter().map(|ark| (TeeKind::SevSnp, ark.to_vec())));
-		roots.push((TeeKind::Nitro, aegis_attestation::AWS_NITRO_ROOT_G1_DER.to_vec()));
+		let roots = aegis_attestation::TEE_KINDS
+			.into_iter()
+			.flat_map(|kind| {
+				aegis_attestation::vendor_roots(kind).into_iter().map(move |r| (kind, r.to_vec()))
+			})
+			.collect();
 		Self { roots, measurements: Vec::new(), pccs_url: INTEL_PCS_URL.as_bytes().to_vec() }
 	}
 }

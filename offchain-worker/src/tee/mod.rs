@@ -102,17 +102,12 @@ pub fn open(settings: &Settings) -> Result<Box<dyn Tee>, TeeError> {
 /// roots for the simulated backends (dev chains), the vendors' otherwise (Intel's SGX root CA,
 /// AMD's ARKs, the AWS Nitro root).
 pub fn peer_roots(backend: Backend) -> Vec<(aegis_attestation::TeeKind, Vec<u8>)> {
-	use aegis_attestation::{dev, TeeKind};
-	let simulated = backend.is_simulated();
 	let mut roots = Vec::new();
-	for kind in [TeeKind::Sgx, TeeKind::Tdx, TeeKind::SevSnp, TeeKind::Nitro] {
-		let of_kind: Vec<&[u8]> = match (simulated, kind) {
-			(true, TeeKind::Sgx | TeeKind::Tdx) => vec![dev::SIM_ROOT_CA_DER],
-			(true, TeeKind::SevSnp) => vec![dev::SNP_ARK_DER],
-			(true, TeeKind::Nitro) => vec![dev::NITRO_ROOT_DER],
-			(false, TeeKind::Sgx | TeeKind::Tdx) => vec![aegis_attestation::INTEL_SGX_ROOT_CA_DER],
-			(false, TeeKind::SevSnp) => aegis_attestation::amd::ARKS.to_vec(),
-			(false, TeeKind::Nitro) => vec![aegis_attestation::AWS_NITRO_ROOT_G1_DER],
+	for kind in aegis_attestation::TEE_KINDS {
+		let of_kind = if backend.is_simulated() {
+			vec![aegis_attestation::dev::root(kind)]
+		} else {
+			aegis_attestation::vendor_roots(kind)
 		};
 		roots.extend(of_kind.into_iter().map(|r| (kind, r.to_vec())));
 	}
@@ -123,11 +118,10 @@ pub fn peer_roots(backend: Backend) -> Vec<(aegis_attestation::TeeKind, Vec<u8>)
 /// every kind, so SGX, SEV-SNP and Nitro dev workers form one cluster. None for hardware
 /// backends (their peers' measurements are configured: `worker.peer_measurements`).
 pub fn dev_peer_measurements(backend: Backend) -> Vec<aegis_attestation::Measurement> {
-	use aegis_attestation::dev;
 	if !backend.is_simulated() {
 		return Vec::new();
 	}
-	vec![dev::worker_measurement(), dev::worker_snp_measurement(), dev::worker_nitro_measurement()]
+	aegis_attestation::dev::worker_measurements().to_vec()
 }
 
 fn pccs(settings: &Settings) -> Result<crate::pccs::Pccs, TeeError> {
@@ -135,6 +129,26 @@ fn pccs(settings: &Settings) -> Result<crate::pccs::Pccs, TeeError> {
 		TeeError::Unavailable(format!("the {} backend needs tee.pccs_url", settings.backend))
 	})?;
 	Ok(crate::pccs::Pccs::new(url))
+}
+
+/// A 32-byte secret stored raw or as 64 hex digits.
+pub(crate) fn read_secret_file(path: &std::path::Path) -> Result<Zeroizing<[u8; 32]>, TeeError> {
+	let bytes = Zeroizing::new(
+		std::fs::read(path).map_err(TeeError::io(format!("reading {}", path.display())))?,
+	);
+	let mut out = Zeroizing::new([0u8; 32]);
+	if bytes.len() == 32 {
+		out.copy_from_slice(&bytes);
+		return Ok(out);
+	}
+	let text = std::str::from_utf8(&bytes).unwrap_or("").trim();
+	if text.len() == 64 && hex::decode_to_slice(text, &mut out[..]).is_ok() {
+		return Ok(out);
+	}
+	Err(TeeError::Protocol(format!(
+		"{}: a sealing secret must be 32 raw bytes or 64 hex digits",
+		path.display()
+	)))
 }
 
 /// Domain-separated 32-byte key derivation from TEE-provided key material.

@@ -85,7 +85,7 @@ impl Tee for NitroBackend {
 	}
 
 	fn sealing_key(&self) -> Result<Zeroizing<[u8; 32]>, TeeError> {
-		super::tdx::read_secret_file(&self.sealing_key_file)
+		super::read_secret_file(&self.sealing_key_file)
 			.map(|secret| derive_key(b"nitro", &secret[..]))
 	}
 

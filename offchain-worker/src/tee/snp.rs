@@ -176,7 +176,7 @@ impl SnpBackend {
 			return Ok(if bytes.first() == Some(&0x30) { pem(&bytes).into_bytes() } else { bytes });
 		}
 		if let Some(url) = &self.vcek.kds_url {
-			let vcek = Self::kds_get(url, &self.kds_path(report)?)?;
+			let vcek = crate::http::get("KDS", url, &self.kds_path(report)?)?.body;
 			// PEM, so that the CRL can follow it.
 			return Ok(pem(&vcek).into_bytes());
 		}
@@ -199,23 +199,6 @@ impl SnpBackend {
 	/// The KDS path of the product's CRL.
 	pub fn kds_crl_path(&self, report: &[u8]) -> Result<String, TeeError> {
 		Ok(format!("/vcek/v1/{}/crl", self.product_of(report)?.name()))
-	}
-
-	/// `GET path` from the KDS at `url` (plain HTTP).
-	fn kds_get(url: &str, path: &str) -> Result<Vec<u8>, TeeError> {
-		let host = url
-			.strip_prefix("http://")
-			.ok_or_else(|| TeeError::Unavailable("tee.snp_kds_url must be http://".into()))?
-			.trim_end_matches('/');
-		let response = crate::http::tcp(host, "GET", path)
-			.map_err(TeeError::io(format!("fetching {url}{path}")))?;
-		if response.status != 200 {
-			return Err(TeeError::Protocol(format!(
-				"the KDS answered {} for {path}",
-				response.status
-			)));
-		}
-		Ok(response.body)
 	}
 
 	/// The KDS path of the VCEK that signed `report`.
@@ -281,7 +264,7 @@ impl Tee for SnpBackend {
 	fn collateral(&self, report: &[u8], _now_secs: u64) -> Result<Vec<u8>, TeeError> {
 		let mut collateral = self.certificates(report)?;
 		if let Some(url) = &self.vcek.kds_url {
-			let crl = Self::kds_get(url, &self.kds_crl_path(report)?)?;
+			let crl = crate::http::get("KDS", url, &self.kds_crl_path(report)?)?.body;
 			collateral.extend(pem::encode(&pem::Pem::new("X509 CRL", crl)).into_bytes());
 		}
 		Ok(collateral)
@@ -289,8 +272,9 @@ impl Tee for SnpBackend {
 
 	fn sealing_key(&self) -> Result<Zeroizing<[u8; 32]>, TeeError> {
 		match (&self.source, &self.sealing_key_file) {
-			(_, Some(file)) => super::tdx::read_secret_file(file)
-				.map(|secret| derive_key(b"snp-secret", &secret[..])),
+			(_, Some(file)) => {
+				super::read_secret_file(file).map(|secret| derive_key(b"snp-secret", &secret[..]))
+			}
 			(SnpSource::Device(device), None) => {
 				device.derived_key(self.vmpl).map(|k| derive_key(b"snp", &k[..]))
 			}

@@ -2,9 +2,9 @@
 //! `tdx_guest`). configfs-tsm has no sealing key, so the key set is sealed under a secret a
 //! key broker provisions to the trust domain (a file), run through a KDF.
 
-use super::{derive_key, tsm::ConfigfsTsm, PlatformInfo, Tee, TeeError};
+use super::{derive_key, read_secret_file, tsm::ConfigfsTsm, PlatformInfo, Tee, TeeError};
 use crate::pccs::Pccs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use zeroize::Zeroizing;
 
 /// A TDX guest's quote generation through configfs-tsm.
@@ -57,26 +57,6 @@ impl Tee for TdxBackend {
 	}
 }
 
-/// A 32-byte secret stored raw or as 64 hex digits.
-pub(crate) fn read_secret_file(path: &Path) -> Result<Zeroizing<[u8; 32]>, TeeError> {
-	let bytes = Zeroizing::new(
-		std::fs::read(path).map_err(TeeError::io(format!("reading {}", path.display())))?,
-	);
-	let mut out = Zeroizing::new([0u8; 32]);
-	if bytes.len() == 32 {
-		out.copy_from_slice(&bytes);
-		return Ok(out);
-	}
-	let text = std::str::from_utf8(&bytes).unwrap_or("").trim();
-	if text.len() == 64 && hex::decode_to_slice(text, &mut out[..]).is_ok() {
-		return Ok(out);
-	}
-	Err(TeeError::Protocol(format!(
-		"{}: a sealing secret must be 32 raw bytes or 64 hex digits",
-		path.display()
-	)))
-}
-
 #[cfg(test)]
 #[allow(clippy::indexing_slicing)]
 pub(crate) mod tests {
@@ -84,6 +64,7 @@ pub(crate) mod tests {
 	use crate::tee::fake;
 	use aegis_attestation::sim::{CollateralParams, SimTee};
 	use aegis_attestation::TeeKind;
+	use std::path::Path;
 
 	#[test]
 	fn quotes_come_from_outblob_for_the_written_inblob() {

@@ -148,10 +148,6 @@ impl<T: Config> Pallet<T> {
 		guest: SnpGuestPolicy,
 	) -> bool {
 		let WorkerTcb::SevSnp { product, tcb, policy: bits, vmpl } = tcb else { return false };
-		let below = floors.iter().any(|(p, floor)| p == product && !tcb.meets(floor));
-		let migration =
-			bits & aegis_attestation::snp_policy::MIGRATE_MA != 0 && !guest.allow_migration_agent;
-		let smt = bits & aegis_attestation::snp_policy::SMT != 0 && !guest.allow_smt;
-		below || migration || smt || *vmpl > guest.max_vmpl
+		!policy::snp_refusals(*product, tcb, *bits, *vmpl, floors, guest).is_empty()
 	}
 }

@@ -195,6 +195,19 @@ pub mod amd {
 	];
 }
 
+/// Every TEE kind, in `TeeKind`'s order.
+pub const TEE_KINDS: [TeeKind; 4] = [TeeKind::Sgx, TeeKind::Tdx, TeeKind::SevSnp, TeeKind::Nitro];
+
+/// The vendors' roots for `kind`'s evidence, what production chains trust: Intel's SGX root
+/// CA (SGX and TDX quotes), AMD's three ARKs (SEV-SNP), the AWS Nitro root.
+pub fn vendor_roots(kind: TeeKind) -> Vec<&'static [u8]> {
+	match kind {
+		TeeKind::Sgx | TeeKind::Tdx => alloc::vec![INTEL_SGX_ROOT_CA_DER],
+		TeeKind::SevSnp => amd::ARKS.to_vec(),
+		TeeKind::Nitro => alloc::vec![AWS_NITRO_ROOT_G1_DER],
+	}
+}
+
 /// The AWS Nitro Enclaves root certificate (`AWS_NitroEnclaves_Root-G1`, ECDSA P-384, valid
 /// 2019–2049), the first certificate of every genuine attestation document's CA bundle.
 /// SHA-256 `641a0321a3e244efe456463195d606317ed7cdcc3c1756e09893f3c68f79bb5b`.
@@ -236,6 +249,21 @@ pub mod dev {
 		*b"aegis-worker dev Nitro image v1 PCR2\0\0\0\0\0\0\0\0\0\0\0\0",
 		[0; 48],
 	];
+
+	/// The simulators' dev root for `kind`'s evidence, what dev chains trust.
+	pub fn root(kind: crate::TeeKind) -> &'static [u8] {
+		match kind {
+			crate::TeeKind::Sgx | crate::TeeKind::Tdx => SIM_ROOT_CA_DER,
+			crate::TeeKind::SevSnp => SNP_ARK_DER,
+			crate::TeeKind::Nitro => NITRO_ROOT_DER,
+		}
+	}
+
+	/// The dev worker's measurement of every kind it runs on: the SGX enclave, the SEV-SNP
+	/// VM and the Nitro image.
+	pub fn worker_measurements() -> [Measurement; 3] {
+		[worker_measurement(), worker_snp_measurement(), worker_nitro_measurement()]
+	}
 
 	/// The SEV-SNP measurement a dev chain allows: the dev worker VM's.
 	pub fn worker_snp_measurement() -> Measurement {

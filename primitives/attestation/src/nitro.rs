@@ -11,7 +11,7 @@
 
 use crate::{
 	chain::{chain_not_after, verify_path},
-	AttestationError, Measurement, TcbFacts, TeeKind, VerifiedAttestation, MAX_QUOTE_LEN,
+	rejected, AttestationError, Measurement, TcbFacts, TeeKind, VerifiedAttestation, MAX_QUOTE_LEN,
 };
 use ciborium::Value;
 
@@ -52,10 +52,6 @@ struct CoseSign1 {
 	protected: Vec<u8>,
 	payload: Vec<u8>,
 	signature: Vec<u8>,
-}
-
-fn rejected(reason: &str) -> AttestationError {
-	crate::rejected(reason)
 }
 
 fn bytes(value: Value, what: &str) -> Result<Vec<u8>, AttestationError> {

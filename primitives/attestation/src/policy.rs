@@ -111,6 +111,33 @@ impl Refusal {
 	}
 }
 
+/// What the SEV-SNP part of a policy (`floors` per generation, `guest` bits) refuses of a
+/// guest on `product` at `tcb` with guest policy `bits`, reporting from `vmpl`: the checks of
+/// [`refusals`], and of the registry when governance changes the policy under enrolled workers.
+pub fn snp_refusals(
+	product: SnpProduct,
+	tcb: &SnpTcb,
+	bits: u64,
+	vmpl: u32,
+	floors: &[(SnpProduct, SnpTcb)],
+	guest: SnpGuestPolicy,
+) -> Vec<Refusal> {
+	let mut out = Vec::new();
+	if floors.iter().any(|(p, floor)| *p == product && !tcb.meets(floor)) {
+		out.push(Refusal::TcbBelowFloor);
+	}
+	if bits & snp_policy::MIGRATE_MA != 0 && !guest.allow_migration_agent {
+		out.push(Refusal::MigrationAgentNotAllowed);
+	}
+	if bits & snp_policy::SMT != 0 && !guest.allow_smt {
+		out.push(Refusal::SmtNotAllowed);
+	}
+	if vmpl > guest.max_vmpl {
+		out.push(Refusal::VmplNotAllowed);
+	}
+	out
+}
+
 /// Everything `policy` refuses of `verified`, in the registry's order (empty: admitted,
 /// measurement aside).
 pub fn refusals(verified: &VerifiedAttestation, policy: &Policy<'_>) -> Vec<Refusal> {
@@ -132,21 +159,9 @@ pub fn refusals(verified: &VerifiedAttestation, policy: &Policy<'_>) -> Vec<Refu
 				out.push(Refusal::CollateralOutdated);
 			}
 		}
-		TcbFacts::SevSnp { product, reported_tcb, policy: guest, vmpl, .. } => {
-			let floor = policy.snp_floor.iter().find(|(p, _)| p == product).map(|(_, t)| t);
-			if floor.is_some_and(|floor| !reported_tcb.meets(floor)) {
-				out.push(Refusal::TcbBelowFloor);
-			}
-			if guest & snp_policy::MIGRATE_MA != 0 && !policy.snp_guest.allow_migration_agent {
-				out.push(Refusal::MigrationAgentNotAllowed);
-			}
-			if guest & snp_policy::SMT != 0 && !policy.snp_guest.allow_smt {
-				out.push(Refusal::SmtNotAllowed);
-			}
-			if *vmpl > policy.snp_guest.max_vmpl {
-				out.push(Refusal::VmplNotAllowed);
-			}
-		}
+		TcbFacts::SevSnp { product, reported_tcb, policy: guest, vmpl, .. } => out.extend(
+			snp_refusals(*product, reported_tcb, *guest, *vmpl, policy.snp_floor, policy.snp_guest),
+		),
 		// Nitro has no patch levels to compare; its chain is short-lived instead.
 		TcbFacts::Nitro { .. } => {}
 	}

@@ -15,7 +15,7 @@
 
 use crate::{
 	chain::{certificate_chain, chain_not_after, CertificateChain},
-	AttestationError, Measurement, SnpProduct, SnpSigner, SnpTcb, TcbFacts, TeeKind,
+	rejected, AttestationError, Measurement, SnpProduct, SnpSigner, SnpTcb, TcbFacts, TeeKind,
 	VerifiedAttestation, MAX_COLLATERAL_LEN,
 };
 use der::{asn1::ObjectIdentifier as Oid, Decode as _};
@@ -85,10 +85,6 @@ pub struct Report {
 	pub chip_id: [u8; 64],
 	/// Signature `r` and `s`, big-endian.
 	pub signature: ([u8; 48], [u8; 48]),
-}
-
-fn rejected(reason: &str) -> AttestationError {
-	crate::rejected(reason)
 }
 
 fn array<const N: usize>(bytes: &[u8], at: usize) -> [u8; N] {
@@ -162,26 +158,6 @@ impl Report {
 	}
 }
 
-/// The value of one DER TLV with tag `tag` that fills `bytes` exactly.
-fn der_value(bytes: &[u8], tag: u8) -> Option<&[u8]> {
-	let (&t, rest) = bytes.split_first()?;
-	if t != tag {
-		return None;
-	}
-	let (&first, rest) = rest.split_first()?;
-	let (len, rest) = if first < 0x80 {
-		(usize::from(first), rest)
-	} else {
-		let n = usize::from(first & 0x7f);
-		if n == 0 || n > 2 {
-			return None;
-		}
-		let (len_bytes, rest) = rest.split_at_checked(n)?;
-		(len_bytes.iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b)), rest)
-	};
-	(rest.len() == len).then_some(rest)
-}
-
 /// What a VCEK or VLEK certificate says about the chip and TCB it was issued for.
 struct EndorsementKey {
 	product: SnpProduct,
@@ -207,18 +183,17 @@ impl EndorsementKey {
 				None if id == oid::FMC => return Ok(0),
 				None => return Err(rejected("the VCEK lacks a TCB component")),
 			};
-			let int = der_value(value, 0x02)
-				.ok_or_else(|| rejected("a VCEK TCB component is not an INTEGER"))?;
-			// A non-negative INTEGER up to 255: one byte, or a zero sign byte then one byte.
-			match int {
-				[v] if *v < 0x80 => Ok(*v),
-				[0, v] if *v >= 0x80 => Ok(*v),
-				_ => Err(rejected("a VCEK TCB component is out of range")),
-			}
+			// A non-negative DER INTEGER up to 255.
+			u8::from_der(value)
+				.map_err(|_| rejected("a VCEK TCB component is not an 8-bit INTEGER"))
 		};
 		let name = extension(oid::PRODUCT_NAME)
-			.and_then(|v| der_value(v, 0x16).or(Some(v)))
-			.and_then(|v| core::str::from_utf8(v).ok())
+			.and_then(|v| {
+				der::asn1::Ia5StringRef::from_der(v)
+					.map(|name| name.as_str())
+					.or_else(|_| core::str::from_utf8(v))
+					.ok()
+			})
 			.ok_or_else(|| rejected("the VCEK names no product"))?;
 		let product = SnpProduct::from_name(name)
 			.ok_or_else(|| rejected("the VCEK names an unknown product"))?;
@@ -232,7 +207,8 @@ impl EndorsementKey {
 		// AMD writes the hardware id raw (64 bytes; 8 on Turin); an OCTET STRING is read too.
 		let hw_id = extension(oid::HW_ID).map(|v| {
 			let raw = matches!(v.len(), 8 | 64);
-			if raw { v } else { der_value(v, 0x04).unwrap_or(v) }.to_vec()
+			let octets = <&der::asn1::OctetStringRef>::from_der(v).map(|o| o.as_bytes());
+			if raw { v } else { octets.unwrap_or(v) }.to_vec()
 		});
 		let spki = tbs.subject_public_key_info();
 		let key = VerifyingKey::from_sec1_bytes(spki.subject_public_key.raw_bytes())

@@ -76,19 +76,9 @@ impl RngCore for HashStream {
 impl CryptoRng for HashStream {}
 
 fn oid(text: &str) -> Vec<u8> {
-	let arcs: Vec<u64> = text.split('.').filter_map(|a| a.parse().ok()).collect();
-	let mut body = vec![(arcs[0] * 40 + arcs[1]) as u8];
-	for arc in &arcs[2..] {
-		let mut bytes = vec![(arc & 0x7f) as u8];
-		let mut rest = arc >> 7;
-		while rest > 0 {
-			bytes.push(0x80 | (rest & 0x7f) as u8);
-			rest >>= 7;
-		}
-		bytes.reverse();
-		body.extend(bytes);
-	}
-	tlv(0x06, &body)
+	use der::Encode as _;
+	let oid = der::asn1::ObjectIdentifier::new(text).expect("the simulator's OIDs are valid");
+	oid.to_der().expect("an OID encodes")
 }
 
 fn name(cn: &str) -> Vec<u8> {
